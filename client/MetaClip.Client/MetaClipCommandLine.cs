@@ -1,0 +1,70 @@
+using System.CommandLine;
+using MetaClip.Client.Commands;
+using MetaClip.Curation;
+
+namespace MetaClip.Client;
+
+/// <summary>
+/// The <c>metaclip</c> command line. Exit codes: 0 success, 1 the job failed on its input, 2 the command line
+/// is wrong, 70 an internal error, 130 cancelled. Every failure prints exactly one line on standard error.
+/// </summary>
+public static class MetaClipCommandLine
+{
+    public const int Success = 0;
+    public const int InputError = 1;
+    public const int UsageError = 2;
+    public const int InternalError = 70;
+    public const int Cancelled = 130;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        var root = new RootCommand(
+            "metaclip: curate worldwide image-text data with the MetaCLIP 2 recipe (balanced per-language sampling of alt-texts).\n" +
+            "Run 'metaclip curate --help' to start.")
+        {
+            CurateCommand.Create(output, error, interactive),
+        };
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            string command = parse.CommandResult.Command == root ? "metaclip" : $"metaclip {parse.CommandResult.Command.Name}";
+            await error.WriteLineAsync($"metaclip: error: {parse.Errors[0].Message} (see '{command} --help')").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CurationException e)
+        {
+            await error.WriteLineAsync($"metaclip: error: {OneLine(e.Message)}").ConfigureAwait(false);
+            return InputError;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("metaclip: cancelled; no outputs were written").ConfigureAwait(false);
+            return Cancelled;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"metaclip: error: {OneLine(e.Message)}").ConfigureAwait(false);
+            return InputError;
+        }
+        catch (Exception e)
+        {
+            await error.WriteLineAsync($"metaclip: internal error: {e.GetType().Name}: {OneLine(e.Message)} (set METACLIP_DEBUG=1 for details)").ConfigureAwait(false);
+            if (Environment.GetEnvironmentVariable("METACLIP_DEBUG") == "1")
+            {
+                await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+            }
+
+            return InternalError;
+        }
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+}

@@ -1,0 +1,57 @@
+using MetaClip.Outputs;
+using MetaClip.Snapshots;
+
+namespace MetaClip.Curation;
+
+/// <summary>Everything a curation job needs to know.</summary>
+public sealed record CurationOptions
+{
+    /// <summary>The MetaCLIP 2 default English threshold.</summary>
+    public const ulong DefaultTEn = 170_000;
+
+    /// <summary>A snapshot file or folder.</summary>
+    public required string Snapshot { get; init; }
+
+    /// <summary>A metadata folder.</summary>
+    public required string Metadata { get; init; }
+
+    /// <summary>The output folder.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>The English threshold; ignored when <see cref="P"/> is given.</summary>
+    public ulong? TEn { get; init; }
+
+    /// <summary>The tail proportion, given directly (replaces <see cref="TEn"/>).</summary>
+    public double? P { get; init; }
+
+    public ulong Seed { get; init; }
+
+    /// <summary>0 for offline curation; training's online curation uses the epoch number.</summary>
+    public ulong Epoch { get; init; }
+
+    public CurationMode Mode { get; init; } = CurationMode.V2;
+
+    public SnapshotColumns Columns { get; init; } = new();
+
+    public CuratedFormat Format { get; init; } = CuratedFormat.Parquet;
+
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>The threshold actually used: <see cref="TEn"/>, or the default when neither it nor <see cref="P"/> is given.</summary>
+    public ulong? EffectiveTEn => P.HasValue ? null : TEn ?? DefaultTEn;
+}
+
+/// <summary>The phases of a job, in order.</summary>
+public enum CurationPhase
+{
+    LoadingMetadata,
+    Planning,
+    Matching,
+    Thresholds,
+    Sampling,
+    Writing,
+    Done,
+}
+
+/// <summary>A progress report: which phase, how many units of how many, how many texts so far.</summary>
+public sealed record CurationProgress(CurationPhase Phase, int UnitsDone, int UnitsTotal, long TextsDone);

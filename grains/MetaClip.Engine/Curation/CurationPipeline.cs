@@ -1,0 +1,368 @@
+using System.Diagnostics;
+using System.Text;
+using System.Threading.Channels;
+using MetaClip.Metadata;
+using MetaClip.Outputs;
+using MetaClip.Snapshots;
+
+namespace MetaClip.Curation;
+
+/// <summary>The outcome of a job: where its outputs are and what its report says.</summary>
+public sealed record CurationResult(string OutputFolder, CurationReport Report)
+{
+    public string ReportHtml => Path.Combine(OutputFolder, ReportWriter.HtmlFile);
+
+    public string ReportJson => Path.Combine(OutputFolder, ReportWriter.JsonFile);
+}
+
+/// <summary>
+/// A whole curation job in one process: load metadata, match and count every unit (pass 1), compute the
+/// thresholds from the global counts, decide every image (pass 2), and publish the outputs. Units are read
+/// ahead while the previous one is matched on all cores. Outputs appear only when the job succeeds.
+/// </summary>
+public sealed class CurationPipeline
+{
+    private readonly CurationOptions _options;
+    private readonly IProgress<CurationProgress>? _progress;
+
+    public CurationPipeline(CurationOptions options, IProgress<CurationProgress>? progress = null)
+    {
+        _options = options;
+        _progress = progress;
+    }
+
+    public async Task<CurationResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var o = _options;
+        if (o.TEn.HasValue && o.P.HasValue)
+        {
+            throw new CurationException("give either t_en (--t-en) or p (--p), not both");
+        }
+
+        if (o.P is double p && !(p >= 0 && p <= 1))
+        {
+            throw new CurationException($"p must be between 0 and 1, got {p}");
+        }
+
+        var timings = new Dictionary<string, double>();
+        var total = Stopwatch.StartNew();
+        var phase = Stopwatch.StartNew();
+
+        Report(CurationPhase.LoadingMetadata, 0, 0, 0);
+        var metadata = MetadataSet.Load(o.Metadata, o.Mode);
+        timings["load metadata"] = Lap(phase);
+
+        Report(CurationPhase.Planning, 0, 0, 0);
+        var units = await PlanAsync(SnapshotFile.Discover(o.Snapshot), cancellationToken).ConfigureAwait(false);
+        int files = units.Select(u => u.File.Path).Distinct().Count();
+        timings["plan"] = Lap(phase);
+
+        using var staging = new OutputStaging(o.Output);
+
+        // Pass 1: match and count.
+        var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
+        var tallies = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
+        var results = new List<UnitMatches>(units.Count);
+        var matcher = new UnitMatcher(metadata, o.Threads);
+        long texts = 0;
+        Report(CurationPhase.Matching, 0, units.Count, 0);
+        var channel = Channel.CreateBounded<UnitRows>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(() => ReadUnitsAsync(units, channel.Writer, cancellationToken), cancellationToken);
+        await foreach (var rows in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var unit = matcher.Match(rows, cancellationToken);
+            foreach (var text in unit.Matched)
+            {
+                if (!counts.TryGetValue(text.Language, out var languageCounts))
+                {
+                    metadata.TryGetList(text.Language, out var list);
+                    languageCounts = new EntryCounts(text.Language, list.Count);
+                    counts[text.Language] = languageCounts;
+                }
+
+                languageCounts.AddMatchedSet(unit.IdsOf(text));
+            }
+
+            foreach (var (language, tally) in unit.Languages)
+            {
+                if (!tallies.TryGetValue(language, out var sum))
+                {
+                    tallies[language] = sum = new LanguageTally();
+                }
+
+                sum.Add(tally);
+            }
+
+            results.Add(unit);
+            texts += unit.Texts;
+            Report(CurationPhase.Matching, results.Count, units.Count, texts);
+        }
+
+        await producer.ConfigureAwait(false);
+        timings["match and count (pass 1)"] = Lap(phase);
+
+        // Every language with a list has a count vector, zeros included.
+        foreach (string language in metadata.Languages)
+        {
+            if (!counts.ContainsKey(language) && metadata.TryGetList(language, out var list))
+            {
+                counts[language] = new EntryCounts(language, list.Count);
+            }
+        }
+
+        Report(CurationPhase.Thresholds, units.Count, units.Count, texts);
+        var table = ThresholdTable.Compute(counts, o.EffectiveTEn, o.P);
+        timings["thresholds"] = Lap(phase);
+
+        // Pass 2: decide, write decisions and the curated set.
+        Report(CurationPhase.Sampling, 0, units.Count, texts);
+        string? imageColumn = results.Select(r => r.ImageColumn).FirstOrDefault(c => c is not null);
+        bool withKey = results.Any(r => r.Matched.Any(m => m.Key is not null));
+        long decided = 0, kept = 0;
+        await using (var curated = new CuratedWriter(staging.Folder, o.Format, withKey, imageColumn))
+        await using (var decisions = CurationFiles.CreateLines(staging.PathOf(CurationFiles.DecisionsFile)))
+        {
+            var line = new StringBuilder(160);
+            for (int u = 0; u < results.Count; u++)
+            {
+                var unit = results[u];
+                var unitDecisions = ImageSampler.Decide(unit, table, o.Seed, o.Epoch);
+                byte[]?[]? images = null;
+                if (unit.ImageColumn is not null && unitDecisions.Any(d => d.Kept))
+                {
+                    images = await ReadImagesAsync(unit.Unit, cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var decision in unitDecisions)
+                {
+                    var tally = tallies[decision.Language];
+                    tally.ImagesDecided++;
+                    decided++;
+                    line.Clear();
+                    CurationFiles.AppendDecision(line, decision);
+                    await decisions.WriteLineAsync(line, cancellationToken).ConfigureAwait(false);
+                    if (!decision.Kept)
+                    {
+                        continue;
+                    }
+
+                    tally.ImagesKept++;
+                    kept++;
+                    var chosen = decision.Chosen;
+                    await curated.WriteAsync(new CuratedRow(decision.Uuid, chosen.Url, chosen.Text, chosen.Language, chosen.LidLabel,
+                        unit.IdsOf(chosen).ToArray(), decision.Probability, chosen.Key, images?[chosen.Row]), cancellationToken).ConfigureAwait(false);
+                }
+
+                Report(CurationPhase.Sampling, u + 1, units.Count, texts);
+            }
+        }
+
+        timings["sample and write (pass 2)"] = Lap(phase);
+
+        Report(CurationPhase.Writing, units.Count, units.Count, texts);
+        CurationFiles.WriteThresholds(staging.PathOf(CurationFiles.ThresholdsFile), table, o.Seed, tallies, counts);
+        CurationFiles.WriteEntryCounts(staging.PathOf(CurationFiles.EntryCountsFolder), metadata, counts, table);
+        timings["write counts"] = Lap(phase);
+        timings["total"] = total.Elapsed.TotalSeconds;
+
+        var report = BuildReport(metadata, units, files, results, counts, tallies, table, decided, kept, timings);
+        ReportWriter.Write(staging.Folder, report);
+        staging.Commit();
+        Report(CurationPhase.Done, units.Count, units.Count, texts);
+        return new CurationResult(staging.OutputFolder, report);
+    }
+
+    private async Task<List<SnapshotUnit>> PlanAsync(IReadOnlyList<SnapshotFile> files, CancellationToken cancellationToken)
+    {
+        var units = new List<SnapshotUnit>();
+        foreach (var file in files)
+        {
+            if (file.Format != SnapshotFormat.Parquet)
+            {
+                units.Add(new SnapshotUnit(file, -1));
+                continue;
+            }
+
+            await using var reader = await ParquetUnitReader.OpenAsync(file, _options.Columns, cancellationToken).ConfigureAwait(false);
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                units.Add(new SnapshotUnit(file, g));
+            }
+        }
+
+        return units;
+    }
+
+    private async Task ReadUnitsAsync(List<SnapshotUnit> units, ChannelWriter<UnitRows> writer, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        ParquetUnitReader? open = null;
+        try
+        {
+            foreach (var unit in units)
+            {
+                UnitRows rows;
+                if (unit.RowGroup < 0)
+                {
+                    rows = await JsonlUnitReader.ReadAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    if (open is null || unit.RowGroup == 0)
+                    {
+                        if (open is not null)
+                        {
+                            await open.DisposeAsync().ConfigureAwait(false);
+                        }
+
+                        open = await ParquetUnitReader.OpenAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    rows = await open.ReadUnitAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
+                }
+
+                await writer.WriteAsync(rows, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            failure = e;
+            throw;
+        }
+        finally
+        {
+            if (open is not null)
+            {
+                await open.DisposeAsync().ConfigureAwait(false);
+            }
+
+            writer.TryComplete(failure);
+        }
+    }
+
+    private async Task<byte[]?[]?> ReadImagesAsync(SnapshotUnit unit, CancellationToken cancellationToken)
+    {
+        await using var reader = await ParquetUnitReader.OpenAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
+        return await reader.ReadImagesAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
+    }
+
+    private CurationReport BuildReport(MetadataSet metadata, List<SnapshotUnit> units, int files, List<UnitMatches> results,
+        Dictionary<string, EntryCounts> counts, Dictionary<string, LanguageTally> tallies, ThresholdTable table,
+        long decided, long kept, Dictionary<string, double> timings)
+    {
+        var warnings = new List<string>();
+        long skipped = results.Sum(r => (long)r.SkippedTexts);
+        if (skipped > 0)
+        {
+            warnings.Add($"{skipped:N0} rows had a null, empty or whitespace-only text and were skipped (they are not texts of any image).");
+        }
+
+        if (table.ZeroThresholdLanguages.Count > 0)
+        {
+            warnings.Add($"t_lang is 0 for {string.Join(", ", table.ZeroThresholdLanguages)} (p = {table.P:R}): these languages keep nothing.");
+        }
+
+        foreach (var (language, tally) in tallies.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            if (!metadata.TryGetList(language, out _))
+            {
+                warnings.Add($"{tally.Texts:N0} texts went to metadata language '{language}', which has no list ({language}.json): they cannot match.");
+            }
+        }
+
+        var languages = new List<LanguageReport>();
+        foreach (var (language, tally) in tallies.Where(t => t.Value.Texts > 0).OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            counts.TryGetValue(language, out var c);
+            var values = c is null ? [] : c.Values.ToArray();
+            ulong? threshold = table.Thresholds.TryGetValue(language, out var t) ? t : null;
+            ulong matches = 0, tail = 0;
+            int matchedEntries = 0, head = 0;
+            foreach (ulong v in values)
+            {
+                matches += v;
+                if (v > 0)
+                {
+                    matchedEntries++;
+                }
+
+                if (threshold is ulong th && v >= th && v > 0)
+                {
+                    head++;
+                }
+                else
+                {
+                    tail += v;
+                }
+            }
+
+            languages.Add(new LanguageReport
+            {
+                Language = language,
+                Entries = values.Length,
+                Texts = tally.Texts,
+                MatchedTexts = tally.MatchedTexts,
+                Matches = matches,
+                MatchedEntries = matchedEntries,
+                Threshold = threshold,
+                HeadEntries = head,
+                TailShare = matches == 0 ? 0 : (double)tail / matches,
+                ImagesDecided = tally.ImagesDecided,
+                ImagesKept = tally.ImagesKept,
+                Curve = Curve(values),
+            });
+        }
+
+        return new CurationReport
+        {
+            Snapshot = _options.Snapshot,
+            Metadata = _options.Metadata,
+            Output = _options.Output,
+            Mode = _options.Mode == CurationMode.V1 ? "v1" : "v2",
+            TEn = table.TEn,
+            P = table.P,
+            Seed = _options.Seed,
+            Totals = new ReportTotals(files, units.Count, results.Sum(r => (long)r.Rows), tallies.Values.Sum(t => t.Texts), skipped,
+                results.Sum(r => (long)r.Images.Count), tallies.Values.Sum(t => t.MatchedTexts), (long)languages.Sum(l => (decimal)l.Matches),
+                decided, kept),
+            Languages = languages,
+            Warnings = warnings,
+            TimingsSeconds = timings,
+            FinishedAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    /// <summary>Non-zero counts by descending rank, thinned to log-spaced ranks.</summary>
+    private static List<long[]> Curve(ulong[] values)
+    {
+        var sorted = values.Where(v => v > 0).OrderDescending().ToArray();
+        var points = new List<long[]>();
+        long lastRank = 0;
+        for (double r = 1; r <= sorted.Length; r *= 1.05)
+        {
+            long rank = (long)r;
+            if (rank != lastRank)
+            {
+                points.Add([rank, (long)sorted[rank - 1]]);
+                lastRank = rank;
+            }
+        }
+
+        if (sorted.Length > 0 && lastRank != sorted.Length)
+        {
+            points.Add([sorted.Length, (long)sorted[^1]]);
+        }
+
+        return points;
+    }
+
+    private void Report(CurationPhase phase, int done, int total, long texts) =>
+        _progress?.Report(new CurationProgress(phase, done, total, texts));
+
+    private static double Lap(Stopwatch watch)
+    {
+        double seconds = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        return seconds;
+    }
+}

@@ -1,0 +1,143 @@
+using MetaClip.Metadata;
+using MetaClip.Snapshots;
+
+namespace MetaClip.Curation;
+
+/// <summary>
+/// Pass 1 over one unit (CURATION-SPEC §1–2): skip empty texts, group texts into images by uuid, give each
+/// text its metadata language, and match it against that language's list — in parallel over texts.
+/// </summary>
+public sealed class UnitMatcher
+{
+    private const int ChunkSize = 2048;
+    private readonly MetadataSet _metadata;
+    private readonly int _threads;
+
+    public UnitMatcher(MetadataSet metadata, int threads)
+    {
+        _metadata = metadata;
+        _threads = Math.Max(1, threads);
+    }
+
+    public UnitMatches Match(UnitRows rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var images = new List<string>();
+        var imageIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var textsPerImage = new List<int>();
+        var languages = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
+        var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool v1 = _metadata.Mode == CurationMode.V1;
+
+        // Sequential part: skipping, grouping, language of each text.
+        var textRows = new List<int>(rows.RowCount);
+        var textImage = new List<int>(rows.RowCount);
+        var textIndex = new List<int>(rows.RowCount);
+        var textLanguage = new List<string>(rows.RowCount);
+        int skipped = 0;
+        for (int row = 0; row < rows.RowCount; row++)
+        {
+            if (CurationText.IsSkipped(rows.Text[row]))
+            {
+                skipped++;
+                continue;
+            }
+
+            string uuid = rows.Uuid[row]!;
+            if (!imageIndex.TryGetValue(uuid, out int image))
+            {
+                image = images.Count;
+                imageIndex[uuid] = image;
+                images.Add(uuid);
+                textsPerImage.Add(0);
+            }
+
+            string label = rows.Lang?[row] ?? string.Empty;
+            string language;
+            if (v1)
+            {
+                language = "en";
+            }
+            else if (!resolved.TryGetValue(label, out language!))
+            {
+                language = _metadata.LidMap.Resolve(label);
+                resolved[label] = language;
+            }
+
+            if (!languages.TryGetValue(language, out var tally))
+            {
+                tally = new LanguageTally();
+                languages[language] = tally;
+            }
+
+            tally.Texts++;
+            textRows.Add(row);
+            textImage.Add(image);
+            textIndex.Add(textsPerImage[image]++);
+            textLanguage.Add(language);
+        }
+
+        // Parallel part: matching, chunk by chunk, each chunk into its own id list.
+        int count = textRows.Count;
+        int chunks = (count + ChunkSize - 1) / ChunkSize;
+        var chunkIds = new List<int>[chunks];
+        var idCount = new int[count];
+        var matchers = languages.Keys.ToDictionary(l => l, _metadata.GetMatcher, StringComparer.Ordinal);
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken }, () => new MatchScratch(), (chunk, _, scratch) =>
+        {
+            var ids = new List<int>();
+            int end = Math.Min(count, (chunk + 1) * ChunkSize);
+            for (int t = chunk * ChunkSize; t < end; t++)
+            {
+                var matcher = matchers[textLanguage[t]];
+                if (matcher is null)
+                {
+                    continue;
+                }
+
+                var found = matcher.Match(rows.Text[textRows[t]], scratch);
+                idCount[t] = found.Length;
+                ids.AddRange(found);
+            }
+
+            chunkIds[chunk] = ids;
+            return scratch;
+        }, _ => { });
+
+        // Sequential merge, in row order.
+        var allIds = new int[chunkIds.Sum(c => c?.Count ?? 0)];
+        var matched = new List<MatchedText>();
+        int offset = 0;
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            chunkIds[chunk].CopyTo(allIds, offset);
+            int end = Math.Min(count, (chunk + 1) * ChunkSize);
+            for (int t = chunk * ChunkSize; t < end; t++)
+            {
+                int n = idCount[t];
+                if (n == 0)
+                {
+                    continue;
+                }
+
+                int row = textRows[t];
+                languages[textLanguage[t]].MatchedTexts++;
+                matched.Add(new MatchedText(row, textImage[t], textIndex[t], textLanguage[t], rows.Lang?[row] ?? string.Empty,
+                    offset, n, rows.Text[row]!, rows.Url?[row], rows.Key?[row]));
+                offset += n;
+            }
+        }
+
+        return new UnitMatches
+        {
+            Unit = rows.Unit,
+            Rows = rows.RowCount,
+            SkippedTexts = skipped,
+            Images = images,
+            Matched = matched,
+            Ids = allIds,
+            Languages = languages,
+            ImageColumn = rows.ImageColumn,
+        };
+    }
+}

@@ -1,0 +1,121 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace MetaClip.Json;
+
+/// <summary>
+/// Reads JSON string tokens the way Python's <c>json</c> module does: escaped lone surrogates
+/// (<c>"\udc00"</c>) are kept as the code units they name instead of being rejected, because real
+/// crawls contain them and the reference treats them as ordinary code points. Raw bytes must be valid UTF-8.
+/// </summary>
+public static class JsonStrings
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The current token (a string or property name) as a .NET string.</summary>
+    /// <exception cref="FormatException">Invalid UTF-8 or an invalid escape.</exception>
+    public static string GetString(ref Utf8JsonReader reader)
+    {
+        ReadOnlySpan<byte> raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
+        return reader.ValueIsEscaped ? Unescape(raw) : Decode(raw);
+    }
+
+    /// <summary>True when the current token, read as text, equals <paramref name="name"/> ignoring ASCII case.</summary>
+    public static bool NameEquals(ref Utf8JsonReader reader, string name)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            return string.Equals(GetString(ref reader), name, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var raw = reader.ValueSpan;
+        if (raw.Length != name.Length)
+        {
+            // Non-ASCII names can differ in byte length; fall back to a full comparison.
+            return !Ascii.IsValid(raw) && string.Equals(Decode(raw), name, StringComparison.OrdinalIgnoreCase);
+        }
+
+        for (int i = 0; i < raw.Length; i++)
+        {
+            int a = raw[i], b = name[i];
+            if (a == b)
+            {
+                continue;
+            }
+
+            if (a >= 0x80 || b >= 0x80 || (a | 0x20) != (b | 0x20) || (a | 0x20) < 'a' || (a | 0x20) > 'z')
+            {
+                return !Ascii.IsValid(raw) && string.Equals(Decode(raw), name, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        return true;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> raw)
+    {
+        try
+        {
+            return StrictUtf8.GetString(raw);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new FormatException("invalid UTF-8 in a string", e);
+        }
+    }
+
+    private static string Unescape(ReadOnlySpan<byte> raw)
+    {
+        var builder = new StringBuilder(raw.Length);
+        int i = 0;
+        while (i < raw.Length)
+        {
+            int next = raw[i..].IndexOf((byte)'\\');
+            if (next < 0)
+            {
+                builder.Append(Decode(raw[i..]));
+                break;
+            }
+
+            if (next > 0)
+            {
+                builder.Append(Decode(raw.Slice(i, next)));
+            }
+
+            i += next;
+            if (i + 1 >= raw.Length)
+            {
+                throw new FormatException("a string ends inside an escape");
+            }
+
+            byte e = raw[i + 1];
+            switch (e)
+            {
+                case (byte)'"': builder.Append('"'); i += 2; break;
+                case (byte)'\\': builder.Append('\\'); i += 2; break;
+                case (byte)'/': builder.Append('/'); i += 2; break;
+                case (byte)'b': builder.Append('\b'); i += 2; break;
+                case (byte)'f': builder.Append('\f'); i += 2; break;
+                case (byte)'n': builder.Append('\n'); i += 2; break;
+                case (byte)'r': builder.Append('\r'); i += 2; break;
+                case (byte)'t': builder.Append('\t'); i += 2; break;
+                case (byte)'u':
+                    if (i + 6 > raw.Length ||
+                        !ushort.TryParse(Encoding.ASCII.GetString(raw.Slice(i + 2, 4)), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ushort unit))
+                    {
+                        throw new FormatException("an invalid \\u escape in a string");
+                    }
+
+                    builder.Append((char)unit);
+                    i += 6;
+                    break;
+                default:
+                    throw new FormatException($"an invalid escape '\\{(char)e}' in a string");
+            }
+        }
+
+        return builder.ToString();
+    }
+}

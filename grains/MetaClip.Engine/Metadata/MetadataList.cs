@@ -1,0 +1,110 @@
+using System.Text.Json;
+using MetaClip.Curation;
+using MetaClip.Json;
+
+namespace MetaClip.Metadata;
+
+/// <summary>
+/// One metadata language's list of entries; an entry's id is its index. Never holds an entry twice.
+/// </summary>
+public sealed class MetadataList
+{
+    public MetadataList(string language, IReadOnlyList<string> entries, string source)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        Language = language;
+        Source = source;
+        var index = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
+        for (int id = 0; id < entries.Count; id++)
+        {
+            string entry = entries[id];
+            if (entry.Length == 0)
+            {
+                throw new CurationException($"metadata {source}: entry {id} is empty; a metadata list must not hold empty entries");
+            }
+
+            if (!index.TryAdd(entry, id))
+            {
+                throw new CurationException(
+                    $"metadata {source}: duplicate entry \"{entry}\" at ids {index[entry]} and {id}; a metadata list must hold each entry once (ids are list positions)");
+            }
+        }
+
+        Entries = [.. entries];
+    }
+
+    /// <summary>The metadata language (file name without <c>.json</c>).</summary>
+    public string Language { get; }
+
+    /// <summary>Where the list came from, for messages.</summary>
+    public string Source { get; }
+
+    public IReadOnlyList<string> Entries { get; }
+
+    public int Count => Entries.Count;
+
+    /// <summary>Reads a JSON list of strings (<c>{lang}.json</c>; MetaCLIP's <c>metadata.json</c> has the same form).</summary>
+    public static MetadataList Load(string language, string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException e)
+        {
+            throw new CurationException($"metadata {path}: cannot be read: {e.Message}", e);
+        }
+
+        return Parse(language, bytes, Path.GetFileName(path));
+    }
+
+    /// <summary>Parses a JSON list of strings; <paramref name="source"/> names it in errors.</summary>
+    public static MetadataList Parse(string language, ReadOnlySpan<byte> json, string source)
+    {
+        var entries = new List<string>();
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw new CurationException($"metadata {source}: expected a JSON list of strings");
+            }
+
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    throw new CurationException($"metadata {source}: entry {entries.Count} is a {Describe(reader.TokenType)}, expected a string");
+                }
+
+                entries.Add(JsonStrings.GetString(ref reader));
+            }
+
+            if (reader.Read())
+            {
+                throw new CurationException($"metadata {source}: unexpected content after the list");
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new CurationException($"metadata {source}: not valid JSON near entry {entries.Count}: {e.Message}", e);
+        }
+        catch (FormatException e)
+        {
+            throw new CurationException($"metadata {source}: entry {entries.Count}: {e.Message}", e);
+        }
+
+        return new MetadataList(language, entries, source);
+    }
+
+    internal static string Describe(JsonTokenType type) => type switch
+    {
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        JsonTokenType.Null => "null",
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.StartArray => "list",
+        _ => type.ToString(),
+    };
+}

@@ -1,0 +1,175 @@
+using System.Text;
+using MetaClip.Curation;
+using MetaClip.Json;
+using Parquet;
+using Parquet.Schema;
+
+namespace MetaClip.Outputs;
+
+/// <summary>The file format of the curated set.</summary>
+public enum CuratedFormat
+{
+    Parquet,
+    Jsonl,
+}
+
+/// <summary>One kept image in the curated output.</summary>
+public sealed record CuratedRow(string Uuid, string? Url, string Text, string Language, string Lid, int[] EntryIds, double Probability, string? Key, byte[]? Image);
+
+/// <summary>
+/// Writes <c>curated/part-00000.{parquet|jsonl}</c>: one row per kept image with <c>uuid, url, text, lang, lid,
+/// entry_ids (list&lt;int32&gt;), prob</c>, plus <c>key</c> and the image column when the snapshot had them.
+/// Parquet rows are written in row groups of <see cref="RowGroupSize"/>.
+/// </summary>
+public sealed class CuratedWriter : IAsyncDisposable
+{
+    public const string Folder = "curated";
+    public const int RowGroupSize = 100_000;
+
+    private readonly CuratedFormat _format;
+    private readonly string? _imageColumn;
+    private readonly bool _withKey;
+    private readonly List<CuratedRow> _pending = [];
+    private readonly Stream _stream;
+    private readonly StreamWriter? _lines;
+    private ParquetWriter? _parquet;
+    private readonly ParquetSchema? _schema;
+
+    public CuratedWriter(string outputFolder, CuratedFormat format, bool withKey, string? imageColumn)
+    {
+        _format = format;
+        _withKey = withKey;
+        _imageColumn = imageColumn;
+        string folder = System.IO.Path.Combine(outputFolder, Folder);
+        Directory.CreateDirectory(folder);
+        Path = System.IO.Path.Combine(folder, format == CuratedFormat.Parquet ? "part-00000.parquet" : "part-00000.jsonl");
+        _stream = File.Create(Path);
+        if (format == CuratedFormat.Jsonl)
+        {
+            _lines = new StreamWriter(_stream, new UTF8Encoding(false));
+        }
+        else
+        {
+            var fields = new List<Field>
+            {
+                new DataField<string>("uuid"), new DataField<string>("url"), new DataField<string>("text"),
+                new DataField<string>("lang"), new DataField<string>("lid"),
+                new ListField("entry_ids", new DataField<int>("element")), new DataField<double>("prob"),
+            };
+            if (withKey)
+            {
+                fields.Add(new DataField<string>("key"));
+            }
+
+            if (imageColumn is not null)
+            {
+                fields.Add(new DataField<byte[]>(imageColumn));
+            }
+
+            _schema = new ParquetSchema(fields);
+        }
+    }
+
+    public string Path { get; }
+
+    public long Rows { get; private set; }
+
+    public async Task WriteAsync(CuratedRow row, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        Rows++;
+        if (_lines is not null)
+        {
+            var line = new StringBuilder(256);
+            line.Append("{\"uuid\": ").AppendString(row.Uuid).Append(", \"url\": ").AppendString(row.Url)
+                .Append(", \"text\": ").AppendString(row.Text).Append(", \"lang\": ").AppendString(row.Language)
+                .Append(", \"lid\": ").AppendString(row.Lid).Append(", \"entry_ids\": [").AppendJoin(", ", row.EntryIds)
+                .Append("], \"prob\": ").Append(JsonText.ShortestDouble(row.Probability));
+            if (_withKey)
+            {
+                line.Append(", \"key\": ").AppendString(row.Key);
+            }
+
+            await _lines.WriteLineAsync(line.Append('}'), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        _pending.Add(row);
+        if (_pending.Count >= RowGroupSize)
+        {
+            await FlushRowGroupAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FlushRowGroupAsync(CancellationToken cancellationToken)
+    {
+        if (_pending.Count == 0 && _parquet is not null)
+        {
+            return;
+        }
+
+        _parquet ??= await ParquetWriter.CreateAsync(_schema!, _stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        var fields = _schema!.GetDataFields();
+        using (var group = _parquet.CreateRowGroup())
+        {
+            await group.WriteAsync(fields[0], _pending.Select(r => r.Uuid).ToArray()).ConfigureAwait(false);
+            await group.WriteAsync(fields[1], _pending.Select(r => r.Url).ToArray()).ConfigureAwait(false);
+            await group.WriteAsync(fields[2], _pending.Select(r => r.Text).ToArray()).ConfigureAwait(false);
+            await group.WriteAsync(fields[3], _pending.Select(r => r.Language).ToArray()).ConfigureAwait(false);
+            await group.WriteAsync(fields[4], _pending.Select(r => r.Lid).ToArray()).ConfigureAwait(false);
+
+            var ids = new List<int>();
+            var levels = new List<int>();
+            foreach (var row in _pending)
+            {
+                for (int i = 0; i < row.EntryIds.Length; i++)
+                {
+                    ids.Add(row.EntryIds[i]);
+                    levels.Add(i == 0 ? 0 : 1);
+                }
+            }
+
+            // Every kept image has at least one id, so each list is non-empty and each element defined.
+            var definitions = new int[ids.Count];
+            Array.Fill(definitions, fields[5].MaxDefinitionLevel);
+            await group.WriteAllPartsAsync<int>(fields[5], ids.ToArray(), definitions, levels.ToArray(), cancellationToken).ConfigureAwait(false);
+            await group.WriteAsync<double>(fields[6], _pending.Select(r => r.Probability).ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            int next = 7;
+            if (_withKey)
+            {
+                await group.WriteAsync(fields[next++], _pending.Select(r => r.Key).ToArray()).ConfigureAwait(false);
+            }
+
+            if (_imageColumn is not null)
+            {
+                await group.WriteAsync(fields[next], _pending.Select(r => r.Image).ToArray()!).ConfigureAwait(false);
+            }
+
+            group.CompleteValidate();
+        }
+
+        _pending.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_lines is not null)
+        {
+            await _lines.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await FlushRowGroupAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_parquet is not null)
+        {
+            await _parquet.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+}
