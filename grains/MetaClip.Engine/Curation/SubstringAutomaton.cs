@@ -5,8 +5,8 @@ namespace MetaClip.Curation;
 
 /// <summary>
 /// An Aho–Corasick automaton over UTF-16 code units, stored as a double array: every state is a slot
-/// of four flat <see cref="int"/> arrays (<c>base</c>, <c>check</c>, <c>fail</c>, <c>output</c>), so there is
-/// no object per node and a transition is one addition and one comparison. Built once per pattern list;
+/// of one flat array of 16-byte records (<c>base</c>, <c>check</c>, <c>fail</c>, <c>output</c>), so there is
+/// no object per node, a transition is one addition and one comparison, and it touches one cache line. Built once per pattern list;
 /// immutable afterwards, so any number of threads may call <see cref="FindAll"/> at once.
 /// </summary>
 /// <remarks>
@@ -22,21 +22,15 @@ public sealed class SubstringAutomaton
     private const int Free = -1;
 
     private readonly ushort[] _codeOf;   // char -> dense code, 0 = absent
-    private readonly int[] _base;        // state -> base offset of its children
-    private readonly int[] _check;       // slot -> parent state, Free when unused
-    private readonly int[] _fail;        // state -> failure state
-    private readonly int[] _output;      // state -> head of its output chain in _outPattern/_outNext, -1 none
+    private readonly State[] _states;    // slot -> base, check, fail, output: one 16-byte record a step reads
     private readonly int[] _outPattern;  // output node -> pattern id
     private readonly int[] _outNext;     // output node -> next output node (dictionary suffix link), -1 end
 
-    private SubstringAutomaton(ushort[] codeOf, int[] @base, int[] check, int[] fail, int[] output,
+    private SubstringAutomaton(ushort[] codeOf, State[] states,
         int[] outPattern, int[] outNext, int patternCount, int stateCount, int alphabetSize)
     {
         _codeOf = codeOf;
-        _base = @base;
-        _check = check;
-        _fail = fail;
-        _output = output;
+        _states = states;
         _outPattern = outPattern;
         _outNext = outNext;
         PatternCount = patternCount;
@@ -55,8 +49,8 @@ public sealed class SubstringAutomaton
 
     /// <summary>Bytes held by the automaton's arrays.</summary>
     public long SizeInBytes =>
-        ((long)_codeOf.Length * sizeof(ushort)) +
-        ((long)(_base.Length + _check.Length + _fail.Length + _output.Length + _outPattern.Length + _outNext.Length) * sizeof(int));
+        ((long)_codeOf.Length * sizeof(ushort)) + ((long)_states.Length * 16) +
+        ((long)( + _outPattern.Length + _outNext.Length) * sizeof(int));
 
     /// <summary>
     /// Builds the automaton for <paramref name="patterns"/>; pattern <c>i</c> reports id <c>i</c>.
@@ -139,37 +133,20 @@ public sealed class SubstringAutomaton
             previous = key;
         }
 
-        // 3. Place the trie into the double array breadth first, computing failure links and output
-        //    chains on the way (a failure target is always shallower, so it is already placed).
+        // 3. Place the trie into the double array depth first: a node's children go to the first free slots
+        //    after it, so the long single-child chains of a word's tail occupy consecutive slots and a walk
+        //    along them reads memory sequentially.
         var builder = new DoubleArrayBuilder(trie.Count + alphabet + 2, alphabet);
         var slotOf = new int[trie.Count];
-        var queue = new int[trie.Count];
-        int head = 0, tail = 0;
-        queue[tail++] = 0;
         slotOf[0] = Root;
         builder.Occupy(Root, Free);
-        builder.Fail[Root] = Root;
-
-        var outPattern = new List<int>(n);
-        var outNext = new List<int>(n);
-        int[] codesBuffer = new int[Math.Max(alphabet, 1)];
-
-        while (head < tail)
+        var codesBuffer = new int[Math.Max(alphabet, 1)];
+        var stack = new Stack<int>();
+        stack.Push(0);
+        while (stack.Count > 0)
         {
-            int node = queue[head++];
+            int node = stack.Pop();
             int state = slotOf[node];
-
-            // Output chain: this state's own patterns, then those of its failure state.
-            int chain = state == Root ? -1 : builder.Output[builder.Fail[state]];
-            for (int t = trie.TerminalHead[node]; t >= 0; t = trie.TerminalNext[t])
-            {
-                outPattern.Add(trie.TerminalPattern[t]);
-                outNext.Add(chain);
-                chain = outPattern.Count - 1;
-            }
-
-            builder.Output[state] = chain;
-
             int childCount = 0;
             for (int child = trie.FirstChild[node]; child >= 0; child = trie.NextSibling[child])
             {
@@ -181,30 +158,55 @@ public sealed class SubstringAutomaton
                 continue;
             }
 
-            int @base = builder.FindBase(codesBuffer.AsSpan(0, childCount));
-            builder.Base[state] = @base;
+            int @base = builder.FindBase(codesBuffer.AsSpan(0, childCount), state + 1);
+            builder.Nodes[state].Base = @base;
+            int pushed = 0;
             for (int child = trie.FirstChild[node]; child >= 0; child = trie.NextSibling[child])
             {
-                int code = trie.Code[child];
-                int slot = @base + code;
+                int slot = @base + trie.Code[child];
                 builder.Occupy(slot, state);
                 slotOf[child] = slot;
-                queue[tail++] = child;
+                codesBuffer[pushed++] = child;
             }
 
-            // Failure links of the children.
+            for (int i = pushed - 1; i >= 0; i--)
+            {
+                stack.Push(codesBuffer[i]);
+            }
+        }
+
+        // 4. Failure links and output chains, breadth first (a failure target is always shallower).
+        var nodes = builder.Nodes;
+        var outPattern = new List<int>(n);
+        var outNext = new List<int>(n);
+        var queue = new int[trie.Count];
+        int head = 0, tail = 0;
+        queue[tail++] = 0;
+        nodes[Root].Fail = Root;
+        while (head < tail)
+        {
+            int node = queue[head++];
+            int state = slotOf[node];
+            int chain = state == Root ? -1 : nodes[nodes[state].Fail].Output;
+            for (int t = trie.TerminalHead[node]; t >= 0; t = trie.TerminalNext[t])
+            {
+                outPattern.Add(trie.TerminalPattern[t]);
+                outNext.Add(chain);
+                chain = outPattern.Count - 1;
+            }
+
+            nodes[state].Output = chain;
             for (int child = trie.FirstChild[node]; child >= 0; child = trie.NextSibling[child])
             {
+                queue[tail++] = child;
                 int code = trie.Code[child];
-                int slot = @base + code;
                 int target = Root;
                 if (state != Root)
                 {
-                    int f = builder.Fail[state];
-                    while (true)
+                    for (int f = nodes[state].Fail; ; f = nodes[f].Fail)
                     {
-                        int t = builder.Base[f] + code;
-                        if (t < builder.Capacity && builder.Check[t] == f)
+                        int t = nodes[f].Base + code;
+                        if (nodes[t].Check == f)
                         {
                             target = t;
                             break;
@@ -214,22 +216,24 @@ public sealed class SubstringAutomaton
                         {
                             break;
                         }
-
-                        f = builder.Fail[f];
                     }
                 }
 
-                builder.Fail[slot] = target;
+                nodes[slotOf[child]].Fail = target;
             }
         }
 
-        // Every base + code stays inside the arrays, so lookups need no bounds test.
+        // Every base + code stays inside the array, so lookups need no bounds test.
         int length = builder.UsedLength + alphabet + 1;
         builder.EnsureCapacity(length);
-        return new SubstringAutomaton(codeOf,
-            builder.Base.AsSpan(0, length).ToArray(), builder.Check.AsSpan(0, length).ToArray(),
-            builder.Fail.AsSpan(0, length).ToArray(), builder.Output.AsSpan(0, length).ToArray(),
-            [.. outPattern], [.. outNext], n, trie.Count, alphabet);
+        var states = new State[length];
+        for (int i = 0; i < length; i++)
+        {
+            ref var node = ref nodes[i];
+            states[i] = new State { Base = node.Base, Check = node.Check, Fail = node.Fail, Output = node.Output };
+        }
+
+        return new SubstringAutomaton(codeOf, states, [.. outPattern], [.. outNext], n, trie.Count, alphabet);
     }
 
     /// <summary>
@@ -239,10 +243,7 @@ public sealed class SubstringAutomaton
     public void FindAll(ReadOnlySpan<char> text, ref MatchList matches)
     {
         ref ushort codeOf = ref MemoryMarshal.GetArrayDataReference(_codeOf);
-        ref int baseRef = ref MemoryMarshal.GetArrayDataReference(_base);
-        ref int checkRef = ref MemoryMarshal.GetArrayDataReference(_check);
-        ref int failRef = ref MemoryMarshal.GetArrayDataReference(_fail);
-        ref int outputRef = ref MemoryMarshal.GetArrayDataReference(_output);
+        ref State states = ref MemoryMarshal.GetArrayDataReference(_states);
         int[] outPattern = _outPattern;
         int[] outNext = _outNext;
 
@@ -258,8 +259,8 @@ public sealed class SubstringAutomaton
 
             while (true)
             {
-                int next = Unsafe.Add(ref baseRef, state) + code;
-                if (Unsafe.Add(ref checkRef, next) == state)
+                int next = Unsafe.Add(ref states, state).Base + code;
+                if (Unsafe.Add(ref states, next).Check == state)
                 {
                     state = next;
                     break;
@@ -270,10 +271,10 @@ public sealed class SubstringAutomaton
                     break;
                 }
 
-                state = Unsafe.Add(ref failRef, state);
+                state = Unsafe.Add(ref states, state).Fail;
             }
 
-            for (int o = Unsafe.Add(ref outputRef, state); o >= 0; o = outNext[o])
+            for (int o = Unsafe.Add(ref states, state).Output; o >= 0; o = outNext[o])
             {
                 matches.Add(outPattern[o]);
             }
@@ -343,13 +344,30 @@ public sealed class SubstringAutomaton
         }
     }
 
+    /// <summary>One slot of the double array, as matching reads it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct State
+    {
+        public int Base;    // children of this state are at Base + code
+        public int Check;   // the parent state of this slot, Free when unused
+        public int Fail;    // the failure state
+        public int Output;  // head of the output chain, -1 none
+    }
+
+    /// <summary>One slot of the double array while it is built.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct BuildState
+    {
+        public int Base;
+        public int Check;
+        public int Fail;
+        public int Output;
+    }
+
     /// <summary>The double array under construction, with a free-slot search.</summary>
     private sealed class DoubleArrayBuilder
     {
-        public int[] Base;
-        public int[] Check;
-        public int[] Fail;
-        public int[] Output;
+        public BuildState[] Nodes;
         private bool[] _used;
         private int _firstFree;
         private readonly int _alphabet;
@@ -358,16 +376,10 @@ public sealed class SubstringAutomaton
         {
             _alphabet = alphabet;
             capacity = Math.Max(capacity, alphabet + 16);
-            Base = new int[capacity];
-            Check = new int[capacity];
-            Fail = new int[capacity];
-            Output = new int[capacity];
+            Nodes = new BuildState[capacity];
             _used = new bool[capacity];
-            Array.Fill(Check, Free);
-            Array.Fill(Output, -1);
+            Nodes.AsSpan().Fill(new BuildState { Check = Free, Output = -1 });
         }
-
-        public int Capacity => Check.Length;
 
         public int UsedLength { get; private set; }
 
@@ -375,7 +387,7 @@ public sealed class SubstringAutomaton
         {
             EnsureCapacity(slot + 1);
             _used[slot] = true;
-            Check[slot] = parent;
+            Nodes[slot].Check = parent;
             if (slot >= UsedLength)
             {
                 UsedLength = slot + 1;
@@ -387,10 +399,26 @@ public sealed class SubstringAutomaton
             }
         }
 
-        /// <summary>The smallest base ≥ 0 whose slots for <paramref name="codes"/> (ascending by trie order) are all free.</summary>
-        public int FindBase(ReadOnlySpan<int> codes)
+        /// <summary>
+        /// A base whose slots for <paramref name="codes"/> are all free. A single child goes to the first free
+        /// slot at or after <paramref name="near"/> (found within a short scan), so chains stay contiguous;
+        /// several children go to the first place that fits them, which also fills the holes left behind.
+        /// </summary>
+        public int FindBase(ReadOnlySpan<int> codes, int near)
         {
             int first = codes[0];
+            if (codes.Length == 1)
+            {
+                for (int pos = Math.Max(near, first), limit = pos + 64; pos < limit; pos++)
+                {
+                    EnsureCapacity(pos + _alphabet + 1);
+                    if (!_used[pos])
+                    {
+                        return pos - first;
+                    }
+                }
+            }
+
             for (int pos = Math.Max(_firstFree, first); ; pos++)
             {
                 EnsureCapacity(pos + _alphabet + 1);
@@ -419,20 +447,16 @@ public sealed class SubstringAutomaton
 
         public void EnsureCapacity(int needed)
         {
-            if (needed <= Check.Length)
+            if (needed <= Nodes.Length)
             {
                 return;
             }
 
-            int size = Math.Max(needed, checked(Check.Length + (Check.Length / 2)));
-            int old = Check.Length;
-            Array.Resize(ref Base, size);
-            Array.Resize(ref Check, size);
-            Array.Resize(ref Fail, size);
-            Array.Resize(ref Output, size);
+            int size = Math.Max(needed, checked(Nodes.Length + (Nodes.Length / 2)));
+            int old = Nodes.Length;
+            Array.Resize(ref Nodes, size);
             Array.Resize(ref _used, size);
-            Check.AsSpan(old).Fill(Free);
-            Output.AsSpan(old).Fill(-1);
+            Nodes.AsSpan(old).Fill(new BuildState { Check = Free, Output = -1 });
         }
     }
 }

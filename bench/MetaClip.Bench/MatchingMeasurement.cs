@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.Json;
+using MetaClip.Curation;
+using MetaClip.Metadata;
+
+namespace MetaClip.Bench;
+
+/// <summary>
+/// A measured run of the matcher alone: automaton build time and size for a metadata list, then matching
+/// throughput on one thread and on N threads, with allocations per text. Inputs: <c>en.json</c> (or .gz)
+/// and a JSONL(.gz) of texts.
+/// </summary>
+internal static class MatchingMeasurement
+{
+    public static int Run(string metadataPath, string textsPath, int rounds)
+    {
+        var entries = LoadList(metadataPath);
+        var texts = LoadTexts(textsPath);
+        Console.WriteLine($"entries: {entries.Count:N0}; texts: {texts.Length:N0} (mean {texts.Average(t => t.Length):0.0} chars)");
+
+        // Build: time and the growth of the managed heap it causes.
+        var list = new MetadataList("en", entries, "en.json");
+        GC.Collect(2, GCCollectionMode.Forced, true, true);
+        long before = GC.GetTotalMemory(true);
+        long rssBefore = Process.GetCurrentProcess().WorkingSet64;
+        var watch = Stopwatch.StartNew();
+        var matcher = new EntryMatcher(list, CurationMode.V2);
+        double buildSeconds = watch.Elapsed.TotalSeconds;
+        GC.Collect(2, GCCollectionMode.Forced, true, true);
+        long after = GC.GetTotalMemory(true);
+        long rssAfter = Process.GetCurrentProcess().WorkingSet64;
+        Console.WriteLine($"build: {buildSeconds:0.000} s; automaton arrays {matcher.SizeInBytes / 1048576.0:0.0} MiB; retained heap +{(after - before) / 1048576.0:0.0} MiB; working set +{(rssAfter - rssBefore) / 1048576.0:0.0} MiB");
+
+        // One thread.
+        var scratch = new MatchScratch();
+        long matches = 0;
+        foreach (string t in texts)
+        {
+            matches += matcher.Match(t, scratch).Length;
+        }
+
+        Console.WriteLine($"matched ids: {matches:N0} ({(double)matches / texts.Length:0.00} per text)");
+        double best = 0;
+        long allocated = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            long allocBefore = GC.GetAllocatedBytesForCurrentThread();
+            watch.Restart();
+            foreach (string t in texts)
+            {
+                matcher.Match(t, scratch);
+            }
+
+            double rate = texts.Length / watch.Elapsed.TotalSeconds;
+            allocated = GC.GetAllocatedBytesForCurrentThread() - allocBefore;
+            best = Math.Max(best, rate);
+            Console.WriteLine($"  1 thread, round {r + 1}: {rate:N0} texts/s");
+        }
+
+        Console.WriteLine($"1 thread: best {best:N0} texts/s; allocated {allocated / (double)texts.Length:0.00} bytes per text");
+
+        int cores = Environment.ProcessorCount;
+        double bestParallel = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            watch.Restart();
+            Parallel.For(0, cores, new ParallelOptions { MaxDegreeOfParallelism = cores }, () => new MatchScratch(), (part, _, s) =>
+            {
+                for (int i = part; i < texts.Length; i += cores)
+                {
+                    matcher.Match(texts[i], s);
+                }
+
+                return s;
+            }, _ => { });
+            bestParallel = Math.Max(bestParallel, texts.Length / watch.Elapsed.TotalSeconds);
+        }
+
+        Console.WriteLine($"{cores} threads: best {bestParallel:N0} texts/s (x{bestParallel / best:0.00} of one thread)");
+        return 0;
+    }
+
+    internal static List<string> LoadList(string path)
+    {
+        using var stream = Open(path);
+        return JsonSerializer.Deserialize<List<string>>(stream) ?? [];
+    }
+
+    internal static string[] LoadTexts(string path)
+    {
+        using var reader = new StreamReader(Open(path));
+        var texts = new List<string>();
+        while (reader.ReadLine() is string line)
+        {
+            if (line.Length > 0)
+            {
+                texts.Add(JsonDocument.Parse(line).RootElement.GetProperty("text").GetString() ?? string.Empty);
+            }
+        }
+
+        return [.. texts];
+    }
+
+    private static Stream Open(string path)
+    {
+        Stream s = File.OpenRead(path);
+        return path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(s, CompressionMode.Decompress) : s;
+    }
+}
