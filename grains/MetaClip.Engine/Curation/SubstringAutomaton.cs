@@ -226,6 +226,7 @@ public sealed class SubstringAutomaton
         // Every base + code stays inside the array, so lookups need no bounds test.
         int length = builder.UsedLength + alphabet + 1;
         builder.EnsureCapacity(length);
+        nodes = builder.Nodes;
         var states = new State[length];
         for (int i = 0; i < length; i++)
         {

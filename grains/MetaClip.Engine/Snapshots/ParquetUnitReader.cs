@@ -146,7 +146,12 @@ public sealed class ParquetUnitReader : IAsyncDisposable
             return null;
         }
 
-        if (field.IsArray || field.ClrType != expected)
+        // Parquet.Net 6 reports UTF-8 columns as ReadOnlyMemory<char> and binary ones as ReadOnlyMemory<byte>;
+        // both read into string[] / byte[][] buffers.
+        bool compatible = field.ClrType == expected ||
+            (expected == typeof(string) && field.ClrType == typeof(ReadOnlyMemory<char>)) ||
+            (expected == typeof(byte[]) && field.ClrType == typeof(ReadOnlyMemory<byte>));
+        if (field.IsArray || !compatible)
         {
             throw new CurationException(
                 $"snapshot file {_file.Name}: column \"{field.Name}\" holds {(field.IsArray ? "lists of " : "")}{field.ClrType.Name} values, expected {(expected == typeof(string) ? "strings" : "binary")}");

@@ -1,0 +1,47 @@
+using MetaClip.Curation;
+
+namespace MetaClip.Tests.Curation;
+
+/// <summary>CURATION-SPEC §2.1–2.2.</summary>
+public class CurationTextTests
+{
+    [Theory]
+    [InlineData(" \t\n\r\v\f a b \u00A0\u2028\u3000", "a b")]
+    [InlineData("\u001C\u001D\u001E\u001Fx\u001F", "x")]
+    [InlineData("\u200Bx\u200B", "\u200Bx\u200B")] // zero-width space is not whitespace in Python
+    public void Strip_removes_what_python_isspace_accepts(string text, string expected) =>
+        Assert.Equal(expected, CurationText.Strip(text).ToString());
+
+    [Fact]
+    public void Spacing_wraps_the_seven_split_characters()
+    {
+        Assert.Equal(" dog , cat . bird ; fish : owl ? bee ! ant ` emu ", CurationText.ToSpaced("dog,cat.bird;fish:owl?bee!ant`emu"));
+    }
+
+    [Fact]
+    public void Spacing_turns_tab_newline_and_carriage_return_into_one_space_each()
+    {
+        Assert.Equal(" hot dog bun  roll ", CurationText.ToSpaced("hot\tdog\nbun\r\nroll"));
+    }
+
+    [Fact]
+    public void Spacing_splits_nothing_else_and_collapses_nothing()
+    {
+        Assert.Equal(" (dog) dog-house dog/cat  'x' ", CurationText.ToSpaced("(dog) dog-house dog/cat  'x'"));
+        Assert.Equal(" 3 . 14 ", CurationText.ToSpaced("3.14"));
+    }
+
+    [Fact]
+    public void Spacing_does_not_lower_case_or_normalise()
+    {
+        Assert.Equal(" Ｄｏｇ Cafe\u0301 ", CurationText.ToSpaced("Ｄｏｇ Cafe\u0301"));
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData(" \t\u00A0", true)]
+    [InlineData(".", false)]
+    public void Null_empty_and_whitespace_texts_are_skipped(string? text, bool skipped) =>
+        Assert.Equal(skipped, CurationText.IsSkipped(text));
+}

@@ -1,0 +1,50 @@
+using MetaClip.Metadata;
+
+namespace MetaClip.Tests.Metadata;
+
+/// <summary>CURATION-SPEC §1.2 and FORMATS.md "Metadata".</summary>
+public class LidMapTests
+{
+    private static readonly HashSet<string> Lists = ["en", "de", "zh", "other"];
+
+    [Fact]
+    public void Empty_na_and_unknown_labels_go_to_other()
+    {
+        var map = new LidMap(new Dictionary<string, string> { ["en"] = "en", ["wuu"] = "zh", ["ia"] = "N/A" }, Lists);
+        Assert.Equal("other", map.Resolve(""));
+        Assert.Equal("other", map.Resolve(null));
+        Assert.Equal("other", map.Resolve("ia"));
+        Assert.Equal("other", map.Resolve("sw"));
+        Assert.Equal("zh", map.Resolve("wuu"));
+        Assert.Equal("en", map.Resolve("en"));
+    }
+
+    [Fact]
+    public void Without_a_map_a_label_goes_to_the_list_of_the_same_name()
+    {
+        var map = new LidMap(null, Lists);
+        Assert.Equal("de", map.Resolve("de"));
+        Assert.Equal("other", map.Resolve("fr"));
+    }
+
+    [Fact]
+    public void A_metadata_folder_loads_lists_and_map_and_ignores_the_manifest()
+    {
+        string dir = Directory.CreateTempSubdirectory("metaclip-meta-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "en.json"), "[\"dog\"]");
+            File.WriteAllText(Path.Combine(dir, "de.json"), "[\"Hund\"]");
+            File.WriteAllText(Path.Combine(dir, "lid_map.json"), "{\"en\": \"en\", \"de\": \"de\", \"gsw\": \"de\", \"xx\": \"N/A\"}");
+            File.WriteAllText(Path.Combine(dir, "manifest.json"), "{}");
+            var set = MetadataSet.Load(dir, MetaClip.Curation.CurationMode.V2);
+            Assert.Equal(["de", "en"], set.Languages);
+            Assert.Equal("de", set.LidMap.Resolve("gsw"));
+            Assert.Equal("other", set.LidMap.Resolve("xx"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
