@@ -1,0 +1,249 @@
+using System.Text.Json.Nodes;
+using MetaClip.Client;
+using Parquet;
+using Parquet.Schema;
+
+namespace MetaClip.Tests.Commands;
+
+/// <summary><c>metaclip curate</c> as a user runs it: options, outputs, and every kind of bad input.</summary>
+public class CurateCommandTests
+{
+    [Fact]
+    public async Task Curates_a_jsonl_snapshot_and_prints_where_results_and_report_are()
+    {
+        using var dir = Fixture();
+        var run = await CliRun.RunAsync(Curate(dir, "--t-en", "1"));
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Results: " + dir.Combine("out"), run.Output, StringComparison.Ordinal);
+        Assert.Contains("Report:  " + dir.Combine("out", "report.html"), run.Output, StringComparison.Ordinal);
+        Assert.Contains("match and count", run.Output, StringComparison.Ordinal);
+        foreach (string file in new[] { "thresholds.json", "decisions.jsonl", "report.json", "report.html", "entry_counts/en.jsonl", "curated/part-00000.parquet" })
+        {
+            Assert.True(File.Exists(dir.Combine("out", file)), file);
+        }
+
+        string html = File.ReadAllText(dir.Combine("out", "report.html"));
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.Contains("t_lang", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_curated_parquet_has_the_documented_columns_and_readable_entry_id_lists()
+    {
+        using var dir = Fixture();
+        var run = await CliRun.RunAsync(Curate(dir, "--t-en", "170000"));
+        Assert.True(run.ExitCode == 0, run.Error);
+        await using var reader = await ParquetReader.CreateAsync(dir.Combine("out", "curated", "part-00000.parquet"));
+        var names = reader.Schema.Fields.Select(f => f.Name).ToArray();
+        Assert.Equal(["uuid", "url", "text", "lang", "lid", "entry_ids", "prob"], names);
+        var ids = (ListField)reader.Schema.Fields[5];
+        using var group = reader.OpenRowGroupReader(0);
+        var item = (DataField)ids.Item;
+        int valueCount = checked((int)group.GetMetadata(item)!.MetaData!.NumValues);
+        var values = new int[valueCount];
+        var repetitions = new int[valueCount];
+        var definitions = new int[valueCount];
+        await group.ReadRawAsync<int>(item, values, definitions, repetitions);
+        Assert.All(definitions, d => Assert.Equal(item.MaxDefinitionLevel, d));
+        Assert.True(group.RowCount >= 3);
+        Assert.Equal(group.RowCount, repetitions.Count(r => r == 0)); // one list per row, none empty
+        Assert.All(values, v => Assert.InRange(v, 0, 4));
+        var uuids = new string?[group.RowCount];
+        await group.ReadAsync(reader.Schema.GetDataFields()[0], uuids.AsMemory());
+        Assert.Contains("img1", uuids);
+    }
+
+    [Fact]
+    public async Task Jsonl_format_writes_curated_jsonl()
+    {
+        using var dir = Fixture();
+        var run = await CliRun.RunAsync(Curate(dir, "--t-en", "170000", "--format", "jsonl"));
+        Assert.True(run.ExitCode == 0, run.Error);
+        var rows = File.ReadAllLines(dir.Combine("out", "curated", "part-00000.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Contains(rows, r => r["uuid"]!.GetValue<string>() == "img1" && r["entry_ids"]!.AsArray().Count > 0 && r["lid"]!.GetValue<string>() == "en");
+    }
+
+    [Fact]
+    public async Task Empty_and_null_texts_are_skipped_and_counted_in_the_report()
+    {
+        using var dir = Fixture();
+        await CliRun.RunAsync(Curate(dir, "--t-en", "1"));
+        var report = JsonNode.Parse(File.ReadAllText(dir.Combine("out", "report.json")))!;
+        Assert.Equal(2, report["totals"]!["skipped_texts"]!.GetValue<long>());
+        Assert.Contains(report["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("skipped", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_one_megabyte_text_and_unpaired_surrogates_are_curated()
+    {
+        using var dir = Fixture();
+        string big = string.Concat(Enumerable.Repeat("dog ", 262_144));
+        dir.File("snap/big.jsonl", $"{{\"uuid\": \"big\", \"lang\": \"en\", \"text\": \"{big}\"}}\n{{\"uuid\": \"sur\", \"lang\": \"en\", \"text\": \"dog \\ud800 cat \\udc00\"}}\n");
+        var run = await CliRun.RunAsync(Curate(dir, "--t-en", "170000"));
+        Assert.True(run.ExitCode == 0, run.Error);
+        var decisions = File.ReadAllLines(dir.Combine("out", "decisions.jsonl")).Select(l => JsonNode.Parse(l)!["uuid"]!.GetValue<string>()).ToHashSet();
+        Assert.Contains("big", decisions);
+        Assert.Contains("sur", decisions);
+    }
+
+    [Fact]
+    public async Task An_unknown_option_is_a_one_line_usage_error()
+    {
+        var run = await CliRun.RunAsync("curate", "--snapshot", "s", "--metadata", "m", "--out", "o", "--lang-column", "lang", "--colour", "red");
+        Assert.Equal(MetaClipCommandLine.UsageError, run.ExitCode);
+        Assert.Contains("--colour", run.ErrorLine, StringComparison.Ordinal);
+        Assert.StartsWith("metaclip: error:", run.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_lang_column_says_why_it_is_required()
+    {
+        using var dir = Fixture();
+        var run = await CliRun.RunAsync("curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("out"));
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("--lang-column is required", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("language identification", run.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metaclip1_mode_needs_no_lang_column()
+    {
+        using var dir = Fixture();
+        var run = await CliRun.RunAsync("curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("out"), "--mode", "v1", "--t-en", "2");
+        Assert.True(run.ExitCode == 0, run.Error);
+        var thresholds = JsonNode.Parse(File.ReadAllText(dir.Combine("out", "thresholds.json")))!;
+        Assert.Equal(["en"], thresholds["languages"]!.AsObject().Select(l => l.Key));
+    }
+
+    [Fact]
+    public async Task Both_t_en_and_p_is_a_usage_error()
+    {
+        using var dir = Fixture();
+        var run = await CliRun.RunAsync(Curate(dir, "--t-en", "5", "--p", "0.5"));
+        Assert.Equal(MetaClipCommandLine.UsageError, run.ExitCode);
+        Assert.Contains("either --t-en or --p", run.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Given_p_english_gets_its_threshold_from_p_and_t_en_is_null()
+    {
+        using var dir = Fixture();
+        var run = await CliRun.RunAsync(Curate(dir, "--p", "0.5"));
+        Assert.True(run.ExitCode == 0, run.Error);
+        var thresholds = JsonNode.Parse(File.ReadAllText(dir.Combine("out", "thresholds.json")))!;
+        Assert.Null(thresholds["t_en"]);
+        Assert.Equal(0.5, thresholds["p"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task No_english_match_asks_for_p_and_writes_nothing()
+    {
+        using var dir = new TempFolder();
+        dir.File("meta/en.json", "[\"zebra\"]");
+        dir.File("snap/a.jsonl", "{\"uuid\": \"a\", \"lang\": \"en\", \"text\": \"a dog\"}\n");
+        var run = await CliRun.RunAsync(Curate(dir));
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("no English text matched", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("--p", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Combine("out")));
+    }
+
+    [Fact]
+    public async Task A_corrupt_parquet_file_fails_the_job_naming_it_and_keeps_earlier_results()
+    {
+        using var dir = Fixture();
+        Assert.Equal(0, (await CliRun.RunAsync(Curate(dir, "--t-en", "1"))).ExitCode);
+        string earlier = File.ReadAllText(dir.Combine("out", "thresholds.json"));
+
+        dir.File("snap/z-corrupt.parquet", "PAR1 this is not parquet PAR1");
+        var run = await CliRun.RunAsync(Curate(dir, "--t-en", "170000"));
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("z-corrupt.parquet", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Equal(earlier, File.ReadAllText(dir.Combine("out", "thresholds.json")));
+        Assert.DoesNotContain(Directory.EnumerateDirectories(dir.Combine("out")), d => Path.GetFileName(d).StartsWith(".staging", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_jsonl_line_that_is_not_json_is_named_by_file_and_line()
+    {
+        using var dir = Fixture();
+        dir.File("snap/b.jsonl", "{\"uuid\": \"x\", \"lang\": \"en\", \"text\": \"dog\"}\nthis is not json\n");
+        var run = await CliRun.RunAsync(Curate(dir, "--t-en", "1"));
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("b.jsonl line 2", run.ErrorLine, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.Combine("out", "thresholds.json")));
+    }
+
+    [Fact]
+    public async Task A_missing_text_column_is_named_with_the_option_that_fixes_it()
+    {
+        using var dir = Fixture();
+        dir.File("snap/c.jsonl", "{\"uuid\": \"x\", \"lang\": \"en\", \"caption\": \"dog\"}\n");
+        var run = await CliRun.RunAsync(Curate(dir, "--t-en", "1"));
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("c.jsonl: has no \"text\" column", run.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_duplicate_metadata_entry_is_named_with_both_ids()
+    {
+        using var dir = Fixture();
+        dir.File("meta/de.json", "[\"Hund\", \"Katze\", \"Hund\"]");
+        var run = await CliRun.RunAsync(Curate(dir, "--t-en", "1"));
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("de.json: duplicate entry \"Hund\" at ids 0 and 2", run.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_snapshot_that_does_not_exist_is_named()
+    {
+        using var dir = Fixture();
+        var run = await CliRun.RunAsync("curate", "--snapshot", dir.Combine("nope"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("out"), "--lang-column", "lang");
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("does not exist", run.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_explains_the_options_to_a_newcomer()
+    {
+        var run = await CliRun.RunAsync("curate", "--help");
+        Assert.Equal(0, run.ExitCode);
+        foreach (string option in new[] { "--snapshot", "--metadata", "--out", "--t-en", "--p", "--seed", "--mode", "--lang-column", "--text-column", "--url-column", "--uuid-column", "--format", "--threads", "Example" })
+        {
+            Assert.Contains(option, run.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_same_seed_gives_the_same_decisions_and_threads_do_not_matter()
+    {
+        using var dir = Fixture();
+        await CliRun.RunAsync([.. Curate(dir, "--t-en", "1", "--seed", "42", "--threads", "1")]);
+        string one = File.ReadAllText(dir.Combine("out", "decisions.jsonl"));
+        await CliRun.RunAsync([.. Curate(dir, "--t-en", "1", "--seed", "42", "--threads", "4")]);
+        Assert.Equal(one, File.ReadAllText(dir.Combine("out", "decisions.jsonl")));
+    }
+
+    private static string[] Curate(TempFolder dir, params string[] extra) =>
+        ["curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("out"), "--lang-column", "lang", .. extra];
+
+    /// <summary>A small snapshot over two files with English and German texts, empty texts and a multi-text image.</summary>
+    private static TempFolder Fixture()
+    {
+        var dir = new TempFolder();
+        dir.File("meta/en.json", "[\"dog\", \"cat\", \"red\", \"red car\", \"car\"]");
+        dir.File("meta/de.json", "[\"Hund\", \"Katze\", \"Auto\"]");
+        dir.File("meta/other.json", "[\"mbwa\"]");
+        dir.File("snap/a.jsonl", string.Join('\n',
+            "{\"uuid\": \"img1\", \"url\": \"http://x/1.jpg\", \"lang\": \"en\", \"text\": \"a red car\"}",
+            "{\"uuid\": \"img1\", \"url\": \"http://x/1.jpg\", \"lang\": \"de\", \"text\": \"ein rotes Auto\"}",
+            "{\"uuid\": \"img2\", \"lang\": \"en\", \"text\": \"dog and cat\"}",
+            "{\"uuid\": \"img3\", \"lang\": \"en\", \"text\": \"\"}",
+            "{\"uuid\": \"img4\", \"lang\": \"sw\", \"text\": \"mbwa\"}",
+            "{\"uuid\": \"img5\", \"lang\": \"en\", \"text\": null}",
+            "{\"uuid\": \"img6\", \"lang\": \"en\", \"text\": \"dog\"}") + "\n");
+        dir.File("snap/b.jsonl", "{\"uuid\": \"img7\", \"lang\": \"de\", \"text\": \"Hund und Katze\"}\n");
+        return dir;
+    }
+}
