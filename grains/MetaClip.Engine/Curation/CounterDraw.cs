@@ -1,6 +1,6 @@
+using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.IO.Hashing;
 
 namespace MetaClip.Curation;
 

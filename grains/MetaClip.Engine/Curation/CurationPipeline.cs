@@ -64,6 +64,10 @@ public sealed class CurationPipeline
         var tallies = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
         var results = new List<UnitMatches>(units.Count);
         var matcher = new UnitMatcher(metadata, o.Threads);
+
+        // Build the automata while the first unit is read: they are independent, and the build is the
+        // longest single step before matching can start.
+        var warmUp = Task.Run(() => Parallel.ForEach(metadata.Languages, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads - 1), CancellationToken = cancellationToken }, l => metadata.GetMatcher(l)), cancellationToken);
         long texts = 0;
         Report(CurationPhase.Matching, 0, units.Count, 0);
         var channel = Channel.CreateBounded<UnitRows>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
@@ -99,6 +103,7 @@ public sealed class CurationPipeline
         }
 
         await producer.ConfigureAwait(false);
+        await warmUp.ConfigureAwait(false);
         timings["match and count (pass 1)"] = Lap(phase);
 
         // Every language with a list has a count vector, zeros included.
@@ -122,7 +127,8 @@ public sealed class CurationPipeline
         await using (var curated = new CuratedWriter(staging.Folder, o.Format, withKey, imageColumn))
         await using (var decisions = CurationFiles.CreateLines(staging.PathOf(CurationFiles.DecisionsFile)))
         {
-            var line = new StringBuilder(160);
+            var lines = new StringBuilder(1 << 16);
+            var keptRows = new List<CuratedRow>();
             for (int u = 0; u < results.Count; u++)
             {
                 var unit = results[u];
@@ -133,14 +139,15 @@ public sealed class CurationPipeline
                     images = await ReadImagesAsync(unit.Unit, cancellationToken).ConfigureAwait(false);
                 }
 
+                lines.Clear();
+                keptRows.Clear();
                 foreach (var decision in unitDecisions)
                 {
                     var tally = tallies[decision.Language];
                     tally.ImagesDecided++;
                     decided++;
-                    line.Clear();
-                    CurationFiles.AppendDecision(line, decision);
-                    await decisions.WriteLineAsync(line, cancellationToken).ConfigureAwait(false);
+                    CurationFiles.AppendDecision(lines, decision);
+                    lines.Append('\n');
                     if (!decision.Kept)
                     {
                         continue;
@@ -149,10 +156,12 @@ public sealed class CurationPipeline
                     tally.ImagesKept++;
                     kept++;
                     var chosen = decision.Chosen;
-                    await curated.WriteAsync(new CuratedRow(decision.Uuid, chosen.Url, chosen.Text, chosen.Language, chosen.LidLabel,
-                        unit.IdsOf(chosen).ToArray(), decision.Probability, chosen.Key, images?[chosen.Row]), cancellationToken).ConfigureAwait(false);
+                    keptRows.Add(new CuratedRow(decision.Uuid, chosen.Url, chosen.Text, chosen.Language, chosen.LidLabel,
+                        unit.IdsOf(chosen).ToArray(), decision.Probability, chosen.Key, images?[chosen.Row]));
                 }
 
+                await decisions.WriteAsync(lines, cancellationToken).ConfigureAwait(false);
+                await curated.WriteAsync(keptRows, cancellationToken).ConfigureAwait(false);
                 Report(CurationPhase.Sampling, u + 1, units.Count, texts);
             }
         }

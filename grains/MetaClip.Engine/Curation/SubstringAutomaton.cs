@@ -50,7 +50,7 @@ public sealed class SubstringAutomaton
     /// <summary>Bytes held by the automaton's arrays.</summary>
     public long SizeInBytes =>
         ((long)_codeOf.Length * sizeof(ushort)) + ((long)_states.Length * 16) +
-        ((long)( + _outPattern.Length + _outNext.Length) * sizeof(int));
+        ((long)(+_outPattern.Length + _outNext.Length) * sizeof(int));
 
     /// <summary>
     /// Builds the automaton for <paramref name="patterns"/>; pattern <c>i</c> reports id <c>i</c>.

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -10,6 +11,10 @@ namespace MetaClip.Json;
 /// </summary>
 public static class JsonText
 {
+    // Characters that need a look: quote, backslash, controls, and every surrogate (lone ones are escaped).
+    private static readonly SearchValues<char> Special = SearchValues.Create(
+        "\"\\" + new string([.. Enumerable.Range(0, 0x20).Select(c => (char)c)]) + new string([.. Enumerable.Range(0xD800, 0x800).Select(c => (char)c)]));
+
     public static StringBuilder AppendString(this StringBuilder builder, string? value)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -19,9 +24,19 @@ public static class JsonText
         }
 
         builder.Append('"');
-        for (int i = 0; i < value.Length; i++)
+        var rest = value.AsSpan();
+        while (true)
         {
-            char c = value[i];
+            int at = rest.IndexOfAny(Special);
+            if (at < 0)
+            {
+                builder.Append(rest);
+                break;
+            }
+
+            builder.Append(rest[..at]);
+            char c = rest[at];
+            int consumed = 1;
             switch (c)
             {
                 case '"': builder.Append("\\\""); break;
@@ -32,28 +47,33 @@ public static class JsonText
                 case '\b': builder.Append("\\b"); break;
                 case '\f': builder.Append("\\f"); break;
                 default:
-                    if (c < ' ')
+                    if (char.IsHighSurrogate(c) && at + 1 < rest.Length && char.IsLowSurrogate(rest[at + 1]))
                     {
-                        AppendEscape(builder, c);
-                    }
-                    else if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-                    {
-                        builder.Append(c).Append(value[++i]);
-                    }
-                    else if (char.IsSurrogate(c))
-                    {
-                        AppendEscape(builder, c);
+                        builder.Append(c).Append(rest[at + 1]);
+                        consumed = 2;
                     }
                     else
                     {
-                        builder.Append(c);
+                        AppendEscape(builder, c);
                     }
 
                     break;
             }
+
+            rest = rest[(at + consumed)..];
         }
 
         return builder.Append('"');
+    }
+
+    /// <summary>Appends a float64 as <see cref="ShortestDouble"/> does, without allocating.</summary>
+    public static StringBuilder AppendShortest(this StringBuilder builder, double value)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        Span<char> buffer = stackalloc char[32];
+        value.TryFormat(buffer, out int n, "R", CultureInfo.InvariantCulture);
+        builder.Append(buffer[..n]);
+        return buffer[..n].IndexOfAny(".EeN") >= 0 || buffer[..n].Contains("Infinity", StringComparison.Ordinal) ? builder : builder.Append(".0");
     }
 
     /// <summary>A float32 as the shortest decimal that parses back to the same float32 (<c>1.0</c>, not <c>1</c>).</summary>

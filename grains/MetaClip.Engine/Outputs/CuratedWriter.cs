@@ -74,30 +74,39 @@ public sealed class CuratedWriter : IAsyncDisposable
 
     public long Rows { get; private set; }
 
-    public async Task WriteAsync(CuratedRow row, CancellationToken cancellationToken)
+    /// <summary>Appends rows (a unit's kept images at a time: JSONL is written in one piece per call).</summary>
+    public async Task WriteAsync(IReadOnlyList<CuratedRow> rows, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(row);
-        Rows++;
+        ArgumentNullException.ThrowIfNull(rows);
+        Rows += rows.Count;
         if (_lines is not null)
         {
-            var line = new StringBuilder(256);
-            line.Append("{\"uuid\": ").AppendString(row.Uuid).Append(", \"url\": ").AppendString(row.Url)
-                .Append(", \"text\": ").AppendString(row.Text).Append(", \"lang\": ").AppendString(row.Language)
-                .Append(", \"lid\": ").AppendString(row.Lid).Append(", \"entry_ids\": [").AppendJoin(", ", row.EntryIds)
-                .Append("], \"prob\": ").Append(JsonText.ShortestDouble(row.Probability));
-            if (_withKey)
+            var text = new StringBuilder(rows.Count * 160);
+            foreach (var row in rows)
             {
-                line.Append(", \"key\": ").AppendString(row.Key);
+                text.Append("{\"uuid\": ").AppendString(row.Uuid).Append(", \"url\": ").AppendString(row.Url)
+                    .Append(", \"text\": ").AppendString(row.Text).Append(", \"lang\": ").AppendString(row.Language)
+                    .Append(", \"lid\": ").AppendString(row.Lid).Append(", \"entry_ids\": [").AppendJoin(", ", row.EntryIds)
+                    .Append("], \"prob\": ").AppendShortest(row.Probability);
+                if (_withKey)
+                {
+                    text.Append(", \"key\": ").AppendString(row.Key);
+                }
+
+                text.Append("}\n");
             }
 
-            await _lines.WriteLineAsync(line.Append('}'), cancellationToken).ConfigureAwait(false);
+            await _lines.WriteAsync(text, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        _pending.Add(row);
-        if (_pending.Count >= RowGroupSize)
+        foreach (var row in rows)
         {
-            await FlushRowGroupAsync(cancellationToken).ConfigureAwait(false);
+            _pending.Add(row);
+            if (_pending.Count >= RowGroupSize)
+            {
+                await FlushRowGroupAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

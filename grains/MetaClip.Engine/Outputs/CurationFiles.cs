@@ -105,7 +105,7 @@ public static class CurationFiles
         line.Append("{\"uuid\": ").AppendString(decision.Uuid)
             .Append(", \"text_index\": ").Append(decision.TextIndex)
             .Append(", \"lang\": ").AppendString(decision.Language)
-            .Append(", \"prob\": ").Append(JsonText.ShortestDouble(decision.Probability))
+            .Append(", \"prob\": ").AppendShortest(decision.Probability)
             .Append(", \"kept\": ").Append(decision.Kept ? "true" : "false").Append('}');
     }
 
