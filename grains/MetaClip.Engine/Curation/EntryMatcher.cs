@@ -49,6 +49,44 @@ public sealed class EntryMatcher
         scratch.Matches.SortDistinct();
         return scratch.Matches.Items;
     }
+
+    /// <summary>
+    /// Matches many texts, two at a time (see <see cref="SubstringAutomaton.FindAll(ReadOnlySpan{char}, ReadOnlySpan{char}, ref MatchList, ref MatchList)"/>):
+    /// appends each text's ids (ascending, distinct) to <paramref name="ids"/> and writes their number to
+    /// <paramref name="counts"/>. Same result as <see cref="Match"/> text by text, faster.
+    /// </summary>
+    public void MatchMany(IReadOnlyList<string> texts, MatchScratch scratch, List<int> ids, Span<int> counts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(scratch);
+        ArgumentNullException.ThrowIfNull(ids);
+        int i = 0;
+        for (; i + 1 < texts.Count; i += 2)
+        {
+            var first = CurationText.Strip(texts[i]);
+            var second = CurationText.Strip(texts[i + 1]);
+            var a = scratch.SpacedBuffer(CurationText.MaxSpacedLength(first.Length));
+            var b = scratch.SecondSpacedBuffer(CurationText.MaxSpacedLength(second.Length));
+            int na = first.IsEmpty ? 0 : CurationText.WriteSpaced(first, a);
+            int nb = second.IsEmpty ? 0 : CurationText.WriteSpaced(second, b);
+            scratch.Matches.Clear();
+            scratch.SecondMatches.Clear();
+            _automaton.FindAll(a[..na], b[..nb], ref scratch.Matches, ref scratch.SecondMatches);
+            scratch.Matches.SortDistinct();
+            scratch.SecondMatches.SortDistinct();
+            counts[i] = scratch.Matches.Count;
+            counts[i + 1] = scratch.SecondMatches.Count;
+            ids.AddRange(scratch.Matches.Items);
+            ids.AddRange(scratch.SecondMatches.Items);
+        }
+
+        if (i < texts.Count)
+        {
+            var found = Match(texts[i], scratch);
+            counts[i] = found.Length;
+            ids.AddRange(found);
+        }
+    }
 }
 
 /// <summary>Per-thread buffers for <see cref="EntryMatcher.Match"/>.</summary>
@@ -61,13 +99,24 @@ public sealed class MatchScratch
     internal MatchList Matches = new(64);
 #pragma warning restore CA1051
 
-    internal Span<char> SpacedBuffer(int length)
+    /// <summary>The ids found for the second text of a pair.</summary>
+#pragma warning disable CA1051 // A mutable struct field on purpose: passed by ref to the hot loop.
+    internal MatchList SecondMatches = new(64);
+#pragma warning restore CA1051
+
+    private char[] _secondSpaced = new char[1024];
+
+    internal Span<char> SpacedBuffer(int length) => Grow(ref _spaced, length);
+
+    internal Span<char> SecondSpacedBuffer(int length) => Grow(ref _secondSpaced, length);
+
+    private static char[] Grow(ref char[] buffer, int length)
     {
-        if (_spaced.Length < length)
+        if (buffer.Length < length)
         {
-            _spaced = new char[Math.Max(length, _spaced.Length * 2)];
+            buffer = new char[Math.Max(length, buffer.Length * 2)];
         }
 
-        return _spaced;
+        return buffer;
     }
 }

@@ -7,7 +7,7 @@ namespace MetaClip.Curation;
 /// An Aho–Corasick automaton over UTF-16 code units, stored as a double array: every state is a slot
 /// of one flat array of 16-byte records (<c>base</c>, <c>check</c>, <c>fail</c>, <c>output</c>), so there is
 /// no object per node, a transition is one addition and one comparison, and it touches one cache line. Built once per pattern list;
-/// immutable afterwards, so any number of threads may call <see cref="FindAll"/> at once.
+/// immutable afterwards, so any number of threads may call <c>FindAll</c> at once.
 /// </summary>
 /// <remarks>
 /// <para>Characters are renumbered densely by descending frequency in the patterns (code 0 = a character
@@ -133,42 +133,45 @@ public sealed class SubstringAutomaton
             previous = key;
         }
 
-        // 3. Place the trie into the double array depth first: a node's children go to the first free slots
-        //    after it, so the long single-child chains of a word's tail occupy consecutive slots and a walk
-        //    along them reads memory sequentially.
+        // 3. Place the trie into the double array. The shallow levels, which nearly every text walks through,
+        //    go first and breadth first, into a compact hot region of about 1 MiB that stays in cache. Below it,
+        //    placement is depth first: a node's children go to the first free slots after it, so the long
+        //    single-child chains of a word's tail occupy consecutive slots and are read sequentially.
         var builder = new DoubleArrayBuilder(trie.Count + alphabet + 2, alphabet);
         var slotOf = new int[trie.Count];
         slotOf[0] = Root;
         builder.Occupy(Root, Free);
+        int hotDepth = HotDepth(trie, HotRegionStates);
         var codesBuffer = new int[Math.Max(alphabet, 1)];
         var stack = new Stack<int>();
-        stack.Push(0);
-        while (stack.Count > 0)
+        var hot = new Queue<(int Node, int Depth)>();
+        hot.Enqueue((0, 0));
+        var deep = new List<int>();
+        while (hot.Count > 0)
         {
-            int node = stack.Pop();
-            int state = slotOf[node];
-            int childCount = 0;
-            for (int child = trie.FirstChild[node]; child >= 0; child = trie.NextSibling[child])
+            var (node, depth) = hot.Dequeue();
+            if (depth >= hotDepth)
             {
-                codesBuffer[childCount++] = trie.Code[child];
-            }
-
-            if (childCount == 0)
-            {
+                deep.Add(node);
                 continue;
             }
 
-            int @base = builder.FindBase(codesBuffer.AsSpan(0, childCount), state + 1);
-            builder.Nodes[state].Base = @base;
-            int pushed = 0;
+            PlaceChildren(trie, builder, slotOf, node, codesBuffer, near: 0);
             for (int child = trie.FirstChild[node]; child >= 0; child = trie.NextSibling[child])
             {
-                int slot = @base + trie.Code[child];
-                builder.Occupy(slot, state);
-                slotOf[child] = slot;
-                codesBuffer[pushed++] = child;
+                hot.Enqueue((child, depth + 1));
             }
+        }
 
+        for (int i = deep.Count - 1; i >= 0; i--)
+        {
+            stack.Push(deep[i]);
+        }
+
+        while (stack.Count > 0)
+        {
+            int node = stack.Pop();
+            int pushed = PlaceChildren(trie, builder, slotOf, node, codesBuffer, near: slotOf[node] + 1);
             for (int i = pushed - 1; i >= 0; i--)
             {
                 stack.Push(codesBuffer[i]);
@@ -241,45 +244,143 @@ public sealed class SubstringAutomaton
     /// Appends to <paramref name="matches"/> the id of every pattern occurrence in <paramref name="text"/>,
     /// once per occurrence (the caller de-duplicates). Thread-safe.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FindAll(ReadOnlySpan<char> text, ref MatchList matches)
     {
         ref ushort codeOf = ref MemoryMarshal.GetArrayDataReference(_codeOf);
         ref State states = ref MemoryMarshal.GetArrayDataReference(_states);
-        int[] outPattern = _outPattern;
-        int[] outNext = _outNext;
-
+        int[] outPattern = _outPattern, outNext = _outNext;
         int state = Root;
         foreach (char ch in text)
         {
-            int code = Unsafe.Add(ref codeOf, ch);
-            if (code == 0)
-            {
-                state = Root;
-                continue;
-            }
-
-            while (true)
-            {
-                int next = Unsafe.Add(ref states, state).Base + code;
-                if (Unsafe.Add(ref states, next).Check == state)
-                {
-                    state = next;
-                    break;
-                }
-
-                if (state == Root)
-                {
-                    break;
-                }
-
-                state = Unsafe.Add(ref states, state).Fail;
-            }
-
-            for (int o = Unsafe.Add(ref states, state).Output; o >= 0; o = outNext[o])
-            {
-                matches.Add(outPattern[o]);
-            }
+            state = Step(ref codeOf, ref states, outPattern, outNext, state, ch, ref matches);
         }
+    }
+
+    /// <summary>
+    /// <see cref="FindAll(ReadOnlySpan{char}, ref MatchList)"/> for two texts at once. The two walks are
+    /// independent, so the processor overlaps their memory loads: on a large automaton this is faster than
+    /// two calls. Thread-safe.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void FindAll(ReadOnlySpan<char> first, ReadOnlySpan<char> second, ref MatchList firstMatches, ref MatchList secondMatches)
+    {
+        ref ushort codeOf = ref MemoryMarshal.GetArrayDataReference(_codeOf);
+        ref State states = ref MemoryMarshal.GetArrayDataReference(_states);
+        int[] outPattern = _outPattern, outNext = _outNext;
+        int a = Root, b = Root;
+        int common = Math.Min(first.Length, second.Length);
+        for (int i = 0; i < common; i++)
+        {
+            a = Step(ref codeOf, ref states, outPattern, outNext, a, first[i], ref firstMatches);
+            b = Step(ref codeOf, ref states, outPattern, outNext, b, second[i], ref secondMatches);
+        }
+
+        for (int i = common; i < first.Length; i++)
+        {
+            a = Step(ref codeOf, ref states, outPattern, outNext, a, first[i], ref firstMatches);
+        }
+
+        for (int i = common; i < second.Length; i++)
+        {
+            b = Step(ref codeOf, ref states, outPattern, outNext, b, second[i], ref secondMatches);
+        }
+    }
+
+    /// <summary>One character: follow failure links until a transition exists (or the root), then report outputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Step(ref ushort codeOf, ref State states, int[] outPattern, int[] outNext, int state, char ch, ref MatchList matches)
+    {
+        int code = Unsafe.Add(ref codeOf, ch);
+        if (code == 0)
+        {
+            return Root;
+        }
+
+        while (true)
+        {
+            int next = Unsafe.Add(ref states, state).Base + code;
+            if (Unsafe.Add(ref states, next).Check == state)
+            {
+                state = next;
+                break;
+            }
+
+            if (state == Root)
+            {
+                break;
+            }
+
+            state = Unsafe.Add(ref states, state).Fail;
+        }
+
+        for (int o = Unsafe.Add(ref states, state).Output; o >= 0; o = outNext[o])
+        {
+            matches.Add(outPattern[o]);
+        }
+
+        return state;
+    }
+
+    /// <summary>About 1 MiB of 16-byte states: the shallow levels that stay in the L2 cache.</summary>
+    private const int HotRegionStates = 1 << 16;
+
+    /// <summary>The number of levels (below the root) whose nodes, all together, fit in <paramref name="budget"/> states.</summary>
+    private static int HotDepth(TemporaryTrie trie, int budget)
+    {
+        int depth = 0, total = 1;
+        var level = new List<int> { 0 };
+        while (level.Count > 0)
+        {
+            var next = new List<int>();
+            foreach (int node in level)
+            {
+                for (int child = trie.FirstChild[node]; child >= 0; child = trie.NextSibling[child])
+                {
+                    next.Add(child);
+                }
+            }
+
+            total += next.Count;
+            if (total > budget || next.Count == 0)
+            {
+                return depth;
+            }
+
+            depth++;
+            level = next;
+        }
+
+        return depth;
+    }
+
+    /// <summary>Places the children of <paramref name="node"/>; leaves their trie ids in <paramref name="buffer"/> and returns how many.</summary>
+    private static int PlaceChildren(TemporaryTrie trie, DoubleArrayBuilder builder, int[] slotOf, int node, int[] buffer, int near)
+    {
+        int state = slotOf[node];
+        int count = 0;
+        for (int child = trie.FirstChild[node]; child >= 0; child = trie.NextSibling[child])
+        {
+            buffer[count++] = trie.Code[child];
+        }
+
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        int @base = builder.FindBase(buffer.AsSpan(0, count), near);
+        builder.Nodes[state].Base = @base;
+        count = 0;
+        for (int child = trie.FirstChild[node]; child >= 0; child = trie.NextSibling[child])
+        {
+            int slot = @base + trie.Code[child];
+            builder.Occupy(slot, state);
+            slotOf[child] = slot;
+            buffer[count++] = child;
+        }
+
+        return count;
     }
 
     private static int CommonPrefixLength(string a, string b) => a.AsSpan().CommonPrefixLength(b);
@@ -408,7 +509,7 @@ public sealed class SubstringAutomaton
         public int FindBase(ReadOnlySpan<int> codes, int near)
         {
             int first = codes[0];
-            if (codes.Length == 1)
+            if (codes.Length == 1 && near > 0)
             {
                 for (int pos = Math.Max(near, first), limit = pos + 64; pos < limit; pos++)
                 {

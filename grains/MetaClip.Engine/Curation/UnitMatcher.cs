@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MetaClip.Metadata;
 using MetaClip.Snapshots;
 
@@ -77,27 +78,53 @@ public sealed class UnitMatcher
             textLanguage.Add(language);
         }
 
-        // Parallel part: matching, chunk by chunk, each chunk into its own id list.
+        // Parallel part: matching, chunk by chunk; inside a chunk, the texts of each language in one batch.
         int count = textRows.Count;
         int chunks = (count + ChunkSize - 1) / ChunkSize;
         var chunkIds = new List<int>[chunks];
+        var idStart = new int[count];
         var idCount = new int[count];
-        var matchers = languages.Keys.ToDictionary(l => l, _metadata.GetMatcher, StringComparer.Ordinal);
+        var matchers = new Dictionary<string, EntryMatcher?>(StringComparer.Ordinal);
+        foreach (string language in languages.Keys)
+        {
+            matchers[language] = null;
+        }
+
+        Parallel.ForEach(languages.Keys, new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken },
+            language => _metadata.GetMatcher(language));
+        foreach (string language in languages.Keys)
+        {
+            matchers[language] = _metadata.GetMatcher(language);
+        }
+
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken }, () => new MatchScratch(), (chunk, _, scratch) =>
         {
             var ids = new List<int>();
-            int end = Math.Min(count, (chunk + 1) * ChunkSize);
-            for (int t = chunk * ChunkSize; t < end; t++)
+            int first = chunk * ChunkSize, end = Math.Min(count, first + ChunkSize);
+            foreach (var group in Enumerable.Range(first, end - first).GroupBy(t => textLanguage[t], StringComparer.Ordinal))
             {
-                var matcher = matchers[textLanguage[t]];
+                var matcher = matchers[group.Key];
                 if (matcher is null)
                 {
                     continue;
                 }
 
-                var found = matcher.Match(rows.Text[textRows[t]], scratch);
-                idCount[t] = found.Length;
-                ids.AddRange(found);
+                var members = group.ToArray();
+                var texts = new string[members.Length];
+                for (int i = 0; i < members.Length; i++)
+                {
+                    texts[i] = rows.Text[textRows[members[i]]]!;
+                }
+
+                int before = ids.Count;
+                var counts = new int[members.Length];
+                matcher.MatchMany(texts, scratch, ids, counts);
+                for (int i = 0; i < members.Length; i++)
+                {
+                    idStart[members[i]] = before;
+                    idCount[members[i]] = counts[i];
+                    before += counts[i];
+                }
             }
 
             chunkIds[chunk] = ids;
@@ -105,12 +132,12 @@ public sealed class UnitMatcher
         }, _ => { });
 
         // Sequential merge, in row order.
-        var allIds = new int[chunkIds.Sum(c => c?.Count ?? 0)];
+        var allIds = new int[chunkIds.Sum(c => c.Count)];
         var matched = new List<MatchedText>();
         int offset = 0;
         for (int chunk = 0; chunk < chunks; chunk++)
         {
-            chunkIds[chunk].CopyTo(allIds, offset);
+            var source = CollectionsMarshal.AsSpan(chunkIds[chunk]);
             int end = Math.Min(count, (chunk + 1) * ChunkSize);
             for (int t = chunk * ChunkSize; t < end; t++)
             {
@@ -120,6 +147,7 @@ public sealed class UnitMatcher
                     continue;
                 }
 
+                source.Slice(idStart[t], n).CopyTo(allIds.AsSpan(offset));
                 int row = textRows[t];
                 languages[textLanguage[t]].MatchedTexts++;
                 matched.Add(new MatchedText(row, textImage[t], textIndex[t], textLanguage[t], rows.Lang?[row] ?? string.Empty,
