@@ -56,6 +56,7 @@ public sealed class SubstringAutomaton
     /// Builds the automaton for <paramref name="patterns"/>; pattern <c>i</c> reports id <c>i</c>.
     /// Patterns must be non-empty. Equal patterns are allowed and each reports its own id.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per list: skip tier-0 code
     public static SubstringAutomaton Build(IReadOnlyList<string> patterns)
     {
         ArgumentNullException.ThrowIfNull(patterns);
@@ -106,27 +107,32 @@ public sealed class SubstringAutomaton
         // 2. A temporary first-child/next-sibling trie, built from the patterns in ordinal order so that
         //    each new node extends the current path (no hashing, no per-node objects).
         var order = new int[n];
-        var keys = new string[n];
         for (int i = 0; i < n; i++)
         {
             order[i] = i;
-            keys[i] = patterns[i];
         }
 
-        Array.Sort(keys, order, StringComparer.Ordinal);
+        StringSorter.Sort(patterns, order);
 
-        int maxNodes = checked((int)Math.Min(int.MaxValue - 1, totalChars + 1));
-        var trie = new TemporaryTrie(Math.Min(maxNodes, (int)Math.Min(totalChars + 1, 1 << 20)));
-        var path = new int[keys.Length == 0 ? 1 : keys.Max(k => k.Length) + 1];
-        path[0] = 0;
-        string previous = string.Empty;
-        for (int k = 0; k < keys.Length; k++)
+        var trie = new TemporaryTrie((int)Math.Min(int.MaxValue - 1, (totalChars / 2) + 1));
+        int longest = 0;
+        for (int i = 0; i < n; i++)
         {
-            string key = keys[k];
+            longest = Math.Max(longest, patterns[i].Length);
+        }
+
+        var path = new int[longest + 1];
+        string previous = string.Empty;
+        for (int k = 0; k < n; k++)
+        {
+            string key = patterns[order[k]];
             int common = CommonPrefixLength(previous, key);
             for (int d = common; d < key.Length; d++)
             {
-                path[d + 1] = trie.AppendChild(path[d], codeOf[key[d]]);
+                // Keys come in order, so a new child is always the last one: at depth `common` its previous
+                // sibling is the previous key's node there; deeper, the parent is new and has no children yet.
+                int sibling = d == common && previous.Length > common ? path[d + 1] : -1;
+                path[d + 1] = trie.AppendChild(path[d], sibling, codeOf[key[d]]);
             }
 
             trie.AddTerminal(path[key.Length], order[k]);
@@ -137,7 +143,7 @@ public sealed class SubstringAutomaton
         //    go first and breadth first, into a compact hot region of about 1 MiB that stays in cache. Below it,
         //    placement is depth first: a node's children go to the first free slots after it, so the long
         //    single-child chains of a word's tail occupy consecutive slots and are read sequentially.
-        var builder = new DoubleArrayBuilder(trie.Count + alphabet + 2, alphabet);
+        var builder = new DoubleArrayBuilder(trie.Count + (trie.Count / 4) + alphabet + 2, alphabet);
         var slotOf = new int[trie.Count];
         slotOf[0] = Root;
         builder.Occupy(Root, Free);
@@ -229,14 +235,8 @@ public sealed class SubstringAutomaton
         // Every base + code stays inside the array, so lookups need no bounds test.
         int length = builder.UsedLength + alphabet + 1;
         builder.EnsureCapacity(length);
-        nodes = builder.Nodes;
-        var states = new State[length];
-        for (int i = 0; i < length; i++)
-        {
-            ref var node = ref nodes[i];
-            states[i] = new State { Base = node.Base, Check = node.Check, Fail = node.Fail, Output = node.Output };
-        }
-
+        var states = builder.Nodes;
+        Array.Resize(ref states, length);
         return new SubstringAutomaton(codeOf, states, [.. outPattern], [.. outNext], n, trie.Count, alphabet);
     }
 
@@ -326,6 +326,7 @@ public sealed class SubstringAutomaton
     private const int HotRegionStates = 1 << 16;
 
     /// <summary>The number of levels (below the root) whose nodes, all together, fit in <paramref name="budget"/> states.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int HotDepth(TemporaryTrie trie, int budget)
     {
         int depth = 0, total = 1;
@@ -355,6 +356,7 @@ public sealed class SubstringAutomaton
     }
 
     /// <summary>Places the children of <paramref name="node"/>; leaves their trie ids in <paramref name="buffer"/> and returns how many.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int PlaceChildren(TemporaryTrie trie, DoubleArrayBuilder builder, int[] slotOf, int node, int[] buffer, int near)
     {
         int state = slotOf[node];
@@ -385,12 +387,11 @@ public sealed class SubstringAutomaton
 
     private static int CommonPrefixLength(string a, string b) => a.AsSpan().CommonPrefixLength(b);
 
-    /// <summary>Growable arrays of the trie built before placement.</summary>
+    /// <summary>Growable arrays of the trie built before placement (first child / next sibling, in key order).</summary>
     private sealed class TemporaryTrie
     {
         public int[] FirstChild;
         public int[] NextSibling;
-        public int[] LastChild;
         public ushort[] Code;
         public int[] TerminalHead;
         public readonly List<int> TerminalPattern = [];
@@ -401,40 +402,38 @@ public sealed class SubstringAutomaton
             capacity = Math.Max(capacity, 16);
             FirstChild = new int[capacity];
             NextSibling = new int[capacity];
-            LastChild = new int[capacity];
             Code = new ushort[capacity];
             TerminalHead = new int[capacity];
             Count = 1;
-            FirstChild[0] = NextSibling[0] = LastChild[0] = TerminalHead[0] = -1;
+            FirstChild[0] = NextSibling[0] = TerminalHead[0] = -1;
         }
 
         public int Count { get; private set; }
 
-        public int AppendChild(int parent, ushort code)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public int AppendChild(int parent, int previousSibling, ushort code)
         {
             if (Count == FirstChild.Length)
             {
-                int size = checked(FirstChild.Length * 2);
+                int size = checked(FirstChild.Length + (FirstChild.Length / 2));
                 Array.Resize(ref FirstChild, size);
                 Array.Resize(ref NextSibling, size);
-                Array.Resize(ref LastChild, size);
                 Array.Resize(ref Code, size);
                 Array.Resize(ref TerminalHead, size);
             }
 
             int node = Count++;
-            FirstChild[node] = NextSibling[node] = LastChild[node] = TerminalHead[node] = -1;
+            FirstChild[node] = NextSibling[node] = TerminalHead[node] = -1;
             Code[node] = code;
-            if (LastChild[parent] < 0)
+            if (previousSibling < 0)
             {
                 FirstChild[parent] = node;
             }
             else
             {
-                NextSibling[LastChild[parent]] = node;
+                NextSibling[previousSibling] = node;
             }
 
-            LastChild[parent] = node;
             return node;
         }
 
@@ -446,7 +445,7 @@ public sealed class SubstringAutomaton
         }
     }
 
-    /// <summary>One slot of the double array, as matching reads it.</summary>
+    /// <summary>One slot of the double array.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct State
     {
@@ -456,20 +455,10 @@ public sealed class SubstringAutomaton
         public int Output;  // head of the output chain, -1 none
     }
 
-    /// <summary>One slot of the double array while it is built.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private struct BuildState
-    {
-        public int Base;
-        public int Check;
-        public int Fail;
-        public int Output;
-    }
-
     /// <summary>The double array under construction, with a free-slot search.</summary>
     private sealed class DoubleArrayBuilder
     {
-        public BuildState[] Nodes;
+        public State[] Nodes;
         private bool[] _used;
         private int _firstFree;
         private readonly int _alphabet;
@@ -478,13 +467,14 @@ public sealed class SubstringAutomaton
         {
             _alphabet = alphabet;
             capacity = Math.Max(capacity, alphabet + 16);
-            Nodes = new BuildState[capacity];
+            Nodes = new State[capacity];
             _used = new bool[capacity];
-            Nodes.AsSpan().Fill(new BuildState { Check = Free, Output = -1 });
+            Nodes.AsSpan().Fill(new State { Check = Free, Output = -1 });
         }
 
         public int UsedLength { get; private set; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Occupy(int slot, int parent)
         {
             EnsureCapacity(slot + 1);
@@ -506,6 +496,7 @@ public sealed class SubstringAutomaton
         /// slot at or after <paramref name="near"/> (found within a short scan), so chains stay contiguous;
         /// several children go to the first place that fits them, which also fills the holes left behind.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int FindBase(ReadOnlySpan<int> codes, int near)
         {
             int first = codes[0];
@@ -558,7 +549,7 @@ public sealed class SubstringAutomaton
             int old = Nodes.Length;
             Array.Resize(ref Nodes, size);
             Array.Resize(ref _used, size);
-            Nodes.AsSpan(old).Fill(new BuildState { Check = Free, Output = -1 });
+            Nodes.AsSpan(old).Fill(new State { Check = Free, Output = -1 });
         }
     }
 }
