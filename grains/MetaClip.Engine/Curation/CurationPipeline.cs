@@ -127,7 +127,6 @@ public sealed class CurationPipeline
         await using (var curated = new CuratedWriter(staging.Folder, o.Format, withKey, imageColumn))
         await using (var decisions = CurationFiles.CreateLines(staging.PathOf(CurationFiles.DecisionsFile)))
         {
-            var lines = new StringBuilder(1 << 16);
             var keptRows = new List<CuratedRow>();
             for (int u = 0; u < results.Count; u++)
             {
@@ -139,15 +138,12 @@ public sealed class CurationPipeline
                     images = await ReadImagesAsync(unit.Unit, cancellationToken).ConfigureAwait(false);
                 }
 
-                lines.Clear();
                 keptRows.Clear();
                 foreach (var decision in unitDecisions)
                 {
                     var tally = tallies[decision.Language];
                     tally.ImagesDecided++;
                     decided++;
-                    CurationFiles.AppendDecision(lines, decision);
-                    lines.Append('\n');
                     if (!decision.Kept)
                     {
                         continue;
@@ -160,7 +156,25 @@ public sealed class CurationPipeline
                         unit.IdsOf(chosen).ToArray(), decision.Probability, chosen.Key, images?[chosen.Row]));
                 }
 
-                await decisions.WriteAsync(lines, cancellationToken).ConfigureAwait(false);
+                // decisions.jsonl lines are formatted in parallel slices and written in order.
+                const int Slice = 16384;
+                var parts = new StringBuilder[(unitDecisions.Count + Slice - 1) / Slice];
+                Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, part =>
+                {
+                    var text = new StringBuilder(Slice * 96);
+                    for (int i = part * Slice, end = Math.Min(unitDecisions.Count, (part + 1) * Slice); i < end; i++)
+                    {
+                        CurationFiles.AppendDecision(text, unitDecisions[i]);
+                        text.Append('\n');
+                    }
+
+                    parts[part] = text;
+                });
+                foreach (var part in parts)
+                {
+                    await decisions.WriteAsync(part, cancellationToken).ConfigureAwait(false);
+                }
+
                 await curated.WriteAsync(keptRows, cancellationToken).ConfigureAwait(false);
                 Report(CurationPhase.Sampling, u + 1, units.Count, texts);
             }

@@ -81,22 +81,24 @@ public sealed class CuratedWriter : IAsyncDisposable
         Rows += rows.Count;
         if (_lines is not null)
         {
-            var text = new StringBuilder(rows.Count * 160);
-            foreach (var row in rows)
+            // Format in parallel slices, write in order.
+            const int Slice = 8192;
+            var parts = new StringBuilder[(rows.Count + Slice - 1) / Slice];
+            Parallel.For(0, parts.Length, part =>
             {
-                text.Append("{\"uuid\": ").AppendString(row.Uuid).Append(", \"url\": ").AppendString(row.Url)
-                    .Append(", \"text\": ").AppendString(row.Text).Append(", \"lang\": ").AppendString(row.Language)
-                    .Append(", \"lid\": ").AppendString(row.Lid).Append(", \"entry_ids\": [").AppendJoin(", ", row.EntryIds)
-                    .Append("], \"prob\": ").AppendShortest(row.Probability);
-                if (_withKey)
+                var text = new StringBuilder(Slice * 160);
+                for (int i = part * Slice, end = Math.Min(rows.Count, (part + 1) * Slice); i < end; i++)
                 {
-                    text.Append(", \"key\": ").AppendString(row.Key);
+                    AppendJsonLine(text, rows[i], _withKey);
                 }
 
-                text.Append("}\n");
+                parts[part] = text;
+            });
+            foreach (var text in parts)
+            {
+                await _lines.WriteAsync(text, cancellationToken).ConfigureAwait(false);
             }
 
-            await _lines.WriteAsync(text, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -108,6 +110,20 @@ public sealed class CuratedWriter : IAsyncDisposable
                 await FlushRowGroupAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    private static void AppendJsonLine(StringBuilder text, CuratedRow row, bool withKey)
+    {
+        text.Append("{\"uuid\": ").AppendString(row.Uuid).Append(", \"url\": ").AppendString(row.Url)
+            .Append(", \"text\": ").AppendString(row.Text).Append(", \"lang\": ").AppendString(row.Language)
+            .Append(", \"lid\": ").AppendString(row.Lid).Append(", \"entry_ids\": [").AppendJoin(", ", row.EntryIds)
+            .Append("], \"prob\": ").AppendShortest(row.Probability);
+        if (withKey)
+        {
+            text.Append(", \"key\": ").AppendString(row.Key);
+        }
+
+        text.Append("}\n");
     }
 
     private async Task FlushRowGroupAsync(CancellationToken cancellationToken)
