@@ -111,7 +111,7 @@ public static class ReportWriter
         double X(double rank) => Pad + ((W - Pad - 8) * Math.Log10(rank) / Math.Max(Math.Log10(maxRank), 1e-9));
         double Y(double count) => H - Pad - ((H - Pad - 8) * Math.Log10(count) / Math.Max(Math.Log10(maxCount), 1e-9));
         h.Append("<div class=\"chart\"><svg width=\"").Append(W).Append("\" height=\"").Append(H).Append("\" role=\"img\" aria-label=\"")
-         .Append(E(l.Language)).Append(" counts by rank\"><text x=\"").Append(Pad).Append("\" y=\"14\" font-size=\"12\" font-weight=\"bold\">")
+         .Append(E(l.Language)).Append(" counts by rank\"><text x=\"").Append(W / 2).Append("\" y=\"14\" font-size=\"12\" font-weight=\"bold\" text-anchor=\"middle\">")
          .Append(E(l.Language)).Append("</text>");
         h.Append("<line x1=\"").Append(Pad).Append("\" y1=\"").Append(H - Pad).Append("\" x2=\"").Append(W - 8).Append("\" y2=\"").Append(H - Pad).Append("\" stroke=\"#999\"/>");
         h.Append("<line x1=\"").Append(Pad).Append("\" y1=\"8\" x2=\"").Append(Pad).Append("\" y2=\"").Append(H - Pad).Append("\" stroke=\"#999\"/>");
