@@ -156,25 +156,11 @@ public sealed class CurationPipeline
                         unit.IdsOf(chosen).ToArray(), decision.Probability, chosen.Key, images?[chosen.Row]));
                 }
 
-                // decisions.jsonl lines are formatted in parallel slices and written in order.
-                const int Slice = 16384;
-                var parts = new StringBuilder[(unitDecisions.Count + Slice - 1) / Slice];
-                Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, part =>
+                await ParallelLines.WriteAsync(decisions, unitDecisions.Count, (text, i) =>
                 {
-                    var text = new StringBuilder(Slice * 96);
-                    for (int i = part * Slice, end = Math.Min(unitDecisions.Count, (part + 1) * Slice); i < end; i++)
-                    {
-                        CurationFiles.AppendDecision(text, unitDecisions[i]);
-                        text.Append('\n');
-                    }
-
-                    parts[part] = text;
-                });
-                foreach (var part in parts)
-                {
-                    await decisions.WriteAsync(part, cancellationToken).ConfigureAwait(false);
-                }
-
+                    CurationFiles.AppendDecision(text, unitDecisions[i]);
+                    text.Append('\n');
+                }, o.Threads, cancellationToken).ConfigureAwait(false);
                 await curated.WriteAsync(keptRows, cancellationToken).ConfigureAwait(false);
                 Report(CurationPhase.Sampling, u + 1, units.Count, texts);
             }

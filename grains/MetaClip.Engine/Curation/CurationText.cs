@@ -72,7 +72,44 @@ public static class CurationText
         return n;
     }
 
-    /// <summary>The spaced form as a new string (tests, tools; the matcher uses <see cref="WriteSpaced"/>).</summary>
+    /// <summary>
+    /// <see cref="WriteSpaced(ReadOnlySpan{char}, Span{char})"/> that also records, in <paramref name="spaces"/>
+    /// (at least as long as the destination), the position of every space written. Returns the length written;
+    /// <paramref name="spaceCount"/> receives the number of spaces.
+    /// </summary>
+    public static int WriteSpaced(ReadOnlySpan<char> stripped, Span<char> destination, Span<int> spaces, out int spaceCount)
+    {
+        int n = 0, k = 0;
+        spaces[k++] = n;
+        destination[n++] = ' ';
+        foreach (char c in stripped)
+        {
+            switch (c)
+            {
+                case ',' or '.' or ';' or ':' or '?' or '!' or '`':
+                    spaces[k++] = n;
+                    destination[n++] = ' ';
+                    destination[n++] = c;
+                    spaces[k++] = n;
+                    destination[n++] = ' ';
+                    break;
+                case '\t' or '\n' or '\r' or ' ':
+                    spaces[k++] = n;
+                    destination[n++] = ' ';
+                    break;
+                default:
+                    destination[n++] = c;
+                    break;
+            }
+        }
+
+        spaces[k++] = n;
+        destination[n++] = ' ';
+        spaceCount = k;
+        return n;
+    }
+
+    /// <summary>The spaced form as a new string (tests, tools; the matcher uses <see cref="WriteSpaced(ReadOnlySpan{char}, Span{char})"/>).</summary>
     public static string ToSpaced(string text)
     {
         var stripped = Strip(text);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using MetaClip.Metadata;
 
 namespace MetaClip.Curation;
@@ -9,25 +10,56 @@ namespace MetaClip.Curation;
 /// </summary>
 public sealed class EntryMatcher
 {
-    private readonly SubstringAutomaton _automaton;
+    private readonly SpaceBoundedIndex? _spaceBounded;
+    private readonly SubstringAutomaton? _automaton;
+    private readonly int[] _automatonIds;
 
+    // Every automaton pattern holds, at an unpadded end, a CJK-or-similar unit: a text without any of
+    // these units cannot contain any automaton pattern, so its walk is skipped.
+    private readonly SearchValues<char> _triggers;
+
+    /// <summary>
+    /// Entries padded on both sides go to a <see cref="SpaceBoundedIndex"/>; the others (CJK, Thai, entries
+    /// beginning or ending with punctuation) to a <see cref="SubstringAutomaton"/> of their padded forms.
+    /// Either finds exactly the entries whose padded form is a substring of the spaced text.
+    /// </summary>
     public EntryMatcher(MetadataList list, CurationMode mode)
     {
         ArgumentNullException.ThrowIfNull(list);
         List = list;
-        var padded = new string[list.Count];
-        for (int i = 0; i < padded.Length; i++)
+        var bounded = new List<string>();
+        var boundedIds = new List<int>();
+        var padded = new List<string>();
+        var paddedIds = new List<int>();
+        var triggers = new HashSet<char>();
+        for (int id = 0; id < list.Count; id++)
         {
-            padded[i] = EntryPadding.Pad(list.Entries[i], mode);
+            string entry = list.Entries[id];
+            string form = EntryPadding.Pad(entry, mode);
+            if (form.Length == entry.Length + 2)
+            {
+                bounded.Add(entry);
+                boundedIds.Add(id);
+            }
+            else
+            {
+                padded.Add(form);
+                paddedIds.Add(id);
+                triggers.Add(form[0] != ' ' ? form[0] : form[^1]);
+            }
         }
 
-        _automaton = SubstringAutomaton.Build(padded);
+        _triggers = SearchValues.Create([.. triggers.Order()]);
+
+        _spaceBounded = bounded.Count > 0 ? new SpaceBoundedIndex(bounded, boundedIds) : null;
+        _automaton = padded.Count > 0 ? SubstringAutomaton.Build(padded) : null;
+        _automatonIds = [.. paddedIds];
     }
 
     public MetadataList List { get; }
 
-    /// <summary>The automaton's memory footprint in bytes.</summary>
-    public long SizeInBytes => _automaton.SizeInBytes;
+    /// <summary>The memory footprint of the index and the automaton in bytes.</summary>
+    public long SizeInBytes => (_spaceBounded?.SizeInBytes ?? 0) + (_automaton?.SizeInBytes ?? 0) + ((long)_automatonIds.Length * sizeof(int));
 
     /// <summary>
     /// The ids of the entries matching <paramref name="text"/>, ascending and distinct, valid until the
@@ -43,17 +75,27 @@ public sealed class EntryMatcher
             return [];
         }
 
-        var buffer = scratch.SpacedBuffer(CurationText.MaxSpacedLength(stripped.Length));
-        int length = CurationText.WriteSpaced(stripped, buffer);
-        _automaton.FindAll(buffer[..length], ref scratch.Matches);
+        int max = CurationText.MaxSpacedLength(stripped.Length);
+        var buffer = scratch.SpacedBuffer(max);
+        var spaces = scratch.SpaceBuffer(max);
+        var spaced = buffer[..CurationText.WriteSpaced(stripped, buffer, spaces, out int spaceCount)];
+        _spaceBounded?.FindAll(spaced, spaces[..spaceCount], ref scratch.Matches);
+        if (_automaton is not null && spaced.ContainsAny(_triggers))
+        {
+            int from = scratch.Matches.Count;
+            _automaton.FindAll(spaced, ref scratch.Matches);
+            scratch.Matches.MapFrom(from, _automatonIds);
+        }
+
         scratch.Matches.SortDistinct();
         return scratch.Matches.Items;
     }
 
     /// <summary>
-    /// Matches many texts, two at a time (see <see cref="SubstringAutomaton.FindAll(ReadOnlySpan{char}, ReadOnlySpan{char}, ref MatchList, ref MatchList)"/>):
-    /// appends each text's ids (ascending, distinct) to <paramref name="ids"/> and writes their number to
-    /// <paramref name="counts"/>. Same result as <see cref="Match"/> text by text, faster.
+    /// Matches many texts: appends each text's ids (ascending, distinct) to <paramref name="ids"/> and writes
+    /// their number to <paramref name="counts"/>. Same result as <see cref="Match"/> text by text, faster: the
+    /// automaton walks two texts at a time (see
+    /// <see cref="SubstringAutomaton.FindAll(ReadOnlySpan{char}, ReadOnlySpan{char}, ref MatchList, ref MatchList)"/>).
     /// </summary>
     public void MatchMany(IReadOnlyList<string> texts, MatchScratch scratch, List<int> ids, Span<int> counts)
     {
@@ -65,13 +107,43 @@ public sealed class EntryMatcher
         {
             var first = CurationText.Strip(texts[i]);
             var second = CurationText.Strip(texts[i + 1]);
-            var a = scratch.SpacedBuffer(CurationText.MaxSpacedLength(first.Length));
-            var b = scratch.SecondSpacedBuffer(CurationText.MaxSpacedLength(second.Length));
-            int na = first.IsEmpty ? 0 : CurationText.WriteSpaced(first, a);
-            int nb = second.IsEmpty ? 0 : CurationText.WriteSpaced(second, b);
+            int maxA = CurationText.MaxSpacedLength(first.Length), maxB = CurationText.MaxSpacedLength(second.Length);
+            var a = scratch.SpacedBuffer(maxA);
+            var b = scratch.SecondSpacedBuffer(maxB);
+            var spacesA = scratch.SpaceBuffer(maxA);
+            var spacesB = scratch.SecondSpaceBuffer(maxB);
+            int countA = 0, countB = 0;
+            var spacedA = first.IsEmpty ? [] : a[..CurationText.WriteSpaced(first, a, spacesA, out countA)];
+            var spacedB = second.IsEmpty ? [] : b[..CurationText.WriteSpaced(second, b, spacesB, out countB)];
             scratch.Matches.Clear();
             scratch.SecondMatches.Clear();
-            _automaton.FindAll(a[..na], b[..nb], ref scratch.Matches, ref scratch.SecondMatches);
+            if (_spaceBounded is not null)
+            {
+                _spaceBounded.FindAll(spacedA, spacesA[..countA], ref scratch.Matches);
+                _spaceBounded.FindAll(spacedB, spacesB[..countB], ref scratch.SecondMatches);
+            }
+
+            if (_automaton is not null)
+            {
+                bool walkA = spacedA.ContainsAny(_triggers), walkB = spacedB.ContainsAny(_triggers);
+                int fromA = scratch.Matches.Count, fromB = scratch.SecondMatches.Count;
+                if (walkA && walkB)
+                {
+                    _automaton.FindAll(spacedA, spacedB, ref scratch.Matches, ref scratch.SecondMatches);
+                }
+                else if (walkA)
+                {
+                    _automaton.FindAll(spacedA, ref scratch.Matches);
+                }
+                else if (walkB)
+                {
+                    _automaton.FindAll(spacedB, ref scratch.SecondMatches);
+                }
+
+                scratch.Matches.MapFrom(fromA, _automatonIds);
+                scratch.SecondMatches.MapFrom(fromB, _automatonIds);
+            }
+
             scratch.Matches.SortDistinct();
             scratch.SecondMatches.SortDistinct();
             counts[i] = scratch.Matches.Count;
@@ -105,6 +177,23 @@ public sealed class MatchScratch
 #pragma warning restore CA1051
 
     private char[] _secondSpaced = new char[1024];
+
+    private int[] _spaces = new int[1024];
+    private int[] _secondSpaces = new int[1024];
+
+    internal Span<int> SpaceBuffer(int length) => GrowInts(ref _spaces, length);
+
+    internal Span<int> SecondSpaceBuffer(int length) => GrowInts(ref _secondSpaces, length);
+
+    private static int[] GrowInts(ref int[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new int[Math.Max(length, buffer.Length * 2)];
+        }
+
+        return buffer;
+    }
 
     internal Span<char> SpacedBuffer(int length) => Grow(ref _spaced, length);
 

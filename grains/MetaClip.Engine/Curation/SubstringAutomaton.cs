@@ -580,6 +580,16 @@ public struct MatchList
 
     public void Clear() => Count = 0;
 
+    /// <summary>Replaces each item from <paramref name="start"/> on by <c>map[item]</c>.</summary>
+    public readonly void MapFrom(int start, int[] map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        for (int i = start; i < Count; i++)
+        {
+            _items[i] = map[_items[i]];
+        }
+    }
+
     /// <summary>Sorts ascending and removes repeats, so the list is the matched set.</summary>
     public void SortDistinct()
     {

@@ -31,7 +31,6 @@ public sealed class CuratedWriter : IAsyncDisposable
     private readonly bool _withKey;
     private readonly List<CuratedRow> _pending = [];
     private readonly Stream _stream;
-    private readonly StreamWriter? _lines;
     private ParquetWriter? _parquet;
     private readonly ParquetSchema? _schema;
 
@@ -44,11 +43,7 @@ public sealed class CuratedWriter : IAsyncDisposable
         Directory.CreateDirectory(folder);
         Path = System.IO.Path.Combine(folder, format == CuratedFormat.Parquet ? "part-00000.parquet" : "part-00000.jsonl");
         _stream = File.Create(Path);
-        if (format == CuratedFormat.Jsonl)
-        {
-            _lines = new StreamWriter(_stream, new UTF8Encoding(false));
-        }
-        else
+        if (format == CuratedFormat.Parquet)
         {
             var fields = new List<Field>
             {
@@ -79,26 +74,9 @@ public sealed class CuratedWriter : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(rows);
         Rows += rows.Count;
-        if (_lines is not null)
+        if (_format == CuratedFormat.Jsonl)
         {
-            // Format in parallel slices, write in order.
-            const int Slice = 8192;
-            var parts = new StringBuilder[(rows.Count + Slice - 1) / Slice];
-            Parallel.For(0, parts.Length, part =>
-            {
-                var text = new StringBuilder(Slice * 160);
-                for (int i = part * Slice, end = Math.Min(rows.Count, (part + 1) * Slice); i < end; i++)
-                {
-                    AppendJsonLine(text, rows[i], _withKey);
-                }
-
-                parts[part] = text;
-            });
-            foreach (var text in parts)
-            {
-                await _lines.WriteAsync(text, cancellationToken).ConfigureAwait(false);
-            }
-
+            await ParallelLines.WriteAsync(_stream, rows.Count, (text, i) => AppendJsonLine(text, rows[i], _withKey), Environment.ProcessorCount, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -183,16 +161,13 @@ public sealed class CuratedWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_lines is not null)
+        if (_format == CuratedFormat.Parquet)
         {
-            await _lines.DisposeAsync().ConfigureAwait(false);
-            return;
-        }
-
-        await FlushRowGroupAsync(CancellationToken.None).ConfigureAwait(false);
-        if (_parquet is not null)
-        {
-            await _parquet.DisposeAsync().ConfigureAwait(false);
+            await FlushRowGroupAsync(CancellationToken.None).ConfigureAwait(false);
+            if (_parquet is not null)
+            {
+                await _parquet.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         await _stream.DisposeAsync().ConfigureAwait(false);

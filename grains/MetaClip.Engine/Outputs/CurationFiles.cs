@@ -109,6 +109,6 @@ public static class CurationFiles
             .Append(", \"kept\": ").Append(decision.Kept ? "true" : "false").Append('}');
     }
 
-    /// <summary>A UTF-8 (no BOM) text writer for a JSON Lines output.</summary>
-    public static StreamWriter CreateLines(string path) => new(path, append: false, Utf8);
+    /// <summary>A file stream for a JSON Lines output (written through <see cref="ParallelLines"/>).</summary>
+    public static FileStream CreateLines(string path) => new(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: false);
 }
