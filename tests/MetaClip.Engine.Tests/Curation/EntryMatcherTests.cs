@@ -52,6 +52,20 @@ public class EntryMatcherTests
     }
 
     [Fact]
+    public void Matching_many_texts_at_once_equals_matching_them_one_by_one()
+    {
+        Gen.Select(Entries, Text.Array[0, 9]).Sample((entries, texts) =>
+        {
+            var matcher = new EntryMatcher(new MetadataList("xx", entries, "xx.json"), CurationMode.V2);
+            var ids = new List<int>();
+            var counts = new int[texts.Length];
+            matcher.MatchMany(texts, new MatchScratch(), ids, counts);
+            var expected = texts.SelectMany(t => matcher.Match(t, new MatchScratch()).ToArray()).ToArray();
+            return ids.SequenceEqual(expected) && counts.SequenceEqual(texts.Select(t => matcher.Match(t, new MatchScratch()).Length));
+        }, iter: 2000);
+    }
+
+    [Fact]
     public void Overlapping_entries_all_match()
     {
         var matcher = Matcher("new", "york", "new york", "york city", "city", "new york city", "ork");
