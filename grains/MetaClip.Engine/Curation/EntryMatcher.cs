@@ -181,29 +181,19 @@ public sealed class MatchScratch
     private int[] _spaces = new int[1024];
     private int[] _secondSpaces = new int[1024];
 
-    internal Span<int> SpaceBuffer(int length) => GrowInts(ref _spaces, length);
-
-    internal Span<int> SecondSpaceBuffer(int length) => GrowInts(ref _secondSpaces, length);
-
-    private static int[] GrowInts(ref int[] buffer, int length)
-    {
-        if (buffer.Length < length)
-        {
-            buffer = new int[Math.Max(length, buffer.Length * 2)];
-        }
-
-        return buffer;
-    }
-
     internal Span<char> SpacedBuffer(int length) => Grow(ref _spaced, length);
 
     internal Span<char> SecondSpacedBuffer(int length) => Grow(ref _secondSpaced, length);
 
-    private static char[] Grow(ref char[] buffer, int length)
+    internal Span<int> SpaceBuffer(int length) => Grow(ref _spaces, length);
+
+    internal Span<int> SecondSpaceBuffer(int length) => Grow(ref _secondSpaces, length);
+
+    private static T[] Grow<T>(ref T[] buffer, int length)
     {
         if (buffer.Length < length)
         {
-            buffer = new char[Math.Max(length, buffer.Length * 2)];
+            buffer = new T[Math.Max(length, buffer.Length * 2)];
         }
 
         return buffer;
