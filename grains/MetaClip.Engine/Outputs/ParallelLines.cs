@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace MetaClip.Outputs;
@@ -16,27 +17,42 @@ public static class ParallelLines
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(append);
         var parts = new byte[(count + slice - 1) / slice][];
-        Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken }, part =>
+        var lengths = new int[parts.Length];
+        try
         {
-            var text = new StringBuilder(slice * 128);
-            for (int i = part * slice, end = Math.Min(count, (part + 1) * slice); i < end; i++)
+            Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken }, part =>
             {
-                append(text, i);
-            }
+                var text = new StringBuilder(slice * 128);
+                for (int i = part * slice, end = Math.Min(count, (part + 1) * slice); i < end; i++)
+                {
+                    append(text, i);
+                }
 
-            var bytes = new byte[Utf8.GetMaxByteCount(text.Length)];
-            int length = 0;
-            foreach (var chunk in text.GetChunks())
+                // Pooled: these buffers are large, and fresh ones would each be a large-object allocation.
+                var bytes = ArrayPool<byte>.Shared.Rent(Utf8.GetMaxByteCount(text.Length));
+                int length = 0;
+                foreach (var chunk in text.GetChunks())
+                {
+                    length += Utf8.GetBytes(chunk.Span, bytes.AsSpan(length));
+                }
+
+                parts[part] = bytes;
+                lengths[part] = length;
+            });
+            for (int part = 0; part < parts.Length; part++)
             {
-                length += Utf8.GetBytes(chunk.Span, bytes.AsSpan(length));
+                await stream.WriteAsync(parts[part].AsMemory(0, lengths[part]), cancellationToken).ConfigureAwait(false);
             }
-
-            Array.Resize(ref bytes, length);
-            parts[part] = bytes;
-        });
-        foreach (var bytes in parts)
+        }
+        finally
         {
-            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            foreach (var bytes in parts)
+            {
+                if (bytes is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(bytes);
+                }
+            }
         }
     }
 }

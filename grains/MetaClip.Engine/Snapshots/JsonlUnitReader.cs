@@ -40,24 +40,103 @@ public static class JsonlUnitReader
         return memory.ToArray();
     }
 
+    /// <summary>Lines are parsed in slices of about this many bytes, in parallel, and joined in order.</summary>
+    private const int SliceBytes = 1 << 20;
+
     internal static UnitRows Parse(SnapshotFile file, byte[] bytes, SnapshotColumns columns)
     {
-        var text = new List<string?>();
-        var uuid = new List<string?>();
-        var url = new List<string?>();
-        var lang = new List<string?>();
-        var key = new List<string?>();
-        var lineOfRow = new List<int>();
-        bool sawText = false, sawUuid = false, sawUrl = false, sawLang = false, sawKey = false;
+        int begin = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
 
-        int lineNumber = 0;
-        int position = 0;
-        ReadOnlySpan<byte> data = bytes;
-        if (data.StartsWith("\uFEFF"u8))
+        // Slice boundaries just after a newline, and the line number each slice starts at.
+        var bounds = new List<int> { begin };
+        for (int at = begin + SliceBytes; at < bytes.Length;)
         {
-            position = 3;
+            int newline = bytes.AsSpan(at).IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                break;
+            }
+
+            at += newline + 1;
+            if (at < bytes.Length)
+            {
+                bounds.Add(at);
+            }
+
+            at += SliceBytes;
         }
 
+        bounds.Add(bytes.Length);
+        var firstLine = new int[bounds.Count - 1];
+        firstLine[0] = 1;
+        for (int i = 1; i < firstLine.Length; i++)
+        {
+            firstLine[i] = firstLine[i - 1] + bytes.AsSpan(bounds[i - 1], bounds[i] - bounds[i - 1]).Count((byte)'\n');
+        }
+
+        var slices = new Slice[firstLine.Length];
+        var failures = new Exception?[firstLine.Length];
+        Parallel.For(0, slices.Length, i =>
+        {
+            try
+            {
+                slices[i] = ParseSlice(file, bytes.AsSpan(bounds[i], bounds[i + 1] - bounds[i]), firstLine[i], columns);
+            }
+            catch (CurationException e)
+            {
+                failures[i] = e;
+            }
+        });
+        if (failures.FirstOrDefault(f => f is not null) is Exception failure)
+        {
+            throw failure; // the first bad line in file order
+        }
+
+        int rowCount = slices.Sum(r => r.Text.Count);
+        bool sawText = slices.Any(r => r.SawText), sawUuid = slices.Any(r => r.SawUuid), sawUrl = slices.Any(r => r.SawUrl);
+        bool sawLang = slices.Any(r => r.SawLang), sawKey = slices.Any(r => r.SawKey);
+        if (rowCount > 0 && !sawText)
+        {
+            throw new CurationException($"snapshot file {file.Name}: has no \"{columns.Text}\" column (the text column; rename it with --text-column)");
+        }
+
+        if (columns.Lang is not null && rowCount > 0 && !sawLang)
+        {
+            throw new CurationException($"snapshot file {file.Name}: has no \"{columns.Lang}\" column (asked for by --lang-column)");
+        }
+
+        string?[] Join(Func<Slice, List<string?>> column) => [.. slices.SelectMany(column)];
+        var lines = slices.SelectMany(r => r.Line).ToArray();
+        Func<int, string> locate = row => $"line {lines[row]}";
+        var texts = Join(r => r.Text);
+        var urls = sawUrl ? Join(r => r.Url) : null;
+        var uuids = UuidResolver.Resolve(file, texts, sawUuid ? Join(r => r.Uuid) : null, urls, columns, locate);
+        return new UnitRows
+        {
+            Unit = new SnapshotUnit(file, -1),
+            RowCount = texts.Length,
+            Text = texts,
+            Uuid = uuids,
+            Url = urls,
+            Lang = columns.Lang is null ? null : Join(r => r.Lang),
+            Key = sawKey ? Join(r => r.Key) : null,
+            Locate = locate,
+        };
+    }
+
+    /// <summary>The rows of one slice of lines.</summary>
+    private sealed class Slice
+    {
+        public readonly List<string?> Text = [], Uuid = [], Url = [], Lang = [], Key = [];
+        public readonly List<int> Line = [];
+        public bool SawText, SawUuid, SawUrl, SawLang, SawKey;
+    }
+
+    private static Slice ParseSlice(SnapshotFile file, ReadOnlySpan<byte> data, int lineNumber, SnapshotColumns columns)
+    {
+        var slice = new Slice();
+        int position = 0;
+        lineNumber--;
         while (position < data.Length)
         {
             lineNumber++;
@@ -82,27 +161,27 @@ public static class JsonlUnitReader
                 {
                     if (JsonStrings.NameEquals(ref reader, columns.Text))
                     {
-                        sawText = true;
+                        slice.SawText = true;
                         rowText = ReadValue(ref reader, file, lineNumber, columns.Text);
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Uuid))
                     {
-                        sawUuid = true;
+                        slice.SawUuid = true;
                         rowUuid = ReadValue(ref reader, file, lineNumber, columns.Uuid, allowNumber: true);
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Url))
                     {
-                        sawUrl = true;
+                        slice.SawUrl = true;
                         rowUrl = ReadValue(ref reader, file, lineNumber, columns.Url);
                     }
                     else if (columns.Lang is not null && JsonStrings.NameEquals(ref reader, columns.Lang))
                     {
-                        sawLang = true;
+                        slice.SawLang = true;
                         rowLang = ReadValue(ref reader, file, lineNumber, columns.Lang);
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Key))
                     {
-                        sawKey = true;
+                        slice.SawKey = true;
                         rowKey = ReadValue(ref reader, file, lineNumber, columns.Key, allowNumber: true);
                     }
                     else
@@ -126,41 +205,15 @@ public static class JsonlUnitReader
                 throw new CurationException($"snapshot file {file.Name} line {lineNumber}: {e.Message}", e);
             }
 
-            text.Add(rowText);
-            uuid.Add(rowUuid);
-            url.Add(rowUrl);
-            lang.Add(rowLang);
-            key.Add(rowKey);
-            lineOfRow.Add(lineNumber);
+            slice.Text.Add(rowText);
+            slice.Uuid.Add(rowUuid);
+            slice.Url.Add(rowUrl);
+            slice.Lang.Add(rowLang);
+            slice.Key.Add(rowKey);
+            slice.Line.Add(lineNumber);
         }
 
-        if (text.Count > 0 && !sawText)
-        {
-            throw new CurationException($"snapshot file {file.Name}: has no \"{columns.Text}\" column (the text column; rename it with --text-column)");
-        }
-
-        if (columns.Lang is not null && text.Count > 0 && !sawLang)
-        {
-            throw new CurationException($"snapshot file {file.Name}: has no \"{columns.Lang}\" column (asked for by --lang-column)");
-        }
-
-        var unit = new SnapshotUnit(file, -1);
-        var lines = lineOfRow.ToArray();
-        Func<int, string> locate = row => $"line {lines[row]}";
-        var texts = text.ToArray();
-        var urls = sawUrl ? url.ToArray() : null;
-        var uuids = UuidResolver.Resolve(file, texts, sawUuid ? uuid.ToArray() : null, urls, columns, locate);
-        return new UnitRows
-        {
-            Unit = unit,
-            RowCount = texts.Length,
-            Text = texts,
-            Uuid = uuids,
-            Url = urls,
-            Lang = columns.Lang is null ? null : lang.ToArray(),
-            Key = sawKey ? key.ToArray() : null,
-            Locate = locate,
-        };
+        return slice;
     }
 
     private static string? ReadValue(ref Utf8JsonReader reader, SnapshotFile file, int line, string field, bool allowNumber = false)
