@@ -1,0 +1,33 @@
+namespace MetaClip.Cluster;
+
+/// <summary>
+/// Owns one metadata language's global count vector for one job (key <c>{jobId}/{language}</c>). A shard's
+/// partial counts are applied exactly once: the grain records the shard id with the counts in one persisted
+/// write before it acknowledges, and ignores a shard id it has already applied, so a retried or duplicated
+/// delivery cannot count twice (Orleans calls are at-most-once; the caller retries on an unknown outcome).
+/// </summary>
+[Alias("MetaClip.ILanguagePartitionGrain")]
+public interface ILanguagePartitionGrain : IGrainWithStringKey
+{
+    /// <summary>Applies a shard's partial counts; false when that shard was applied before (nothing changes).</summary>
+    [Alias("ApplyPartial")]
+    Task<bool> ApplyPartial(ShardPartialCounts counts);
+
+    /// <summary>The global counts so far: one per entry of the list, zeros included.</summary>
+    [Alias("GetCounts")]
+    Task<LanguageCounts> GetCounts();
+}
+
+/// <summary>One shard's counts for one language: the entries it matched (ascending) and how many texts matched each.</summary>
+[GenerateSerializer, Immutable, Alias("MetaClip.ShardPartialCounts.v1")]
+public sealed record ShardPartialCounts(
+    [property: Id(0)] string ShardId,
+    [property: Id(1)] int ListLength,
+    [property: Id(2)] int[] EntryIds,
+    [property: Id(3)] ulong[] Counts);
+
+/// <summary>A language's global counts and the shards that made them.</summary>
+[GenerateSerializer, Immutable, Alias("MetaClip.LanguageCounts.v1")]
+public sealed record LanguageCounts(
+    [property: Id(0)] ulong[] Counts,
+    [property: Id(1)] int AppliedShards);
