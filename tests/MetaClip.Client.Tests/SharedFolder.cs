@@ -9,8 +9,6 @@ internal static class SharedFolder
 {
     public static string? Path { get; } = Find();
 
-    public static string RepositoryRoot { get; } = FindRoot();
-
     /// <summary>Skips the calling test when the folder is absent, unless running in CI.</summary>
     public static string Require()
     {
@@ -29,19 +27,6 @@ internal static class SharedFolder
         return string.Empty;
     }
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "MetaClip.Cluster.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("cannot find the repository root (MetaClip.Cluster.sln) above the test binaries");
-    }
-
     private static string? Find()
     {
         string? configured = Environment.GetEnvironmentVariable("METACLIP_SHARED");
@@ -50,7 +35,7 @@ internal static class SharedFolder
             return Directory.Exists(configured) ? configured : null;
         }
 
-        string beside = System.IO.Path.GetFullPath(System.IO.Path.Combine(FindRoot(), "..", "shared"));
+        string beside = System.IO.Path.GetFullPath(System.IO.Path.Combine(Repository.Root, "..", "shared"));
         return Directory.Exists(System.IO.Path.Combine(beside, "golden")) ? beside : null;
     }
 }

@@ -13,7 +13,11 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) => silo.AddMemoryGrainStorage(CurationStorage.Name));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(CurationStorage.Name);
+            silo.Services.AddMetaClipCuration();
+        });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

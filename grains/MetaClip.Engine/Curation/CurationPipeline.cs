@@ -53,7 +53,7 @@ public sealed class CurationPipeline
         timings["load metadata"] = Lap(phase);
 
         Report(CurationPhase.Planning, 0, 0, 0);
-        var units = await PlanAsync(SnapshotFile.Discover(o.Snapshot), cancellationToken).ConfigureAwait(false);
+        var units = await SnapshotPlanner.PlanAsync(SnapshotFile.Discover(o.Snapshot), o.Columns, cancellationToken).ConfigureAwait(false);
         int files = units.Select(u => u.File.Path).Distinct().Count();
         timings["plan"] = Lap(phase);
 
@@ -174,32 +174,12 @@ public sealed class CurationPipeline
         timings["write counts"] = Lap(phase);
         timings["total"] = total.Elapsed.TotalSeconds;
 
-        var report = BuildReport(metadata, units, files, results, counts, tallies, table, decided, kept, timings);
+        var report = ReportBuilder.Build(o, metadata, new ReportInputs(files, units.Count, results.Sum(r => (long)r.Rows),
+            results.Sum(r => (long)r.SkippedTexts), results.Sum(r => (long)r.Images.Count), decided, kept), counts, tallies, table, timings);
         ReportWriter.Write(staging.Folder, report);
         staging.Commit();
         Report(CurationPhase.Done, units.Count, units.Count, texts);
         return new CurationResult(staging.OutputFolder, report);
-    }
-
-    private async Task<List<SnapshotUnit>> PlanAsync(IReadOnlyList<SnapshotFile> files, CancellationToken cancellationToken)
-    {
-        var units = new List<SnapshotUnit>();
-        foreach (var file in files)
-        {
-            if (file.Format != SnapshotFormat.Parquet)
-            {
-                units.Add(new SnapshotUnit(file, -1));
-                continue;
-            }
-
-            await using var reader = await ParquetUnitReader.OpenAsync(file, _options.Columns, cancellationToken).ConfigureAwait(false);
-            for (int g = 0; g < reader.RowGroupCount; g++)
-            {
-                units.Add(new SnapshotUnit(file, g));
-            }
-        }
-
-        return units;
     }
 
     private async Task ReadUnitsAsync(List<SnapshotUnit> units, ChannelWriter<UnitRows> writer, CancellationToken cancellationToken)
@@ -253,116 +233,6 @@ public sealed class CurationPipeline
     {
         await using var reader = await ParquetUnitReader.OpenAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
         return await reader.ReadImagesAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
-    }
-
-    private CurationReport BuildReport(MetadataSet metadata, List<SnapshotUnit> units, int files, List<UnitMatches> results,
-        Dictionary<string, EntryCounts> counts, Dictionary<string, LanguageTally> tallies, ThresholdTable table,
-        long decided, long kept, Dictionary<string, double> timings)
-    {
-        var warnings = new List<string>();
-        long skipped = results.Sum(r => (long)r.SkippedTexts);
-        if (skipped > 0)
-        {
-            warnings.Add($"{skipped:N0} rows had a null, empty or whitespace-only text and were skipped (they are not texts of any image).");
-        }
-
-        if (table.ZeroThresholdLanguages.Count > 0)
-        {
-            warnings.Add($"t_lang is 0 for {string.Join(", ", table.ZeroThresholdLanguages)} (p = {table.P:R}): these languages keep nothing.");
-        }
-
-        foreach (var (language, tally) in tallies.OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            if (!metadata.TryGetList(language, out _))
-            {
-                warnings.Add($"{tally.Texts:N0} texts went to metadata language '{language}', which has no list ({language}.json): they cannot match.");
-            }
-        }
-
-        var languages = new List<LanguageReport>();
-        foreach (var (language, tally) in tallies.Where(t => t.Value.Texts > 0).OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            counts.TryGetValue(language, out var c);
-            var values = c is null ? [] : c.Values.ToArray();
-            ulong? threshold = table.Thresholds.TryGetValue(language, out var t) ? t : null;
-            ulong matches = 0, tail = 0;
-            int matchedEntries = 0, head = 0;
-            foreach (ulong v in values)
-            {
-                matches += v;
-                if (v > 0)
-                {
-                    matchedEntries++;
-                }
-
-                if (threshold is ulong th && v >= th && v > 0)
-                {
-                    head++;
-                }
-                else
-                {
-                    tail += v;
-                }
-            }
-
-            languages.Add(new LanguageReport
-            {
-                Language = language,
-                Entries = values.Length,
-                Texts = tally.Texts,
-                MatchedTexts = tally.MatchedTexts,
-                Matches = matches,
-                MatchedEntries = matchedEntries,
-                Threshold = threshold,
-                HeadEntries = head,
-                TailShare = matches == 0 ? 0 : (double)tail / matches,
-                ImagesDecided = tally.ImagesDecided,
-                ImagesKept = tally.ImagesKept,
-                Curve = Curve(values),
-            });
-        }
-
-        return new CurationReport
-        {
-            Snapshot = _options.Snapshot,
-            Metadata = _options.Metadata,
-            Output = _options.Output,
-            Mode = _options.Mode == CurationMode.V1 ? "v1" : "v2",
-            TEn = table.TEn,
-            P = table.P,
-            Seed = _options.Seed,
-            Totals = new ReportTotals(files, units.Count, results.Sum(r => (long)r.Rows), tallies.Values.Sum(t => t.Texts), skipped,
-                results.Sum(r => (long)r.Images.Count), tallies.Values.Sum(t => t.MatchedTexts), (long)languages.Sum(l => (decimal)l.Matches),
-                decided, kept),
-            Languages = languages,
-            Warnings = warnings,
-            TimingsSeconds = timings,
-            FinishedAt = DateTimeOffset.UtcNow,
-        };
-    }
-
-    /// <summary>Non-zero counts by descending rank, thinned to log-spaced ranks.</summary>
-    private static List<long[]> Curve(ulong[] values)
-    {
-        var sorted = values.Where(v => v > 0).OrderDescending().ToArray();
-        var points = new List<long[]>();
-        long lastRank = 0;
-        for (double r = 1; r <= sorted.Length; r *= 1.05)
-        {
-            long rank = (long)r;
-            if (rank != lastRank)
-            {
-                points.Add([rank, (long)sorted[rank - 1]]);
-                lastRank = rank;
-            }
-        }
-
-        if (sorted.Length > 0 && lastRank != sorted.Length)
-        {
-            points.Add([sorted.Length, (long)sorted[^1]]);
-        }
-
-        return points;
     }
 
     private void Report(CurationPhase phase, int done, int total, long texts) =>

@@ -6,7 +6,7 @@ namespace MetaClip.Curation;
 /// </summary>
 public sealed class ThresholdTable
 {
-    private ThresholdTable(ulong? tEn, double p, IReadOnlyDictionary<string, ulong> thresholds,
+    internal ThresholdTable(ulong? tEn, double p, IReadOnlyDictionary<string, ulong> thresholds,
         IReadOnlyDictionary<string, float[]> probabilities)
     {
         TEn = tEn;

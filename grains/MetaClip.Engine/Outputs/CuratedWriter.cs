@@ -90,8 +90,11 @@ public sealed class CuratedWriter : IAsyncDisposable
         }
     }
 
-    private static void AppendJsonLine(StringBuilder text, CuratedRow row, bool withKey)
+    /// <summary>One curated JSONL line (with its newline).</summary>
+    public static void AppendJsonLine(StringBuilder text, CuratedRow row, bool withKey)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(row);
         text.Append("{\"uuid\": ").AppendString(row.Uuid).Append(", \"url\": ").AppendString(row.Url)
             .Append(", \"text\": ").AppendString(row.Text).Append(", \"lang\": ").AppendString(row.Language)
             .Append(", \"lid\": ").AppendString(row.Lid).Append(", \"entry_ids\": [").AppendJoin(", ", row.EntryIds)

@@ -1,0 +1,110 @@
+namespace MetaClip.Cluster;
+
+/// <summary>
+/// Coordinates one curation job (key: the job id): plans the shards, runs pass 1 (match and count) on shard
+/// workers across the cluster, waits for every shard's counts (the barrier), computes the thresholds from the
+/// global counts, runs pass 2 (decide) and publishes the outputs. <see cref="Start"/> answers at once.
+/// </summary>
+[Alias("MetaClip.ICurationJobGrain")]
+public interface ICurationJobGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the job (idempotent: a second call with the job running returns its status).</summary>
+    [Alias("Start")]
+    Task<CurationJobStatus> Start(CurationJobSpec spec);
+
+    [Alias("GetStatus")]
+    Task<CurationJobStatus> GetStatus();
+}
+
+/// <summary>
+/// Processes one shard of a job (key <c>{jobId}/{shardIndex}</c>): a Parquet row group or a JSONL file.
+/// Both calls are idempotent: a retried shard writes the same intermediate and its counts apply once.
+/// </summary>
+[Alias("MetaClip.IShardWorkerGrain")]
+public interface IShardWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>Pass 1: reads and matches the shard, stores its matches, applies its counts to the language partitions.</summary>
+    [Alias("Match")]
+    Task<ShardMatchSummary> Match(ShardTask task);
+
+    /// <summary>Pass 2: decides the shard's images with the job's threshold table and writes its output parts.</summary>
+    [Alias("Sample")]
+    Task<ShardSampleSummary> Sample(ShardTask task, string thresholdTablePath);
+}
+
+/// <summary>What to curate and how (the same choices as <c>metaclip curate</c>).</summary>
+[GenerateSerializer, Immutable, Alias("MetaClip.CurationJobSpec.v1")]
+public sealed record CurationJobSpec(
+    [property: Id(0)] string Snapshot,
+    [property: Id(1)] string Metadata,
+    [property: Id(2)] string Output,
+    [property: Id(3)] ulong? TEn,
+    [property: Id(4)] double? P,
+    [property: Id(5)] ulong Seed,
+    [property: Id(6)] string Mode,
+    [property: Id(7)] string TextColumn,
+    [property: Id(8)] string UrlColumn,
+    [property: Id(9)] string UuidColumn,
+    [property: Id(10)] string? LangColumn,
+    [property: Id(11)] string Format);
+
+/// <summary>One shard of a job: which unit of which file.</summary>
+[GenerateSerializer, Immutable, Alias("MetaClip.ShardTask.v1")]
+public sealed record ShardTask(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] int Index,
+    [property: Id(2)] string FilePath,
+    [property: Id(3)] string FileName,
+    [property: Id(4)] int FileFormat,
+    [property: Id(5)] int RowGroup,
+    [property: Id(6)] string WorkFolder,
+    [property: Id(7)] CurationJobSpec Spec)
+{
+    /// <summary>The shard's stable id, the key of exactly-once counting.</summary>
+    public string ShardId => RowGroup < 0 ? FileName : $"{FileName}#rg{RowGroup}";
+}
+
+/// <summary>Per-language text figures of a shard.</summary>
+[GenerateSerializer, Immutable, Alias("MetaClip.LanguageFigures.v1")]
+public sealed record LanguageFigures(
+    [property: Id(0)] string Language,
+    [property: Id(1)] long Texts,
+    [property: Id(2)] long MatchedTexts,
+    [property: Id(3)] long ImagesDecided,
+    [property: Id(4)] long ImagesKept);
+
+[GenerateSerializer, Immutable, Alias("MetaClip.ShardMatchSummary.v1")]
+public sealed record ShardMatchSummary(
+    [property: Id(0)] int Index,
+    [property: Id(1)] int Rows,
+    [property: Id(2)] int SkippedTexts,
+    [property: Id(3)] int Images,
+    [property: Id(4)] LanguageFigures[] Languages,
+    [property: Id(5)] string? ImageColumn,
+    [property: Id(6)] bool HasKey);
+
+[GenerateSerializer, Immutable, Alias("MetaClip.ShardSampleSummary.v1")]
+public sealed record ShardSampleSummary(
+    [property: Id(0)] int Index,
+    [property: Id(1)] LanguageFigures[] Languages);
+
+/// <summary>The phases of a job.</summary>
+public enum CurationJobPhase
+{
+    NotStarted,
+    Matching,
+    Thresholds,
+    Sampling,
+    Publishing,
+    Done,
+    Failed,
+}
+
+[GenerateSerializer, Immutable, Alias("MetaClip.CurationJobStatus.v1")]
+public sealed record CurationJobStatus(
+    [property: Id(0)] CurationJobPhase Phase,
+    [property: Id(1)] int Shards,
+    [property: Id(2)] int ShardsMatched,
+    [property: Id(3)] int ShardsSampled,
+    [property: Id(4)] long Texts,
+    [property: Id(5)] string? Error);

@@ -1,0 +1,139 @@
+using MetaClip.Curation;
+using MetaClip.Outputs;
+using MetaClip.Snapshots;
+
+namespace MetaClip.Cluster.Curation;
+
+/// <summary>
+/// <see cref="IShardWorkerGrain"/>: runs the engine's pass 1 and pass 2 on one shard, off the grain's turn
+/// (on the thread pool), with this silo's cached metadata and threshold table.
+/// </summary>
+public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTableCache thresholdCache) : Grain, IShardWorkerGrain
+{
+    public async Task<ShardMatchSummary> Match(ShardTask task)
+    {
+        try
+        {
+            return await MatchShardAsync(task);
+        }
+        catch (CurationException e)
+        {
+            throw new CurationInputException(e.Message);
+        }
+    }
+
+    public async Task<ShardSampleSummary> Sample(ShardTask task, string thresholdTablePath)
+    {
+        try
+        {
+            return await SampleShardAsync(task, thresholdTablePath);
+        }
+        catch (CurationException e)
+        {
+            throw new CurationInputException(e.Message);
+        }
+    }
+
+    private async Task<ShardMatchSummary> MatchShardAsync(ShardTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var spec = task.Spec;
+        var metadata = metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec));
+        var unit = await Task.Run(async () =>
+        {
+            var rows = await SnapshotPlanner.ReadUnitAsync(JobSpecs.Unit(task), JobSpecs.Columns(spec), CancellationToken.None);
+            var matches = new UnitMatcher(metadata, Environment.ProcessorCount).Match(rows, CancellationToken.None);
+
+            // Write the intermediate to a temporary name first: a retried shard never sees half a file.
+            Directory.CreateDirectory(task.WorkFolder);
+            string path = JobSpecs.MatchesPath(task);
+            string temporary = path + "." + Guid.NewGuid().ToString("N");
+            await using (var stream = File.Create(temporary))
+            {
+                UnitMatchesCodec.Write(stream, matches);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            return matches;
+        });
+
+        // Counts go to the language partitions, each applied exactly once under this shard's id.
+        foreach (var (language, (ids, counts)) in ShardCountAggregator.PartialCounts(unit))
+        {
+            metadata.TryGetList(language, out var list);
+            await GrainFactory.GetGrain<ILanguagePartitionGrain>($"{task.JobId}/{language}")
+                .ApplyPartial(new ShardPartialCounts(task.ShardId, list.Count, ids, counts));
+        }
+
+        return new ShardMatchSummary(task.Index, unit.Rows, unit.SkippedTexts, unit.Images.Count, JobSpecs.Figures(unit.Languages),
+            unit.ImageColumn, unit.Matched.Any(m => m.Key is not null));
+    }
+
+    private async Task<ShardSampleSummary> SampleShardAsync(ShardTask task, string thresholdTablePath)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var table = thresholdCache.Get(thresholdTablePath);
+        var tallies = await Task.Run(async () =>
+        {
+            string matchesPath = JobSpecs.MatchesPath(task);
+            UnitMatches unit;
+            await using (var stream = File.OpenRead(matchesPath))
+            {
+                unit = UnitMatchesCodec.Read(stream, matchesPath);
+            }
+
+            var decisions = ImageSampler.Decide(unit, table, task.Spec.Seed, 0);
+            byte[]?[]? images = null;
+            if (unit.ImageColumn is not null && decisions.Any(d => d.Kept))
+            {
+                await using var reader = await ParquetUnitReader.OpenAsync(unit.Unit.File, JobSpecs.Columns(task.Spec), CancellationToken.None);
+                images = await reader.ReadImagesAsync(unit.Unit.RowGroup, CancellationToken.None);
+            }
+
+            var figures = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
+            var kept = new List<CuratedRow>();
+            foreach (var decision in decisions)
+            {
+                if (!figures.TryGetValue(decision.Language, out var tally))
+                {
+                    figures[decision.Language] = tally = new LanguageTally();
+                }
+
+                tally.ImagesDecided++;
+                if (decision.Kept)
+                {
+                    tally.ImagesKept++;
+                    var chosen = decision.Chosen;
+                    kept.Add(new CuratedRow(decision.Uuid, chosen.Url, chosen.Text, chosen.Language, chosen.LidLabel,
+                        unit.IdsOf(chosen).ToArray(), decision.Probability, chosen.Key, images?[chosen.Row]));
+                }
+            }
+
+            await WriteAtomicallyAsync(JobSpecs.DecisionsPart(task.WorkFolder, task.Index), stream =>
+                ParallelLines.WriteAsync(stream, decisions.Count, (text, i) =>
+                {
+                    CurationFiles.AppendDecision(text, decisions[i]);
+                    text.Append('\n');
+                }, Environment.ProcessorCount, CancellationToken.None));
+            await WriteAtomicallyAsync(JobSpecs.CuratedPart(task.WorkFolder, task.Index), stream =>
+            {
+                CuratedRowsCodec.Write(stream, kept);
+                return Task.CompletedTask;
+            });
+            return figures;
+        });
+
+        return new ShardSampleSummary(task.Index, JobSpecs.Figures(tallies));
+    }
+
+    private static async Task WriteAtomicallyAsync(string path, Func<Stream, Task> write)
+    {
+        string temporary = path + "." + Guid.NewGuid().ToString("N");
+        await using (var stream = File.Create(temporary))
+        {
+            await write(stream);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+}

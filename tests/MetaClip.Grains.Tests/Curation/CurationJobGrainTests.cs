@@ -1,0 +1,114 @@
+using MetaClip.Cluster;
+using MetaClip.Cluster.Curation;
+using MetaClip.Curation;
+using MetaClip.Snapshots;
+using Orleans.TestingHost;
+
+namespace MetaClip.Tests.Curation;
+
+/// <summary>The distributed job on real in-process clusters of 1, 2 and 3 silos against the single-process engine.</summary>
+public class CurationJobGrainTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task The_cluster_writes_byte_identical_outputs_to_the_single_process_engine(int silos)
+    {
+        using var work = new TempFolder();
+        var spec = SampleSpec(work.Combine("cluster"));
+        await new CurationPipeline(new CurationOptions
+        {
+            Snapshot = spec.Snapshot,
+            Metadata = spec.Metadata,
+            Output = work.Combine("engine"),
+            TEn = spec.TEn,
+            Seed = spec.Seed,
+            Columns = new SnapshotColumns { Lang = "lang" },
+        }).RunAsync();
+
+        await using var cluster = await StartAsync(silos);
+        var status = await RunJobAsync(cluster, "job-" + silos, spec);
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.Equal(6, status.Shards);
+
+        foreach (string file in new[] { "thresholds.json", "decisions.jsonl", "curated/part-00000.parquet" }
+            .Concat(Directory.GetFiles(work.Combine("engine", "entry_counts")).Select(f => "entry_counts/" + Path.GetFileName(f))))
+        {
+            Assert.True(File.ReadAllBytes(work.Combine("engine", file)).AsSpan().SequenceEqual(File.ReadAllBytes(work.Combine("cluster", file))), $"{file} differs");
+        }
+
+        Assert.True(File.Exists(work.Combine("cluster", "report.html")));
+        Assert.False(Directory.Exists(work.Combine("cluster", ".work")), "the job's intermediates are removed once published");
+    }
+
+    [Fact]
+    public async Task A_snapshot_that_does_not_exist_fails_the_start_with_its_name()
+    {
+        using var work = new TempFolder();
+        await using var cluster = await StartAsync(1);
+        var spec = SampleSpec(work.Combine("out")) with { Snapshot = work.Combine("missing") };
+        var e = await Assert.ThrowsAsync<CurationInputException>(() => cluster.Client.GetGrain<ICurationJobGrain>("missing").Start(spec));
+        Assert.Contains("missing does not exist", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_job_without_english_matches_fails_with_the_fix_and_publishes_nothing()
+    {
+        using var work = new TempFolder();
+        work.File("meta/en.json", "[\"zebra\"]");
+        work.File("snap/a.jsonl", "{\"uuid\": \"a\", \"lang\": \"en\", \"text\": \"a dog\"}\n");
+        await using var cluster = await StartAsync(2);
+        var spec = SampleSpec(work.Combine("out")) with { Snapshot = work.Combine("snap"), Metadata = work.Combine("meta") };
+        var status = await RunJobAsync(cluster, "no-english", spec);
+        Assert.Equal(CurationJobPhase.Failed, status.Phase);
+        Assert.Contains("no English text matched", status.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(work.Combine("out", "thresholds.json")));
+    }
+
+    [Fact]
+    public async Task A_corrupt_file_fails_the_job_naming_it_and_publishes_nothing()
+    {
+        using var work = new TempFolder();
+        work.File("meta/en.json", "[\"dog\"]");
+        work.File("snap/a.jsonl", "{\"uuid\": \"a\", \"lang\": \"en\", \"text\": \"a dog\"}\n");
+        work.File("snap/b.jsonl", "{\"uuid\": \"b\", \"lang\": \"en\", \"text\": \"a dog\"}\nnot json\n");
+        await using var cluster = await StartAsync(2);
+        var spec = SampleSpec(work.Combine("out")) with { Snapshot = work.Combine("snap"), Metadata = work.Combine("meta") };
+        var status = await RunJobAsync(cluster, "corrupt", spec);
+        Assert.Equal(CurationJobPhase.Failed, status.Phase);
+        Assert.Contains("b.jsonl line 2", status.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(work.Combine("out", "thresholds.json")));
+    }
+
+    private static CurationJobSpec SampleSpec(string output) => new(
+        Repository.Path("samples", "snapshot"), Repository.Path("samples", "metadata"), output,
+        TEn: 20, P: null, Seed: 0, Mode: "v2", TextColumn: "text", UrlColumn: "url", UuidColumn: "uuid", LangColumn: "lang", Format: "parquet");
+
+    private static async Task<CurationJobStatus> RunJobAsync(InProcessTestCluster cluster, string jobId, CurationJobSpec spec)
+    {
+        var job = cluster.Client.GetGrain<ICurationJobGrain>(jobId);
+        var status = await job.Start(spec);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (status.Phase is not (CurationJobPhase.Done or CurationJobPhase.Failed))
+        {
+            await Task.Delay(50, timeout.Token);
+            status = await job.GetStatus();
+        }
+
+        return status;
+    }
+
+    private static async Task<InProcessTestCluster> StartAsync(int silos)
+    {
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(CurationStorage.Name);
+            silo.Services.AddMetaClipCuration();
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}
