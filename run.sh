@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job: curate the bundled sample snapshot on this machine and print where the results and the
+# The main job: curate the bundled sample snapshot on an embedded single-machine cluster (an Orleans silo
+# inside the metaclip process) and print where the results and the
 # report are. Idempotent: it restores and builds what is missing, and replaces out/sample each time.
 #   ./run.sh                 # curate samples/snapshot into out/sample
 #   ./run.sh --threads 1     # extra options go to `metaclip curate`
@@ -8,7 +9,7 @@ cd "$(dirname "$0")"
 source ./scripts-common.sh
 
 require_dotnet
-dotnet build client/MetaClip.Client/MetaClip.Client.csproj -c Release --nologo -v quiet -clp:ErrorsOnly
+quiet_build client/MetaClip.Client/MetaClip.Client.csproj -c Release
 # The sample is tiny (4,650 texts), so it uses t_en = 20 instead of the worldwide default of 170,000,
 # which would keep every image of a sample this small.
 exec dotnet client/MetaClip.Client/bin/Release/net10.0/metaclip.dll curate \

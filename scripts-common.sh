@@ -13,3 +13,13 @@ require_dotnet() {
     exit 1
   fi
 }
+
+# dotnet build that prints nothing unless it fails.
+quiet_build() {
+  local log
+  if ! log=$(dotnet build "$@" --nologo -v quiet 2>&1); then
+    printf '%s\n' "$log" >&2
+    echo "error: the build failed (dotnet build $*)" >&2
+    exit 1
+  fi
+}

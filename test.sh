@@ -11,6 +11,6 @@ require_dotnet
 results=.artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
-dotnet build MetaClip.Cluster.sln -c Release --nologo -v quiet -clp:ErrorsOnly
+quiet_build MetaClip.Cluster.sln -c Release
 dotnet test MetaClip.Cluster.sln -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"

@@ -35,6 +35,7 @@ internal static class ConsoleProgress
 
     private static string Describe(CurationPhase phase) => phase switch
     {
+        CurationPhase.Starting => "start the embedded cluster",
         CurationPhase.LoadingMetadata => "load metadata",
         CurationPhase.Planning => "plan shards",
         CurationPhase.Matching => "match and count",

@@ -32,7 +32,7 @@ public interface IShardWorkerGrain : IGrainWithStringKey
     Task<ShardSampleSummary> Sample(ShardTask task, string thresholdTablePath);
 }
 
-/// <summary>What to curate and how (the same choices as <c>metaclip curate</c>).</summary>
+/// <summary>What to curate and how (the same choices as <c>metaclip curate</c>; <c>Threads</c> 0 = all cores of each silo).</summary>
 [GenerateSerializer, Immutable, Alias("MetaClip.CurationJobSpec.v1")]
 public sealed record CurationJobSpec(
     [property: Id(0)] string Snapshot,
@@ -46,7 +46,8 @@ public sealed record CurationJobSpec(
     [property: Id(8)] string UrlColumn,
     [property: Id(9)] string UuidColumn,
     [property: Id(10)] string? LangColumn,
-    [property: Id(11)] string Format);
+    [property: Id(11)] string Format,
+    [property: Id(12)] int Threads = 0);
 
 /// <summary>One shard of a job: which unit of which file.</summary>
 [GenerateSerializer, Immutable, Alias("MetaClip.ShardTask.v1")]

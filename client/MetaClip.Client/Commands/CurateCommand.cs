@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MetaClip.Client.Cluster;
 using MetaClip.Curation;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
@@ -61,6 +62,10 @@ internal static class CurateCommand
         var uuidColumn = new Option<string>("--uuid-column") { Description = "Column holding the image id; rows with the same id are texts of one image. Without it the id is derived from the URL.", DefaultValueFactory = _ => "uuid", HelpName = "NAME" };
         var format = new Option<string>("--format") { Description = "File format of the curated set.", DefaultValueFactory = _ => "parquet" };
         format.AcceptOnlyFromAmong("parquet", "jsonl");
+        var engineOnly = new Option<bool>("--engine-only")
+        {
+            Description = "Run the curation engine directly in this process instead of on the embedded single-machine cluster (same outputs; for comparisons and benchmarks).",
+        };
         var threads = new Option<int>("--threads") { Description = "Threads used for matching (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
         threads.Validators.Add(r =>
         {
@@ -78,11 +83,11 @@ internal static class CurateCommand
         });
 
         var command = new Command("curate",
-            "Curate a crawl snapshot: match every alt-text against its language's concept list, count matches per concept over the whole snapshot, " +
+            "Curate a crawl snapshot on an embedded single-machine cluster: match every alt-text against its language's concept list, count matches per concept over the whole snapshot, " +
             "compute per-language thresholds, and keep a balanced subset (all tail-concept texts, head concepts sampled down).\n\n" +
             "Example:\n  metaclip curate --snapshot samples/snapshot --metadata samples/metadata --out out/sample --lang-column lang")
         {
-            snapshot, metadata, outFolder, tEn, p, seed, mode, langColumn, textColumn, urlColumn, uuidColumn, format, threads,
+            snapshot, metadata, outFolder, tEn, p, seed, mode, langColumn, textColumn, urlColumn, uuidColumn, format, threads, engineOnly,
         };
         command.Validators.Add(r =>
         {
@@ -122,8 +127,17 @@ internal static class CurateCommand
                 Threads = parse.GetValue(threads),
             };
 
-            var result = await ConsoleProgress.RunAsync(interactive, output,
-                progress => new CurationPipeline(options, progress).RunAsync(cancellationToken)).ConfigureAwait(false);
+            var result = await ConsoleProgress.RunAsync(interactive, output, async progress =>
+            {
+                if (parse.GetValue(engineOnly))
+                {
+                    return await new CurationPipeline(options, progress).RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                progress.Report(new CurationProgress(CurationPhase.Starting, 0, 0, 0));
+                await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken).ConfigureAwait(false);
+                return await ClusterCuration.RunAsync(cluster.Client, options, progress, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             await WriteSummaryAsync(output, result).ConfigureAwait(false);
             return MetaClipCommandLine.Success;
         });

@@ -44,6 +44,8 @@ public sealed record CurationOptions
 /// <summary>The phases of a job, in order.</summary>
 public enum CurationPhase
 {
+    /// <summary>Starting the cluster the job runs on.</summary>
+    Starting,
     LoadingMetadata,
     Planning,
     Matching,

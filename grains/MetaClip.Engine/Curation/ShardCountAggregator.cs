@@ -61,20 +61,50 @@ public sealed class ShardCountAggregator
     public static Dictionary<string, (int[] EntryIds, ulong[] Counts)> PartialCounts(UnitMatches unit)
     {
         ArgumentNullException.ThrowIfNull(unit);
-        var perLanguage = new Dictionary<string, SortedDictionary<int, ulong>>(StringComparer.Ordinal);
+
+        // Dense counting per language (up to the largest id seen), then the non-zero entries in id order.
+        var dense = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
+        var maxId = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var text in unit.Matched)
         {
-            if (!perLanguage.TryGetValue(text.Language, out var counts))
+            var ids = unit.IdsOf(text);
+            if (ids.Length > 0)
             {
-                perLanguage[text.Language] = counts = [];
-            }
-
-            foreach (int id in unit.IdsOf(text))
-            {
-                counts[id] = counts.GetValueOrDefault(id) + 1;
+                maxId[text.Language] = Math.Max(maxId.GetValueOrDefault(text.Language, -1), ids[^1]);
             }
         }
 
-        return perLanguage.ToDictionary(p => p.Key, p => (p.Value.Keys.ToArray(), p.Value.Values.ToArray()), StringComparer.Ordinal);
+        foreach (var (language, max) in maxId)
+        {
+            dense[language] = new ulong[max + 1];
+        }
+
+        foreach (var text in unit.Matched)
+        {
+            var counts = dense[text.Language];
+            foreach (int id in unit.IdsOf(text))
+            {
+                counts[id]++;
+            }
+        }
+
+        var result = new Dictionary<string, (int[] EntryIds, ulong[] Counts)>(StringComparer.Ordinal);
+        foreach (var (language, counts) in dense)
+        {
+            var ids = new List<int>();
+            var values = new List<ulong>();
+            for (int id = 0; id < counts.Length; id++)
+            {
+                if (counts[id] != 0)
+                {
+                    ids.Add(id);
+                    values.Add(counts[id]);
+                }
+            }
+
+            result[language] = ([.. ids], [.. values]);
+        }
+
+        return result;
     }
 }

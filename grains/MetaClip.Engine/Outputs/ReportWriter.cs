@@ -23,6 +23,14 @@ public static class ReportWriter
         File.WriteAllText(Path.Combine(folder, HtmlFile), Html(report));
     }
 
+    /// <summary>Reads a job's <c>report.json</c> back.</summary>
+    public static CurationReport Read(string folder)
+    {
+        string path = Path.Combine(folder, JsonFile);
+        return JsonSerializer.Deserialize<CurationReport>(File.ReadAllText(path), Options)
+            ?? throw new InvalidDataException($"{path} holds no report");
+    }
+
     internal static string Html(CurationReport report)
     {
         ArgumentNullException.ThrowIfNull(report);

@@ -101,6 +101,7 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
         catch (Exception e)
         {
             _status = _status with { Phase = CurationJobPhase.Failed, Error = e.Message };
+            RemoveWorkFolder(work);
         }
     }
 
@@ -198,9 +199,19 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
             tallies.Values.Sum(t => t.ImagesDecided), tallies.Values.Sum(t => t.ImagesKept));
         ReportWriter.Write(staging.Folder, ReportBuilder.Build(options, metadata, inputs, counts, tallies, table, timings));
         staging.Commit();
-        Directory.Delete(work, recursive: true);
+        RemoveWorkFolder(work);
+    }
+
+    /// <summary>Removes the job's intermediates, and the <c>.work</c> folder once no job uses it.</summary>
+    private static void RemoveWorkFolder(string work)
+    {
+        if (Directory.Exists(work))
+        {
+            Directory.Delete(work, recursive: true);
+        }
+
         string workRoot = Path.GetDirectoryName(work)!;
-        if (!Directory.EnumerateFileSystemEntries(workRoot).Any())
+        if (Directory.Exists(workRoot) && !Directory.EnumerateFileSystemEntries(workRoot).Any())
         {
             Directory.Delete(workRoot);
         }

@@ -38,11 +38,18 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
     {
         ArgumentNullException.ThrowIfNull(task);
         var spec = task.Spec;
-        var metadata = metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec));
         var unit = await Task.Run(async () =>
         {
+            // The silo's metadata and matchers are loaded and built (once per silo) while the shard is read.
+            var warmUp = Task.Run(() =>
+            {
+                var set = metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec));
+                Parallel.ForEach(set.Languages, language => set.GetMatcher(language));
+                return set;
+            });
             var rows = await SnapshotPlanner.ReadUnitAsync(JobSpecs.Unit(task), JobSpecs.Columns(spec), CancellationToken.None);
-            var matches = new UnitMatcher(metadata, Environment.ProcessorCount).Match(rows, CancellationToken.None);
+            var metadata = await warmUp;
+            var matches = new UnitMatcher(metadata, spec.Threads > 0 ? spec.Threads : Environment.ProcessorCount).Match(rows, CancellationToken.None);
 
             // Write the intermediate to a temporary name first: a retried shard never sees half a file.
             Directory.CreateDirectory(task.WorkFolder);
@@ -58,6 +65,7 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
         });
 
         // Counts go to the language partitions, each applied exactly once under this shard's id.
+        var metadata = metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec));
         foreach (var (language, (ids, counts)) in ShardCountAggregator.PartialCounts(unit))
         {
             metadata.TryGetList(language, out var list);
