@@ -31,7 +31,7 @@ cp "$work/out/report.json" "$work/engine-report.json"
 echo "== metaclip curate on the embedded single-machine cluster (the default), two runs"
 for i in 1 2; do
   /usr/bin/time -f "wall %e s, max RSS %M KB" dotnet client/MetaClip.Client/bin/Release/net10.0/metaclip.dll curate \
-    --snapshot "$texts" --metadata "$work/meta" --out "$work/cluster-out" --lang-column lang --format jsonl 2>/dev/null | grep -E "Curated" || true
+    --snapshot "$texts" --metadata "$work/meta" --out "$work/cluster-out" --lang-column lang --format jsonl 2>&1 | grep -E "Curated|wall" || true
 done
 python3 - "$work" <<'PY'
 import json, sys
