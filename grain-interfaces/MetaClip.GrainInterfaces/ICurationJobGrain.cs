@@ -9,11 +9,16 @@ namespace MetaClip.Cluster;
 public interface ICurationJobGrain : IGrainWithStringKey
 {
     /// <summary>Starts the job (idempotent: a second call with the job running returns its status).</summary>
+    /// <remarks>Job state lives in the coordinator's memory for now: a lost coordinator silo loses the job.</remarks>
     [Alias("Start")]
     Task<CurationJobStatus> Start(CurationJobSpec spec);
 
     [Alias("GetStatus")]
     Task<CurationJobStatus> GetStatus();
+
+    /// <summary>Stops the job: no new shard starts, nothing is published, its intermediates are removed.</summary>
+    [Alias("Cancel")]
+    Task<CurationJobStatus> Cancel();
 }
 
 /// <summary>
@@ -99,6 +104,7 @@ public enum CurationJobPhase
     Publishing,
     Done,
     Failed,
+    Cancelled,
 }
 
 [GenerateSerializer, Immutable, Alias("MetaClip.CurationJobStatus.v1")]

@@ -24,11 +24,20 @@ internal static class ClusterCuration
             throw new CurationException(e.Message, e);
         }
 
-        while (status.Phase is not (CurationJobPhase.Done or CurationJobPhase.Failed))
+        try
         {
-            Report(progress, status);
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-            status = await job.GetStatus().ConfigureAwait(false);
+            while (status.Phase is not (CurationJobPhase.Done or CurationJobPhase.Failed))
+            {
+                Report(progress, status);
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+                status = await job.GetStatus().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stop the job too, so that it publishes nothing and removes its intermediates.
+            await job.Cancel().ConfigureAwait(false);
+            throw;
         }
 
         if (status.Phase == CurationJobPhase.Failed)

@@ -13,7 +13,7 @@ namespace MetaClip.Cluster.Curation;
 /// pipeline writes them. A shard whose call fails for a reason other than its input (a silo lost, a timeout)
 /// is run again: its counts apply once, and its intermediates are replaced whole.
 /// </summary>
-public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICurationJobGrain
+public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICurationJobGrain, IDisposable
 {
     /// <summary>Shards in flight per active silo: enough to keep every core busy, not an unbounded fan-out.</summary>
     private const int ShardsPerSilo = 4;
@@ -21,6 +21,7 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
 
     private CurationJobStatus _status = new(CurationJobPhase.NotStarted, 0, 0, 0, 0, null);
     private Task? _run;
+    private readonly CancellationTokenSource _cancel = new();
 
     public async Task<CurationJobStatus> Start(CurationJobSpec spec)
     {
@@ -55,6 +56,26 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
 
     public Task<CurationJobStatus> GetStatus() => Task.FromResult(_status);
 
+    public async Task<CurationJobStatus> Cancel()
+    {
+        if (_run is null || _status.Phase is CurationJobPhase.Done or CurationJobPhase.Failed or CurationJobPhase.Cancelled)
+        {
+            return _status;
+        }
+
+        await _cancel.CancelAsync();
+        try
+        {
+            await _run;
+        }
+        catch (OperationCanceledException)
+        {
+            // The run observed the cancellation; its status says so.
+        }
+
+        return _status;
+    }
+
     private async Task RunAsync(CurationJobSpec spec, List<ShardTask> shards, string work)
     {
         var total = Stopwatch.StartNew();
@@ -71,6 +92,7 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
             timings["match and count (pass 1)"] = total.Elapsed.TotalSeconds;
 
             // The barrier is behind us: every shard's counts are applied. Thresholds from the global counts.
+            _cancel.Token.ThrowIfCancellationRequested();
             _status = _status with { Phase = CurationJobPhase.Thresholds };
             var metadata = metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec));
             var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
@@ -82,6 +104,7 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
             }
 
             var table = ThresholdTable.Compute(counts, JobSpecs.EffectiveTEn(spec), spec.P);
+            Directory.CreateDirectory(work);
             string tablePath = Path.Combine(work, "thresholds.table");
             await using (var stream = File.Create(tablePath))
             {
@@ -94,9 +117,15 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
                 _ => _status = _status with { ShardsSampled = _status.ShardsSampled + 1 });
             timings["sample and write (pass 2)"] = total.Elapsed.TotalSeconds - timings["match and count (pass 1)"];
 
+            _cancel.Token.ThrowIfCancellationRequested();
             _status = _status with { Phase = CurationJobPhase.Publishing };
             await PublishAsync(spec, shards, work, metadata, matched, sampled, counts, table, timings, total);
             _status = _status with { Phase = CurationJobPhase.Done };
+        }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            _status = _status with { Phase = CurationJobPhase.Cancelled };
+            RemoveWorkFolder(work);
         }
         catch (Exception e)
         {
@@ -104,6 +133,8 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
             RemoveWorkFolder(work);
         }
     }
+
+    public void Dispose() => _cancel.Dispose();
 
     private IShardWorkerGrain Worker(ShardTask shard) => GrainFactory.GetGrain<IShardWorkerGrain>($"{shard.JobId}/{shard.Index}");
 
@@ -115,11 +146,12 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
         var results = new TResult[shards.Count];
         await Task.WhenAll(shards.Select(async shard =>
         {
-            await slots.WaitAsync();
+            await slots.WaitAsync(_cancel.Token);
             try
             {
                 for (int attempt = 1; ; attempt++)
                 {
+                    _cancel.Token.ThrowIfCancellationRequested();
                     try
                     {
                         results[shard.Index] = await run(shard);

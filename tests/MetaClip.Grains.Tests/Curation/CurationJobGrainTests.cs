@@ -81,6 +81,73 @@ public class CurationJobGrainTests
         Assert.False(File.Exists(work.Combine("out", "thresholds.json")));
     }
 
+    [Fact]
+    public async Task Two_jobs_run_at_once_and_each_gets_the_right_result()
+    {
+        using var work = new TempFolder();
+        await using var cluster = await StartAsync(2);
+        var first = SampleSpec(work.Combine("first"));
+        var second = SampleSpec(work.Combine("second")) with { TEn = 5, Seed = 11 };
+        var statuses = await Task.WhenAll(RunJobAsync(cluster, "first", first), RunJobAsync(cluster, "second", second));
+        Assert.All(statuses, s => Assert.Equal(CurationJobPhase.Done, s.Phase));
+
+        var engine = await new CurationPipeline(new CurationOptions
+        {
+            Snapshot = second.Snapshot,
+            Metadata = second.Metadata,
+            Output = work.Combine("engine"),
+            TEn = 5,
+            Seed = 11,
+            Columns = new SnapshotColumns { Lang = "lang" },
+        }).RunAsync();
+        Assert.Equal(File.ReadAllBytes(work.Combine("engine", "decisions.jsonl")), File.ReadAllBytes(work.Combine("second", "decisions.jsonl")));
+        Assert.NotEqual(File.ReadAllBytes(work.Combine("first", "thresholds.json")), File.ReadAllBytes(work.Combine("second", "thresholds.json")));
+    }
+
+    [Fact]
+    public async Task A_job_over_an_empty_snapshot_publishes_empty_results_when_p_is_given()
+    {
+        using var work = new TempFolder();
+        Directory.CreateDirectory(work.Combine("empty"));
+        await using var cluster = await StartAsync(1);
+        var spec = SampleSpec(work.Combine("out")) with { Snapshot = work.Combine("empty"), TEn = null, P = 0.5 };
+        var status = await RunJobAsync(cluster, "empty", spec);
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.Equal(0, status.Shards);
+        Assert.Empty(File.ReadAllText(work.Combine("out", "decisions.jsonl")));
+    }
+
+    [Fact]
+    public async Task A_cancelled_job_publishes_nothing_and_removes_its_intermediates()
+    {
+        using var work = new TempFolder();
+        await using var cluster = await StartAsync(2);
+        var job = cluster.Client.GetGrain<ICurationJobGrain>("cancelled");
+        await job.Start(SampleSpec(work.Combine("out")));
+        var status = await job.Cancel(); // the job needs far longer than this call to get through its shards
+        Assert.Equal(CurationJobPhase.Cancelled, status.Phase);
+        Assert.False(File.Exists(work.Combine("out", "thresholds.json")));
+        Assert.False(Directory.Exists(work.Combine("out", ".work")));
+    }
+
+    [Fact]
+    public async Task A_shard_matched_twice_counts_once()
+    {
+        using var work = new TempFolder();
+        await using var cluster = await StartAsync(2);
+        var spec = SampleSpec(work.Combine("out"));
+        var units = await SnapshotPlanner.PlanAsync(SnapshotFile.Discover(spec.Snapshot), JobSpecs.Columns(spec), CancellationToken.None);
+        var task = new ShardTask("twice", 0, units[0].File.Path, units[0].File.Name, (int)units[0].File.Format, units[0].RowGroup, work.Combine("work"), spec);
+        var worker = cluster.Client.GetGrain<IShardWorkerGrain>("twice/0");
+        await worker.Match(task);
+        var once = await cluster.Client.GetGrain<ILanguagePartitionGrain>("twice/ar").GetCounts(); // the first row group holds ar, bg, da, el
+        await cluster.Client.GetGrain<IShardWorkerGrain>("twice/0-again").Match(task);
+        var twice = await cluster.Client.GetGrain<ILanguagePartitionGrain>("twice/ar").GetCounts();
+        Assert.Equal(once.Counts, twice.Counts);
+        Assert.Equal(1, twice.AppliedShards);
+        Assert.Contains(twice.Counts, c => c > 0);
+    }
+
     private static CurationJobSpec SampleSpec(string output) => new(
         Repository.Path("samples", "snapshot"), Repository.Path("samples", "metadata"), output,
         TEn: 20, P: null, Seed: 0, Mode: "v2", TextColumn: "text", UrlColumn: "url", UuidColumn: "uuid", LangColumn: "lang", Format: "parquet");
