@@ -52,7 +52,8 @@ public sealed record CurationJobSpec(
     [property: Id(9)] string UuidColumn,
     [property: Id(10)] string? LangColumn,
     [property: Id(11)] string Format,
-    [property: Id(12)] int Threads = 0);
+    [property: Id(12)] int Threads = 0,
+    [property: Id(13)] bool SkipBadFiles = false);
 
 /// <summary>One shard of a job: which unit of which file.</summary>
 [GenerateSerializer, Immutable, Alias("MetaClip.ShardTask.v1")]

@@ -11,7 +11,7 @@ internal static class ClusterCuration
     {
         var spec = new CurationJobSpec(options.Snapshot, options.Metadata, options.Output, options.TEn, options.P, options.Seed,
             options.Mode == CurationMode.V1 ? "v1" : "v2", options.Columns.Text, options.Columns.Url, options.Columns.Uuid,
-            options.Columns.Lang, options.Format == CuratedFormat.Jsonl ? "jsonl" : "parquet", options.Threads);
+            options.Columns.Lang, options.Format == CuratedFormat.Jsonl ? "jsonl" : "parquet", options.Threads, options.SkipBadFiles);
         var job = client.GetGrain<ICurationJobGrain>("curate-" + Guid.NewGuid().ToString("N"));
         progress?.Report(new CurationProgress(CurationPhase.Planning, 0, 0, 0));
         CurationJobStatus status;

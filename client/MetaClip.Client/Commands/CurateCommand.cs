@@ -62,6 +62,10 @@ internal static class CurateCommand
         var uuidColumn = new Option<string>("--uuid-column") { Description = "Column holding the image id; rows with the same id are texts of one image. Without it the id is derived from the URL.", DefaultValueFactory = _ => "uuid", HelpName = "NAME" };
         var format = new Option<string>("--format") { Description = "File format of the curated set.", DefaultValueFactory = _ => "parquet" };
         format.AcceptOnlyFromAmong("parquet", "jsonl");
+        var skipBadFiles = new Option<bool>("--skip-bad-files")
+        {
+            Description = "Report a snapshot file (or Parquet row group) that cannot be read and go on without it, instead of failing the job.",
+        };
         var engineOnly = new Option<bool>("--engine-only")
         {
             Description = "Run the curation engine directly in this process instead of on the embedded single-machine cluster (same outputs; for comparisons and benchmarks).",
@@ -87,7 +91,7 @@ internal static class CurateCommand
             "compute per-language thresholds, and keep a balanced subset (all tail-concept texts, head concepts sampled down).\n\n" +
             "Example:\n  metaclip curate --snapshot samples/snapshot --metadata samples/metadata --out out/sample --lang-column lang")
         {
-            snapshot, metadata, outFolder, tEn, p, seed, mode, langColumn, textColumn, urlColumn, uuidColumn, format, threads, engineOnly,
+            snapshot, metadata, outFolder, tEn, p, seed, mode, langColumn, textColumn, urlColumn, uuidColumn, format, threads, skipBadFiles, engineOnly,
         };
         command.Validators.Add(r =>
         {
@@ -125,6 +129,7 @@ internal static class CurateCommand
                 },
                 Format = parse.GetValue(format) == "jsonl" ? CuratedFormat.Jsonl : CuratedFormat.Parquet,
                 Threads = parse.GetValue(threads),
+                SkipBadFiles = parse.GetValue(skipBadFiles),
             };
 
             var result = await ConsoleProgress.RunAsync(interactive, output, async progress =>

@@ -37,6 +37,9 @@ public sealed record CurationOptions
 
     public int Threads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>Report and skip a snapshot file (or row group) that cannot be read, instead of failing the job.</summary>
+    public bool SkipBadFiles { get; init; }
+
     /// <summary>The threshold actually used: <see cref="TEn"/>, or the default when neither it nor <see cref="P"/> is given.</summary>
     public ulong? EffectiveTEn => P.HasValue ? null : TEn ?? DefaultTEn;
 }

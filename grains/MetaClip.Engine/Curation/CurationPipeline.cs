@@ -24,6 +24,7 @@ public sealed class CurationPipeline
 {
     private readonly CurationOptions _options;
     private readonly IProgress<CurationProgress>? _progress;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _skipped = new();
 
     public CurationPipeline(CurationOptions options, IProgress<CurationProgress>? progress = null)
     {
@@ -53,7 +54,8 @@ public sealed class CurationPipeline
         timings["load metadata"] = Lap(phase);
 
         Report(CurationPhase.Planning, 0, 0, 0);
-        var units = await SnapshotPlanner.PlanAsync(SnapshotFile.Discover(o.Snapshot), o.Columns, cancellationToken).ConfigureAwait(false);
+        var units = await SnapshotPlanner.PlanAsync(SnapshotFile.Discover(o.Snapshot), o.Columns, cancellationToken,
+            o.SkipBadFiles ? (name, e) => _skipped.Enqueue(e.Message) : null).ConfigureAwait(false);
         int files = units.Select(u => u.File.Path).Distinct().Count();
         timings["plan"] = Lap(phase);
 
@@ -175,7 +177,9 @@ public sealed class CurationPipeline
         timings["total"] = total.Elapsed.TotalSeconds;
 
         var report = ReportBuilder.Build(o, metadata, new ReportInputs(files, units.Count, results.Sum(r => (long)r.Rows),
-            results.Sum(r => (long)r.SkippedTexts), results.Sum(r => (long)r.Images.Count), decided, kept), counts, tallies, table, timings);
+            results.Sum(r => (long)r.SkippedTexts), results.Sum(r => (long)r.Images.Count), decided, kept)
+        { SkippedFiles = [.. _skipped] },
+            counts, tallies, table, timings);
         ReportWriter.Write(staging.Folder, report);
         staging.Commit();
         Report(CurationPhase.Done, units.Count, units.Count, texts);
@@ -191,23 +195,31 @@ public sealed class CurationPipeline
             foreach (var unit in units)
             {
                 UnitRows rows;
-                if (unit.RowGroup < 0)
+                try
                 {
-                    rows = await JsonlUnitReader.ReadAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    if (open is null || unit.RowGroup == 0)
+                    if (unit.RowGroup < 0)
                     {
-                        if (open is not null)
+                        rows = await JsonlUnitReader.ReadAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        if (open is null || unit.RowGroup == 0)
                         {
-                            await open.DisposeAsync().ConfigureAwait(false);
+                            if (open is not null)
+                            {
+                                await open.DisposeAsync().ConfigureAwait(false);
+                            }
+
+                            open = await ParquetUnitReader.OpenAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
                         }
 
-                        open = await ParquetUnitReader.OpenAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
+                        rows = await open.ReadUnitAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
                     }
-
-                    rows = await open.ReadUnitAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CurationException e) when (_options.SkipBadFiles)
+                {
+                    _skipped.Enqueue(e.Message);
+                    continue;
                 }
 
                 await writer.WriteAsync(rows, cancellationToken).ConfigureAwait(false);

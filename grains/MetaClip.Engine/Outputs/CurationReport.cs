@@ -23,6 +23,9 @@ public sealed record CurationReport
 
     public required IReadOnlyList<string> Warnings { get; init; }
 
+    /// <summary>Snapshot files or row groups left out by <c>--skip-bad-files</c>, with what was wrong with each.</summary>
+    public IReadOnlyList<string> SkippedFiles { get; init; } = [];
+
     /// <summary>Seconds per phase, in order.</summary>
     public required IReadOnlyDictionary<string, double> TimingsSeconds { get; init; }
 

@@ -4,7 +4,11 @@ using MetaClip.Metadata;
 namespace MetaClip.Outputs;
 
 /// <summary>The figures a report needs besides counts and tallies.</summary>
-public sealed record ReportInputs(int Files, int Units, long Rows, long SkippedTexts, long Images, long ImagesDecided, long ImagesKept);
+public sealed record ReportInputs(int Files, int Units, long Rows, long SkippedTexts, long Images, long ImagesDecided, long ImagesKept)
+{
+    /// <summary>Files or row groups left out by <c>--skip-bad-files</c>, each with what was wrong.</summary>
+    public IReadOnlyList<string> SkippedFiles { get; init; } = [];
+}
 
 /// <summary>Builds a job's <see cref="CurationReport"/> (the same for a single process and the cluster).</summary>
 public static class ReportBuilder
@@ -21,6 +25,11 @@ public static class ReportBuilder
         ArgumentNullException.ThrowIfNull(tallies);
         ArgumentNullException.ThrowIfNull(table);
         long skipped = inputs.SkippedTexts;
+        foreach (string skippedFile in inputs.SkippedFiles)
+        {
+            warnings.Add($"skipped a bad file (--skip-bad-files): {skippedFile}");
+        }
+
         if (skipped > 0)
         {
             warnings.Add($"{skipped:N0} rows had a null, empty or whitespace-only text and were skipped (they are not texts of any image).");
@@ -96,6 +105,7 @@ public static class ReportBuilder
                 inputs.ImagesDecided, inputs.ImagesKept),
             Languages = languages,
             Warnings = warnings,
+            SkippedFiles = inputs.SkippedFiles,
             TimingsSeconds = timings.ToDictionary(),
             FinishedAt = DateTimeOffset.UtcNow,
         };

@@ -1,10 +1,16 @@
+using MetaClip.Curation;
+
 namespace MetaClip.Snapshots;
 
 /// <summary>Turns a snapshot into its units (the shards of a job) and reads one unit.</summary>
 public static class SnapshotPlanner
 {
-    /// <summary>One unit per JSONL file and per Parquet row group, in file order.</summary>
-    public static async Task<List<SnapshotUnit>> PlanAsync(IReadOnlyList<SnapshotFile> files, SnapshotColumns columns, CancellationToken cancellationToken)
+    /// <summary>
+    /// One unit per JSONL file and per Parquet row group, in file order. With <paramref name="onBadFile"/>, a
+    /// Parquet file that cannot be opened is reported to it and left out instead of failing the plan.
+    /// </summary>
+    public static async Task<List<SnapshotUnit>> PlanAsync(IReadOnlyList<SnapshotFile> files, SnapshotColumns columns, CancellationToken cancellationToken,
+        Action<string, CurationException>? onBadFile = null)
     {
         ArgumentNullException.ThrowIfNull(files);
         var units = new List<SnapshotUnit>();
@@ -16,10 +22,17 @@ public static class SnapshotPlanner
                 continue;
             }
 
-            await using var reader = await ParquetUnitReader.OpenAsync(file, columns, cancellationToken).ConfigureAwait(false);
-            for (int g = 0; g < reader.RowGroupCount; g++)
+            try
             {
-                units.Add(new SnapshotUnit(file, g));
+                await using var reader = await ParquetUnitReader.OpenAsync(file, columns, cancellationToken).ConfigureAwait(false);
+                for (int g = 0; g < reader.RowGroupCount; g++)
+                {
+                    units.Add(new SnapshotUnit(file, g));
+                }
+            }
+            catch (CurationException e) when (onBadFile is not null)
+            {
+                onBadFile(file.Name, e);
             }
         }
 

@@ -22,6 +22,7 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
     private CurationJobStatus _status = new(CurationJobPhase.NotStarted, 0, 0, 0, 0, null);
     private Task? _run;
     private readonly CancellationTokenSource _cancel = new();
+    private readonly List<string> _skipped = [];
 
     public async Task<CurationJobStatus> Start(CurationJobSpec spec)
     {
@@ -39,7 +40,8 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
         List<SnapshotUnit> units;
         try
         {
-            units = await SnapshotPlanner.PlanAsync(SnapshotFile.Discover(spec.Snapshot), JobSpecs.Columns(spec), CancellationToken.None);
+            units = await SnapshotPlanner.PlanAsync(SnapshotFile.Discover(spec.Snapshot), JobSpecs.Columns(spec), CancellationToken.None,
+                spec.SkipBadFiles ? (_, e) => _skipped.Add(e.Message) : null);
         }
         catch (CurationException e)
         {
@@ -84,11 +86,24 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
         {
             // Pass 1.
             long texts = 0;
-            var matched = await ForEachShardAsync(shards, shard => Worker(shard).Match(shard), summary =>
+            var matched = await ForEachShardAsync(shards, async shard =>
             {
-                texts += summary.Languages.Sum(l => l.Texts);
+                try
+                {
+                    return await Worker(shard).Match(shard);
+                }
+                catch (CurationInputException e) when (spec.SkipBadFiles)
+                {
+                    // Reported and left out; its counts were never applied (a shard applies them last).
+                    _skipped.Add(e.Message);
+                    return null;
+                }
+            }, summary =>
+            {
+                texts += summary?.Languages.Sum(l => l.Texts) ?? 0;
                 _status = _status with { ShardsMatched = _status.ShardsMatched + 1, Texts = texts };
             });
+            shards = [.. shards.Where(shard => matched[shard.Index] is not null)];
             timings["match and count (pass 1)"] = total.Elapsed.TotalSeconds;
 
             // The barrier is behind us: every shard's counts are applied. Thresholds from the global counts.
@@ -113,13 +128,14 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
 
             // Pass 2.
             _status = _status with { Phase = CurationJobPhase.Sampling };
-            var sampled = await ForEachShardAsync(shards, shard => Worker(shard).Sample(shard, tablePath),
+            var sampled = await ForEachShardAsync<ShardSampleSummary?>(shards, async shard => await Worker(shard).Sample(shard, tablePath),
                 _ => _status = _status with { ShardsSampled = _status.ShardsSampled + 1 });
             timings["sample and write (pass 2)"] = total.Elapsed.TotalSeconds - timings["match and count (pass 1)"];
 
             _cancel.Token.ThrowIfCancellationRequested();
             _status = _status with { Phase = CurationJobPhase.Publishing };
-            await PublishAsync(spec, shards, work, metadata, matched, sampled, counts, table, timings, total);
+            await PublishAsync(spec, shards, work, metadata, [.. matched.OfType<ShardMatchSummary>()], [.. sampled.OfType<ShardSampleSummary>()],
+                counts, table, timings, total, _skipped);
             _status = _status with { Phase = CurationJobPhase.Done };
         }
         catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
@@ -143,7 +159,7 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
     {
         var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         using var slots = new SemaphoreSlim(Math.Max(1, hosts.Count) * ShardsPerSilo);
-        var results = new TResult[shards.Count];
+        var results = new TResult[shards.Count == 0 ? 0 : shards.Max(s => s.Index) + 1];
         await Task.WhenAll(shards.Select(async shard =>
         {
             await slots.WaitAsync(_cancel.Token);
@@ -175,7 +191,7 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
 
     private static async Task PublishAsync(CurationJobSpec spec, List<ShardTask> shards, string work, MetaClip.Metadata.MetadataSet metadata,
         ShardMatchSummary[] matched, ShardSampleSummary[] sampled, Dictionary<string, EntryCounts> counts, ThresholdTable table,
-        Dictionary<string, double> timings, Stopwatch total)
+        Dictionary<string, double> timings, Stopwatch total, IReadOnlyList<string> skippedFiles)
     {
         var tallies = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
         foreach (var figures in matched.SelectMany(m => m.Languages).Concat(sampled.SelectMany(s => s.Languages)))
@@ -228,7 +244,8 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
         };
         var inputs = new ReportInputs(shards.Select(s => s.FilePath).Distinct().Count(), shards.Count, matched.Sum(m => (long)m.Rows),
             matched.Sum(m => (long)m.SkippedTexts), matched.Sum(m => (long)m.Images),
-            tallies.Values.Sum(t => t.ImagesDecided), tallies.Values.Sum(t => t.ImagesKept));
+            tallies.Values.Sum(t => t.ImagesDecided), tallies.Values.Sum(t => t.ImagesKept))
+        { SkippedFiles = [.. skippedFiles] };
         ReportWriter.Write(staging.Folder, ReportBuilder.Build(options, metadata, inputs, counts, tallies, table, timings));
         staging.Commit();
         RemoveWorkFolder(work);

@@ -164,6 +164,29 @@ public class CurateCommandTests
         Assert.DoesNotContain(Directory.EnumerateDirectories(dir.Combine("out")), d => Path.GetFileName(d).StartsWith(".staging", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_skip_bad_files_bad_files_are_reported_and_the_rest_is_curated_as_without_them(bool engineOnly)
+    {
+        using var dir = Fixture();
+        string[] mode = engineOnly ? ["--engine-only"] : [];
+        Assert.Equal(0, (await CliRun.RunAsync([.. Curate(dir, "--t-en", "1", "--seed", "5"), .. mode])).ExitCode);
+        string clean = File.ReadAllText(dir.Combine("out", "decisions.jsonl"));
+
+        dir.File("snap/c-corrupt.parquet", "PAR1 this is not parquet PAR1");
+        dir.File("snap/d-broken.jsonl", "{\"uuid\": \"z\", \"lang\": \"en\", \"text\": \"dog\"}\n{oops\n");
+        var run = await CliRun.RunAsync([.. Curate(dir, "--t-en", "1", "--seed", "5", "--skip-bad-files"), .. mode]);
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal(clean, File.ReadAllText(dir.Combine("out", "decisions.jsonl")));
+        var report = JsonNode.Parse(File.ReadAllText(dir.Combine("out", "report.json")))!;
+        var skipped = report["skipped_files"]!.AsArray().Select(s => s!.GetValue<string>()).ToList();
+        Assert.Equal(2, skipped.Count);
+        Assert.Contains(skipped, s => s.Contains("c-corrupt.parquet", StringComparison.Ordinal));
+        Assert.Contains(skipped, s => s.Contains("d-broken.jsonl line 2", StringComparison.Ordinal));
+        Assert.Contains("skipped a bad file", run.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_jsonl_line_that_is_not_json_is_named_by_file_and_line()
     {
@@ -209,7 +232,7 @@ public class CurateCommandTests
     {
         var run = await CliRun.RunAsync("curate", "--help");
         Assert.Equal(0, run.ExitCode);
-        foreach (string option in new[] { "--snapshot", "--metadata", "--out", "--t-en", "--p", "--seed", "--mode", "--lang-column", "--text-column", "--url-column", "--uuid-column", "--format", "--threads", "Example" })
+        foreach (string option in new[] { "--snapshot", "--metadata", "--out", "--t-en", "--p", "--seed", "--mode", "--lang-column", "--text-column", "--url-column", "--uuid-column", "--format", "--threads", "--skip-bad-files", "--engine-only", "Example" })
         {
             Assert.Contains(option, run.Output, StringComparison.Ordinal);
         }
