@@ -109,7 +109,7 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
             // The barrier is behind us: every shard's counts are applied. Thresholds from the global counts.
             _cancel.Token.ThrowIfCancellationRequested();
             _status = _status with { Phase = CurationJobPhase.Thresholds };
-            var metadata = metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec));
+            var metadata = await Task.Run(() => metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec)));
             var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
             foreach (string language in metadata.Languages)
             {
@@ -118,13 +118,16 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
                 counts[language] = new EntryCounts(language, global.Counts.Length == list.Count ? [.. global.Counts] : new ulong[list.Count]);
             }
 
-            var table = ThresholdTable.Compute(counts, JobSpecs.EffectiveTEn(spec), spec.P);
-            Directory.CreateDirectory(work);
+            // Sorting every count vector is CPU work: off the grain's turn.
             string tablePath = Path.Combine(work, "thresholds.table");
-            await using (var stream = File.Create(tablePath))
+            var table = await Task.Run(() =>
             {
-                ThresholdTableCodec.Write(stream, table);
-            }
+                var computed = ThresholdTable.Compute(counts, JobSpecs.EffectiveTEn(spec), spec.P);
+                Directory.CreateDirectory(work);
+                using var stream = File.Create(tablePath);
+                ThresholdTableCodec.Write(stream, computed);
+                return computed;
+            });
 
             // Pass 2.
             _status = _status with { Phase = CurationJobPhase.Sampling };
@@ -154,17 +157,36 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
 
     private IShardWorkerGrain Worker(ShardTask shard) => GrainFactory.GetGrain<IShardWorkerGrain>($"{shard.JobId}/{shard.Index}");
 
-    /// <summary>Runs every shard with a bounded number in flight; retries a shard whose failure is not its input's fault.</summary>
+    /// <summary>
+    /// Runs every shard with a bounded number in flight; retries a shard whose failure is not its input's
+    /// fault. After a failure no further shard starts, and the first failure is thrown once every shard in
+    /// flight has finished (so nothing writes into the job's folder after it is cleaned up).
+    /// </summary>
     private async Task<TResult[]> ForEachShardAsync<TResult>(List<ShardTask> shards, Func<ShardTask, Task<TResult>> run, Action<TResult> done)
     {
         var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         using var slots = new SemaphoreSlim(Math.Max(1, hosts.Count) * ShardsPerSilo);
         var results = new TResult[shards.Count == 0 ? 0 : shards.Max(s => s.Index) + 1];
+        Exception? firstFailure = null;
         await Task.WhenAll(shards.Select(async shard =>
         {
-            await slots.WaitAsync(_cancel.Token);
             try
             {
+                await slots.WaitAsync(_cancel.Token);
+            }
+            catch (OperationCanceledException e)
+            {
+                firstFailure ??= e;
+                return;
+            }
+
+            try
+            {
+                if (firstFailure is not null)
+                {
+                    return;
+                }
+
                 for (int attempt = 1; ; attempt++)
                 {
                     _cancel.Token.ThrowIfCancellationRequested();
@@ -181,11 +203,20 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
 
                 done(results[shard.Index]);
             }
+            catch (Exception e)
+            {
+                firstFailure ??= e;
+            }
             finally
             {
                 slots.Release();
             }
         }));
+        if (firstFailure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure);
+        }
+
         return results;
     }
 
