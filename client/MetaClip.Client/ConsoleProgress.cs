@@ -50,6 +50,7 @@ internal static class ConsoleProgress
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly Lock _gate = new();
         private CurationPhase? _phase;
+        private CurationPhase? _completed;
         private TimeSpan _last;
 
         public void Report(CurationProgress value)
@@ -57,7 +58,13 @@ internal static class ConsoleProgress
             lock (_gate)
             {
                 bool newPhase = value.Phase != _phase;
-                bool due = _clock.Elapsed - _last >= TimeSpan.FromSeconds(1) || (value.UnitsTotal > 0 && value.UnitsDone == value.UnitsTotal);
+                bool complete = value.UnitsTotal > 0 && value.UnitsDone == value.UnitsTotal;
+                bool due = (_clock.Elapsed - _last >= TimeSpan.FromSeconds(1) && !(complete && _completed == value.Phase)) ||
+                    (complete && _completed != value.Phase);
+                if (complete)
+                {
+                    _completed = value.Phase;
+                }
                 if (!newPhase && !due)
                 {
                     return;

@@ -28,7 +28,8 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         builder.Logging.AddFilter((category, level) => level >= LogLevel.Error && category?.StartsWith("Orleans", StringComparison.Ordinal) != true || level >= LogLevel.Critical);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort(), serviceId: "metaclip", clusterId: "metaclip-embedded-" + Guid.NewGuid().ToString("N"));
+            var (siloPort, gatewayPort) = TwoFreePorts();
+            silo.UseLocalhostClustering(siloPort: siloPort, gatewayPort: gatewayPort, serviceId: "metaclip", clusterId: "metaclip-embedded-" + Guid.NewGuid().ToString("N"));
             silo.AddMemoryGrainStorage(CurationStorage.Name);
             silo.Services.AddMetaClipCuration();
         });
@@ -43,10 +44,13 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         _host.Dispose();
     }
 
-    private static int FreePort()
+    /// <summary>Two distinct free loopback ports (both held until both are chosen).</summary>
+    private static (int, int) TwoFreePorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        using var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
     }
 }
