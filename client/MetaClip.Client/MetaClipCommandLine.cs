@@ -26,6 +26,11 @@ public static class MetaClipCommandLine
         {
             CurateCommand.Create(output, error, interactive),
         };
+        foreach (var command in ClusterCommands.Create(output, interactive))
+        {
+            root.Subcommands.Add(command);
+        }
+
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -115,4 +115,5 @@ public sealed record CurationJobStatus(
     [property: Id(2)] int ShardsMatched,
     [property: Id(3)] int ShardsSampled,
     [property: Id(4)] long Texts,
-    [property: Id(5)] string? Error);
+    [property: Id(5)] string? Error,
+    [property: Id(6)] string? Output = null);

@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Globalization;
+using MetaClip.Client.Cluster;
+using MetaClip.Cluster;
+using MetaClip.Curation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MetaClip.Client.Commands;
+
+/// <summary>
+/// <c>metaclip submit|status|watch|cancel</c>: jobs on a running cluster (for now a local cluster of silo
+/// processes started with <c>silo/run-local-cluster.sh</c>, joined through their gateway ports).
+/// </summary>
+internal static class ClusterCommands
+{
+    public static IEnumerable<Command> Create(TextWriter output, bool interactive)
+    {
+        yield return Submit(output);
+        yield return Status(output);
+        yield return Watch(output, interactive);
+        yield return Cancel(output);
+    }
+
+    private static Command Submit(TextWriter output)
+    {
+        var job = new JobOptionSet();
+        var connection = new ConnectionOptions();
+        var command = new Command("submit", "Submit a curation job to a running cluster and print its id at once (follow it with 'metaclip watch ID').");
+        job.AddTo(command);
+        connection.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = job.Read(parse);
+            await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            string id = Guid.NewGuid().ToString("N");
+            CurationJobStatus status;
+            try
+            {
+                status = await client.Client.GetGrain<ICurationJobGrain>(id).Start(ClusterCuration.Spec(options)).ConfigureAwait(false);
+            }
+            catch (CurationInputException e)
+            {
+                throw new CurationException(e.Message, e);
+            }
+
+            await output.WriteLineAsync($"Submitted job {id} ({status.Shards} shards).").ConfigureAwait(false);
+            await output.WriteLineAsync($"Follow it with: metaclip watch {id} --cluster {parse.GetValue(connection.Cluster)}").ConfigureAwait(false);
+            return MetaClipCommandLine.Success;
+        });
+        return command;
+    }
+
+    private static Command Status(TextWriter output)
+    {
+        var (command, id, connection) = JobCommand("status", "Print a job's phase and progress.");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            var status = await client.Client.GetGrain<ICurationJobGrain>(parse.GetRequiredValue(id)).GetStatus().ConfigureAwait(false);
+            await output.WriteLineAsync(Describe(parse.GetRequiredValue(id), status)).ConfigureAwait(false);
+            return status.Phase == CurationJobPhase.Failed ? MetaClipCommandLine.InputError : MetaClipCommandLine.Success;
+        });
+        return command;
+    }
+
+    private static Command Watch(TextWriter output, bool interactive)
+    {
+        var (command, id, connection) = JobCommand("watch", "Follow a job until it ends: progress per phase, then where its results and report are.");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            var job = client.Client.GetGrain<ICurationJobGrain>(parse.GetRequiredValue(id));
+            var status = await ConsoleProgress.RunAsync(interactive, output, progress =>
+                ClusterCuration.FollowAsync(job, progress, cancellationToken)).ConfigureAwait(false);
+            if (status.Phase == CurationJobPhase.Cancelled)
+            {
+                await output.WriteLineAsync("The job was cancelled; nothing was published.").ConfigureAwait(false);
+                return MetaClipCommandLine.Cancelled;
+            }
+
+            await output.WriteLineAsync($"Results: {status.Output}").ConfigureAwait(false);
+            await output.WriteLineAsync($"Report:  {Path.Combine(status.Output ?? ".", "report.html")}").ConfigureAwait(false);
+            return MetaClipCommandLine.Success;
+        });
+        return command;
+    }
+
+    private static Command Cancel(TextWriter output)
+    {
+        var (command, id, connection) = JobCommand("cancel", "Cancel a running job: no new shard starts and nothing is published.");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            var status = await client.Client.GetGrain<ICurationJobGrain>(parse.GetRequiredValue(id)).Cancel().ConfigureAwait(false);
+            await output.WriteLineAsync(Describe(parse.GetRequiredValue(id), status)).ConfigureAwait(false);
+            return MetaClipCommandLine.Success;
+        });
+        return command;
+    }
+
+    private static (Command Command, Argument<string> Id, ConnectionOptions Connection) JobCommand(string name, string description)
+    {
+        var id = new Argument<string>("job") { Description = "The job id that 'metaclip submit' printed." };
+        var connection = new ConnectionOptions();
+        var command = new Command(name, description) { id };
+        connection.AddTo(command);
+        return (command, id, connection);
+    }
+
+    private static string Describe(string id, CurationJobStatus s) => string.Create(CultureInfo.InvariantCulture,
+        $"{id}: {s.Phase}; shards matched {s.ShardsMatched}/{s.Shards}, sampled {s.ShardsSampled}/{s.Shards}; {s.Texts:N0} texts{(s.Error is null ? "" : "; error: " + s.Error)}");
+
+    /// <summary>How to reach the cluster: its gateways and cluster id (options, or METACLIP_CLUSTER / METACLIP_CLUSTER_ID).</summary>
+    private sealed class ConnectionOptions
+    {
+        public Option<string> Cluster { get; } = new("--cluster")
+        {
+            Description = "Gateway endpoints of the cluster, comma-separated (env METACLIP_CLUSTER). Local clusters only for now: 127.0.0.1:PORT.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("METACLIP_CLUSTER") ?? "127.0.0.1:30000",
+            HelpName = "HOST:PORT,...",
+        };
+
+        public Option<string> ClusterId { get; } = new("--cluster-id")
+        {
+            Description = "The cluster id the silos were started with (env METACLIP_CLUSTER_ID).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("METACLIP_CLUSTER_ID") ?? "metaclip-local",
+            HelpName = "ID",
+        };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Cluster);
+            command.Options.Add(ClusterId);
+        }
+
+        public async Task<ConnectedClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
+        {
+            var ports = new List<int>();
+            foreach (string endpoint in parse.GetRequiredValue(Cluster).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int colon = endpoint.LastIndexOf(':');
+                string address = colon < 0 ? endpoint : endpoint[..colon];
+                if (colon < 0 || !int.TryParse(endpoint[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port) ||
+                    address is not ("127.0.0.1" or "localhost"))
+                {
+                    throw new CurationException($"--cluster {endpoint}: expected 127.0.0.1:PORT (only local clusters are supported for now)");
+                }
+
+                ports.Add(port);
+            }
+
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Logging.ClearProviders();
+            builder.UseOrleansClient(client => client.UseLocalhostClustering([.. ports], "metaclip", parse.GetRequiredValue(ClusterId)));
+            var host = builder.Build();
+            try
+            {
+                await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                host.Dispose();
+                throw new CurationException($"cannot reach the cluster at {parse.GetRequiredValue(Cluster)} (cluster id {parse.GetRequiredValue(ClusterId)}): {e.Message}", e);
+            }
+
+            return new ConnectedClient(host);
+        }
+    }
+
+    /// <summary>A started cluster client, stopped when disposed.</summary>
+    private sealed class ConnectedClient(IHost host) : IAsyncDisposable
+    {
+        public IClusterClient Client => host.Services.GetRequiredService<IClusterClient>();
+
+        public async ValueTask DisposeAsync()
+        {
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            host.Dispose();
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.CommandLine;
+using MetaClip.Curation;
+using MetaClip.Outputs;
+using MetaClip.Snapshots;
+
+namespace MetaClip.Client.Commands;
+
+/// <summary>The options that describe a curation job, shared by <c>curate</c> and <c>submit</c>.</summary>
+internal sealed class JobOptionSet
+{
+    public JobOptionSet()
+    {
+        Snapshot = new Option<string>("--snapshot")
+        {
+            Description = "The crawl snapshot: a Parquet or JSON Lines (.jsonl, .jsonl.gz) file, or a folder of them. One row per alt-text.",
+            Required = true,
+            HelpName = "PATH",
+        };
+        Metadata = new Option<string>("--metadata")
+        {
+            Description = "The metadata folder: {lang}.json lists of concepts per language, and optionally lid_map.json.",
+            Required = true,
+            HelpName = "DIR",
+        };
+        OutFolder = new Option<string>("--out")
+        {
+            Description = "Where to write thresholds.json, entry_counts/, decisions.jsonl, curated/ and report.html. Written only if the job succeeds.",
+            Required = true,
+            HelpName = "DIR",
+        };
+        TEn = new Option<ulong?>("--t-en")
+        {
+            Description = $"English threshold t_en: head concepts are sampled down to about this many texts (default {CurationOptions.DefaultTEn}; MetaCLIP 1 used 20000).",
+            HelpName = "N",
+        };
+        P = new Option<double?>("--p")
+        {
+            Description = "Give the tail proportion p (0..1) directly instead of deriving it from t_en; every language, English too, gets its threshold from P.",
+            HelpName = "P",
+        };
+        Seed = new Option<ulong>("--seed")
+        {
+            Description = "Seed of the random draws (a 64-bit unsigned number). The same seed gives the same curated set.",
+            DefaultValueFactory = _ => 0,
+            HelpName = "S",
+        };
+        Mode = new Option<string>("--mode")
+        {
+            Description = "v2: MetaCLIP 2 worldwide curation (per-language metadata). v1: MetaCLIP 1 (English list only, no language identification).",
+            DefaultValueFactory = _ => "v2",
+        };
+        Mode.AcceptOnlyFromAmong("v2", "v1");
+        LangColumn = new Option<string?>("--lang-column")
+        {
+            Description = "Snapshot column holding each text's language label (a fastText lid.176 label such as en, de, zh). Required in v2 mode for now: built-in language identification is not available yet.",
+            HelpName = "NAME",
+        };
+        TextColumn = new Option<string>("--text-column") { Description = "Column holding the alt-text (LAION: TEXT matches the default; img2dataset: caption).", DefaultValueFactory = _ => "text", HelpName = "NAME" };
+        UrlColumn = new Option<string>("--url-column") { Description = "Column holding the image URL (texts of one URL are one image when there is no uuid column).", DefaultValueFactory = _ => "url", HelpName = "NAME" };
+        UuidColumn = new Option<string>("--uuid-column") { Description = "Column holding the image id; rows with the same id are texts of one image. Without it the id is derived from the URL.", DefaultValueFactory = _ => "uuid", HelpName = "NAME" };
+        Format = new Option<string>("--format") { Description = "File format of the curated set.", DefaultValueFactory = _ => "parquet" };
+        Format.AcceptOnlyFromAmong("parquet", "jsonl");
+        SkipBadFiles = new Option<bool>("--skip-bad-files")
+        {
+            Description = "Report a snapshot file (or Parquet row group) that cannot be read and go on without it, instead of failing the job.",
+        };
+        Threads = new Option<int>("--threads") { Description = "Threads used for matching (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
+        Threads.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--threads must be at least 1");
+            }
+        });
+        P.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is double v && !(v >= 0 && v <= 1))
+            {
+                r.AddError("--p must be between 0 and 1");
+            }
+        });
+    }
+
+    public Option<string> Snapshot { get; }
+
+    public Option<string> Metadata { get; }
+
+    public Option<string> OutFolder { get; }
+
+    public Option<ulong?> TEn { get; }
+
+    public Option<double?> P { get; }
+
+    public Option<ulong> Seed { get; }
+
+    public Option<string> Mode { get; }
+
+    public Option<string?> LangColumn { get; }
+
+    public Option<string> TextColumn { get; }
+
+    public Option<string> UrlColumn { get; }
+
+    public Option<string> UuidColumn { get; }
+
+    public Option<string> Format { get; }
+
+    public Option<bool> SkipBadFiles { get; }
+
+    public Option<int> Threads { get; }
+
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (Option option in new Option[] { Snapshot, Metadata, OutFolder, TEn, P, Seed, Mode, LangColumn, TextColumn, UrlColumn, UuidColumn, Format, SkipBadFiles, Threads })
+        {
+            command.Options.Add(option);
+        }
+
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(TEn) is { Implicit: false } && r.GetResult(P) is { Implicit: false })
+            {
+                r.AddError("give either --t-en or --p, not both");
+            }
+        });
+    }
+
+    /// <summary>The job the command line describes.</summary>
+    public CurationOptions Read(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        bool v1 = parse.GetValue(Mode) == "v1";
+        string? lang = parse.GetValue(LangColumn);
+        if (!v1 && lang is null)
+        {
+            throw new CurationException(
+                "--lang-column is required: built-in language identification (fastText lid.176) is not available yet, so each text's language must come from a snapshot column (e.g. --lang-column lang)");
+        }
+
+        return new CurationOptions
+        {
+            Snapshot = parse.GetRequiredValue(Snapshot),
+            Metadata = parse.GetRequiredValue(Metadata),
+            Output = parse.GetRequiredValue(OutFolder),
+            TEn = parse.GetValue(TEn),
+            P = parse.GetValue(P),
+            Seed = parse.GetValue(Seed),
+            Mode = v1 ? CurationMode.V1 : CurationMode.V2,
+            Columns = new SnapshotColumns
+            {
+                Text = parse.GetRequiredValue(TextColumn),
+                Url = parse.GetRequiredValue(UrlColumn),
+                Uuid = parse.GetRequiredValue(UuidColumn),
+                Lang = lang,
+            },
+            Format = parse.GetValue(Format) == "jsonl" ? CuratedFormat.Jsonl : CuratedFormat.Parquet,
+            Threads = parse.GetValue(Threads),
+            SkipBadFiles = parse.GetValue(SkipBadFiles),
+        };
+    }
+}
