@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace MetaClip.Client.Commands;
 
 /// <summary>
-/// <c>metaclip submit|status|watch|cancel</c>: jobs on a running cluster (for now a local cluster of silo
+/// <c>metaclip submit|status|watch|cancel|jobs|results</c>: jobs on a running cluster (for now a local cluster of silo
 /// processes started with <c>silo/run-local-cluster.sh</c>, joined through their gateway ports).
 /// </summary>
 internal static class ClusterCommands
@@ -21,6 +21,65 @@ internal static class ClusterCommands
         yield return Status(output);
         yield return Watch(output, interactive);
         yield return Cancel(output);
+        yield return Jobs(output);
+        yield return Results(output);
+    }
+
+    private static Command Jobs(TextWriter output)
+    {
+        var connection = new ConnectionOptions();
+        var command = new Command("jobs", "List the jobs submitted to the cluster, with their phase.");
+        connection.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            var jobs = await client.Client.GetGrain<IJobRegistryGrain>(0).List().ConfigureAwait(false);
+            if (jobs.Length == 0)
+            {
+                await output.WriteLineAsync("No jobs on this cluster.").ConfigureAwait(false);
+            }
+
+            foreach (var entry in jobs)
+            {
+                var status = await client.Client.GetGrain<ICurationJobGrain>(entry.Id).GetStatus().ConfigureAwait(false);
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{entry.Id}  {entry.SubmittedAt:u}  {status.Phase,-10}  {status.ShardsMatched}/{status.Shards} matched  {entry.Snapshot} -> {entry.Output}")).ConfigureAwait(false);
+            }
+
+            return MetaClipCommandLine.Success;
+        });
+        return command;
+    }
+
+    private static Command Results(TextWriter output)
+    {
+        var (command, id, connection) = JobCommand("results", "Where a finished job's outputs are, and its thresholds per language.");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            string jobId = parse.GetRequiredValue(id);
+            var status = await client.Client.GetGrain<ICurationJobGrain>(jobId).GetStatus().ConfigureAwait(false);
+            if (status.Phase != CurationJobPhase.Done)
+            {
+                throw new CurationException(status.Phase == CurationJobPhase.NotStarted
+                    ? $"no job {jobId} on this cluster"
+                    : $"job {jobId} has no results: it is {status.Phase}{(status.Error is null ? "" : " (" + status.Error + ")")}");
+            }
+
+            var report = MetaClip.Outputs.ReportWriter.Read(status.Output!);
+            await output.WriteLineAsync($"Results: {status.Output}").ConfigureAwait(false);
+            await output.WriteLineAsync($"Report:  {Path.Combine(status.Output!, "report.html")}").ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"p = {report.P:R}, t_en = {report.TEn?.ToString(CultureInfo.InvariantCulture) ?? "-"}, seed = {report.Seed}")).ConfigureAwait(false);
+            await output.WriteLineAsync("lang      t_lang   matched texts   images kept / matched").ConfigureAwait(false);
+            foreach (var language in report.Languages)
+            {
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{language.Language,-8} {language.Threshold?.ToString(CultureInfo.InvariantCulture) ?? "-",7} {language.MatchedTexts,15:N0}   {language.ImagesKept,11:N0} / {language.ImagesDecided:N0}")).ConfigureAwait(false);
+            }
+
+            return MetaClipCommandLine.Success;
+        });
+        return command;
     }
 
     private static Command Submit(TextWriter output)

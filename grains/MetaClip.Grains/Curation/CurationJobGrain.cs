@@ -52,6 +52,7 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
         string work = Path.Combine(Path.GetFullPath(spec.Output), ".work", jobId);
         var shards = units.Select((u, i) => new ShardTask(jobId, i, u.File.Path, u.File.Name, (int)u.File.Format, u.RowGroup, work, spec)).ToList();
         _status = new CurationJobStatus(CurationJobPhase.Matching, shards.Count, 0, 0, 0, null, Path.GetFullPath(spec.Output));
+        await GrainFactory.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry(jobId, DateTimeOffset.UtcNow, spec.Snapshot, _status.Output!));
         _run = RunAsync(spec, shards, work);
         return _status;
     }

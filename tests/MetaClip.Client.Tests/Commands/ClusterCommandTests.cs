@@ -79,6 +79,16 @@ public sealed class ClusterCommandTests : IAsyncLifetime
 
         var status = await CliRun.RunAsync("status", id, "--cluster", _cluster, "--cluster-id", "metaclip-test");
         Assert.Contains($"{id}: Done; shards matched 6/6, sampled 6/6", status.Output, StringComparison.Ordinal);
+
+        var jobs = await CliRun.RunAsync("jobs", "--cluster", _cluster, "--cluster-id", "metaclip-test");
+        Assert.Contains(id, jobs.Output, StringComparison.Ordinal);
+        Assert.Contains("Done", jobs.Output, StringComparison.Ordinal);
+
+        var results = await CliRun.RunAsync("results", id, "--cluster", _cluster, "--cluster-id", "metaclip-test");
+        Assert.True(results.ExitCode == 0, results.Error);
+        Assert.Contains("Results: " + dir.Combine("cluster"), results.Output, StringComparison.Ordinal);
+        Assert.Contains("zh ", results.Output, StringComparison.Ordinal);
+        Assert.Contains("t_en = 20", results.Output, StringComparison.Ordinal);
     }
 
     [Fact]

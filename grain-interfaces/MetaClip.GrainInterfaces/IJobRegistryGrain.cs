@@ -1,0 +1,20 @@
+namespace MetaClip.Cluster;
+
+/// <summary>The jobs submitted to this cluster (key 0), newest last. In memory for now, like the jobs themselves.</summary>
+[Alias("MetaClip.IJobRegistryGrain")]
+public interface IJobRegistryGrain : IGrainWithIntegerKey
+{
+    [Alias("Add")]
+    Task Add(JobEntry job);
+
+    [Alias("List")]
+    Task<JobEntry[]> List();
+}
+
+/// <summary>A submitted job: its id, when, and what it curates into.</summary>
+[GenerateSerializer, Immutable, Alias("MetaClip.JobEntry.v1")]
+public sealed record JobEntry(
+    [property: Id(0)] string Id,
+    [property: Id(1)] DateTimeOffset SubmittedAt,
+    [property: Id(2)] string Snapshot,
+    [property: Id(3)] string Output);
