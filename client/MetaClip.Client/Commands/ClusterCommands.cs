@@ -174,6 +174,8 @@ internal static class ClusterCommands
     /// <summary>How to reach the cluster: its gateways and cluster id (options, or METACLIP_CLUSTER / METACLIP_CLUSTER_ID).</summary>
     private sealed class ConnectionOptions
     {
+        private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+
         public Option<string> Cluster { get; } = new("--cluster")
         {
             Description = "Gateway endpoints of the cluster, comma-separated (env METACLIP_CLUSTER). Local clusters only for now: 127.0.0.1:PORT.",
@@ -214,14 +216,19 @@ internal static class ClusterCommands
             builder.Logging.ClearProviders();
             builder.UseOrleansClient(client => client.UseLocalhostClustering([.. ports], "metaclip", parse.GetRequiredValue(ClusterId)));
             var host = builder.Build();
+
+            // The client retries its gateways indefinitely: give up after a while with a clear message.
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectTimeout.CancelAfter(ConnectTimeout);
             try
             {
-                await host.StartAsync(cancellationToken).ConfigureAwait(false);
+                await host.StartAsync(connectTimeout.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 host.Dispose();
-                throw new CurationException($"cannot reach the cluster at {parse.GetRequiredValue(Cluster)} (cluster id {parse.GetRequiredValue(ClusterId)}): {e.Message}", e);
+                string why = e is OperationCanceledException ? $"no gateway answered within {ConnectTimeout.TotalSeconds:0} s" : e.Message;
+                throw new CurationException($"cannot reach the cluster at {parse.GetRequiredValue(Cluster)} (cluster id {parse.GetRequiredValue(ClusterId)}): {why}", e);
             }
 
             return new ConnectedClient(host);

@@ -35,7 +35,7 @@ internal sealed class JobOptionSet
         };
         P = new Option<double?>("--p")
         {
-            Description = "Give the tail proportion p (0..1) directly instead of deriving it from t_en; every language, English too, gets its threshold from P.",
+            Description = "Give the tail proportion p (0..1) directly instead of deriving it from t_en; every language, English too, gets its threshold from p.",
             HelpName = "P",
         };
         Seed = new Option<ulong>("--seed")

@@ -107,6 +107,15 @@ public sealed class ClusterCommandTests : IAsyncLifetime
         Assert.Contains("only local clusters are supported for now", status.ErrorLine, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_local_port_without_a_cluster_is_a_one_line_error_not_a_hang()
+    {
+        int closed = FreePorts(1)[0];
+        var status = await CliRun.RunAsync("status", "x", "--cluster", $"127.0.0.1:{closed}");
+        Assert.Equal(MetaClipCommandLine.InputError, status.ExitCode);
+        Assert.Contains("cannot reach the cluster", status.ErrorLine, StringComparison.Ordinal);
+    }
+
     private static async Task WaitHealthyAsync(int port)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };

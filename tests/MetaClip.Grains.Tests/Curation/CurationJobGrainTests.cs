@@ -17,15 +17,7 @@ public class CurationJobGrainTests
     {
         using var work = new TempFolder();
         var spec = SampleSpec(work.Combine("cluster"));
-        await new CurationPipeline(new CurationOptions
-        {
-            Snapshot = spec.Snapshot,
-            Metadata = spec.Metadata,
-            Output = work.Combine("engine"),
-            TEn = spec.TEn,
-            Seed = spec.Seed,
-            Columns = new SnapshotColumns { Lang = "lang" },
-        }).RunAsync();
+        await RunEngineAsync(spec, work.Combine("engine"));
 
         await using var cluster = await StartAsync(silos);
         var status = await RunJobAsync(cluster, "job-" + silos, spec);
@@ -91,15 +83,7 @@ public class CurationJobGrainTests
         var statuses = await Task.WhenAll(RunJobAsync(cluster, "first", first), RunJobAsync(cluster, "second", second));
         Assert.All(statuses, s => Assert.Equal(CurationJobPhase.Done, s.Phase));
 
-        var engine = await new CurationPipeline(new CurationOptions
-        {
-            Snapshot = second.Snapshot,
-            Metadata = second.Metadata,
-            Output = work.Combine("engine"),
-            TEn = 5,
-            Seed = 11,
-            Columns = new SnapshotColumns { Lang = "lang" },
-        }).RunAsync();
+        await RunEngineAsync(second, work.Combine("engine"));
         Assert.Equal(File.ReadAllBytes(work.Combine("engine", "decisions.jsonl")), File.ReadAllBytes(work.Combine("second", "decisions.jsonl")));
         Assert.NotEqual(File.ReadAllBytes(work.Combine("first", "thresholds.json")), File.ReadAllBytes(work.Combine("second", "thresholds.json")));
     }
@@ -147,6 +131,18 @@ public class CurationJobGrainTests
         Assert.Equal(1, twice.AppliedShards);
         Assert.Contains(twice.Counts, c => c > 0);
     }
+
+    /// <summary>The same job on the single-process engine, for comparison.</summary>
+    private static Task<CurationResult> RunEngineAsync(CurationJobSpec spec, string output) =>
+        new CurationPipeline(new CurationOptions
+        {
+            Snapshot = spec.Snapshot,
+            Metadata = spec.Metadata,
+            Output = output,
+            TEn = spec.TEn,
+            Seed = spec.Seed,
+            Columns = new SnapshotColumns { Lang = "lang" },
+        }).RunAsync();
 
     private static CurationJobSpec SampleSpec(string output) => new(
         Repository.Path("samples", "snapshot"), Repository.Path("samples", "metadata"), output,
