@@ -23,3 +23,75 @@ quiet_build() {
     exit 1
   fi
 }
+
+# Azurite (the Azure Storage emulator, npm package azurite), installed once into .tools/azurite.
+AZURITE_VERSION=3.37.0
+# The emulator's well-known development account (public, the same for every Azurite).
+AZURITE_ACCOUNT_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+
+ensure_azurite() {
+  local bin=.tools/azurite/node_modules/.bin/azurite
+  if [ -x "$bin" ] && grep -q "\"version\": \"$AZURITE_VERSION\"" .tools/azurite/node_modules/azurite/package.json 2>/dev/null; then
+    return
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "error: Node.js/npm is needed for Azurite, the storage emulator the cluster tests and the local cluster use" >&2
+    exit 1
+  fi
+  echo "installing azurite@$AZURITE_VERSION into .tools/azurite (once)..." >&2
+  mkdir -p .tools/azurite
+  local log
+  if ! log=$(cd .tools/azurite && npm install --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" 2>&1); then
+    printf '%s\n' "$log" >&2
+    echo "error: npm install azurite@$AZURITE_VERSION failed" >&2
+    exit 1
+  fi
+}
+
+# Prints three free loopback ports.
+free_ports() {
+  node -e '
+    const net = require("net"); const servers = [];
+    const next = () => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { servers.push(s);
+      if (servers.length < 3) next(); else { console.log(servers.map(x => x.address().port).join(" ")); servers.forEach(x => x.close()); } }); };
+    next();'
+}
+
+wait_for_port() {
+  local port=$1 i
+  for i in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_azurite DATA_DIR [in-memory]: starts Azurite on free ports (or AZURITE_PORTS="BLOB QUEUE TABLE"),
+# sets AZURITE_PID and AZURITE_CONNECTION_STRING. The caller stops it with stop_azurite.
+start_azurite() {
+  local data=$1 memory=${2:-}
+  ensure_azurite
+  mkdir -p "$data"
+  local blob queue table
+  read -r blob queue table <<<"${AZURITE_PORTS:-$(free_ports)}"
+  local where=(--location "$data")
+  [ "$memory" = in-memory ] && where=(--inMemoryPersistence)
+  .tools/azurite/node_modules/.bin/azurite --silent --skipApiVersionCheck "${where[@]}" \
+    --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
+    --tableHost 127.0.0.1 --tablePort "$table" >"$data/azurite.log" 2>&1 &
+  AZURITE_PID=$!
+  if ! wait_for_port "$blob" || ! wait_for_port "$table"; then
+    cat "$data/azurite.log" >&2
+    echo "error: Azurite did not start (log: $data/azurite.log)" >&2
+    exit 1
+  fi
+  AZURITE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$AZURITE_ACCOUNT_KEY;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
+}
+
+stop_azurite() {
+  if [ -n "${AZURITE_PID:-}" ]; then
+    kill "$AZURITE_PID" 2>/dev/null || true
+    wait "$AZURITE_PID" 2>/dev/null || true
+    AZURITE_PID=
+  fi
+}

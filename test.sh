@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: restore, build, then `dotnet test` over the solution. Idempotent.
-# Test results (TRX) are written to .artifacts/test-results/. Extra arguments go to `dotnet test`.
+# Runs every test: restore, build, start Azurite (storage emulator, installed from npm once), then
+# `dotnet test` over the solution. Idempotent. Test results (TRX) are written to .artifacts/test-results/.
+# Extra arguments go to `dotnet test`.
 #   ./test.sh
 #   ./test.sh --filter "FullyQualifiedName~Golden"
 set -euo pipefail
@@ -12,5 +13,11 @@ results=.artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
 quiet_build MetaClip.Cluster.sln -c Release
+
+# The cluster tests keep grain state and membership in Azure Blob/Table storage on Azurite.
+start_azurite .artifacts/azurite in-memory
+trap stop_azurite EXIT
+export METACLIP_TEST_STORAGE_CONNECTION_STRING="$AZURITE_CONNECTION_STRING"
+
 dotnet test MetaClip.Cluster.sln -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"

@@ -1,36 +1,68 @@
 #!/usr/bin/env bash
-# Starts a local cluster of N silo processes (default 2) on loopback and waits; Ctrl+C stops them.
-#   silo/run-local-cluster.sh 2
-# Silo i listens on 11111+i (silo), 30000+i (gateway), http://127.0.0.1:8080+i/health.
-# Then, from another terminal:
-#   metaclip submit --snapshot samples/snapshot --metadata samples/metadata --out out/cluster \
-#     --lang-column lang --t-en 20 --cluster 127.0.0.1:30000,127.0.0.1:30001
-#   metaclip watch JOB_ID --cluster 127.0.0.1:30000,127.0.0.1:30001
+# A local multi-process cluster in one command: Azurite (storage emulator, from npm) plus N silo processes
+# (default 2) on loopback, with membership in an Azure Table and grain state (jobs, shard states, global
+# counts) in Azure Blob Storage on Azurite, so that silos can be killed and restarted. Ctrl+C stops it all.
+#   silo/run-local-cluster.sh [N]
+# Silo i listens on 11111+i (silo), 30000+i (gateway), http://127.0.0.1:8080+i/health. Its process id is in
+# out/local-cluster/silo-i.pid (kill -9 it to see the job carry on); restart a silo with
+#   silo/run-local-cluster.sh --restart i
+# Storage state lives in out/local-cluster/azurite, so a whole-cluster restart resumes running jobs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ./scripts-common.sh
 require_dotnet
+state=out/local-cluster
+mkdir -p "$state"
+AZURITE_PORTS="10000 10001 10002"
+connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$AZURITE_ACCOUNT_KEY;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;"
+
+start_silo() {
+  local i=$1
+  MetaClip__Clustering=AzureTable MetaClip__SiloPort=$((11111 + i)) MetaClip__GatewayPort=$((30000 + i)) \
+    MetaClip__MaxConcurrentShards=${METACLIP_MAX_CONCURRENT_SHARDS:-2} METACLIP_STORAGE_CONNECTION_STRING="$connection" \
+    nohup dotnet silo/MetaClip.Silo/bin/Release/net10.0/MetaClip.Silo.dll --urls "http://127.0.0.1:$((8080 + i))" \
+    >>"$state/silo-$i.log" 2>&1 &
+  echo $! >"$state/silo-$i.pid"
+  for _ in $(seq 1 120); do
+    if curl -sf "http://127.0.0.1:$((8080 + i))/health" >/dev/null 2>&1; then
+      echo "silo $i up: pid $(cat "$state/silo-$i.pid"), gateway 127.0.0.1:$((30000 + i)), log $state/silo-$i.log"
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "error: silo $i did not come up; see $state/silo-$i.log" >&2
+  return 1
+}
+
+if [ "${1:-}" = "--restart" ]; then
+  i=${2:?usage: silo/run-local-cluster.sh --restart INDEX}
+  kill -9 "$(cat "$state/silo-$i.pid" 2>/dev/null)" 2>/dev/null || true
+  start_silo "$i"
+  exit 0
+fi
+
 silos=${1:-2}
 quiet_build silo/MetaClip.Silo/MetaClip.Silo.csproj -c Release
 quiet_build client/MetaClip.Client/MetaClip.Client.csproj -c Release
-mkdir -p out/cluster-logs
-pids=()
-stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap stop EXIT INT TERM
+start_azurite "$state/azurite"
+stop_all() {
+  for ((i = 0; i < silos; i++)); do
+    kill "$(cat "$state/silo-$i.pid" 2>/dev/null)" 2>/dev/null || true
+  done
+  # Silos first, then Azurite: a silo whose table storage is gone hangs in its shutdown.
+  for ((i = 0; i < silos; i++)); do
+    while kill -0 "$(cat "$state/silo-$i.pid" 2>/dev/null)" 2>/dev/null; do sleep 0.2; done
+  done
+  stop_azurite
+}
+trap stop_all EXIT INT TERM
+echo "azurite up: blob 127.0.0.1:10000, table 127.0.0.1:10002, data in $state/azurite"
 gateways=()
 for ((i = 0; i < silos; i++)); do
-  MetaClip__SiloPort=$((11111 + i)) MetaClip__GatewayPort=$((30000 + i)) MetaClip__PrimarySiloPort=11111 \
-    dotnet silo/MetaClip.Silo/bin/Release/net10.0/MetaClip.Silo.dll --urls "http://127.0.0.1:$((8080 + i))" \
-    > "out/cluster-logs/silo-$i.log" 2>&1 &
-  pids+=($!)
+  start_silo "$i"
   gateways+=("127.0.0.1:$((30000 + i))")
-  for _ in $(seq 1 60); do
-    curl -sf "http://127.0.0.1:$((8080 + i))/health" >/dev/null 2>&1 && break
-    sleep 0.5
-  done
-  echo "silo $i up (logs: out/cluster-logs/silo-$i.log)"
 done
 cluster=$(IFS=,; echo "${gateways[*]}")
-echo "cluster ready: --cluster $cluster"
+echo "cluster ready: --cluster $cluster   (or: export METACLIP_STORAGE_CONNECTION_STRING='$connection'; --cluster azure-table)"
 echo "client: dotnet client/MetaClip.Client/bin/Release/net10.0/metaclip.dll submit ... --cluster $cluster"
-wait
+while true; do sleep 3600; done

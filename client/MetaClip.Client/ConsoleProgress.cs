@@ -83,7 +83,8 @@ internal static class ConsoleProgress
                 }
 
                 string units = value.UnitsTotal > 0 ? string.Create(CultureInfo.InvariantCulture, $": shard {value.UnitsDone}/{value.UnitsTotal}, {value.TextsDone:N0} texts") : string.Empty;
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {Describe(value.Phase)}{units}"));
+                string detail = value.Detail is null ? string.Empty : " — " + value.Detail;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {Describe(value.Phase)}{units}{detail}"));
             }
         }
     }
@@ -121,7 +122,8 @@ internal static class ConsoleProgress
                 current.Value = value.UnitsTotal == 0 ? 0 : value.UnitsDone;
                 if (value.Phase is CurationPhase.Matching or CurationPhase.Sampling)
                 {
-                    current.Description = string.Create(CultureInfo.InvariantCulture, $"{Describe(value.Phase)} ({value.TextsDone:N0} texts)");
+                    string detail = value.Detail is null ? string.Empty : " " + Markup.Escape(value.Detail);
+                    current.Description = string.Create(CultureInfo.InvariantCulture, $"{Describe(value.Phase)} ({value.TextsDone:N0} texts){detail}");
                 }
             }
         }

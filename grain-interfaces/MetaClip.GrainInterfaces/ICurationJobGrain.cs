@@ -1,31 +1,45 @@
+using Orleans.CodeGeneration;
+
 namespace MetaClip.Cluster;
 
 /// <summary>
 /// Coordinates one curation job (key: the job id): plans the shards, runs pass 1 (match and count) on shard
 /// workers across the cluster, waits for every shard's counts (the barrier), computes the thresholds from the
 /// global counts, runs pass 2 (decide) and publishes the outputs. <see cref="Start"/> answers at once.
+/// The job's spec, shard plan and per-shard progress are persisted: when the coordinator's silo dies, or the
+/// whole cluster restarts, the next activation (a status call, or the job's reminder) resumes the job from
+/// the persisted shard states and re-runs only the shards that had not finished.
 /// </summary>
-[Alias("MetaClip.ICurationJobGrain")]
+[Alias("MetaClip.ICurationJobGrain"), Version(1)]
 public interface ICurationJobGrain : IGrainWithStringKey
 {
-    /// <summary>Starts the job (idempotent: a second call with the job running returns its status).</summary>
-    /// <remarks>Job state lives in the coordinator's memory for now: a lost coordinator silo loses the job.</remarks>
+    /// <summary>Plans and starts the job, persists it and answers at once (idempotent: a started job returns its status).</summary>
     [Alias("Start")]
     Task<CurationJobStatus> Start(CurationJobSpec spec);
 
     [Alias("GetStatus")]
     Task<CurationJobStatus> GetStatus();
 
-    /// <summary>Stops the job: no new shard starts, nothing is published, its intermediates are removed.</summary>
+    /// <summary>
+    /// Stops the job: no new shard starts, nothing is published, its intermediates are removed. On a failed
+    /// job it discards what the job had kept for a retry.
+    /// </summary>
     [Alias("Cancel")]
     Task<CurationJobStatus> Cancel();
+
+    /// <summary>
+    /// Runs a failed job again from where it stopped: the shards that finished are kept, the others run again
+    /// (with <paramref name="skipBadFiles"/>, an unreadable file or row group is then reported and left out).
+    /// </summary>
+    [Alias("Retry")]
+    Task<CurationJobStatus> Retry(bool skipBadFiles);
 }
 
 /// <summary>
 /// Processes one shard of a job (key <c>{jobId}/{shardIndex}</c>): a Parquet row group or a JSONL file.
 /// Both calls are idempotent: a retried shard writes the same intermediate and its counts apply once.
 /// </summary>
-[Alias("MetaClip.IShardWorkerGrain")]
+[Alias("MetaClip.IShardWorkerGrain"), Version(1)]
 public interface IShardWorkerGrain : IGrainWithStringKey
 {
     /// <summary>Pass 1: reads and matches the shard, stores its matches, applies its counts to the language partitions.</summary>
@@ -108,6 +122,10 @@ public enum CurationJobPhase
     Cancelled,
 }
 
+/// <summary>
+/// A job's progress. Fields are only ever added (with new ids, defaulted), so a client and silos of
+/// neighbouring versions understand each other during a rolling upgrade.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("MetaClip.CurationJobStatus.v1")]
 public sealed record CurationJobStatus(
     [property: Id(0)] CurationJobPhase Phase,
@@ -116,4 +134,63 @@ public sealed record CurationJobStatus(
     [property: Id(3)] int ShardsSampled,
     [property: Id(4)] long Texts,
     [property: Id(5)] string? Error,
-    [property: Id(6)] string? Output = null);
+    [property: Id(6)] string? Output = null)
+{
+    /// <summary>Per-language texts and matches so far (pass 1), and images decided and kept (pass 2).</summary>
+    [Id(7)]
+    public LanguageFigures[] Languages { get; init; } = [];
+
+    /// <summary>When the job was submitted.</summary>
+    [Id(8)]
+    public DateTimeOffset? SubmittedAt { get; init; }
+
+    /// <summary>Seconds the job has been running in its current phase (for rates and ETAs).</summary>
+    [Id(9)]
+    public double PhaseSeconds { get; init; }
+
+    /// <summary>Shards done in the current phase by this run of the coordinator (the others were done before a resume).</summary>
+    [Id(10)]
+    public int PhaseShardsThisRun { get; init; }
+
+    /// <summary>How many times the job was resumed after its coordinator was lost (silo death, cluster restart).</summary>
+    [Id(11)]
+    public int Resumes { get; init; }
+
+    /// <summary>Shard runs that were repeated after a silo was lost or handed its shards back.</summary>
+    [Id(12)]
+    public int ShardRetries { get; init; }
+
+    /// <summary>The silo the coordinator runs on.</summary>
+    [Id(13)]
+    public string? Coordinator { get; init; }
+
+    /// <summary>Files or row groups that were reported and left out (<c>--skip-bad-files</c>).</summary>
+    [Id(14)]
+    public string[] SkippedFiles { get; init; } = [];
+
+    /// <summary>Shard results (pass 1 plus pass 2) in the job's last persisted checkpoint: what a resume keeps.</summary>
+    [Id(15)]
+    public int ShardResultsPersisted { get; init; }
+}
+
+/// <summary>
+/// A shard's run was stopped because its silo is shutting down: the coordinator runs it again elsewhere at
+/// once (this is not a failure of the shard).
+/// </summary>
+[GenerateSerializer, Alias("MetaClip.ShardHandedBackException")]
+public sealed class ShardHandedBackException : Exception
+{
+    public ShardHandedBackException()
+    {
+    }
+
+    public ShardHandedBackException(string message)
+        : base(message)
+    {
+    }
+
+    public ShardHandedBackException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

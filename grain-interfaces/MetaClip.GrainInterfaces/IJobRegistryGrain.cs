@@ -1,7 +1,9 @@
+using Orleans.CodeGeneration;
+
 namespace MetaClip.Cluster;
 
-/// <summary>The jobs submitted to this cluster (key 0), newest last. In memory for now, like the jobs themselves.</summary>
-[Alias("MetaClip.IJobRegistryGrain")]
+/// <summary>The jobs submitted to this cluster (key 0), oldest first; persisted like the jobs themselves.</summary>
+[Alias("MetaClip.IJobRegistryGrain"), Version(1)]
 public interface IJobRegistryGrain : IGrainWithIntegerKey
 {
     [Alias("Add")]

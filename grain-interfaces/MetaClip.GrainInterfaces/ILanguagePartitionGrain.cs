@@ -1,3 +1,5 @@
+using Orleans.CodeGeneration;
+
 namespace MetaClip.Cluster;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace MetaClip.Cluster;
 /// write before it acknowledges, and ignores a shard id it has already applied, so a retried or duplicated
 /// delivery cannot count twice (Orleans calls are at-most-once; the caller retries on an unknown outcome).
 /// </summary>
-[Alias("MetaClip.ILanguagePartitionGrain")]
+[Alias("MetaClip.ILanguagePartitionGrain"), Version(1)]
 public interface ILanguagePartitionGrain : IGrainWithStringKey
 {
     /// <summary>Applies a shard's partial counts; false when that shard was applied before (nothing changes).</summary>

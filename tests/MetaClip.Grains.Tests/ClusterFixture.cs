@@ -16,6 +16,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(CurationStorage.Name);
+            silo.UseInMemoryReminderService();
             silo.Services.AddMetaClipCuration();
         });
         Cluster = builder.Build();

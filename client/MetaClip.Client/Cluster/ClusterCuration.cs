@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using MetaClip.Cluster;
 using MetaClip.Curation;
 using MetaClip.Outputs;
@@ -7,6 +10,9 @@ namespace MetaClip.Client.Cluster;
 /// <summary>Runs a curation job on a cluster and follows it to the end, reporting progress as it goes.</summary>
 internal static class ClusterCuration
 {
+    /// <summary>How long a follower keeps asking while the cluster recovers (a silo lost, the coordinator moving).</summary>
+    private static readonly TimeSpan RecoveryPatience = TimeSpan.FromMinutes(3);
+
     /// <summary>The wire form of a job.</summary>
     public static CurationJobSpec Spec(CurationOptions options)
     {
@@ -20,12 +26,20 @@ internal static class ClusterCuration
     public static async Task<CurationJobStatus> FollowAsync(ICurationJobGrain job, IProgress<CurationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var status = await job.GetStatus().ConfigureAwait(false);
+        var rates = new RateTracker();
+        var last = new CurationProgress(CurationPhase.Planning, 0, 0, 0);
+        void Waiting(string why) => progress?.Report(last with { Detail = "waiting for the cluster to recover: " + why });
+        var status = await GetStatusAsync(job, Waiting, cancellationToken).ConfigureAwait(false);
         while (status.Phase is not (CurationJobPhase.Done or CurationJobPhase.Failed or CurationJobPhase.Cancelled or CurationJobPhase.NotStarted))
         {
-            Report(progress, status);
+            last = Report(progress, status, rates);
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
-            status = await job.GetStatus().ConfigureAwait(false);
+            status = await GetStatusAsync(job, Waiting, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (status.Phase == CurationJobPhase.Done)
+        {
+            Report(progress, status, rates);
         }
 
         return status.Phase switch
@@ -42,10 +56,9 @@ internal static class ClusterCuration
         var spec = Spec(options);
         var job = client.GetGrain<ICurationJobGrain>("curate-" + Guid.NewGuid().ToString("N"));
         progress?.Report(new CurationProgress(CurationPhase.Planning, 0, 0, 0));
-        CurationJobStatus status;
         try
         {
-            status = await job.Start(spec).ConfigureAwait(false);
+            await job.Start(spec).ConfigureAwait(false);
         }
         catch (CurationInputException e)
         {
@@ -54,12 +67,7 @@ internal static class ClusterCuration
 
         try
         {
-            while (status.Phase is not (CurationJobPhase.Done or CurationJobPhase.Failed))
-            {
-                Report(progress, status);
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-                status = await job.GetStatus().ConfigureAwait(false);
-            }
+            await FollowAsync(job, progress, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -67,18 +75,42 @@ internal static class ClusterCuration
             await job.Cancel().ConfigureAwait(false);
             throw;
         }
-
-        if (status.Phase == CurationJobPhase.Failed)
+        catch (CurationException)
         {
-            throw new CurationException(status.Error ?? "the job failed");
+            // An embedded job cannot be retried once this process ends: discard what it kept for a retry.
+            await job.Cancel().ConfigureAwait(false);
+            throw;
         }
 
-        Report(progress, status);
         string folder = Path.GetFullPath(options.Output);
         return new CurationResult(folder, ReportWriter.Read(folder));
     }
 
-    private static void Report(IProgress<CurationProgress>? progress, CurationJobStatus status)
+    /// <summary>
+    /// A status call that rides out a cluster's recovery: while a silo is being declared dead, or the
+    /// coordinator is being activated elsewhere, calls can fail or time out; they are repeated for a while.
+    /// </summary>
+    public static async Task<CurationJobStatus> GetStatusAsync(ICurationJobGrain job, Action<string>? waiting, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var patience = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await job.GetStatus().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not (CurationInputException or OperationCanceledException) && patience.Elapsed < RecoveryPatience)
+            {
+                waiting?.Invoke(FirstLine(e.Message));
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+
+    private static CurationProgress Report(IProgress<CurationProgress>? progress, CurationJobStatus status, RateTracker rates)
     {
         var (phase, done) = status.Phase switch
         {
@@ -89,6 +121,66 @@ internal static class ClusterCuration
             CurationJobPhase.Done => (CurationPhase.Done, status.Shards),
             _ => (CurationPhase.Planning, 0),
         };
-        progress?.Report(new CurationProgress(phase, done, status.Shards, status.Texts));
+        var value = new CurationProgress(phase, done, status.Shards, status.Texts) { Detail = rates.Describe(status) };
+        progress?.Report(value);
+        return value;
+    }
+
+    /// <summary>Texts per second, the ETA of the phase and the biggest languages' tallies, as one line.</summary>
+    private sealed class RateTracker
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private CurationJobPhase _phase;
+        private long _textsAtPhaseStart;
+        private TimeSpan _phaseStart;
+
+        public string? Describe(CurationJobStatus status)
+        {
+            if (status.Phase != _phase)
+            {
+                _phase = status.Phase;
+                _textsAtPhaseStart = status.Texts;
+                _phaseStart = _clock.Elapsed;
+            }
+
+            if (status.Phase is not (CurationJobPhase.Matching or CurationJobPhase.Sampling))
+            {
+                return null;
+            }
+
+            var inv = CultureInfo.InvariantCulture;
+            var line = new StringBuilder();
+            double seen = (_clock.Elapsed - _phaseStart).TotalSeconds;
+            if (status.Phase == CurationJobPhase.Matching && seen > 0.5 && status.Texts > _textsAtPhaseStart)
+            {
+                line.Append(inv, $"{(status.Texts - _textsAtPhaseStart) / seen:N0} texts/s");
+            }
+
+            int done = status.Phase == CurationJobPhase.Matching ? status.ShardsMatched : status.ShardsSampled;
+            if (status.PhaseShardsThisRun > 0 && status.PhaseSeconds > 0 && done < status.Shards)
+            {
+                double eta = (status.Shards - done) * status.PhaseSeconds / status.PhaseShardsThisRun;
+                line.Append(line.Length > 0 ? ", " : string.Empty).Append(inv, $"ETA {TimeSpan.FromSeconds(Math.Ceiling(eta)):g}");
+            }
+
+            var top = status.Languages.OrderByDescending(l => l.Texts).ThenBy(l => l.Language, StringComparer.Ordinal).Take(5).ToList();
+            if (top.Count > 0)
+            {
+                line.Append(line.Length > 0 ? "; " : string.Empty).AppendJoin(", ", top.Select(l => status.Phase == CurationJobPhase.Matching
+                    ? string.Create(inv, $"{l.Language} {l.MatchedTexts:N0}/{l.Texts:N0} matched")
+                    : string.Create(inv, $"{l.Language} {l.ImagesKept:N0}/{l.ImagesDecided:N0} kept")));
+                if (status.Languages.Length > top.Count)
+                {
+                    line.Append(inv, $", +{status.Languages.Length - top.Count} languages");
+                }
+            }
+
+            if (status.Resumes > 0 || status.ShardRetries > 0)
+            {
+                line.Append(inv, $" (resumed {status.Resumes}×, {status.ShardRetries} shard runs repeated)");
+            }
+
+            return line.Length == 0 ? null : line.ToString();
+        }
     }
 }

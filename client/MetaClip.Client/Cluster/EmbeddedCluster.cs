@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using MetaClip.Cluster.Curation;
+using MetaClip.Cluster.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,8 +31,9 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         {
             var (siloPort, gatewayPort) = TwoFreePorts();
             silo.UseLocalhostClustering(siloPort: siloPort, gatewayPort: gatewayPort, serviceId: "metaclip", clusterId: "metaclip-embedded-" + Guid.NewGuid().ToString("N"));
-            silo.AddMemoryGrainStorage(CurationStorage.Name);
-            silo.Services.AddMetaClipCuration();
+            silo.AddCurationStorage(GrainStorageKind.Memory, connectionString: null, serviceId: "metaclip");
+            silo.UseInMemoryReminderService();
+            silo.Services.AddMetaClipCuration(o => o.MaxConcurrentShards = 4);
         });
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -1,17 +1,22 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Azure.Data.Tables;
 using MetaClip.Client.Cluster;
 using MetaClip.Cluster;
+using MetaClip.Cluster.Hosting;
 using MetaClip.Curation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 
 namespace MetaClip.Client.Commands;
 
 /// <summary>
-/// <c>metaclip submit|status|watch|cancel|jobs|results</c>: jobs on a running cluster (for now a local cluster of silo
-/// processes started with <c>silo/run-local-cluster.sh</c>, joined through their gateway ports).
+/// <c>metaclip submit|status|watch|cancel|retry|jobs|results</c>: jobs on a running cluster (silo processes, e.g.
+/// the local cluster of <c>silo/run-local-cluster.sh</c>), reached through its gateways or its membership table.
 /// </summary>
 internal static class ClusterCommands
 {
@@ -21,6 +26,7 @@ internal static class ClusterCommands
         yield return Status(output);
         yield return Watch(output, interactive);
         yield return Cancel(output);
+        yield return Retry(output);
         yield return Jobs(output);
         yield return Results(output);
     }
@@ -159,6 +165,31 @@ internal static class ClusterCommands
         return command;
     }
 
+    private static Command Retry(TextWriter output)
+    {
+        var (command, id, connection) = JobCommand("retry", "Run a failed job again from where it stopped: finished shards are kept, the rest run again.");
+        var skip = new Option<bool>("--skip-bad-files") { Description = "This time report an unreadable file or row group and go on without it." };
+        command.Options.Add(skip);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            string jobId = parse.GetRequiredValue(id);
+            var job = client.Client.GetGrain<ICurationJobGrain>(jobId);
+            var before = await job.GetStatus().ConfigureAwait(false);
+            if (before.Phase != CurationJobPhase.Failed)
+            {
+                throw new CurationException(before.Phase == CurationJobPhase.NotStarted
+                    ? $"no job {jobId} on this cluster"
+                    : $"job {jobId} is {before.Phase}: only a failed job can be retried");
+            }
+
+            var status = await job.Retry(parse.GetValue(skip)).ConfigureAwait(false);
+            await output.WriteLineAsync(Describe(jobId, status)).ConfigureAwait(false);
+            return MetaClipCommandLine.Success;
+        });
+        return command;
+    }
+
     private static (Command Command, Argument<string> Id, ConnectionOptions Connection) JobCommand(string name, string description)
     {
         var id = new Argument<string>("job") { Description = "The job id that 'metaclip submit' printed." };
@@ -171,16 +202,20 @@ internal static class ClusterCommands
     private static string Describe(string id, CurationJobStatus s) => string.Create(CultureInfo.InvariantCulture,
         $"{id}: {s.Phase}; shards matched {s.ShardsMatched}/{s.Shards}, sampled {s.ShardsSampled}/{s.Shards}; {s.Texts:N0} texts{(s.Error is null ? "" : "; error: " + s.Error)}");
 
-    /// <summary>How to reach the cluster: its gateways and cluster id (options, or METACLIP_CLUSTER / METACLIP_CLUSTER_ID).</summary>
+    /// <summary>
+    /// How to reach the cluster: its gateways (<c>HOST:PORT,...</c>) or its membership table (<c>azure-table</c>,
+    /// with the storage connection string from METACLIP_STORAGE_CONNECTION_STRING), and its cluster and service ids.
+    /// </summary>
     private sealed class ConnectionOptions
     {
         private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
 
         public Option<string> Cluster { get; } = new("--cluster")
         {
-            Description = "Gateway endpoints of the cluster, comma-separated (env METACLIP_CLUSTER). Local clusters only for now: 127.0.0.1:PORT.",
+            Description = "The cluster: gateway endpoints HOST:PORT, comma-separated, or 'azure-table' to find the gateways in the cluster's Azure Table " +
+                $"(connection string from {ClusterSettings.ConnectionStringVariable}). Env METACLIP_CLUSTER.",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("METACLIP_CLUSTER") ?? "127.0.0.1:30000",
-            HelpName = "HOST:PORT,...",
+            HelpName = "HOST:PORT,...|azure-table",
         };
 
         public Option<string> ClusterId { get; } = new("--cluster-id")
@@ -190,31 +225,58 @@ internal static class ClusterCommands
             HelpName = "ID",
         };
 
+        public Option<string> ServiceId { get; } = new("--service-id")
+        {
+            Description = "The service id the silos were started with (env METACLIP_SERVICE_ID).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("METACLIP_SERVICE_ID") ?? "metaclip",
+            HelpName = "ID",
+        };
+
         public void AddTo(Command command)
         {
             command.Options.Add(Cluster);
             command.Options.Add(ClusterId);
+            command.Options.Add(ServiceId);
         }
 
         public async Task<ConnectedClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            var ports = new List<int>();
-            foreach (string endpoint in parse.GetRequiredValue(Cluster).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            string cluster = parse.GetRequiredValue(Cluster).Trim();
+            string clusterId = parse.GetRequiredValue(ClusterId);
+            string serviceId = parse.GetRequiredValue(ServiceId);
+            IPEndPoint[]? gateways = null;
+            string? connection = null;
+            if (cluster.Equals("azure-table", StringComparison.OrdinalIgnoreCase))
             {
-                int colon = endpoint.LastIndexOf(':');
-                string address = colon < 0 ? endpoint : endpoint[..colon];
-                if (colon < 0 || !int.TryParse(endpoint[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port) ||
-                    address is not ("127.0.0.1" or "localhost"))
+                connection = Environment.GetEnvironmentVariable(ClusterSettings.ConnectionStringVariable);
+                if (string.IsNullOrWhiteSpace(connection))
                 {
-                    throw new CurationException($"--cluster {endpoint}: expected 127.0.0.1:PORT (only local clusters are supported for now)");
+                    throw new CurationException($"--cluster azure-table: set {ClusterSettings.ConnectionStringVariable} to the cluster's storage connection string");
                 }
-
-                ports.Add(port);
+            }
+            else
+            {
+                gateways = await ParseGatewaysAsync(cluster, cancellationToken).ConfigureAwait(false);
             }
 
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.Logging.ClearProviders();
-            builder.UseOrleansClient(client => client.UseLocalhostClustering([.. ports], "metaclip", parse.GetRequiredValue(ClusterId)));
+            builder.UseOrleansClient(client =>
+            {
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = clusterId;
+                    o.ServiceId = serviceId;
+                });
+                if (gateways is not null)
+                {
+                    client.UseStaticClustering(gateways);
+                }
+                else
+                {
+                    client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+                }
+            });
             var host = builder.Build();
 
             // The client retries its gateways indefinitely: give up after a while with a clear message.
@@ -228,10 +290,44 @@ internal static class ClusterCommands
             {
                 host.Dispose();
                 string why = e is OperationCanceledException ? $"no gateway answered within {ConnectTimeout.TotalSeconds:0} s" : e.Message;
-                throw new CurationException($"cannot reach the cluster at {parse.GetRequiredValue(Cluster)} (cluster id {parse.GetRequiredValue(ClusterId)}): {why}", e);
+                throw new CurationException($"cannot reach the cluster at {cluster} (cluster id {clusterId}): {why}", e);
             }
 
             return new ConnectedClient(host);
+        }
+
+        private static async Task<IPEndPoint[]> ParseGatewaysAsync(string cluster, CancellationToken cancellationToken)
+        {
+            var endpoints = new List<IPEndPoint>();
+            foreach (string endpoint in cluster.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int colon = endpoint.LastIndexOf(':');
+                if (colon <= 0 || !int.TryParse(endpoint[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+                {
+                    throw new CurationException($"--cluster {endpoint}: expected HOST:PORT (or 'azure-table')");
+                }
+
+                string host = endpoint[..colon].Trim('[', ']');
+                if (!IPAddress.TryParse(host, out var address))
+                {
+                    IPAddress[] found;
+                    try
+                    {
+                        found = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (SocketException e)
+                    {
+                        throw new CurationException($"--cluster {endpoint}: cannot resolve {host}: {e.Message}", e);
+                    }
+
+                    address = found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault()
+                        ?? throw new CurationException($"--cluster {endpoint}: {host} has no address");
+                }
+
+                endpoints.Add(new IPEndPoint(address, port));
+            }
+
+            return endpoints.Count > 0 ? [.. endpoints] : throw new CurationException("--cluster: no gateway given");
         }
     }
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using MetaClip.Curation;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 
 namespace MetaClip.Cluster.Curation;
@@ -10,26 +12,89 @@ namespace MetaClip.Cluster.Curation;
 /// <see cref="ICurationJobGrain"/>: plans the shards, fans them out to <see cref="IShardWorkerGrain"/>s with a
 /// bounded number in flight, waits for all counts (the barrier), computes the thresholds from the language
 /// partitions' global counts, fans out pass 2 and publishes the outputs exactly as the single-process
-/// pipeline writes them. A shard whose call fails for a reason other than its input (a silo lost, a timeout)
-/// is run again: its counts apply once, and its intermediates are replaced whole.
+/// pipeline writes them. A shard whose call fails for a reason other than its input (a silo lost, a timeout,
+/// a silo handing its shards back) is run again: its counts apply once, and its intermediates are replaced
+/// whole. The job's progress is checkpointed to grain storage; a new activation resumes it.
 /// </summary>
-public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICurationJobGrain, IDisposable
+public sealed partial class CurationJobGrain(
+    [PersistentState("job", CurationStorage.Name)] IPersistentState<CurationJobState> state,
+    MetadataCache metadataCache,
+    ILogger<CurationJobGrain> logger) : Grain, ICurationJobGrain, IRemindable, IDisposable
 {
-    /// <summary>Shards in flight per active silo: enough to keep every core busy, not an unbounded fan-out.</summary>
+    /// <summary>Shards in flight per active silo; each silo bounds how many it runs at once (back-pressure).</summary>
     private const int ShardsPerSilo = 4;
-    private const int Attempts = 3;
 
-    private CurationJobStatus _status = new(CurationJobPhase.NotStarted, 0, 0, 0, 0, null);
-    private Task? _run;
+    /// <summary>Runs of one shard that may fail for reasons other than its input before the job fails.</summary>
+    private const int Attempts = 4;
+
+    /// <summary>Runs of one shard that may be handed back by silos shutting down.</summary>
+    private const int HandBacks = 32;
+
+    private const string ResumeReminder = "resume";
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromMinutes(20);
+
     private readonly CancellationTokenSource _cancel = new();
-    private readonly List<string> _skipped = [];
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Stopwatch _phaseClock = new();
+    private readonly Dictionary<string, LanguageTally> _tallies = new(StringComparer.Ordinal);
+    private Task? _run;
+    private bool _deactivating;
+    private bool _cancelRequested;
+    private int _phaseShardsThisRun;
+    private long _texts;
+    private DateTime _lastCheckpoint;
+    private bool _flushScheduled;
+    private CurationJobPhase? _reportedPhase;
+    private int _persistedResults;
+
+    private CurationJobState Job => state.State;
+
+    private string JobId => this.GetPrimaryKeyString();
+
+    private static bool IsRunning(CurationJobPhase phase) =>
+        phase is CurationJobPhase.Matching or CurationJobPhase.Thresholds or CurationJobPhase.Sampling or CurationJobPhase.Publishing;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Job.Phase is CurationJobPhase.Done or CurationJobPhase.Cancelled && Directory.Exists(Job.WorkFolder))
+        {
+            // The previous activation was lost between recording the end and cleaning up.
+            await CleanUpAsync();
+        }
+
+        if (Job.Spec is not null && IsRunning(Job.Phase))
+        {
+            // The job was running when its previous activation was lost: resume it from the persisted shard states.
+            Job.Resumes++;
+            LogResuming(logger, JobId, Job.Phase, Job.Matched.Count, Job.Sampled.Count, Job.Shards.Count);
+            RebuildTallies();
+            StartRun();
+        }
+        else
+        {
+            RebuildTallies();
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_run is { IsCompleted: false })
+        {
+            // Leave the job where it is; the next activation (a status call or the reminder) resumes it.
+            _deactivating = true;
+            await _cancel.CancelAsync();
+            await CheckpointAsync(force: true);
+            LogHandingOver(logger, JobId, reason.ReasonCode);
+        }
+    }
 
     public async Task<CurationJobStatus> Start(CurationJobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (_run is not null)
+        if (Job.Spec is not null)
         {
-            return _status;
+            return Status();
         }
 
         if (spec.TEn.HasValue && spec.P.HasValue)
@@ -37,143 +102,290 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
             throw new ArgumentException("give either t_en or p, not both");
         }
 
+        var skipped = new List<string>();
         List<SnapshotUnit> units;
         try
         {
             units = await SnapshotPlanner.PlanAsync(SnapshotFile.Discover(spec.Snapshot), JobSpecs.Columns(spec), CancellationToken.None,
-                spec.SkipBadFiles ? (_, e) => _skipped.Add(e.Message) : null);
+                spec.SkipBadFiles ? (_, e) => skipped.Add(e.Message) : null);
         }
         catch (CurationException e)
         {
             throw new CurationInputException(e.Message);
         }
 
-        string jobId = this.GetPrimaryKeyString();
-        string work = Path.Combine(Path.GetFullPath(spec.Output), ".work", jobId);
-        var shards = units.Select((u, i) => new ShardTask(jobId, i, u.File.Path, u.File.Name, (int)u.File.Format, u.RowGroup, work, spec)).ToList();
-        _status = new CurationJobStatus(CurationJobPhase.Matching, shards.Count, 0, 0, 0, null, Path.GetFullPath(spec.Output));
-        await GrainFactory.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry(jobId, DateTimeOffset.UtcNow, spec.Snapshot, _status.Output!));
-        _run = RunAsync(spec, shards, work);
-        return _status;
+        string output = Path.GetFullPath(spec.Output);
+        Job.Spec = spec with { Output = output };
+        Job.Phase = CurationJobPhase.Matching;
+        Job.SubmittedAt = DateTimeOffset.UtcNow;
+        Job.WorkFolder = Path.Combine(output, ".work", JobId);
+        Job.Shards = [.. units.Select(u => new ShardPlan(u.File.Path, u.File.Name, (int)u.File.Format, u.RowGroup))];
+        Job.SkippedFiles = skipped;
+        await CheckpointAsync(force: true);
+        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await GrainFactory.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry(JobId, Job.SubmittedAt, spec.Snapshot, output));
+        LogStarted(logger, JobId, Job.Shards.Count, spec.Snapshot);
+        StartRun();
+        return Status();
     }
 
-    public Task<CurationJobStatus> GetStatus() => Task.FromResult(_status);
+    public Task<CurationJobStatus> GetStatus() => Task.FromResult(Status());
 
     public async Task<CurationJobStatus> Cancel()
     {
-        if (_run is null || _status.Phase is CurationJobPhase.Done or CurationJobPhase.Failed or CurationJobPhase.Cancelled)
+        if (Job.Spec is null || Job.Phase is CurationJobPhase.Done or CurationJobPhase.Cancelled)
         {
-            return _status;
+            return Status();
         }
 
+        _cancelRequested = true;
         await _cancel.CancelAsync();
-        try
+        if (_run is not null)
         {
-            await _run;
-        }
-        catch (OperationCanceledException)
-        {
-            // The run observed the cancellation; its status says so.
+            try
+            {
+                await _run;
+            }
+            catch (OperationCanceledException)
+            {
+                // The run observed the cancellation.
+            }
         }
 
-        return _status;
+        if (Job.Phase != CurationJobPhase.Cancelled)
+        {
+            // A failed job (or one whose run was lost): discard what it kept for a retry.
+            await FinishAsync(CurationJobPhase.Cancelled);
+        }
+
+        return Status();
     }
 
-    private async Task RunAsync(CurationJobSpec spec, List<ShardTask> shards, string work)
+    public async Task<CurationJobStatus> Retry(bool skipBadFiles)
     {
-        var total = Stopwatch.StartNew();
-        var timings = new Dictionary<string, double>();
+        if (Job.Spec is null || Job.Phase != CurationJobPhase.Failed)
+        {
+            return Status();
+        }
+
+        Job.Spec = Job.Spec with { SkipBadFiles = Job.Spec.SkipBadFiles || skipBadFiles };
+        Job.Phase = Job.FailedPhase;
+        Job.Error = null;
+        await CheckpointAsync(force: true);
+        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        LogRetrying(logger, JobId, Job.Phase);
+        StartRun();
+        return Status();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // Activation resumed a running job already; a finished job needs no reminder any more.
+        if (!IsRunning(Job.Phase))
+        {
+            await UnregisterReminderAsync();
+        }
+    }
+
+    public void Dispose()
+    {
+        _cancel.Dispose();
+        _writeLock.Dispose();
+    }
+
+    private void StartRun()
+    {
+        DelayDeactivation(KeepAlive);
+        _run = RunAsync();
+    }
+
+    private CurationJobStatus Status()
+    {
+        var job = Job;
+        if (job.Spec is null)
+        {
+            return new CurationJobStatus(CurationJobPhase.NotStarted, 0, 0, 0, 0, null) { Coordinator = RuntimeIdentity };
+        }
+
+        return new CurationJobStatus(_reportedPhase ?? job.Phase, job.Shards.Count, job.Matched.Count + job.SkippedShards.Count, job.Sampled.Count, _texts, job.Error, job.Spec.Output)
+        {
+            Languages = JobSpecs.Figures(_tallies),
+            SubmittedAt = job.SubmittedAt,
+            PhaseSeconds = _phaseClock.Elapsed.TotalSeconds,
+            PhaseShardsThisRun = _phaseShardsThisRun,
+            Resumes = job.Resumes,
+            ShardRetries = job.ShardRetries,
+            Coordinator = RuntimeIdentity,
+            SkippedFiles = [.. job.SkippedFiles],
+            ShardResultsPersisted = _persistedResults,
+        };
+    }
+
+    private async Task RunAsync()
+    {
+        // Let the call (or activation) that started the run finish first.
+        await Task.Yield();
+        var spec = Job.Spec!;
+        var shards = Job.Shards.Select((plan, index) => ShardOf(index, plan, spec)).ToList();
+        var clock = Stopwatch.StartNew();
         try
         {
-            // Pass 1.
-            long texts = 0;
-            var matched = await ForEachShardAsync(shards, async shard =>
+            if (Job.Phase == CurationJobPhase.Matching)
             {
-                try
-                {
-                    return await Worker(shard).Match(shard);
-                }
-                catch (CurationInputException e) when (spec.SkipBadFiles)
-                {
-                    // Reported and left out; its counts were never applied (a shard applies them last).
-                    _skipped.Add(e.Message);
-                    return null;
-                }
-            }, summary =>
-            {
-                texts += summary?.Languages.Sum(l => l.Texts) ?? 0;
-                _status = _status with { ShardsMatched = _status.ShardsMatched + 1, Texts = texts };
-            });
-            shards = [.. shards.Where(shard => matched[shard.Index] is not null)];
-            timings["match and count (pass 1)"] = total.Elapsed.TotalSeconds;
-
-            // The barrier is behind us: every shard's counts are applied. Thresholds from the global counts.
-            _cancel.Token.ThrowIfCancellationRequested();
-            _status = _status with { Phase = CurationJobPhase.Thresholds };
-            var metadata = await Task.Run(() => metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec)));
-            var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
-            foreach (string language in metadata.Languages)
-            {
-                metadata.TryGetList(language, out var list);
-                var global = await GrainFactory.GetGrain<ILanguagePartitionGrain>($"{this.GetPrimaryKeyString()}/{language}").GetCounts();
-                counts[language] = new EntryCounts(language, global.Counts.Length == list.Count ? [.. global.Counts] : new ulong[list.Count]);
+                await MatchAsync(spec, shards);
+                AddTiming("match and count (pass 1)", clock);
+                Job.Phase = CurationJobPhase.Thresholds;
+                await CheckpointAsync(force: true);
             }
 
-            // Sorting every count vector is CPU work: off the grain's turn.
-            string tablePath = Path.Combine(work, "thresholds.table");
-            var table = await Task.Run(() =>
+            // The barrier is behind us: every shard's counts are applied. Thresholds from the global counts
+            // (recomputed on a resume in a later phase: they are a pure function of the counts).
+            _cancel.Token.ThrowIfCancellationRequested();
+            var matchedShards = shards.Where(s => Job.Matched.ContainsKey(s.Index)).ToList();
+            var metadata = await Task.Run(() => metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec)));
+            var (counts, table, tablePath) = await ComputeThresholdsAsync(spec, metadata);
+            if (Job.Phase == CurationJobPhase.Thresholds)
             {
-                var computed = ThresholdTable.Compute(counts, JobSpecs.EffectiveTEn(spec), spec.P);
-                Directory.CreateDirectory(work);
-                using var stream = File.Create(tablePath);
-                ThresholdTableCodec.Write(stream, computed);
-                return computed;
-            });
+                Job.Phase = CurationJobPhase.Sampling;
+                await CheckpointAsync(force: true);
+            }
 
-            // Pass 2.
-            _status = _status with { Phase = CurationJobPhase.Sampling };
-            var sampled = await ForEachShardAsync<ShardSampleSummary?>(shards, async shard => await Worker(shard).Sample(shard, tablePath),
-                _ => _status = _status with { ShardsSampled = _status.ShardsSampled + 1 });
-            timings["sample and write (pass 2)"] = total.Elapsed.TotalSeconds - timings["match and count (pass 1)"];
+            if (Job.Phase == CurationJobPhase.Sampling)
+            {
+                clock.Restart();
+                await SampleAsync(matchedShards, tablePath);
+                AddTiming("sample and write (pass 2)", clock);
+                Job.Phase = CurationJobPhase.Publishing;
+                await CheckpointAsync(force: true);
+            }
 
             _cancel.Token.ThrowIfCancellationRequested();
-            _status = _status with { Phase = CurationJobPhase.Publishing };
-            await PublishAsync(spec, shards, work, metadata, [.. matched.OfType<ShardMatchSummary>()], [.. sampled.OfType<ShardSampleSummary>()],
-                counts, table, timings, total, _skipped);
-            _status = _status with { Phase = CurationJobPhase.Done };
+            clock.Restart();
+            await PublishAsync(spec, matchedShards, metadata, counts, table);
+            await FinishAsync(CurationJobPhase.Done);
+            double seconds = Job.Timings.GetValueOrDefault("total");
+            LogDone(logger, JobId, seconds);
         }
-        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        catch (OperationCanceledException) when (_deactivating)
         {
-            _status = _status with { Phase = CurationJobPhase.Cancelled };
-            RemoveWorkFolder(work);
+            // This activation is going away; the job stays where its checkpoint says and resumes elsewhere.
         }
-        catch (Exception e)
+        catch (OperationCanceledException) when (_cancelRequested)
         {
-            _status = _status with { Phase = CurationJobPhase.Failed, Error = e.Message };
-            RemoveWorkFolder(work);
+            await FinishAsync(CurationJobPhase.Cancelled);
+            LogCancelled(logger, JobId);
+        }
+        catch (Exception e) when (!_deactivating)
+        {
+            Job.FailedPhase = Job.Phase;
+            Job.Phase = CurationJobPhase.Failed;
+            Job.Error = e.Message;
+            _phaseClock.Stop();
+            await CheckpointAsync(force: true);
+            await UnregisterReminderAsync();
+            LogFailed(logger, JobId, Job.FailedPhase, e.Message);
         }
     }
 
-    public void Dispose() => _cancel.Dispose();
+    private async Task MatchAsync(CurationJobSpec spec, List<ShardTask> shards)
+    {
+        var pending = shards.Where(s => !Job.Matched.ContainsKey(s.Index) && !Job.SkippedShards.Contains(s.Index)).ToList();
+        await ForEachShardAsync(pending, async (shard, worker) =>
+        {
+            try
+            {
+                return await worker.Match(shard);
+            }
+            catch (CurationInputException e) when (spec.SkipBadFiles)
+            {
+                // Reported and left out; its counts were never applied (a shard applies them last).
+                Job.SkippedFiles.Add(e.Message);
+                return null;
+            }
+        }, async (shard, summary) =>
+        {
+            if (summary is null)
+            {
+                Job.SkippedShards.Add(shard.Index);
+            }
+            else
+            {
+                Job.Matched[shard.Index] = summary;
+                AddFigures(summary.Languages);
+                _texts += summary.Languages.Sum(l => l.Texts);
+            }
 
-    private IShardWorkerGrain Worker(ShardTask shard) => GrainFactory.GetGrain<IShardWorkerGrain>($"{shard.JobId}/{shard.Index}");
+            await CheckpointAsync(force: false);
+        });
+    }
+
+    private async Task SampleAsync(List<ShardTask> shards, string tablePath)
+    {
+        var pending = shards.Where(s => !Job.Sampled.ContainsKey(s.Index)).ToList();
+        await ForEachShardAsync<ShardSampleSummary?>(pending, async (shard, worker) => await worker.Sample(shard, tablePath), async (shard, summary) =>
+        {
+            Job.Sampled[shard.Index] = summary!;
+            AddFigures(summary!.Languages);
+            await CheckpointAsync(force: false);
+        });
+    }
+
+    private async Task<(Dictionary<string, EntryCounts> Counts, ThresholdTable Table, string Path)> ComputeThresholdsAsync(
+        CurationJobSpec spec, MetaClip.Metadata.MetadataSet metadata)
+    {
+        var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
+        foreach (string language in metadata.Languages)
+        {
+            metadata.TryGetList(language, out var list);
+            var global = await GrainFactory.GetGrain<ILanguagePartitionGrain>($"{JobId}/{language}").GetCounts();
+            counts[language] = new EntryCounts(language, global.Counts.Length == list.Count ? [.. global.Counts] : new ulong[list.Count]);
+        }
+
+        // Sorting every count vector is CPU work: off the grain's turn. The table is immutable; it is written
+        // whole under a temporary name, so a silo never reads half of it.
+        string work = Job.WorkFolder;
+        string tablePath = Path.Combine(work, "thresholds.table");
+        var table = await Task.Run(() =>
+        {
+            var computed = ThresholdTable.Compute(counts, JobSpecs.EffectiveTEn(spec), spec.P);
+            Directory.CreateDirectory(work);
+            string temporary = tablePath + "." + Guid.NewGuid().ToString("N");
+            using (var stream = File.Create(temporary))
+            {
+                ThresholdTableCodec.Write(stream, computed);
+            }
+
+            File.Move(temporary, tablePath, overwrite: true);
+            return computed;
+        });
+        return (counts, table, tablePath);
+    }
+
+    private IShardWorkerGrain Worker(ShardTask shard, int run) =>
+        GrainFactory.GetGrain<IShardWorkerGrain>(run == 1 ? $"{shard.JobId}/{shard.Index}" : $"{shard.JobId}/{shard.Index}/{run}");
+
+    private ShardTask ShardOf(int index, ShardPlan plan, CurationJobSpec spec) =>
+        new(JobId, index, plan.FilePath, plan.FileName, plan.FileFormat, plan.RowGroup, Job.WorkFolder, spec);
 
     /// <summary>
     /// Runs every shard with a bounded number in flight; retries a shard whose failure is not its input's
-    /// fault. After a failure no further shard starts, and the first failure is thrown once every shard in
-    /// flight has finished (so nothing writes into the job's folder after it is cleaned up).
+    /// fault (a fresh worker activation each time, so a lost silo's shards are placed elsewhere). After a
+    /// failure no further shard starts, and the first failure is thrown once every shard in flight has
+    /// finished (so nothing writes into the job's folder after it is cleaned up).
     /// </summary>
-    private async Task<TResult[]> ForEachShardAsync<TResult>(List<ShardTask> shards, Func<ShardTask, Task<TResult>> run, Action<TResult> done)
+    private async Task ForEachShardAsync<TResult>(List<ShardTask> shards, Func<ShardTask, IShardWorkerGrain, Task<TResult>> run, Func<ShardTask, TResult, Task> done)
     {
+        _phaseClock.Restart();
+        _phaseShardsThisRun = 0;
         var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         using var slots = new SemaphoreSlim(Math.Max(1, hosts.Count) * ShardsPerSilo);
-        var results = new TResult[shards.Count == 0 ? 0 : shards.Max(s => s.Index) + 1];
         Exception? firstFailure = null;
+        var token = _cancel.Token;
         await Task.WhenAll(shards.Select(async shard =>
         {
             try
             {
-                await slots.WaitAsync(_cancel.Token);
+                await slots.WaitAsync(token);
             }
             catch (OperationCanceledException e)
             {
@@ -188,21 +400,31 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
                     return;
                 }
 
-                for (int attempt = 1; ; attempt++)
+                TResult result;
+                for (int runNumber = 1, failures = 0, handBacks = 0; ; runNumber++)
                 {
-                    _cancel.Token.ThrowIfCancellationRequested();
+                    token.ThrowIfCancellationRequested();
                     try
                     {
-                        results[shard.Index] = await run(shard);
+                        result = await run(shard, Worker(shard, runNumber));
                         break;
                     }
-                    catch (Exception e) when (e is not (CurationException or CurationInputException) && attempt < Attempts)
+                    catch (ShardHandedBackException e) when (++handBacks < HandBacks)
+                    {
+                        Job.ShardRetries++;
+                        LogShardRetry(logger, JobId, shard.Index, e.Message);
+                    }
+                    catch (Exception e) when (e is not (CurationException or CurationInputException or ShardHandedBackException) && ++failures < Attempts)
                     {
                         // A lost silo or a timeout: run the shard again, elsewhere if need be.
+                        Job.ShardRetries++;
+                        LogShardRetry(logger, JobId, shard.Index, e.Message);
                     }
                 }
 
-                done(results[shard.Index]);
+                token.ThrowIfCancellationRequested();
+                _phaseShardsThisRun++;
+                await done(shard, result);
             }
             catch (Exception e)
             {
@@ -215,18 +437,16 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
         }));
         if (firstFailure is not null)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure);
+            ExceptionDispatchInfo.Throw(firstFailure);
         }
-
-        return results;
     }
 
-    private static async Task PublishAsync(CurationJobSpec spec, List<ShardTask> shards, string work, MetaClip.Metadata.MetadataSet metadata,
-        ShardMatchSummary[] matched, ShardSampleSummary[] sampled, Dictionary<string, EntryCounts> counts, ThresholdTable table,
-        Dictionary<string, double> timings, Stopwatch total, IReadOnlyList<string> skippedFiles)
+    private async Task PublishAsync(CurationJobSpec spec, List<ShardTask> shards, MetaClip.Metadata.MetadataSet metadata,
+        Dictionary<string, EntryCounts> counts, ThresholdTable table)
     {
+        var matched = shards.Select(s => Job.Matched[s.Index]).ToArray();
         var tallies = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
-        foreach (var figures in matched.SelectMany(m => m.Languages).Concat(sampled.SelectMany(s => s.Languages)))
+        foreach (var figures in matched.SelectMany(m => m.Languages).Concat(shards.SelectMany(s => Job.Sampled[s.Index].Languages)))
         {
             if (!tallies.TryGetValue(figures.Language, out var tally))
             {
@@ -236,56 +456,195 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
             tally.Add(new LanguageTally { Texts = figures.Texts, MatchedTexts = figures.MatchedTexts, ImagesDecided = figures.ImagesDecided, ImagesKept = figures.ImagesKept });
         }
 
-        using var staging = new OutputStaging(spec.Output);
-        string? imageColumn = matched.Select(m => m.ImageColumn).FirstOrDefault(c => c is not null);
-        await using (var curated = new CuratedWriter(staging.Folder, JobSpecs.Format(spec), matched.Any(m => m.HasKey), imageColumn))
-        await using (var decisions = CurationFiles.CreateLines(staging.PathOf(CurationFiles.DecisionsFile)))
+        string work = Job.WorkFolder;
+        var timings = new Dictionary<string, double>(Job.Timings);
+        string[] skippedFiles = [.. Job.SkippedFiles];
+        var clock = Stopwatch.StartNew();
+        await Task.Run(async () =>
         {
-            foreach (var shard in shards)
+            using var staging = new OutputStaging(spec.Output);
+            string? imageColumn = matched.Select(m => m.ImageColumn).FirstOrDefault(c => c is not null);
+            await using (var curated = new CuratedWriter(staging.Folder, JobSpecs.Format(spec), matched.Any(m => m.HasKey), imageColumn))
+            await using (var decisions = CurationFiles.CreateLines(staging.PathOf(CurationFiles.DecisionsFile)))
             {
-                await using (var part = File.OpenRead(JobSpecs.DecisionsPart(work, shard.Index)))
+                foreach (var shard in shards)
                 {
-                    await part.CopyToAsync(decisions);
-                }
+                    await using (var part = File.OpenRead(JobSpecs.DecisionsPart(work, shard.Index)))
+                    {
+                        await part.CopyToAsync(decisions);
+                    }
 
-                string rowsPath = JobSpecs.CuratedPart(work, shard.Index);
-                List<CuratedRow> rows;
-                await using (var part = File.OpenRead(rowsPath))
-                {
-                    rows = CuratedRowsCodec.Read(part, rowsPath);
-                }
+                    string rowsPath = JobSpecs.CuratedPart(work, shard.Index);
+                    List<CuratedRow> rows;
+                    await using (var part = File.OpenRead(rowsPath))
+                    {
+                        rows = CuratedRowsCodec.Read(part, rowsPath);
+                    }
 
-                await curated.WriteAsync(rows, CancellationToken.None);
+                    await curated.WriteAsync(rows, CancellationToken.None);
+                }
             }
+
+            CurationFiles.WriteThresholds(staging.PathOf(CurationFiles.ThresholdsFile), table, spec.Seed, tallies, counts);
+            CurationFiles.WriteEntryCounts(staging.PathOf(CurationFiles.EntryCountsFolder), metadata, counts, table);
+            timings["total"] = timings.Values.Sum() + clock.Elapsed.TotalSeconds;
+            var options = new CurationOptions
+            {
+                Snapshot = spec.Snapshot,
+                Metadata = spec.Metadata,
+                Output = spec.Output,
+                TEn = spec.TEn,
+                P = spec.P,
+                Seed = spec.Seed,
+                Mode = JobSpecs.Mode(spec),
+                Columns = JobSpecs.Columns(spec),
+                Format = JobSpecs.Format(spec),
+            };
+            var inputs = new ReportInputs(shards.Select(s => s.FilePath).Distinct().Count(), shards.Count, matched.Sum(m => (long)m.Rows),
+                matched.Sum(m => (long)m.SkippedTexts), matched.Sum(m => (long)m.Images),
+                tallies.Values.Sum(t => t.ImagesDecided), tallies.Values.Sum(t => t.ImagesKept))
+            { SkippedFiles = skippedFiles };
+            ReportWriter.Write(staging.Folder, ReportBuilder.Build(options, metadata, inputs, counts, tallies, table, timings));
+            staging.Commit();
+        });
+        Job.Timings = timings;
+    }
+
+    /// <summary>
+    /// Ends the job: records its final phase, then removes its intermediates and its reminder. Until that is
+    /// done, callers still see the phase before (a job is reported done once nothing of it is left behind); a
+    /// coordinator lost in between cleans up on its next activation.
+    /// </summary>
+    private async Task FinishAsync(CurationJobPhase phase)
+    {
+        _reportedPhase = Job.Phase;
+        try
+        {
+            Job.Phase = phase;
+            _phaseClock.Stop();
+            await CheckpointAsync(force: true);
+            await CleanUpAsync();
+        }
+        finally
+        {
+            _reportedPhase = null;
+        }
+    }
+
+    private async Task CleanUpAsync()
+    {
+        string work = Job.WorkFolder;
+        await Task.Run(() => RemoveWorkFolder(work));
+        await UnregisterReminderAsync();
+    }
+
+    private async Task UnregisterReminderAsync()
+    {
+        var reminder = await this.GetReminder(ResumeReminder);
+        if (reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>
+    /// Persists the job's state: at once when forced, else at most once per <see cref="CheckpointInterval"/>
+    /// (a skipped checkpoint is written when the interval has passed, so no result waits for the next one).
+    /// </summary>
+    private async Task CheckpointAsync(bool force)
+    {
+        if (_deactivating && !force)
+        {
+            return;
         }
 
-        CurationFiles.WriteThresholds(staging.PathOf(CurationFiles.ThresholdsFile), table, spec.Seed, tallies, counts);
-        CurationFiles.WriteEntryCounts(staging.PathOf(CurationFiles.EntryCountsFolder), metadata, counts, table);
-        timings["total"] = total.Elapsed.TotalSeconds;
-        var options = new CurationOptions
+        if (!force && DateTime.UtcNow - _lastCheckpoint < CheckpointInterval)
         {
-            Snapshot = spec.Snapshot,
-            Metadata = spec.Metadata,
-            Output = spec.Output,
-            TEn = spec.TEn,
-            P = spec.P,
-            Seed = spec.Seed,
-            Mode = JobSpecs.Mode(spec),
-            Columns = JobSpecs.Columns(spec),
-            Format = JobSpecs.Format(spec),
-        };
-        var inputs = new ReportInputs(shards.Select(s => s.FilePath).Distinct().Count(), shards.Count, matched.Sum(m => (long)m.Rows),
-            matched.Sum(m => (long)m.SkippedTexts), matched.Sum(m => (long)m.Images),
-            tallies.Values.Sum(t => t.ImagesDecided), tallies.Values.Sum(t => t.ImagesKept))
-        { SkippedFiles = [.. skippedFiles] };
-        ReportWriter.Write(staging.Folder, ReportBuilder.Build(options, metadata, inputs, counts, tallies, table, timings));
-        staging.Commit();
-        RemoveWorkFolder(work);
+            if (!_flushScheduled)
+            {
+                _flushScheduled = true;
+                _ = FlushLaterAsync();
+            }
+
+            return;
+        }
+
+        await _writeLock.WaitAsync();
+        try
+        {
+            _lastCheckpoint = DateTime.UtcNow;
+            int results = Job.Matched.Count + Job.Sampled.Count;
+            await state.WriteStateAsync();
+            _persistedResults = results;
+            if (IsRunning(Job.Phase) && !_deactivating)
+            {
+                DelayDeactivation(KeepAlive);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task FlushLaterAsync()
+    {
+        try
+        {
+            await Task.Delay(CheckpointInterval);
+            _flushScheduled = false;
+            if (!_deactivating && IsRunning(Job.Phase))
+            {
+                await CheckpointAsync(force: true);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The next checkpoint writes the same state again; a lost write only means more shards re-run on a resume.
+            LogCheckpointFailed(logger, JobId, e.Message);
+        }
+    }
+
+    private void AddTiming(string step, Stopwatch clock) =>
+        Job.Timings[step] = Job.Timings.GetValueOrDefault(step) + clock.Elapsed.TotalSeconds;
+
+    private void RebuildTallies()
+    {
+        _tallies.Clear();
+        _texts = 0;
+        foreach (var summary in Job.Matched.Values)
+        {
+            AddFigures(summary.Languages);
+            _texts += summary.Languages.Sum(l => l.Texts);
+        }
+
+        foreach (var summary in Job.Sampled.Values)
+        {
+            AddFigures(summary.Languages);
+        }
+    }
+
+    private void AddFigures(LanguageFigures[] figures)
+    {
+        foreach (var f in figures)
+        {
+            if (!_tallies.TryGetValue(f.Language, out var tally))
+            {
+                _tallies[f.Language] = tally = new LanguageTally();
+            }
+
+            tally.Add(new LanguageTally { Texts = f.Texts, MatchedTexts = f.MatchedTexts, ImagesDecided = f.ImagesDecided, ImagesKept = f.ImagesKept });
+        }
     }
 
     /// <summary>Removes the job's intermediates, and the <c>.work</c> folder once no job uses it.</summary>
     private static void RemoveWorkFolder(string work)
     {
+        if (work.Length == 0)
+        {
+            return;
+        }
+
         if (Directory.Exists(work))
         {
             Directory.Delete(work, recursive: true);
@@ -297,4 +656,31 @@ public sealed class CurationJobGrain(MetadataCache metadataCache) : Grain, ICura
             Directory.Delete(workRoot);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: started with {Shards} shards over {Snapshot}")]
+    private static partial void LogStarted(ILogger logger, string jobId, int shards, string snapshot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: resuming in phase {Phase} ({Matched} matched, {Sampled} sampled of {Shards} shards)")]
+    private static partial void LogResuming(ILogger logger, string jobId, CurationJobPhase phase, int matched, int sampled, int shards);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: this activation stops ({Reason}); the job resumes on the next one")]
+    private static partial void LogHandingOver(ILogger logger, string jobId, DeactivationReasonCode reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: shard {Shard} runs again: {Reason}")]
+    private static partial void LogShardRetry(ILogger logger, string jobId, int shard, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: a deferred checkpoint failed: {Error}")]
+    private static partial void LogCheckpointFailed(ILogger logger, string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: retrying from phase {Phase}")]
+    private static partial void LogRetrying(ILogger logger, string jobId, CurationJobPhase phase);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: done in {Seconds:0.00} s")]
+    private static partial void LogDone(ILogger logger, string jobId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: cancelled")]
+    private static partial void LogCancelled(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: failed in phase {Phase}: {Error}")]
+    private static partial void LogFailed(ILogger logger, string jobId, CurationJobPhase phase, string error);
 }

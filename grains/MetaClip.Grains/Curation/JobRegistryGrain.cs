@@ -1,20 +1,28 @@
+using Orleans.Runtime;
+
 namespace MetaClip.Cluster.Curation;
 
-/// <summary><see cref="IJobRegistryGrain"/>: the list of submitted jobs.</summary>
-public sealed class JobRegistryGrain : Grain, IJobRegistryGrain
+/// <summary><see cref="IJobRegistryGrain"/>: the list of submitted jobs, persisted with the jobs' own state.</summary>
+public sealed class JobRegistryGrain(
+    [PersistentState("jobs", CurationStorage.Name)] IPersistentState<JobRegistryState> state) : Grain, IJobRegistryGrain
 {
-    private readonly List<JobEntry> _jobs = [];
-
-    public Task Add(JobEntry job)
+    public async Task Add(JobEntry job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (!_jobs.Exists(j => j.Id == job.Id))
+        if (!state.State.Jobs.Exists(j => j.Id == job.Id))
         {
-            _jobs.Add(job);
+            state.State.Jobs.Add(job);
+            await state.WriteStateAsync();
         }
-
-        return Task.CompletedTask;
     }
 
-    public Task<JobEntry[]> List() => Task.FromResult(_jobs.ToArray());
+    public Task<JobEntry[]> List() => Task.FromResult(state.State.Jobs.ToArray());
+}
+
+/// <summary>The persisted list of jobs.</summary>
+[GenerateSerializer, Alias("MetaClip.JobRegistryState.v1")]
+public sealed class JobRegistryState
+{
+    [Id(0)]
+    public List<JobEntry> Jobs { get; set; } = [];
 }

@@ -1,20 +1,42 @@
 using MetaClip.Curation;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
+using Orleans.Placement;
 
 namespace MetaClip.Cluster.Curation;
 
 /// <summary>
 /// <see cref="IShardWorkerGrain"/>: runs the engine's pass 1 and pass 2 on one shard, off the grain's turn
-/// (on the thread pool), with this silo's cached metadata and threshold table.
+/// (on the thread pool), with this silo's cached metadata and threshold table. Placed on the silo with the
+/// fewest activations of two, and gone after each call, so shards spread by load; each silo runs at most
+/// its <see cref="ShardSlots"/> at once. A silo that shuts down hands the shards it runs back.
 /// </summary>
-public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTableCache thresholdCache) : Grain, IShardWorkerGrain
+[ActivationCountBasedPlacement]
+public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTableCache thresholdCache, ShardSlots slots) : Grain, IShardWorkerGrain
 {
-    public async Task<ShardMatchSummary> Match(ShardTask task)
+    public Task<ShardMatchSummary> Match(ShardTask task) => RunAsync(token => MatchShardAsync(task, token));
+
+    public Task<ShardSampleSummary> Sample(ShardTask task, string thresholdTablePath) => RunAsync(token => SampleShardAsync(task, thresholdTablePath, token));
+
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> run)
     {
+        DeactivateOnIdle();
+        var token = slots.Stopping;
         try
         {
-            return await MatchShardAsync(task);
+            await slots.WaitAsync(token);
+            try
+            {
+                return await run(token);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw new ShardHandedBackException($"silo {RuntimeIdentity} is shutting down");
         }
         catch (CurationException e)
         {
@@ -22,19 +44,7 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
         }
     }
 
-    public async Task<ShardSampleSummary> Sample(ShardTask task, string thresholdTablePath)
-    {
-        try
-        {
-            return await SampleShardAsync(task, thresholdTablePath);
-        }
-        catch (CurationException e)
-        {
-            throw new CurationInputException(e.Message);
-        }
-    }
-
-    private async Task<ShardMatchSummary> MatchShardAsync(ShardTask task)
+    private async Task<ShardMatchSummary> MatchShardAsync(ShardTask task, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(task);
         var spec = task.Spec;
@@ -47,9 +57,9 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
                 Parallel.ForEach(set.Languages, language => set.GetMatcher(language));
                 return set;
             });
-            var rows = await SnapshotPlanner.ReadUnitAsync(JobSpecs.Unit(task), JobSpecs.Columns(spec), CancellationToken.None);
+            var rows = await SnapshotPlanner.ReadUnitAsync(JobSpecs.Unit(task), JobSpecs.Columns(spec), token);
             var metadata = await warmUp;
-            var matches = new UnitMatcher(metadata, spec.Threads > 0 ? spec.Threads : Environment.ProcessorCount).Match(rows, CancellationToken.None);
+            var matches = new UnitMatcher(metadata, spec.Threads > 0 ? spec.Threads : Environment.ProcessorCount).Match(rows, token);
 
             // Write the intermediate to a temporary name first: a retried shard never sees half a file.
             Directory.CreateDirectory(task.WorkFolder);
@@ -62,7 +72,7 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
 
             File.Move(temporary, path, overwrite: true);
             return matches;
-        });
+        }, token);
 
         // Counts go to the language partitions, each applied exactly once under this shard's id.
         var metadata = metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec));
@@ -77,7 +87,7 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
             unit.ImageColumn, unit.Matched.Any(m => m.Key is not null));
     }
 
-    private async Task<ShardSampleSummary> SampleShardAsync(ShardTask task, string thresholdTablePath)
+    private async Task<ShardSampleSummary> SampleShardAsync(ShardTask task, string thresholdTablePath, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(task);
         var table = thresholdCache.Get(thresholdTablePath);
@@ -95,7 +105,7 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
             if (unit.ImageColumn is not null && decisions.Any(d => d.Kept))
             {
                 await using var reader = await ParquetUnitReader.OpenAsync(unit.Unit.File, JobSpecs.Columns(task.Spec), CancellationToken.None);
-                images = await reader.ReadImagesAsync(unit.Unit.RowGroup, CancellationToken.None);
+                images = await reader.ReadImagesAsync(unit.Unit.RowGroup, token);
             }
 
             var figures = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
@@ -122,14 +132,14 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
                 {
                     CurationFiles.AppendDecision(text, decisions[i]);
                     text.Append('\n');
-                }, Environment.ProcessorCount, CancellationToken.None));
+                }, Environment.ProcessorCount, token));
             await WriteAtomicallyAsync(JobSpecs.CuratedPart(task.WorkFolder, task.Index), stream =>
             {
                 CuratedRowsCodec.Write(stream, kept);
                 return Task.CompletedTask;
             });
             return figures;
-        });
+        }, token);
 
         return new ShardSampleSummary(task.Index, JobSpecs.Figures(tallies));
     }

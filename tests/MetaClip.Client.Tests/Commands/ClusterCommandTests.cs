@@ -1,154 +1,212 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using MetaClip.Client;
+using MetaClip.Cluster;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 
 namespace MetaClip.Tests.Commands;
 
 /// <summary>
-/// <c>metaclip submit/watch/status/cancel</c> against a real cluster of two silo processes on loopback,
-/// compared with the single-process engine.
+/// <c>metaclip submit/watch/status/jobs/results</c> against a real cluster of silo processes on loopback (Azure
+/// Table membership and Azure Blob grain state on Azurite), compared with the single-process engine; silo
+/// processes killed mid-job, one and all.
 /// </summary>
-public sealed class ClusterCommandTests : IAsyncLifetime
+public sealed class ClusterCommandTests : IDisposable
 {
-    private readonly List<Process> _silos = [];
-    private string _cluster = string.Empty;
+    private readonly TempFolder _dir = new();
 
-    public async Task InitializeAsync()
-    {
-        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        string silo = Repository.Path("silo", "MetaClip.Silo", "bin", configuration, "net10.0", "MetaClip.Silo.dll");
-        Assert.True(File.Exists(silo), $"the silo host is not built: {silo}");
-        var ports = FreePorts(6);
-        var gateways = new List<string>();
-        for (int i = 0; i < 2; i++)
-        {
-            var start = new ProcessStartInfo("dotnet", [silo, "--urls", $"http://127.0.0.1:{ports[4 + i]}"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            start.Environment["MetaClip__SiloPort"] = ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
-            start.Environment["MetaClip__GatewayPort"] = ports[2 + i].ToString(System.Globalization.CultureInfo.InvariantCulture);
-            start.Environment["MetaClip__PrimarySiloPort"] = ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
-            start.Environment["MetaClip__ClusterId"] = "metaclip-test";
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            _silos.Add(process);
-            await WaitHealthyAsync(ports[4 + i]);
-            gateways.Add($"127.0.0.1:{ports[2 + i]}");
-        }
+    public void Dispose() => _dir.Dispose();
 
-        _cluster = string.Join(',', gateways);
-    }
-
-    public Task DisposeAsync()
-    {
-        foreach (var process in _silos)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(10_000);
-            process.Dispose();
-        }
-
-        return Task.CompletedTask;
-    }
-
-    [Fact]
+    [SkippableFact]
     public async Task A_job_submitted_to_two_silo_processes_gives_the_engine_result_and_can_be_followed()
     {
-        using var dir = new TempFolder();
+        await using var silos = new SiloProcesses(2, AzuriteStorage.Require());
+        await silos.StartAllAsync();
         string[] job = ["--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"), "--lang-column", "lang", "--t-en", "20"];
-        Assert.Equal(0, (await CliRun.RunAsync(["curate", .. job, "--out", dir.Combine("engine"), "--engine-only"])).ExitCode);
+        Assert.Equal(0, (await CliRun.RunAsync(["curate", .. job, "--out", _dir.Combine("engine"), "--engine-only"])).ExitCode);
 
-        var submit = await CliRun.RunAsync(["submit", .. job, "--out", dir.Combine("cluster"), "--cluster", _cluster, "--cluster-id", "metaclip-test"]);
+        var submit = await CliRun.RunAsync(["submit", .. job, "--out", _dir.Combine("cluster"), .. silos.ClientOptions]);
         Assert.True(submit.ExitCode == 0, submit.Error);
         string id = submit.Output.Split(' ')[2];
 
-        var watch = await CliRun.RunAsync("watch", id, "--cluster", _cluster, "--cluster-id", "metaclip-test");
+        var watch = await CliRun.RunAsync(["watch", id, .. silos.ClientOptions]);
         Assert.True(watch.ExitCode == 0, watch.Error);
-        Assert.Contains("Results: " + dir.Combine("cluster"), watch.Output, StringComparison.Ordinal);
-        foreach (string file in new[] { "thresholds.json", "decisions.jsonl", "curated/part-00000.parquet" })
-        {
-            Assert.Equal(File.ReadAllBytes(dir.Combine("engine", file)), File.ReadAllBytes(dir.Combine("cluster", file)));
-        }
+        Assert.Contains("Results: " + _dir.Combine("cluster"), watch.Output, StringComparison.Ordinal);
+        AssertSameOutputs(_dir.Combine("engine"), _dir.Combine("cluster"));
 
-        var status = await CliRun.RunAsync("status", id, "--cluster", _cluster, "--cluster-id", "metaclip-test");
+        var status = await CliRun.RunAsync(["status", id, .. silos.ClientOptions]);
         Assert.Contains($"{id}: Done; shards matched 6/6, sampled 6/6", status.Output, StringComparison.Ordinal);
 
-        var jobs = await CliRun.RunAsync("jobs", "--cluster", _cluster, "--cluster-id", "metaclip-test");
+        var jobs = await CliRun.RunAsync(["jobs", .. silos.ClientOptions]);
         Assert.Contains(id, jobs.Output, StringComparison.Ordinal);
         Assert.Contains("Done", jobs.Output, StringComparison.Ordinal);
 
-        var results = await CliRun.RunAsync("results", id, "--cluster", _cluster, "--cluster-id", "metaclip-test");
+        var results = await CliRun.RunAsync(["results", id, .. silos.ClientOptions]);
         Assert.True(results.ExitCode == 0, results.Error);
-        Assert.Contains("Results: " + dir.Combine("cluster"), results.Output, StringComparison.Ordinal);
+        Assert.Contains("Results: " + _dir.Combine("cluster"), results.Output, StringComparison.Ordinal);
         Assert.Contains("zh ", results.Output, StringComparison.Ordinal);
         Assert.Contains("t_en = 20", results.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
+    public async Task Killing_a_silo_process_mid_job_still_gives_the_engine_result()
+    {
+        var job = RealJob();
+        await using var silos = new SiloProcesses(2, AzuriteStorage.Require());
+        string id = await SubmitUnderWayAsync(silos, job, s => s.ShardsMatched >= 2);
+
+        // Kill the second silo (SIGKILL) with the job under way: its shards and activations are lost.
+        silos.Kill(1);
+        var watch = await CliRun.RunAsync(["watch", id, .. silos.ClientOptions]);
+        Assert.True(watch.ExitCode == 0, watch.Error + "\n" + silos.Logs());
+        await AssertEngineResultAsync(job);
+    }
+
+    [SkippableFact]
+    public async Task Restarting_every_silo_process_mid_job_resumes_it_and_gives_the_engine_result()
+    {
+        var job = RealJob();
+        await using var silos = new SiloProcesses(2, AzuriteStorage.Require());
+        string id = await SubmitUnderWayAsync(silos, job, s => s.ShardResultsPersisted >= 2);
+
+        silos.Kill(0);
+        silos.Kill(1);
+        await silos.StartAllAsync();
+
+        var watch = await CliRun.RunAsync(["watch", id, .. silos.ClientOptions]);
+        Assert.True(watch.ExitCode == 0, watch.Error + "\n" + silos.Logs());
+        var status = await CliRun.RunAsync(["status", id, .. silos.ClientOptions]);
+        Assert.Contains($"{id}: Done", status.Output, StringComparison.Ordinal);
+        await using (var client = await ConnectAsync(silos))
+        {
+            Assert.True((await client.Services.GetRequiredService<IClusterClient>().GetGrain<ICurationJobGrain>(id).GetStatus()).Resumes >= 1);
+        }
+
+        await AssertEngineResultAsync(job);
+    }
+
+    [SkippableFact]
     public async Task Watching_a_job_the_cluster_does_not_know_is_an_error()
     {
-        var watch = await CliRun.RunAsync("watch", "no-such-job", "--cluster", _cluster, "--cluster-id", "metaclip-test");
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require());
+        await silos.StartAllAsync();
+        var watch = await CliRun.RunAsync(["watch", "no-such-job", .. silos.ClientOptions]);
         Assert.Equal(MetaClipCommandLine.InputError, watch.ExitCode);
         Assert.Contains("no job no-such-job", watch.ErrorLine, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_cluster_that_cannot_be_reached_is_a_one_line_error()
+    public async Task A_cluster_option_that_is_not_host_and_port_is_a_one_line_error()
     {
-        var status = await CliRun.RunAsync("status", "x", "--cluster", "10.1.2.3:30000");
+        var status = await CliRun.RunAsync("status", "x", "--cluster", "nowhere");
         Assert.Equal(MetaClipCommandLine.InputError, status.ExitCode);
-        Assert.Contains("only local clusters are supported for now", status.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("--cluster nowhere: expected HOST:PORT", status.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_table_cluster_without_a_connection_string_is_a_one_line_error()
+    {
+        Skip.If(Environment.GetEnvironmentVariable("METACLIP_STORAGE_CONNECTION_STRING") is not null, "METACLIP_STORAGE_CONNECTION_STRING is set in this environment");
+        var status = await CliRun.RunAsync("status", "x", "--cluster", "azure-table");
+        Assert.Equal(MetaClipCommandLine.InputError, status.ExitCode);
+        Assert.Contains("METACLIP_STORAGE_CONNECTION_STRING", status.ErrorLine, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_local_port_without_a_cluster_is_a_one_line_error_not_a_hang()
     {
-        int closed = FreePorts(1)[0];
+        int closed = SiloProcesses.FreePorts(1)[0];
         var status = await CliRun.RunAsync("status", "x", "--cluster", $"127.0.0.1:{closed}");
         Assert.Equal(MetaClipCommandLine.InputError, status.ExitCode);
         Assert.Contains("cannot reach the cluster", status.ErrorLine, StringComparison.Ordinal);
     }
 
-    private static async Task WaitHealthyAsync(int port)
+    /// <summary>60,000 real captions in 24 shards, matched on one thread a shard: long enough to kill silos mid-job.</summary>
+    private string[] RealJob()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                if ((await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"))).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                // Not up yet.
-            }
-            catch (TaskCanceledException) when (DateTime.UtcNow < deadline)
-            {
-                // Not up yet.
-            }
+        string shared = SharedFolder.Require();
+        string snapshot = RealSnapshot.Write(shared, _dir.Combine("snapshot"), rows: 60_000, rowsPerFile: 2_500);
+        return ["--snapshot", snapshot, "--metadata", Repository.Path("samples", "metadata"), "--lang-column", "lang", "--t-en", "20", "--threads", "1"];
+    }
 
-            Assert.True(DateTime.UtcNow < deadline, $"silo health endpoint on port {port} did not come up");
-            await Task.Delay(200);
+    /// <summary>Starts the silos, submits the job and waits until it is under way (and not yet done).</summary>
+    private static async Task<string> SubmitUnderWayAsync(SiloProcesses silos, string[] job, Func<CurationJobStatus, bool> underWay)
+    {
+        await silos.StartAllAsync();
+        var submit = await CliRun.RunAsync(["submit", .. job, "--out", Path.Combine(job[1], "..", "cluster"), .. silos.ClientOptions]);
+        Assert.True(submit.ExitCode == 0, submit.Error);
+        string id = submit.Output.Split(' ')[2];
+        await using var client = await ConnectAsync(silos);
+        var before = await WaitAsync(client, id, underWay);
+        Assert.True(before.Phase != CurationJobPhase.Done, "the job finished before silos could be killed: use a bigger snapshot");
+        return id;
+    }
+
+    private async Task AssertEngineResultAsync(string[] job)
+    {
+        var engine = await CliRun.RunAsync(["curate", .. job, "--out", _dir.Combine("engine"), "--engine-only"]);
+        Assert.True(engine.ExitCode == 0, engine.Error);
+        AssertSameOutputs(_dir.Combine("engine"), _dir.Combine("cluster"));
+    }
+
+    private static void AssertSameOutputs(string expected, string actual)
+    {
+        var files = new[] { "thresholds.json", "decisions.jsonl", "curated/part-00000.parquet" }
+            .Concat(Directory.GetFiles(Path.Combine(expected, "entry_counts")).Select(f => "entry_counts/" + Path.GetFileName(f)));
+        foreach (string file in files)
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(expected, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, file))), $"{file} differs");
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(actual, ".work")), "the job's intermediates are removed once published");
+    }
+
+    private static async Task<TestClient> ConnectAsync(SiloProcesses silos)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = silos.ClusterId;
+                o.ServiceId = silos.ServiceId;
+            });
+            client.UseStaticClustering([.. silos.Gateways.Split(',').Select(IPEndPoint.Parse)]);
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new TestClient(host);
+    }
+
+    /// <summary>An Orleans client of the test's own, stopped when disposed.</summary>
+    private sealed class TestClient(IHost host) : IAsyncDisposable
+    {
+        public IServiceProvider Services => host.Services;
+
+        public async ValueTask DisposeAsync()
+        {
+            await host.StopAsync();
+            host.Dispose();
         }
     }
 
-    private static int[] FreePorts(int count)
+    private static async Task<CurationJobStatus> WaitAsync(TestClient client, string id, Func<CurationJobStatus, bool> until)
     {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
+        var job = client.Services.GetRequiredService<IClusterClient>().GetGrain<ICurationJobGrain>(id);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (true)
+        {
+            var status = await job.GetStatus();
+            if (until(status) || status.Phase is CurationJobPhase.Done or CurationJobPhase.Failed)
+            {
+                Assert.True(status.Phase != CurationJobPhase.Failed, status.Error);
+                return status;
+            }
+
+            await Task.Delay(25, timeout.Token);
+        }
     }
 }

@@ -2,7 +2,7 @@ using MetaClip.Cluster;
 using MetaClip.Cluster.Curation;
 using MetaClip.Curation;
 using MetaClip.Snapshots;
-using Orleans.TestingHost;
+using static MetaClip.Tests.TestClusters;
 
 namespace MetaClip.Tests.Curation;
 
@@ -130,48 +130,5 @@ public class CurationJobGrainTests
         Assert.Equal(once.Counts, twice.Counts);
         Assert.Equal(1, twice.AppliedShards);
         Assert.Contains(twice.Counts, c => c > 0);
-    }
-
-    /// <summary>The same job on the single-process engine, for comparison.</summary>
-    private static Task<CurationResult> RunEngineAsync(CurationJobSpec spec, string output) =>
-        new CurationPipeline(new CurationOptions
-        {
-            Snapshot = spec.Snapshot,
-            Metadata = spec.Metadata,
-            Output = output,
-            TEn = spec.TEn,
-            Seed = spec.Seed,
-            Columns = new SnapshotColumns { Lang = "lang" },
-        }).RunAsync();
-
-    private static CurationJobSpec SampleSpec(string output) => new(
-        Repository.Path("samples", "snapshot"), Repository.Path("samples", "metadata"), output,
-        TEn: 20, P: null, Seed: 0, Mode: "v2", TextColumn: "text", UrlColumn: "url", UuidColumn: "uuid", LangColumn: "lang", Format: "parquet");
-
-    private static async Task<CurationJobStatus> RunJobAsync(InProcessTestCluster cluster, string jobId, CurationJobSpec spec)
-    {
-        var job = cluster.Client.GetGrain<ICurationJobGrain>(jobId);
-        var status = await job.Start(spec);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (status.Phase is not (CurationJobPhase.Done or CurationJobPhase.Failed))
-        {
-            await Task.Delay(50, timeout.Token);
-            status = await job.GetStatus();
-        }
-
-        return status;
-    }
-
-    private static async Task<InProcessTestCluster> StartAsync(int silos)
-    {
-        var builder = new InProcessTestClusterBuilder((short)silos);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage(CurationStorage.Name);
-            silo.Services.AddMetaClipCuration();
-        });
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
     }
 }

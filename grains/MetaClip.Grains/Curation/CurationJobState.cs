@@ -1,0 +1,67 @@
+namespace MetaClip.Cluster.Curation;
+
+/// <summary>
+/// The persisted state of a curation job: what it curates, its shard plan and which shards finished each
+/// pass. It is the unit of resume: a new activation of the coordinator re-runs only the shards missing here.
+/// Fields are only added, with new ids, so a silo of the next version reads the state of a running job.
+/// </summary>
+[GenerateSerializer, Alias("MetaClip.CurationJobState.v1")]
+public sealed class CurationJobState
+{
+    [Id(0)]
+    public CurationJobSpec? Spec { get; set; }
+
+    [Id(1)]
+    public CurationJobPhase Phase { get; set; }
+
+    [Id(2)]
+    public DateTimeOffset SubmittedAt { get; set; }
+
+    /// <summary>Where the job's intermediates live (inside the output location).</summary>
+    [Id(3)]
+    public string WorkFolder { get; set; } = string.Empty;
+
+    [Id(4)]
+    public List<ShardPlan> Shards { get; set; } = [];
+
+    /// <summary>Pass 1 results by shard index: the shard's counts were applied before it was recorded here.</summary>
+    [Id(5)]
+    public Dictionary<int, ShardMatchSummary> Matched { get; set; } = [];
+
+    /// <summary>Pass 2 results by shard index: the shard's output parts were written before it was recorded here.</summary>
+    [Id(6)]
+    public Dictionary<int, ShardSampleSummary> Sampled { get; set; } = [];
+
+    /// <summary>Shards left out because their input could not be read (<c>--skip-bad-files</c>).</summary>
+    [Id(7)]
+    public List<int> SkippedShards { get; set; } = [];
+
+    /// <summary>What was left out and why, for the report.</summary>
+    [Id(8)]
+    public List<string> SkippedFiles { get; set; } = [];
+
+    [Id(9)]
+    public string? Error { get; set; }
+
+    /// <summary>The phase a failed job failed in (where <c>Retry</c> resumes it).</summary>
+    [Id(10)]
+    public CurationJobPhase FailedPhase { get; set; }
+
+    /// <summary>Seconds spent per step, summed over the coordinator's runs (the report's timings).</summary>
+    [Id(11)]
+    public Dictionary<string, double> Timings { get; set; } = [];
+
+    [Id(12)]
+    public int Resumes { get; set; }
+
+    [Id(13)]
+    public int ShardRetries { get; set; }
+}
+
+/// <summary>One planned shard: a Parquet row group (<see cref="RowGroup"/> ≥ 0) or a whole JSONL file.</summary>
+[GenerateSerializer, Immutable, Alias("MetaClip.ShardPlan.v1")]
+public sealed record ShardPlan(
+    [property: Id(0)] string FilePath,
+    [property: Id(1)] string FileName,
+    [property: Id(2)] int FileFormat,
+    [property: Id(3)] int RowGroup);

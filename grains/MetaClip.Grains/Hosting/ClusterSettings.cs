@@ -1,0 +1,84 @@
+namespace MetaClip.Cluster.Hosting;
+
+/// <summary>How silos find each other.</summary>
+public enum ClusteringKind
+{
+    /// <summary>Development clustering on one machine: every silo joins through the primary silo's port.</summary>
+    Localhost,
+
+    /// <summary>Membership in an Azure Table (Azurite locally): silos and clients on any machines.</summary>
+    AzureTable,
+}
+
+/// <summary>Where grain state (jobs, their shard states, the global counts) lives.</summary>
+public enum GrainStorageKind
+{
+    /// <summary>In silo memory: fine for an embedded single-process cluster, lost with its silos.</summary>
+    Memory,
+
+    /// <summary>Azure Blob Storage (Azurite locally): survives silo deaths and whole-cluster restarts.</summary>
+    AzureBlob,
+}
+
+/// <summary>
+/// A silo's cluster settings, from the <c>MetaClip</c> configuration section: appsettings.json, environment
+/// variables (<c>MetaClip__SiloPort=11112</c>) or the command line (<c>--MetaClip:SiloPort 11112</c>). The
+/// storage connection string may also come from <c>METACLIP_STORAGE_CONNECTION_STRING</c>; it is never logged.
+/// </summary>
+public sealed class ClusterSettings
+{
+    /// <summary>The environment variable that may hold the storage connection string.</summary>
+    public const string ConnectionStringVariable = "METACLIP_STORAGE_CONNECTION_STRING";
+
+    /// <summary>One deployment of the cluster; a whole-cluster restart may use a new one.</summary>
+    public string ClusterId { get; set; } = "metaclip-local";
+
+    /// <summary>The service across deployments: grain state (jobs and counts) is keyed by it.</summary>
+    public string ServiceId { get; set; } = "metaclip";
+
+    public ClusteringKind Clustering { get; set; } = ClusteringKind.Localhost;
+
+    /// <summary>Default: Azure Blob when a storage connection string is set, else memory.</summary>
+    public GrainStorageKind? GrainStorage { get; set; }
+
+    /// <summary>The Azure Storage connection string (blob and table endpoints).</summary>
+    public string? StorageConnectionString { get; set; }
+
+    /// <summary>The address other silos and clients reach this silo at.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Silo-to-silo port.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port clients (<c>metaclip submit --cluster</c>) connect to.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The silo port of the cluster's first silo, which the others join through (localhost clustering).</summary>
+    public int PrimarySiloPort { get; set; } = 11111;
+
+    /// <summary>Shards this silo runs at once.</summary>
+    public int MaxConcurrentShards { get; set; } = 2;
+
+    /// <summary>The connection string from the settings or the environment.</summary>
+    public string? ResolveConnectionString() =>
+        string.IsNullOrWhiteSpace(StorageConnectionString) ? Environment.GetEnvironmentVariable(ConnectionStringVariable) : StorageConnectionString;
+
+    public GrainStorageKind ResolveGrainStorage() =>
+        GrainStorage ?? (ResolveConnectionString() is { Length: > 0 } ? GrainStorageKind.AzureBlob : GrainStorageKind.Memory);
+
+    /// <summary>Checks the settings together; the message names the setting and what is wrong.</summary>
+    public void Validate()
+    {
+        bool needsStorage = Clustering == ClusteringKind.AzureTable || ResolveGrainStorage() == GrainStorageKind.AzureBlob;
+        if (needsStorage && string.IsNullOrWhiteSpace(ResolveConnectionString()))
+        {
+            throw new InvalidOperationException(
+                $"MetaClip:Clustering={Clustering} / MetaClip:GrainStorage={ResolveGrainStorage()} need a storage connection string: set MetaClip:StorageConnectionString or {ConnectionStringVariable}");
+        }
+
+        if (MaxConcurrentShards < 1)
+        {
+            throw new InvalidOperationException($"MetaClip:MaxConcurrentShards must be at least 1, not {MaxConcurrentShards}");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using MetaClip.Cluster.Curation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace MetaClip.Cluster.Hosting;
+
+/// <summary>Configures a silo of a MetaClip cluster from its <see cref="ClusterSettings"/>.</summary>
+public static class SiloBuilderExtensions
+{
+    /// <summary>
+    /// The blob container that holds a service's grain state: one per service id (the blob names carry only
+    /// the grain's id), so two services sharing a storage account never see each other's jobs.
+    /// </summary>
+    public static string StateContainer(string serviceId)
+    {
+        ArgumentNullException.ThrowIfNull(serviceId);
+        var name = new System.Text.StringBuilder("metaclip-");
+        foreach (char c in serviceId.ToLowerInvariant())
+        {
+            name.Append(char.IsAsciiLetterOrDigit(c) ? c : '-');
+        }
+
+        string container = System.Text.RegularExpressions.Regex.Replace(name.ToString(), "-{2,}", "-").TrimEnd('-');
+        if (container.Length > 63)
+        {
+            string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(serviceId)))[..12];
+            container = container[..50].TrimEnd('-') + "-" + hash;
+        }
+
+        return container;
+    }
+
+    /// <summary>
+    /// Clustering, endpoints, grain storage and reminders as the settings say; silo metadata from the
+    /// <c>Orleans:Metadata</c> section (e.g. <c>Orleans__Metadata__accelerator=gpu</c>); membership timings from
+    /// <c>Orleans:Membership</c>; and the curation services.
+    /// </summary>
+    public static ISiloBuilder UseMetaClip(this ISiloBuilder silo, ClusterSettings settings, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(configuration);
+        settings.Validate();
+        string? connection = settings.ResolveConnectionString();
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
+        });
+
+        if (settings.Clustering == ClusteringKind.AzureTable)
+        {
+            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+            silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connection));
+        }
+        else
+        {
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, new IPEndPoint(IPAddress.Loopback, settings.PrimarySiloPort),
+                settings.ServiceId, settings.ClusterId);
+            if (connection is { Length: > 0 })
+            {
+                silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connection));
+            }
+            else
+            {
+                silo.UseInMemoryReminderService();
+            }
+        }
+
+        silo.AddCurationStorage(settings.ResolveGrainStorage(), connection, settings.ServiceId);
+        silo.UseSiloMetadata(configuration.GetSection("Orleans:Metadata"));
+        silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
+        silo.Services.AddMetaClipCuration(o => o.MaxConcurrentShards = settings.MaxConcurrentShards);
+        return silo;
+    }
+
+    /// <summary>The grain storage of jobs, the job registry and language partitions.</summary>
+    public static ISiloBuilder AddCurationStorage(this ISiloBuilder silo, GrainStorageKind kind, string? connectionString, string serviceId)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        if (kind == GrainStorageKind.Memory)
+        {
+            return silo.AddMemoryGrainStorage(CurationStorage.Name);
+        }
+
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException($"Azure Blob grain storage needs a connection string ({ClusterSettings.ConnectionStringVariable})");
+        }
+
+        return silo.AddAzureBlobGrainStorage(CurationStorage.Name, o =>
+        {
+            o.BlobServiceClient = new BlobServiceClient(connectionString);
+            o.ContainerName = StateContainer(serviceId);
+        });
+    }
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace MetaClip.Tests;
+
+/// <summary>
+/// A real cluster of silo processes (<c>MetaClip.Silo</c>) on loopback: membership in an Azure Table and grain
+/// state in Azure Blob Storage, both on Azurite. Silos can be killed (SIGKILL) and started again on their ports.
+/// </summary>
+internal sealed class SiloProcesses : IAsyncDisposable
+{
+    private readonly string _silo;
+    private readonly string _storage;
+    private readonly int[] _ports;
+    private readonly Process?[] _processes;
+    private readonly List<string> _logs = [];
+
+    public SiloProcesses(int silos, string storage, int maxConcurrentShards = 1)
+    {
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        _silo = Repository.Path("silo", "MetaClip.Silo", "bin", configuration, "net10.0", "MetaClip.Silo.dll");
+        Assert.True(File.Exists(_silo), $"the silo host is not built: {_silo}");
+        _storage = storage;
+        _ports = FreePorts(3 * silos);
+        _processes = new Process?[silos];
+        MaxConcurrentShards = maxConcurrentShards;
+        ClusterId = "test-" + Guid.NewGuid().ToString("N")[..12];
+        ServiceId = "test-" + Guid.NewGuid().ToString("N")[..12];
+    }
+
+    public string ClusterId { get; }
+
+    public string ServiceId { get; }
+
+    public int MaxConcurrentShards { get; }
+
+    /// <summary>The <c>--cluster</c> value: every silo's gateway.</summary>
+    public string Gateways => string.Join(',', Enumerable.Range(0, _processes.Length).Select(i => $"127.0.0.1:{GatewayPort(i)}"));
+
+    /// <summary>The connection options of the <c>metaclip</c> commands.</summary>
+    public string[] ClientOptions => ["--cluster", Gateways, "--cluster-id", ClusterId, "--service-id", ServiceId];
+
+    public async Task StartAllAsync()
+    {
+        for (int i = 0; i < _processes.Length; i++)
+        {
+            await StartAsync(i);
+        }
+    }
+
+    public async Task StartAsync(int index)
+    {
+        var start = new ProcessStartInfo("dotnet", [_silo, "--urls", $"http://127.0.0.1:{HealthPort(index)}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var env = start.Environment;
+        env["MetaClip__Clustering"] = "AzureTable";
+        env["MetaClip__ClusterId"] = ClusterId;
+        env["MetaClip__ServiceId"] = ServiceId;
+        env["MetaClip__SiloPort"] = SiloPort(index).ToString(CultureInfo.InvariantCulture);
+        env["MetaClip__GatewayPort"] = GatewayPort(index).ToString(CultureInfo.InvariantCulture);
+        env["MetaClip__MaxConcurrentShards"] = MaxConcurrentShards.ToString(CultureInfo.InvariantCulture);
+        env["METACLIP_STORAGE_CONNECTION_STRING"] = _storage;
+
+        // Declare a killed silo dead within seconds rather than the production default of about a minute.
+        env["Orleans__Membership__ProbeTimeout"] = "00:00:01";
+        env["Orleans__Membership__NumMissedProbesLimit"] = "2";
+        env["Orleans__Membership__NumVotesForDeathDeclaration"] = "1";
+        env["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => Log(index, e.Data);
+        process.ErrorDataReceived += (_, e) => Log(index, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes[index] = process;
+        await WaitHealthyAsync(index);
+    }
+
+    /// <summary>Kills a silo process at once (no graceful shutdown: its shards and activations are simply lost).</summary>
+    public void Kill(int index)
+    {
+        var process = _processes[index];
+        if (process is null)
+        {
+            return;
+        }
+
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit(10_000);
+        process.Dispose();
+        _processes[index] = null;
+    }
+
+    /// <summary>The silos' logs so far (for assertion messages).</summary>
+    public string Logs()
+    {
+        lock (_logs)
+        {
+            return string.Join('\n', _logs.TakeLast(60));
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        for (int i = 0; i < _processes.Length; i++)
+        {
+            Kill(i);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private int SiloPort(int i) => _ports[3 * i];
+
+    private int GatewayPort(int i) => _ports[(3 * i) + 1];
+
+    private int HealthPort(int i) => _ports[(3 * i) + 2];
+
+    private void Log(int index, string? line)
+    {
+        if (line is not null)
+        {
+            lock (_logs)
+            {
+                _logs.Add($"silo {index}: {line}");
+            }
+        }
+    }
+
+    private async Task WaitHealthyAsync(int index)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            Assert.False(_processes[index]!.HasExited, $"silo {index} exited during start:\n{Logs()}");
+            try
+            {
+                if ((await http.GetAsync(new Uri($"http://127.0.0.1:{HealthPort(index)}/health"))).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                // Not up yet.
+            }
+            catch (TaskCanceledException) when (DateTime.UtcNow < deadline)
+            {
+                // Not up yet.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"silo {index}'s health endpoint did not come up:\n{Logs()}");
+            await Task.Delay(200);
+        }
+    }
+
+    public static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+}

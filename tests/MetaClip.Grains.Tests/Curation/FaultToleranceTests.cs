@@ -1,0 +1,129 @@
+using MetaClip.Cluster;
+using Orleans.TestingHost;
+using static MetaClip.Tests.TestClusters;
+
+namespace MetaClip.Tests.Curation;
+
+/// <summary>
+/// Silos lost mid-job, on real in-process clusters whose grain state lives in Azure Blob Storage (Azurite):
+/// the job finishes with the output of a run without failures, and no shard's counts are applied twice.
+/// </summary>
+public sealed class FaultToleranceTests : IDisposable
+{
+    private readonly TempFolder _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    [SkippableFact]
+    public async Task Killing_a_worker_silo_in_pass_1_reruns_its_shards_and_counts_each_once()
+    {
+        string storage = AzuriteStorage.Require();
+        var spec = await ManyShardSpecAsync();
+        var gate = new ShardGate();
+        await using var cluster = await StartAsync(3, storage, "kill-pass1-" + Guid.NewGuid().ToString("N"), gate);
+        string jobId = "kill-pass1";
+        var coordinator = await CoordinatorSiloAsync(cluster, jobId);
+        var victim = cluster.Silos.First(s => s.SiloAddress != coordinator.SiloAddress);
+
+        // Every Match call that lands on the victim is held: the victim dies with shards in flight.
+        gate.Hold("Match", silo: victim.SiloAddress);
+        await cluster.Client.GetGrain<ICurationJobGrain>(jobId).Start(spec);
+        var before = await WaitAsync(cluster.Client, jobId, s => gate.Held >= 1 && s.ShardsMatched >= 3);
+        Assert.Equal(CurationJobPhase.Matching, before.Phase);
+        await cluster.KillSiloAsync(victim);
+
+        var status = await WaitAsync(cluster.Client, jobId, s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.True(status.ShardRetries >= 1, "the victim's shards ran again elsewhere");
+        await AssertCountedOnceAsync(cluster, jobId, spec, status);
+    }
+
+    [SkippableFact]
+    public async Task Killing_the_coordinators_silo_in_pass_2_resumes_the_job_with_identical_output()
+    {
+        string storage = AzuriteStorage.Require();
+        var spec = await ManyShardSpecAsync();
+        var gate = new ShardGate();
+        await using var cluster = await StartAsync(3, storage, "kill-pass2-" + Guid.NewGuid().ToString("N"), gate);
+        string jobId = "kill-pass2";
+        var coordinator = await CoordinatorSiloAsync(cluster, jobId);
+
+        // Pass 2 stops after a few shards, so the coordinator dies mid-pass with its progress checkpointed.
+        gate.Hold("Sample", pass: 4);
+        await cluster.Client.GetGrain<ICurationJobGrain>(jobId).Start(spec);
+        var before = await WaitAsync(cluster.Client, jobId, s => s.Phase == CurationJobPhase.Sampling && s.ShardsSampled == 4 && s.ShardResultsPersisted == s.Shards + 4);
+        await cluster.KillSiloAsync(coordinator);
+        gate.Open();
+
+        var status = await WaitAsync(cluster.Client, jobId, s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.Equal(1, status.Resumes);
+        Assert.NotEqual(before.Coordinator, status.Coordinator);
+        await AssertCountedOnceAsync(cluster, jobId, spec, status);
+    }
+
+    [SkippableFact]
+    public async Task Restarting_the_whole_cluster_mid_job_resumes_from_the_persisted_shard_states()
+    {
+        string storage = AzuriteStorage.Require();
+        var spec = await ManyShardSpecAsync();
+        string service = "restart-" + Guid.NewGuid().ToString("N");
+        string jobId = "restart";
+        int shards, matchedBefore;
+        var gate = new ShardGate();
+        await using (var first = await StartAsync(2, storage, service, gate))
+        {
+            gate.Hold("Match", pass: 7);
+            var started = await first.Client.GetGrain<ICurationJobGrain>(jobId).Start(spec);
+            shards = started.Shards;
+            var before = await WaitAsync(first.Client, jobId, s => s.ShardsMatched == 7 && s.ShardResultsPersisted == 7);
+            matchedBefore = before.ShardsMatched;
+            foreach (var silo in first.Silos.ToList())
+            {
+                await first.KillSiloAsync(silo);
+            }
+        }
+
+        // A new cluster of the same service: the job resumes on its first status call and runs only the rest.
+        var counter = new ShardGate();
+        await using var second = await StartAsync(2, storage, service, counter);
+        var status = await WaitAsync(second.Client, jobId, s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.Equal(1, status.Resumes);
+        Assert.Equal(shards - matchedBefore, counter.CallsOf("Match"));
+        Assert.Equal(shards, counter.CallsOf("Sample"));
+        await AssertCountedOnceAsync(second, jobId, spec, status);
+    }
+
+    private async Task<CurationJobSpec> ManyShardSpecAsync()
+    {
+        // The sample's 4,650 real rows in 31 files: enough shards for every silo to hold some.
+        string snapshot = await SampleJsonl.WriteAsync(_work.Combine("snapshot"), rowsPerFile: 150);
+        return SampleSpec(_work.Combine("cluster")) with { Snapshot = snapshot };
+    }
+
+    private static async Task<InProcessSiloHandle> CoordinatorSiloAsync(InProcessTestCluster cluster, string jobId)
+    {
+        // Activating the coordinator before the job starts tells which silo it lives on.
+        var status = await cluster.Client.GetGrain<ICurationJobGrain>(jobId).GetStatus();
+        return cluster.Silos.Single(s => s.SiloAddress.ToString() == status.Coordinator);
+    }
+
+    /// <summary>The output equals the engine's, and every language's counts were made by each shard exactly once.</summary>
+    private async Task AssertCountedOnceAsync(InProcessTestCluster cluster, string jobId, CurationJobSpec spec, CurationJobStatus status)
+    {
+        await RunEngineAsync(spec, _work.Combine("engine"));
+        AssertSameOutputs(_work.Combine("engine"), _work.Combine("cluster"));
+        foreach (var language in status.Languages.Where(l => l.MatchedTexts > 0))
+        {
+            var counts = await cluster.Client.GetGrain<ILanguagePartitionGrain>($"{jobId}/{language.Language}").GetCounts();
+            var expected = File.ReadLines(_work.Combine("engine", "entry_counts", language.Language + ".jsonl"))
+                .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+                .ToDictionary(e => e.GetProperty("id").GetInt32(), e => e.GetProperty("count").GetUInt64());
+            for (int id = 0; id < counts.Counts.Length; id++)
+            {
+                Assert.Equal(expected.GetValueOrDefault(id), counts.Counts[id]);
+            }
+        }
+    }
+}

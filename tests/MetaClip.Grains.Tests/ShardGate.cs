@@ -1,0 +1,122 @@
+using MetaClip.Cluster;
+using Orleans.Runtime;
+
+namespace MetaClip.Tests;
+
+/// <summary>
+/// Fault injection for the cluster tests: holds shard-worker calls (by method, and optionally only on one
+/// silo) so that a test can kill a silo while it has shards in flight, deterministically. Registered on
+/// every silo of a test cluster as an incoming grain call filter; the work itself is the real grains'.
+/// </summary>
+public sealed class ShardGate
+{
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _method;
+    private string? _silo;
+    private int _pass = int.MaxValue;
+    private int _held;
+    private int _calls;
+
+    private readonly Dictionary<string, int> _callsByMethod = [];
+
+    /// <summary>Calls of an <c>IShardWorkerGrain</c> method that reached a worker so far.</summary>
+    public int CallsOf(string method)
+    {
+        lock (_gate)
+        {
+            return _callsByMethod.GetValueOrDefault(method);
+        }
+    }
+
+    /// <summary>Calls being held right now.</summary>
+    public int Held
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _held;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Holds calls of <paramref name="method"/> after the first <paramref name="pass"/> (counted from now),
+    /// and only on <paramref name="silo"/> when given. Held calls never finish unless <see cref="Open"/> is called.
+    /// </summary>
+    public void Hold(string method, int pass = 0, SiloAddress? silo = null)
+    {
+        lock (_gate)
+        {
+            _method = method;
+            _pass = pass;
+            _calls = 0;
+            _silo = silo?.ToString();
+            Signal();
+        }
+    }
+
+    /// <summary>Lets every held and future call through.</summary>
+    public void Open()
+    {
+        lock (_gate)
+        {
+            _method = null;
+            Signal();
+        }
+    }
+
+    internal async Task EnterAsync(string method, SiloAddress silo)
+    {
+        lock (_gate)
+        {
+            _callsByMethod[method] = _callsByMethod.GetValueOrDefault(method) + 1;
+            if (!Applies(method, silo) || _calls++ < _pass)
+            {
+                return;
+            }
+
+            _held++;
+        }
+
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (!Applies(method, silo))
+                {
+                    _held--;
+                    return;
+                }
+
+                changed = _changed.Task;
+            }
+
+            await changed;
+        }
+    }
+
+    private bool Applies(string method, SiloAddress silo) => method == _method && (_silo is null || _silo == silo.ToString());
+
+    private void Signal()
+    {
+        _changed.TrySetResult();
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>The filter that sends shard-worker calls through the <see cref="ShardGate"/>.</summary>
+internal sealed class ShardGateFilter(ShardGate gate, ILocalSiloDetails silo) : IIncomingGrainCallFilter
+{
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (context.Grain is IShardWorkerGrain)
+        {
+            await gate.EnterAsync(context.ImplementationMethod.Name, silo.SiloAddress);
+        }
+
+        await context.Invoke();
+    }
+}

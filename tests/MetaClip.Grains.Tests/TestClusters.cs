@@ -1,0 +1,105 @@
+using MetaClip.Cluster;
+using MetaClip.Cluster.Curation;
+using MetaClip.Cluster.Hosting;
+using MetaClip.Curation;
+using MetaClip.Snapshots;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace MetaClip.Tests;
+
+/// <summary>Real in-process Orleans clusters for the tests, and the jobs run on them.</summary>
+internal static class TestClusters
+{
+    /// <summary>
+    /// A cluster of <paramref name="silos"/> silos. With a <paramref name="storage"/> connection string, grain state
+    /// lives in Azure Blob Storage (Azurite), so it survives killed silos and a whole-cluster restart (same
+    /// <paramref name="serviceId"/>); otherwise in silo memory.
+    /// </summary>
+    public static async Task<InProcessTestCluster> StartAsync(int silos, string? storage = null, string? serviceId = null,
+        ShardGate? gate = null, int maxConcurrentShards = 2)
+    {
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        serviceId ??= "test-" + Guid.NewGuid().ToString("N");
+        builder.Options.ServiceId = serviceId;
+
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddCurationStorage(storage is null ? GrainStorageKind.Memory : GrainStorageKind.AzureBlob, storage, serviceId);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddMetaClipCuration(o => o.MaxConcurrentShards = maxConcurrentShards);
+            if (gate is not null)
+            {
+                silo.Services.AddSingleton(gate);
+                silo.AddIncomingGrainCallFilter<ShardGateFilter>();
+            }
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    /// <summary>The sample snapshot's job, as <c>metaclip curate --lang-column lang --t-en 20</c> gives it.</summary>
+    public static CurationJobSpec SampleSpec(string output) => new(
+        Repository.Path("samples", "snapshot"), Repository.Path("samples", "metadata"), output,
+        TEn: 20, P: null, Seed: 0, Mode: "v2", TextColumn: "text", UrlColumn: "url", UuidColumn: "uuid", LangColumn: "lang", Format: "parquet");
+
+    /// <summary>The same job on the single-process engine, for comparison.</summary>
+    public static Task<CurationResult> RunEngineAsync(CurationJobSpec spec, string output) =>
+        new CurationPipeline(new CurationOptions
+        {
+            Snapshot = spec.Snapshot,
+            Metadata = spec.Metadata,
+            Output = output,
+            TEn = spec.TEn,
+            P = spec.P,
+            Seed = spec.Seed,
+            Columns = new SnapshotColumns { Lang = spec.LangColumn },
+        }).RunAsync();
+
+    /// <summary>Starts a job and follows it until it ends.</summary>
+    public static async Task<CurationJobStatus> RunJobAsync(InProcessTestCluster cluster, string jobId, CurationJobSpec spec)
+    {
+        await cluster.Client.GetGrain<ICurationJobGrain>(jobId).Start(spec);
+        return await WaitAsync(cluster.Client, jobId, s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed or CurationJobPhase.Cancelled);
+    }
+
+    /// <summary>Polls a job's status until <paramref name="until"/> holds (a status call that fails while the cluster recovers is repeated).</summary>
+    public static async Task<CurationJobStatus> WaitAsync(IClusterClient client, string jobId, Func<CurationJobStatus, bool> until, int seconds = 180)
+    {
+        var job = client.GetGrain<ICurationJobGrain>(jobId);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        while (true)
+        {
+            CurationJobStatus? status = null;
+            try
+            {
+                status = await job.GetStatus();
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !timeout.IsCancellationRequested)
+            {
+                // A silo was just lost; the job's coordinator is being activated elsewhere.
+            }
+
+            if (status is not null && until(status))
+            {
+                return status;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    /// <summary>Asserts that two output folders hold byte-identical curation results.</summary>
+    public static void AssertSameOutputs(string expected, string actual)
+    {
+        var files = new[] { "thresholds.json", "decisions.jsonl", "curated/part-00000.parquet" }
+            .Concat(Directory.GetFiles(Path.Combine(expected, "entry_counts")).Select(f => "entry_counts/" + Path.GetFileName(f)))
+            .ToList();
+        Assert.Equal(Directory.GetFiles(Path.Combine(expected, "entry_counts")).Length, Directory.GetFiles(Path.Combine(actual, "entry_counts")).Length);
+        foreach (string file in files)
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(expected, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, file))), $"{file} differs");
+        }
+    }
+}
