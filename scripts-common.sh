@@ -72,8 +72,14 @@ start_azurite() {
   local data=$1 memory=${2:-}
   ensure_azurite
   mkdir -p "$data"
-  local blob queue table
+  local blob queue table port
   read -r blob queue table <<<"${AZURITE_PORTS:-$(free_ports)}"
+  for port in "$blob" "$queue" "$table"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "error: port $port is already in use (another Azurite or cluster still running?)" >&2
+      exit 1
+    fi
+  done
   local where=(--location "$data")
   [ "$memory" = in-memory ] && where=(--inMemoryPersistence)
   .tools/azurite/node_modules/.bin/azurite --silent --skipApiVersionCheck "${where[@]}" \
@@ -91,6 +97,13 @@ start_azurite() {
 stop_azurite() {
   if [ -n "${AZURITE_PID:-}" ]; then
     kill "$AZURITE_PID" 2>/dev/null || true
+    # Azurite can linger after closing its services while clients hold connections: give it 5 s.
+    local i
+    for i in $(seq 1 50); do
+      kill -0 "$AZURITE_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$AZURITE_PID" 2>/dev/null || true
     wait "$AZURITE_PID" 2>/dev/null || true
     AZURITE_PID=
   fi

@@ -65,4 +65,5 @@ done
 cluster=$(IFS=,; echo "${gateways[*]}")
 echo "cluster ready: --cluster $cluster   (or: export METACLIP_STORAGE_CONNECTION_STRING='$connection'; --cluster azure-table)"
 echo "client: dotnet client/MetaClip.Client/bin/Release/net10.0/metaclip.dll submit ... --cluster $cluster"
-while true; do sleep 3600; done
+# Wait in the background, so that Ctrl+C or a TERM runs the trap at once.
+while true; do sleep 3600 & wait $!; done

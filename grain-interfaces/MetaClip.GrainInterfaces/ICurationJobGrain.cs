@@ -36,7 +36,7 @@ public interface ICurationJobGrain : IGrainWithStringKey
 }
 
 /// <summary>
-/// Processes one shard of a job (key <c>{jobId}/{shardIndex}</c>): a Parquet row group or a JSONL file.
+/// Processes one shard of a job (key <c>{jobId}/{shardIndex}/{pass}[/{run}]</c>): a Parquet row group or a JSONL file.
 /// Both calls are idempotent: a retried shard writes the same intermediate and its counts apply once.
 /// </summary>
 [Alias("MetaClip.IShardWorkerGrain"), Version(1)]

@@ -5,6 +5,7 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 // One silo of a MetaClip cluster. Settings: the MetaClip section (appsettings.json, MetaClip__* environment
 // variables, --MetaClip:* arguments); silo metadata from Orleans:Metadata. Health: GET /health on --urls.
 var builder = WebApplication.CreateBuilder(args);
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 var settings = builder.Configuration.GetSection("MetaClip").Get<ClusterSettings>() ?? new ClusterSettings();
 builder.UseOrleans(silo => silo.UseMetaClip(settings, builder.Configuration));
 

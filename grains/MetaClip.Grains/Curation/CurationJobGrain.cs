@@ -290,7 +290,7 @@ public sealed partial class CurationJobGrain(
     private async Task MatchAsync(CurationJobSpec spec, List<ShardTask> shards)
     {
         var pending = shards.Where(s => !Job.Matched.ContainsKey(s.Index) && !Job.SkippedShards.Contains(s.Index)).ToList();
-        await ForEachShardAsync(pending, async (shard, worker) =>
+        await ForEachShardAsync(pending, "match", async (shard, worker) =>
         {
             try
             {
@@ -322,7 +322,7 @@ public sealed partial class CurationJobGrain(
     private async Task SampleAsync(List<ShardTask> shards, string tablePath)
     {
         var pending = shards.Where(s => !Job.Sampled.ContainsKey(s.Index)).ToList();
-        await ForEachShardAsync<ShardSampleSummary?>(pending, async (shard, worker) => await worker.Sample(shard, tablePath), async (shard, summary) =>
+        await ForEachShardAsync<ShardSampleSummary?>(pending, "sample", async (shard, worker) => await worker.Sample(shard, tablePath), async (shard, summary) =>
         {
             Job.Sampled[shard.Index] = summary!;
             AddFigures(summary!.Languages);
@@ -361,8 +361,12 @@ public sealed partial class CurationJobGrain(
         return (counts, table, tablePath);
     }
 
-    private IShardWorkerGrain Worker(ShardTask shard, int run) =>
-        GrainFactory.GetGrain<IShardWorkerGrain>(run == 1 ? $"{shard.JobId}/{shard.Index}" : $"{shard.JobId}/{shard.Index}/{run}");
+    /// <summary>
+    /// A fresh worker activation per pass and run (<c>{job}/{shard}/{pass}[/{run}]</c>): a worker leaves after its
+    /// call, and a new key never waits for the old activation's deactivation or lands on a lost silo's.
+    /// </summary>
+    private IShardWorkerGrain Worker(ShardTask shard, string pass, int run) =>
+        GrainFactory.GetGrain<IShardWorkerGrain>(run == 1 ? $"{shard.JobId}/{shard.Index}/{pass}" : $"{shard.JobId}/{shard.Index}/{pass}/{run}");
 
     private ShardTask ShardOf(int index, ShardPlan plan, CurationJobSpec spec) =>
         new(JobId, index, plan.FilePath, plan.FileName, plan.FileFormat, plan.RowGroup, Job.WorkFolder, spec);
@@ -373,7 +377,7 @@ public sealed partial class CurationJobGrain(
     /// failure no further shard starts, and the first failure is thrown once every shard in flight has
     /// finished (so nothing writes into the job's folder after it is cleaned up).
     /// </summary>
-    private async Task ForEachShardAsync<TResult>(List<ShardTask> shards, Func<ShardTask, IShardWorkerGrain, Task<TResult>> run, Func<ShardTask, TResult, Task> done)
+    private async Task ForEachShardAsync<TResult>(List<ShardTask> shards, string pass, Func<ShardTask, IShardWorkerGrain, Task<TResult>> run, Func<ShardTask, TResult, Task> done)
     {
         _phaseClock.Restart();
         _phaseShardsThisRun = 0;
@@ -406,7 +410,7 @@ public sealed partial class CurationJobGrain(
                     token.ThrowIfCancellationRequested();
                     try
                     {
-                        result = await run(shard, Worker(shard, runNumber));
+                        result = await run(shard, Worker(shard, pass, runNumber));
                         break;
                     }
                     catch (ShardHandedBackException e) when (++handBacks < HandBacks)
