@@ -171,6 +171,10 @@ public sealed record CurationJobStatus(
     /// <summary>Shard results (pass 1 plus pass 2) in the job's last persisted checkpoint: what a resume keeps.</summary>
     [Id(15)]
     public int ShardResultsPersisted { get; init; }
+
+    /// <summary>Shard runs handed back by silos shutting down (counted in <see cref="ShardRetries"/> too).</summary>
+    [Id(16)]
+    public int ShardHandBacks { get; init; }
 }
 
 /// <summary>

@@ -67,7 +67,11 @@ public sealed class ShardGate
         }
     }
 
-    internal async Task EnterAsync(string method, SiloAddress silo)
+    /// <summary>
+    /// Waits while the call is held. A held call is let through when <paramref name="stopping"/> fires (its silo
+    /// is shutting down), so that the worker itself sees the shutdown.
+    /// </summary>
+    internal async Task EnterAsync(string method, SiloAddress silo, CancellationToken stopping)
     {
         lock (_gate)
         {
@@ -94,7 +98,16 @@ public sealed class ShardGate
                 changed = _changed.Task;
             }
 
-            await changed;
+            await Task.WhenAny(changed, Task.Delay(Timeout.Infinite, stopping));
+            if (stopping.IsCancellationRequested)
+            {
+                lock (_gate)
+                {
+                    _held--;
+                }
+
+                return;
+            }
         }
     }
 
@@ -108,13 +121,13 @@ public sealed class ShardGate
 }
 
 /// <summary>The filter that sends shard-worker calls through the <see cref="ShardGate"/>.</summary>
-internal sealed class ShardGateFilter(ShardGate gate, ILocalSiloDetails silo) : IIncomingGrainCallFilter
+internal sealed class ShardGateFilter(ShardGate gate, ILocalSiloDetails silo, MetaClip.Cluster.Curation.ShardSlots slots) : IIncomingGrainCallFilter
 {
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         if (context.Grain is IShardWorkerGrain)
         {
-            await gate.EnterAsync(context.ImplementationMethod.Name, silo.SiloAddress);
+            await gate.EnterAsync(context.ImplementationMethod.Name, silo.SiloAddress, slots.Stopping);
         }
 
         await context.Invoke();

@@ -215,6 +215,7 @@ public sealed partial class CurationJobGrain(
             PhaseShardsThisRun = _phaseShardsThisRun,
             Resumes = job.Resumes,
             ShardRetries = job.ShardRetries,
+            ShardHandBacks = job.ShardHandBacks,
             Coordinator = RuntimeIdentity,
             SkippedFiles = [.. job.SkippedFiles],
             ShardResultsPersisted = _persistedResults,
@@ -416,6 +417,7 @@ public sealed partial class CurationJobGrain(
                     catch (ShardHandedBackException e) when (++handBacks < HandBacks)
                     {
                         Job.ShardRetries++;
+                        Job.ShardHandBacks++;
                         LogShardRetry(logger, JobId, shard.Index, e.Message);
                     }
                     catch (Exception e) when (e is not (CurationException or CurationInputException or ShardHandedBackException) && ++failures < Attempts)

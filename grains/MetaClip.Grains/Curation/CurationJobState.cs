@@ -56,6 +56,9 @@ public sealed class CurationJobState
 
     [Id(13)]
     public int ShardRetries { get; set; }
+
+    [Id(14)]
+    public int ShardHandBacks { get; set; }
 }
 
 /// <summary>One planned shard: a Parquet row group (<see cref="RowGroup"/> ≥ 0) or a whole JSONL file.</summary>

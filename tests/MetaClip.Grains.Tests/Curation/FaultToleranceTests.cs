@@ -39,6 +39,30 @@ public sealed class FaultToleranceTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task A_silo_stopping_gracefully_hands_its_running_shards_back_and_they_run_elsewhere()
+    {
+        string storage = AzuriteStorage.Require();
+        var spec = await ManyShardSpecAsync();
+        var gate = new ShardGate();
+        await using var cluster = await StartAsync(3, storage, "hand-back-" + Guid.NewGuid().ToString("N"), gate);
+        string jobId = "hand-back";
+        var coordinator = await CoordinatorSiloAsync(cluster, jobId);
+        var stopping = cluster.Silos.First(s => s.SiloAddress != coordinator.SiloAddress);
+
+        // The silo's Match calls wait until it starts shutting down; then the workers see the shutdown.
+        gate.Hold("Match", silo: stopping.SiloAddress);
+        await cluster.Client.GetGrain<ICurationJobGrain>(jobId).Start(spec);
+        await WaitAsync(cluster.Client, jobId, s => gate.Held >= 1 && s.ShardsMatched >= 3);
+        await cluster.StopSiloAsync(stopping);
+
+        var status = await WaitAsync(cluster.Client, jobId, s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.True(status.ShardHandBacks >= 1, "the stopping silo handed its shards back");
+        Assert.Equal(0, status.Resumes);
+        await AssertCountedOnceAsync(cluster, jobId, spec, status);
+    }
+
+    [SkippableFact]
     public async Task Killing_the_coordinators_silo_in_pass_2_resumes_the_job_with_identical_output()
     {
         string storage = AzuriteStorage.Require();
