@@ -22,7 +22,7 @@ public sealed class LanguagePartitionGrain(
             return false;
         }
 
-        state.State = new LanguagePartitionState(aggregator.Counts, [.. aggregator.AppliedShards]);
+        state.State = new LanguagePartitionState(null, [.. aggregator.AppliedShards], CountVectorCodec.Encode(aggregator.Counts));
         try
         {
             await state.WriteStateAsync();
@@ -40,16 +40,21 @@ public sealed class LanguagePartitionGrain(
 
     public Task<LanguageCounts> GetCounts()
     {
-        var counts = state.State.Counts ?? [];
+        var counts = _aggregator?.Counts ?? PersistedCounts() ?? [];
         return Task.FromResult(new LanguageCounts([.. counts], state.State.AppliedShards?.Length ?? 0));
     }
+
+    /// <summary>The persisted counts: compact bytes, or the plain array that version 1 of the state held.</summary>
+    private ulong[]? PersistedCounts() => state.State.EncodedCounts is { } encoded
+        ? CountVectorCodec.Decode(encoded, $"the state of partition {this.GetPrimaryKeyString()}")
+        : state.State.Counts;
 
     private ShardCountAggregator Aggregator(int length)
     {
         if (_aggregator is null)
         {
             var persisted = state.State;
-            _aggregator = persisted.Counts is { } counts
+            _aggregator = PersistedCounts() is { } counts
                 ? new ShardCountAggregator([.. counts], persisted.AppliedShards ?? [])
                 : new ShardCountAggregator(length);
         }
@@ -64,11 +69,16 @@ public sealed class LanguagePartitionGrain(
     }
 }
 
-/// <summary>The persisted state of a language partition: counts and applied shard ids, written together.</summary>
+/// <summary>
+/// The persisted state of a language partition: counts and applied shard ids, written together. The counts
+/// are <see cref="EncodedCounts"/> (<see cref="CountVectorCodec"/>: a few percent of the plain array, and
+/// cheap to serialise per shard); <see cref="Counts"/> is read only from state that older silos wrote.
+/// </summary>
 [GenerateSerializer, Alias("MetaClip.LanguagePartitionState.v1")]
 public sealed record LanguagePartitionState(
     [property: Id(0)] ulong[]? Counts,
-    [property: Id(1)] string[]? AppliedShards)
+    [property: Id(1)] string[]? AppliedShards,
+    [property: Id(2)] byte[]? EncodedCounts = null)
 {
     public LanguagePartitionState()
         : this(null, null)
