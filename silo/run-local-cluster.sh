@@ -18,12 +18,18 @@ connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKe
 
 start_silo() {
   local i=$1
+  # On one machine a killed silo is declared dead within seconds, not the production minute or two, so a
+  # silo restarted on its old ports (or a whole restarted cluster, which must see the old silos dead before it
+  # joins: they stopped refreshing their I-am-alive time in the table) is up quickly.
+  Orleans__Membership__ProbeTimeout=00:00:02 Orleans__Membership__NumMissedProbesLimit=2 \
+    Orleans__Membership__NumVotesForDeathDeclaration=1 Orleans__Membership__IAmAliveTablePublishTimeout=00:00:03 \
+    Orleans__Membership__NumMissedTableIAmAliveLimit=2 \
   MetaClip__Clustering=AzureTable MetaClip__SiloPort=$((11111 + i)) MetaClip__GatewayPort=$((30000 + i)) \
     MetaClip__MaxConcurrentShards=${METACLIP_MAX_CONCURRENT_SHARDS:-2} METACLIP_STORAGE_CONNECTION_STRING="$connection" \
     nohup dotnet silo/MetaClip.Silo/bin/Release/net10.0/MetaClip.Silo.dll --urls "http://127.0.0.1:$((8080 + i))" \
     >>"$state/silo-$i.log" 2>&1 &
   echo $! >"$state/silo-$i.pid"
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 240); do
     if curl -sf "http://127.0.0.1:$((8080 + i))/health" >/dev/null 2>&1; then
       echo "silo $i up: pid $(cat "$state/silo-$i.pid"), gateway 127.0.0.1:$((30000 + i)), log $state/silo-$i.log"
       return 0

@@ -71,6 +71,10 @@ internal sealed class SiloProcesses : IAsyncDisposable
         env["Orleans__Membership__ProbeTimeout"] = "00:00:01";
         env["Orleans__Membership__NumMissedProbesLimit"] = "2";
         env["Orleans__Membership__NumVotesForDeathDeclaration"] = "1";
+
+        // A restarted cluster joins only once the killed silos are seen dead in the table (stale I-am-alive times).
+        env["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:03";
+        env["Orleans__Membership__NumMissedTableIAmAliveLimit"] = "2";
         env["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Log(index, e.Data);
