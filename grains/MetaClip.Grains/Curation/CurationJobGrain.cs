@@ -24,8 +24,15 @@ public sealed partial class CurationJobGrain(
     /// <summary>Shards in flight per active silo; each silo bounds how many it runs at once (back-pressure).</summary>
     private const int ShardsPerSilo = 4;
 
-    /// <summary>Runs of one shard that may fail for reasons other than its input before the job fails.</summary>
+    /// <summary>Runs of one shard that may fail for reasons other than its input or the cluster's state before the job fails.</summary>
     private const int Attempts = 4;
+
+    /// <summary>
+    /// How long a shard keeps being retried while the cluster cannot reach a silo (a lost silo is only declared
+    /// dead after its probes fail; until then calls routed to it fail at once).
+    /// </summary>
+    private static readonly TimeSpan ClusterRecoveryBudget = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>Runs of one shard that may be handed back by silos shutting down.</summary>
     private const int HandBacks = 32;
@@ -406,6 +413,7 @@ public sealed partial class CurationJobGrain(
                 }
 
                 TResult result;
+                Stopwatch? recovering = null;
                 for (int runNumber = 1, failures = 0, handBacks = 0; ; runNumber++)
                 {
                     token.ThrowIfCancellationRequested();
@@ -420,11 +428,22 @@ public sealed partial class CurationJobGrain(
                         Job.ShardHandBacks++;
                         LogShardRetry(logger, JobId, shard.Index, e.Message);
                     }
-                    catch (Exception e) when (e is not (CurationException or CurationInputException or ShardHandedBackException) && ++failures < Attempts)
+                    catch (Exception e) when (e is OrleansException or TimeoutException &&
+                        (recovering ??= Stopwatch.StartNew()).Elapsed < ClusterRecoveryBudget)
                     {
-                        // A lost silo or a timeout: run the shard again, elsewhere if need be.
+                        // A lost silo, a timeout, a silo not yet declared dead: wait a little, then run the shard
+                        // again on a fresh activation (elsewhere once membership has caught up).
                         Job.ShardRetries++;
                         LogShardRetry(logger, JobId, shard.Index, e.Message);
+                        await Task.Delay(RetryDelay(runNumber), token);
+                    }
+                    catch (Exception e) when (e is not (CurationException or CurationInputException or ShardHandedBackException or OrleansException or TimeoutException)
+                        && ++failures < Attempts)
+                    {
+                        // Another failure of the run itself (an I/O error, say): a few more tries.
+                        Job.ShardRetries++;
+                        LogShardRetry(logger, JobId, shard.Index, e.Message);
+                        await Task.Delay(RetryDelay(runNumber), token);
                     }
                 }
 
@@ -446,6 +465,10 @@ public sealed partial class CurationJobGrain(
             ExceptionDispatchInfo.Throw(firstFailure);
         }
     }
+
+    /// <summary>0.25 s after the first failed run, doubling up to <see cref="MaxRetryDelay"/>.</summary>
+    private static TimeSpan RetryDelay(int runNumber) =>
+        TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(10, runNumber - 1))));
 
     private async Task PublishAsync(CurationJobSpec spec, List<ShardTask> shards, MetaClip.Metadata.MetadataSet metadata,
         Dictionary<string, EntryCounts> counts, ThresholdTable table)
