@@ -69,7 +69,8 @@ for ((i = 0; i < silos; i++)); do
   gateways+=("127.0.0.1:$((30000 + i))")
 done
 cluster=$(IFS=,; echo "${gateways[*]}")
-echo "cluster ready: --cluster $cluster   (or: export METACLIP_STORAGE_CONNECTION_STRING='$connection'; --cluster azure-table)"
+echo "cluster ready: --cluster $cluster"
+echo "for az:// locations (Azurite's blob service) and --cluster azure-table: export METACLIP_STORAGE_CONNECTION_STRING='$connection'"
 echo "client: dotnet client/MetaClip.Client/bin/Release/net10.0/metaclip.dll submit ... --cluster $cluster"
 # Wait in the background, so that Ctrl+C or a TERM runs the trap at once.
 while true; do sleep 3600 & wait $!; done

@@ -31,6 +31,7 @@ public static class MetaClipCommandLine
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(CopyCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -14,10 +14,11 @@ internal static class TestClusters
     /// <summary>
     /// A cluster of <paramref name="silos"/> silos. With a <paramref name="storage"/> connection string, grain state
     /// lives in Azure Blob Storage (Azurite), so it survives killed silos and a whole-cluster restart (same
-    /// <paramref name="serviceId"/>); otherwise in silo memory.
+    /// <paramref name="serviceId"/>); otherwise in silo memory. With <paramref name="dataStorage"/>, jobs may name
+    /// blob locations (<c>az://</c>) in that account.
     /// </summary>
     public static async Task<InProcessTestCluster> StartAsync(int silos, string? storage = null, string? serviceId = null,
-        ShardGate? gate = null, int maxConcurrentShards = 2)
+        ShardGate? gate = null, int maxConcurrentShards = 2, string? dataStorage = null)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
         serviceId ??= "test-" + Guid.NewGuid().ToString("N");
@@ -27,7 +28,11 @@ internal static class TestClusters
         {
             silo.AddCurationStorage(storage is null ? GrainStorageKind.Memory : GrainStorageKind.AzureBlob, storage, serviceId);
             silo.UseInMemoryReminderService();
-            silo.Services.AddMetaClipCuration(o => o.MaxConcurrentShards = maxConcurrentShards);
+            silo.Services.AddMetaClipCuration(o =>
+            {
+                o.MaxConcurrentShards = maxConcurrentShards;
+                o.StorageConnectionString = dataStorage;
+            });
             if (gate is not null)
             {
                 silo.Services.AddSingleton(gate);

@@ -4,6 +4,7 @@ using System.Text;
 using MetaClip.Cluster;
 using MetaClip.Curation;
 using MetaClip.Outputs;
+using MetaClip.Storage;
 
 namespace MetaClip.Client.Cluster;
 
@@ -17,7 +18,7 @@ internal static class ClusterCuration
     public static CurationJobSpec Spec(CurationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new CurationJobSpec(Path.GetFullPath(options.Snapshot), Path.GetFullPath(options.Metadata), Path.GetFullPath(options.Output),
+        return new CurationJobSpec(DataStore.Normalize(options.Snapshot), DataStore.Normalize(options.Metadata), DataStore.Normalize(options.Output),
             options.TEn, options.P, options.Seed, options.Mode == CurationMode.V1 ? "v1" : "v2", options.Columns.Text, options.Columns.Url,
             options.Columns.Uuid, options.Columns.Lang, options.Format == CuratedFormat.Jsonl ? "jsonl" : "parquet", options.Threads, options.SkipBadFiles);
     }
@@ -50,7 +51,7 @@ internal static class ClusterCuration
         };
     }
 
-    public static async Task<CurationResult> RunAsync(IClusterClient client, CurationOptions options, IProgress<CurationProgress>? progress, CancellationToken cancellationToken)
+    public static async Task<CurationResult> RunAsync(IClusterClient client, DataStore store, CurationOptions options, IProgress<CurationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         var spec = Spec(options);
@@ -82,8 +83,8 @@ internal static class ClusterCuration
             throw;
         }
 
-        string folder = Path.GetFullPath(options.Output);
-        return new CurationResult(folder, ReportWriter.Read(folder));
+        string folder = DataStore.Normalize(options.Output);
+        return new CurationResult(folder, await ReportWriter.ReadAsync(store, folder, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using MetaClip.Cluster.Curation;
 using MetaClip.Cluster.Hosting;
+using MetaClip.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,7 @@ namespace MetaClip.Client.Cluster;
 
 /// <summary>
 /// A single-machine Orleans cluster inside the <c>metaclip</c> process: one silo on loopback, on free ports,
-/// with in-memory grain storage. <c>metaclip curate</c> runs its job on it, through the same grains as a
+/// with in-memory grain storage; blob locations use the account of METACLIP_STORAGE_CONNECTION_STRING. <c>metaclip curate</c> runs its job on it, through the same grains as a
 /// multi-silo cluster.
 /// </summary>
 internal sealed class EmbeddedCluster : IAsyncDisposable
@@ -33,7 +34,11 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
             silo.UseLocalhostClustering(siloPort: siloPort, gatewayPort: gatewayPort, serviceId: "metaclip", clusterId: "metaclip-embedded-" + Guid.NewGuid().ToString("N"));
             silo.AddCurationStorage(GrainStorageKind.Memory, connectionString: null, serviceId: "metaclip");
             silo.UseInMemoryReminderService();
-            silo.Services.AddMetaClipCuration(o => o.MaxConcurrentShards = 4);
+            silo.Services.AddMetaClipCuration(o =>
+            {
+                o.MaxConcurrentShards = 4;
+                o.StorageConnectionString = Environment.GetEnvironmentVariable(DataStore.ConnectionStringVariable);
+            });
         });
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);

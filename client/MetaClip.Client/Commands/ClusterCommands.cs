@@ -7,6 +7,7 @@ using MetaClip.Client.Cluster;
 using MetaClip.Cluster;
 using MetaClip.Cluster.Hosting;
 using MetaClip.Curation;
+using MetaClip.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -72,9 +73,9 @@ internal static class ClusterCommands
                     : $"job {jobId} has no results: it is {status.Phase}{(status.Error is null ? "" : " (" + status.Error + ")")}");
             }
 
-            var report = MetaClip.Outputs.ReportWriter.Read(status.Output!);
+            var report = await MetaClip.Outputs.ReportWriter.ReadAsync(DataStore.FromEnvironment(), status.Output!, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Results: {status.Output}").ConfigureAwait(false);
-            await output.WriteLineAsync($"Report:  {Path.Combine(status.Output!, "report.html")}").ConfigureAwait(false);
+            await output.WriteLineAsync($"Report:  {DataStore.Combine(status.Output!, "report.html")}").ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"p = {report.P:R}, t_en = {report.TEn?.ToString(CultureInfo.InvariantCulture) ?? "-"}, seed = {report.Seed}")).ConfigureAwait(false);
             await output.WriteLineAsync("lang      t_lang   matched texts   images kept / matched").ConfigureAwait(false);
             foreach (var language in report.Languages)
@@ -146,7 +147,7 @@ internal static class ClusterCommands
             }
 
             await output.WriteLineAsync($"Results: {status.Output}").ConfigureAwait(false);
-            await output.WriteLineAsync($"Report:  {Path.Combine(status.Output ?? ".", "report.html")}").ConfigureAwait(false);
+            await output.WriteLineAsync($"Report:  {DataStore.Combine(status.Output ?? ".", "report.html")}").ConfigureAwait(false);
             return MetaClipCommandLine.Success;
         });
         return command;

@@ -4,6 +4,7 @@ using MetaClip.Client.Cluster;
 using MetaClip.Curation;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
+using MetaClip.Storage;
 
 namespace MetaClip.Client.Commands;
 
@@ -28,17 +29,18 @@ internal static class CurateCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = job.Read(parse);
+            var store = DataStore.FromEnvironment();
 
             var result = await ConsoleProgress.RunAsync(interactive, output, async progress =>
             {
                 if (parse.GetValue(engineOnly))
                 {
-                    return await new CurationPipeline(options, progress).RunAsync(cancellationToken).ConfigureAwait(false);
+                    return await new CurationPipeline(options, progress, store).RunAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 progress.Report(new CurationProgress(CurationPhase.Starting, 0, 0, 0));
                 await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken).ConfigureAwait(false);
-                return await ClusterCuration.RunAsync(cluster.Client, options, progress, cancellationToken).ConfigureAwait(false);
+                return await ClusterCuration.RunAsync(cluster.Client, store, options, progress, cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
             await WriteSummaryAsync(output, result).ConfigureAwait(false);
             return MetaClipCommandLine.Success;

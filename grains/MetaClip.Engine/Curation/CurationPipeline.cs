@@ -4,15 +4,16 @@ using System.Threading.Channels;
 using MetaClip.Metadata;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
+using MetaClip.Storage;
 
 namespace MetaClip.Curation;
 
-/// <summary>The outcome of a job: where its outputs are and what its report says.</summary>
+/// <summary>The outcome of a job: where its outputs are (a folder or blob prefix) and what its report says.</summary>
 public sealed record CurationResult(string OutputFolder, CurationReport Report)
 {
-    public string ReportHtml => Path.Combine(OutputFolder, ReportWriter.HtmlFile);
+    public string ReportHtml => DataStore.Combine(OutputFolder, ReportWriter.HtmlFile);
 
-    public string ReportJson => Path.Combine(OutputFolder, ReportWriter.JsonFile);
+    public string ReportJson => DataStore.Combine(OutputFolder, ReportWriter.JsonFile);
 }
 
 /// <summary>
@@ -24,12 +25,15 @@ public sealed class CurationPipeline
 {
     private readonly CurationOptions _options;
     private readonly IProgress<CurationProgress>? _progress;
+    private readonly DataStore _store;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _skipped = new();
 
-    public CurationPipeline(CurationOptions options, IProgress<CurationProgress>? progress = null)
+    /// <summary>A job; blob locations (<c>az://</c>) are read and written through <paramref name="store"/> (local paths only when null).</summary>
+    public CurationPipeline(CurationOptions options, IProgress<CurationProgress>? progress = null, DataStore? store = null)
     {
         _options = options;
         _progress = progress;
+        _store = store ?? DataStore.Local;
     }
 
     public async Task<CurationResult> RunAsync(CancellationToken cancellationToken = default)
@@ -50,16 +54,16 @@ public sealed class CurationPipeline
         var phase = Stopwatch.StartNew();
 
         Report(CurationPhase.LoadingMetadata, 0, 0, 0);
-        var metadata = MetadataSet.Load(o.Metadata, o.Mode);
+        var metadata = await MetadataSet.LoadAsync(_store, o.Metadata, o.Mode, cancellationToken).ConfigureAwait(false);
         timings["load metadata"] = Lap(phase);
 
         Report(CurationPhase.Planning, 0, 0, 0);
-        var units = await SnapshotPlanner.PlanAsync(SnapshotFile.Discover(o.Snapshot), o.Columns, cancellationToken,
+        var units = await SnapshotPlanner.PlanAsync(_store, await SnapshotFile.DiscoverAsync(_store, o.Snapshot, cancellationToken).ConfigureAwait(false), o.Columns, cancellationToken,
             o.SkipBadFiles ? (name, e) => _skipped.Enqueue(e.Message) : null).ConfigureAwait(false);
         int files = units.Select(u => u.File.Path).Distinct().Count();
         timings["plan"] = Lap(phase);
 
-        using var staging = new OutputStaging(o.Output);
+        using var staging = await OutputStaging.CreateAsync(_store, o.Output, cancellationToken).ConfigureAwait(false);
 
         // Pass 1: match and count.
         var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
@@ -181,9 +185,9 @@ public sealed class CurationPipeline
         { SkippedFiles = [.. _skipped] },
             counts, tallies, table, timings);
         ReportWriter.Write(staging.Folder, report);
-        staging.Commit();
+        await staging.CommitAsync(cancellationToken).ConfigureAwait(false);
         Report(CurationPhase.Done, units.Count, units.Count, texts);
-        return new CurationResult(staging.OutputFolder, report);
+        return new CurationResult(staging.Output, report);
     }
 
     private async Task ReadUnitsAsync(List<SnapshotUnit> units, ChannelWriter<UnitRows> writer, CancellationToken cancellationToken)
@@ -199,7 +203,7 @@ public sealed class CurationPipeline
                 {
                     if (unit.RowGroup < 0)
                     {
-                        rows = await JsonlUnitReader.ReadAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
+                        rows = await JsonlUnitReader.ReadAsync(_store, unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -210,7 +214,7 @@ public sealed class CurationPipeline
                                 await open.DisposeAsync().ConfigureAwait(false);
                             }
 
-                            open = await ParquetUnitReader.OpenAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
+                            open = await ParquetUnitReader.OpenAsync(_store, unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
                         }
 
                         rows = await open.ReadUnitAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
@@ -243,7 +247,7 @@ public sealed class CurationPipeline
 
     private async Task<byte[]?[]?> ReadImagesAsync(SnapshotUnit unit, CancellationToken cancellationToken)
     {
-        await using var reader = await ParquetUnitReader.OpenAsync(unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
+        await using var reader = await ParquetUnitReader.OpenAsync(_store, unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
         return await reader.ReadImagesAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
     }
 

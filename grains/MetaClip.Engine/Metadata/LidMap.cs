@@ -46,12 +46,10 @@ public sealed class LidMap
     }
 
     /// <summary>Reads <c>lid_map.json</c>: an object of label → metadata language or <c>"N/A"</c>.</summary>
-    public static Dictionary<string, string> ParseFile(string path)
+    public static Dictionary<string, string> Parse(byte[] bytes, string name)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        byte[] bytes = File.ReadAllBytes(path);
         var reader = new Utf8JsonReader(bytes);
-        string name = Path.GetFileName(path);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)

@@ -43,22 +43,6 @@ public sealed class MetadataList
 
     public int Count => Entries.Count;
 
-    /// <summary>Reads a JSON list of strings (<c>{lang}.json</c>; MetaCLIP's <c>metadata.json</c> has the same form).</summary>
-    public static MetadataList Load(string language, string path)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (IOException e)
-        {
-            throw new CurationException($"metadata {path}: cannot be read: {e.Message}", e);
-        }
-
-        return Parse(language, bytes, Path.GetFileName(path));
-    }
-
     /// <summary>Parses a JSON list of strings; <paramref name="source"/> names it in errors.</summary>
     public static MetadataList Parse(string language, ReadOnlySpan<byte> json, string source)
     {

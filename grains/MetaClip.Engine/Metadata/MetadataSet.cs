@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MetaClip.Curation;
+using MetaClip.Storage;
 
 namespace MetaClip.Metadata;
 
@@ -43,22 +44,24 @@ public sealed class MetadataSet
     }
 
     /// <summary>
-    /// Loads a metadata folder. In <see cref="CurationMode.V1"/> only <c>en.json</c> is read and required.
+    /// Loads a metadata folder or blob prefix. In <see cref="CurationMode.V1"/> only <c>en.json</c> is read and required.
     /// </summary>
-    public static MetadataSet Load(string folder, CurationMode mode)
+    public static async Task<MetadataSet> LoadAsync(DataStore store, string folder, CurationMode mode, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(folder))
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(folder);
+        if (await store.KindAsync(folder, cancellationToken).ConfigureAwait(false) != StoredKind.Folder)
         {
             throw new CurationException($"metadata folder {folder} does not exist");
         }
 
-        var files = Directory.GetFiles(folder, "*.json", SearchOption.TopDirectoryOnly)
-            .Where(f => !ReservedFiles.Contains(Path.GetFileName(f)))
-            .Order(StringComparer.Ordinal)
+        var all = (await store.ListAsync(folder, cancellationToken).ConfigureAwait(false)).Where(f => !f.Name.Contains('/', StringComparison.Ordinal)).ToList();
+        var files = all
+            .Where(f => f.Name.EndsWith(".json", StringComparison.Ordinal) && !ReservedFiles.Contains(f.Name))
             .ToList();
         if (mode == CurationMode.V1)
         {
-            files = files.Where(f => Path.GetFileNameWithoutExtension(f) == "en").ToList();
+            files = files.Where(f => f.Name == "en.json").ToList();
             if (files.Count == 0)
             {
                 throw new CurationException($"metadata folder {folder} has no en.json; MetaCLIP 1 mode (--mode v1) matches every text against en.json");
@@ -69,30 +72,43 @@ public sealed class MetadataSet
             throw new CurationException($"metadata folder {folder} holds no {{lang}}.json list");
         }
 
-        // Parse in parallel; report the problem of the first bad file in name order, so errors are stable.
+        // Read and parse in parallel; report the problem of the first bad file in name order, so errors are stable.
         var loaded = new MetadataList?[files.Count];
         var failures = new Exception?[files.Count];
-        Parallel.For(0, files.Count, i =>
+        await Parallel.ForAsync(0, files.Count, cancellationToken, async (i, token) =>
         {
+            string language = files[i].Name[..^".json".Length];
             try
             {
-                loaded[i] = MetadataList.Load(Path.GetFileNameWithoutExtension(files[i]), files[i]);
+                byte[] bytes = await ReadAsync(store, files[i].Location, token).ConfigureAwait(false);
+                loaded[i] = MetadataList.Parse(language, bytes, files[i].Name);
             }
             catch (CurationException e)
             {
                 failures[i] = e;
             }
-        });
+        }).ConfigureAwait(false);
         if (failures.FirstOrDefault(f => f is not null) is Exception failure)
         {
             throw failure;
         }
 
         var lists = loaded.ToDictionary(l => l!.Language, l => l!, StringComparer.Ordinal);
-
-        string mapPath = Path.Combine(folder, "lid_map.json");
         var languages = new HashSet<string>(lists.Keys, StringComparer.Ordinal);
-        var map = mode == CurationMode.V2 && File.Exists(mapPath) ? LidMap.ParseFile(mapPath) : null;
+        var mapFile = mode == CurationMode.V2 ? all.FirstOrDefault(f => f.Name == "lid_map.json") : null;
+        var map = mapFile is null ? null : LidMap.Parse(await ReadAsync(store, mapFile.Location, cancellationToken).ConfigureAwait(false), mapFile.Name);
         return new MetadataSet(lists, new LidMap(map, languages), mode);
+    }
+
+    private static async Task<byte[]> ReadAsync(DataStore store, string location, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw new CurationException($"metadata {location}: cannot be read: {e.Message}", e);
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using MetaClip.Storage;
 
 namespace MetaClip.Outputs;
 
@@ -24,11 +25,12 @@ public static class ReportWriter
     }
 
     /// <summary>Reads a job's <c>report.json</c> back.</summary>
-    public static CurationReport Read(string folder)
+    public static async Task<CurationReport> ReadAsync(DataStore store, string output, CancellationToken cancellationToken)
     {
-        string path = Path.Combine(folder, JsonFile);
-        return JsonSerializer.Deserialize<CurationReport>(File.ReadAllText(path), Options)
-            ?? throw new InvalidDataException($"{path} holds no report");
+        ArgumentNullException.ThrowIfNull(store);
+        string location = DataStore.Combine(output, JsonFile);
+        return JsonSerializer.Deserialize<CurationReport>(await store.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false), Options)
+            ?? throw new InvalidDataException($"{location} holds no report");
     }
 
     internal static string Html(CurationReport report)

@@ -3,38 +3,47 @@ using System.Text.Json;
 using MetaClip.Curation;
 using MetaClip.Json;
 using MetaClip.Metadata;
+using MetaClip.Storage;
 
 namespace MetaClip.Snapshots;
 
 /// <summary>Reads a JSON Lines file (optionally gzip-compressed) as one unit: one JSON object per line.</summary>
 public static class JsonlUnitReader
 {
-    public static async Task<UnitRows> ReadAsync(SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken)
+    public static Task<UnitRows> ReadAsync(SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken) =>
+        ReadAsync(DataStore.Local, file, columns, cancellationToken);
+
+    public static async Task<UnitRows> ReadAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(columns);
         byte[] bytes;
         try
         {
-            bytes = await ReadAllAsync(file, cancellationToken).ConfigureAwait(false);
+            bytes = await ReadAllAsync(store, file, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidDataException e)
         {
             throw new CurationException($"snapshot file {file.Name}: not a valid gzip file: {e.Message}", e);
         }
+        catch (IOException e)
+        {
+            throw new CurationException($"snapshot file {file.Name}: cannot be read: {e.Message}", e);
+        }
 
         return Parse(file, bytes, columns);
     }
 
-    private static async Task<byte[]> ReadAllAsync(SnapshotFile file, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadAllAsync(DataStore store, SnapshotFile file, CancellationToken cancellationToken)
     {
+        byte[] stored = await store.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false);
         if (file.Format != SnapshotFormat.JsonlGzip)
         {
-            return await File.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false);
+            return stored;
         }
 
-        await using var stream = File.OpenRead(file.Path);
-        await using var gzip = new GZipStream(stream, CompressionMode.Decompress);
+        await using var gzip = new GZipStream(new MemoryStream(stored), CompressionMode.Decompress);
         using var memory = new MemoryStream();
         await gzip.CopyToAsync(memory, cancellationToken).ConfigureAwait(false);
         return memory.ToArray();

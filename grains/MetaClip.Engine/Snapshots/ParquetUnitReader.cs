@@ -1,4 +1,5 @@
 using MetaClip.Curation;
+using MetaClip.Storage;
 using Parquet;
 using Parquet.Schema;
 
@@ -42,14 +43,18 @@ public sealed class ParquetUnitReader : IAsyncDisposable
 
     public string? ImageColumn => _image?.Name;
 
-    public static async Task<ParquetUnitReader> OpenAsync(SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken)
+    public static Task<ParquetUnitReader> OpenAsync(SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken) =>
+        OpenAsync(DataStore.Local, file, columns, cancellationToken);
+
+    public static async Task<ParquetUnitReader> OpenAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(columns);
         Stream stream;
         try
         {
-            stream = File.OpenRead(file.Path);
+            stream = await store.OpenReadAsync(file.Path, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException e)
         {

@@ -1,4 +1,5 @@
 using MetaClip.Curation;
+using MetaClip.Storage;
 
 namespace MetaClip.Snapshots;
 
@@ -14,40 +15,38 @@ public enum SnapshotFormat
 public sealed record SnapshotFile(string Path, string Name, SnapshotFormat Format)
 {
     /// <summary>
-    /// The files of a snapshot: a single file, or every file under a folder (recursively, in ordinal order of
-    /// their relative paths). Files whose name starts with '.' or '_' (such as <c>_SUCCESS</c>) are bookkeeping
-    /// and are left out; any other file that is not <c>.parquet</c>, <c>.jsonl</c> or <c>.jsonl.gz</c> is an error.
+    /// The files of a snapshot: a single file, or every file under a folder or blob prefix (recursively, in
+    /// ordinal order of their relative paths). Files whose name starts with '.' or '_' (such as <c>_SUCCESS</c>)
+    /// are bookkeeping and are left out; any other file that is not <c>.parquet</c>, <c>.jsonl</c> or
+    /// <c>.jsonl.gz</c> is an error.
     /// </summary>
-    public static IReadOnlyList<SnapshotFile> Discover(string path)
+    public static async Task<IReadOnlyList<SnapshotFile>> DiscoverAsync(DataStore store, string location, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        if (File.Exists(path))
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(location);
+        switch (await store.KindAsync(location, cancellationToken).ConfigureAwait(false))
         {
-            string name = System.IO.Path.GetFileName(path);
-            return [new SnapshotFile(path, name, FormatOf(name) ??
-                throw new CurationException($"snapshot file {name}: not a .parquet, .jsonl or .jsonl.gz file"))];
-        }
-
-        if (!Directory.Exists(path))
-        {
-            throw new CurationException($"snapshot {path} does not exist");
+            case StoredKind.File:
+                string name = DataStore.NameOf(location);
+                return [new SnapshotFile(location, name, FormatOf(name) ??
+                    throw new CurationException($"snapshot file {name}: not a .parquet, .jsonl or .jsonl.gz file"))];
+            case StoredKind.Missing:
+                throw new CurationException($"snapshot {location} does not exist");
         }
 
         var files = new List<SnapshotFile>();
-        foreach (string file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
+        foreach (var file in await store.ListAsync(location, cancellationToken).ConfigureAwait(false))
         {
-            string relative = System.IO.Path.GetRelativePath(path, file).Replace('\\', '/');
-            if (relative.Split('/').Any(part => part.StartsWith('.') || part.StartsWith('_')))
+            if (file.Name.Split('/').Any(part => part.StartsWith('.') || part.StartsWith('_')))
             {
                 continue;
             }
 
-            var format = FormatOf(relative) ??
-                throw new CurationException($"snapshot file {relative}: not a .parquet, .jsonl or .jsonl.gz file (remove it from the snapshot folder, or prefix its name with '_' to mark it as not data)");
-            files.Add(new SnapshotFile(file, relative, format));
+            var format = FormatOf(file.Name) ??
+                throw new CurationException($"snapshot file {file.Name}: not a .parquet, .jsonl or .jsonl.gz file (remove it from the snapshot folder, or prefix its name with '_' to mark it as not data)");
+            files.Add(new SnapshotFile(file.Location, file.Name, format));
         }
 
-        files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return files;
     }
 

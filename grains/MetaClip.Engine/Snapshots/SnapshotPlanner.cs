@@ -1,4 +1,5 @@
 using MetaClip.Curation;
+using MetaClip.Storage;
 
 namespace MetaClip.Snapshots;
 
@@ -9,7 +10,7 @@ public static class SnapshotPlanner
     /// One unit per JSONL file and per Parquet row group, in file order. With <paramref name="onBadFile"/>, a
     /// Parquet file that cannot be opened is reported to it and left out instead of failing the plan.
     /// </summary>
-    public static async Task<List<SnapshotUnit>> PlanAsync(IReadOnlyList<SnapshotFile> files, SnapshotColumns columns, CancellationToken cancellationToken,
+    public static async Task<List<SnapshotUnit>> PlanAsync(DataStore store, IReadOnlyList<SnapshotFile> files, SnapshotColumns columns, CancellationToken cancellationToken,
         Action<string, CurationException>? onBadFile = null)
     {
         ArgumentNullException.ThrowIfNull(files);
@@ -24,7 +25,7 @@ public static class SnapshotPlanner
 
             try
             {
-                await using var reader = await ParquetUnitReader.OpenAsync(file, columns, cancellationToken).ConfigureAwait(false);
+                await using var reader = await ParquetUnitReader.OpenAsync(store, file, columns, cancellationToken).ConfigureAwait(false);
                 for (int g = 0; g < reader.RowGroupCount; g++)
                 {
                     units.Add(new SnapshotUnit(file, g));
@@ -40,15 +41,15 @@ public static class SnapshotPlanner
     }
 
     /// <summary>Reads one unit on its own (a shard worker's view).</summary>
-    public static async Task<UnitRows> ReadUnitAsync(SnapshotUnit unit, SnapshotColumns columns, CancellationToken cancellationToken)
+    public static async Task<UnitRows> ReadUnitAsync(DataStore store, SnapshotUnit unit, SnapshotColumns columns, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(unit);
         if (unit.RowGroup < 0)
         {
-            return await JsonlUnitReader.ReadAsync(unit.File, columns, cancellationToken).ConfigureAwait(false);
+            return await JsonlUnitReader.ReadAsync(store, unit.File, columns, cancellationToken).ConfigureAwait(false);
         }
 
-        await using var reader = await ParquetUnitReader.OpenAsync(unit.File, columns, cancellationToken).ConfigureAwait(false);
+        await using var reader = await ParquetUnitReader.OpenAsync(store, unit.File, columns, cancellationToken).ConfigureAwait(false);
         return await reader.ReadUnitAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using MetaClip.Curation;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
+using MetaClip.Storage;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 
@@ -19,6 +20,7 @@ namespace MetaClip.Cluster.Curation;
 public sealed partial class CurationJobGrain(
     [PersistentState("job", CurationStorage.Name)] IPersistentState<CurationJobState> state,
     MetadataCache metadataCache,
+    DataStore store,
     ILogger<CurationJobGrain> logger) : Grain, ICurationJobGrain, IRemindable, IDisposable
 {
     /// <summary>Shards in flight per active silo; each silo bounds how many it runs at once (back-pressure).</summary>
@@ -64,7 +66,8 @@ public sealed partial class CurationJobGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Job.Phase is CurationJobPhase.Done or CurationJobPhase.Cancelled && Directory.Exists(Job.WorkFolder))
+        if (Job.Phase is CurationJobPhase.Done or CurationJobPhase.Cancelled && Job.WorkFolder.Length > 0
+            && await store.KindAsync(Job.WorkFolder, cancellationToken) != StoredKind.Missing)
         {
             // The previous activation was lost between recording the end and cleaning up.
             await CleanUpAsync();
@@ -113,7 +116,8 @@ public sealed partial class CurationJobGrain(
         List<SnapshotUnit> units;
         try
         {
-            units = await SnapshotPlanner.PlanAsync(SnapshotFile.Discover(spec.Snapshot), JobSpecs.Columns(spec), CancellationToken.None,
+            var files = await SnapshotFile.DiscoverAsync(store, spec.Snapshot, CancellationToken.None);
+            units = await SnapshotPlanner.PlanAsync(store, files, JobSpecs.Columns(spec), CancellationToken.None,
                 spec.SkipBadFiles ? (_, e) => skipped.Add(e.Message) : null);
         }
         catch (CurationException e)
@@ -121,11 +125,11 @@ public sealed partial class CurationJobGrain(
             throw new CurationInputException(e.Message);
         }
 
-        string output = Path.GetFullPath(spec.Output);
+        string output = DataStore.Normalize(spec.Output);
         Job.Spec = spec with { Output = output };
         Job.Phase = CurationJobPhase.Matching;
         Job.SubmittedAt = DateTimeOffset.UtcNow;
-        Job.WorkFolder = Path.Combine(output, ".work", JobId);
+        Job.WorkFolder = DataStore.Combine(output, $".work/{JobId}");
         Job.Shards = [.. units.Select(u => new ShardPlan(u.File.Path, u.File.Name, (int)u.File.Format, u.RowGroup))];
         Job.SkippedFiles = skipped;
         await CheckpointAsync(force: true);
@@ -250,7 +254,7 @@ public sealed partial class CurationJobGrain(
             // (recomputed on a resume in a later phase: they are a pure function of the counts).
             _cancel.Token.ThrowIfCancellationRequested();
             var matchedShards = shards.Where(s => Job.Matched.ContainsKey(s.Index)).ToList();
-            var metadata = await Task.Run(() => metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec)));
+            var metadata = await metadataCache.GetAsync(spec.Metadata, JobSpecs.Mode(spec));
             var (counts, table, tablePath) = await ComputeThresholdsAsync(spec, metadata);
             if (Job.Phase == CurationJobPhase.Thresholds)
             {
@@ -352,18 +356,15 @@ public sealed partial class CurationJobGrain(
         // Sorting every count vector is CPU work: off the grain's turn. The table is immutable; it is written
         // whole under a temporary name, so a silo never reads half of it.
         string work = Job.WorkFolder;
-        string tablePath = Path.Combine(work, "thresholds.table");
-        var table = await Task.Run(() =>
+        string tablePath = DataStore.Combine(work, "thresholds.table");
+        var table = await Task.Run(async () =>
         {
             var computed = ThresholdTable.Compute(counts, JobSpecs.EffectiveTEn(spec), spec.P);
-            Directory.CreateDirectory(work);
-            string temporary = tablePath + "." + Guid.NewGuid().ToString("N");
-            using (var stream = File.Create(temporary))
+            await store.WriteAsync(tablePath, stream =>
             {
                 ThresholdTableCodec.Write(stream, computed);
-            }
-
-            File.Move(temporary, tablePath, overwrite: true);
+                return Task.CompletedTask;
+            }, CancellationToken.None);
             return computed;
         });
         return (counts, table, tablePath);
@@ -491,24 +492,20 @@ public sealed partial class CurationJobGrain(
         var clock = Stopwatch.StartNew();
         await Task.Run(async () =>
         {
-            using var staging = new OutputStaging(spec.Output);
+            using var staging = await OutputStaging.CreateAsync(store, spec.Output, CancellationToken.None);
             string? imageColumn = matched.Select(m => m.ImageColumn).FirstOrDefault(c => c is not null);
             await using (var curated = new CuratedWriter(staging.Folder, JobSpecs.Format(spec), matched.Any(m => m.HasKey), imageColumn))
             await using (var decisions = CurationFiles.CreateLines(staging.PathOf(CurationFiles.DecisionsFile)))
             {
                 foreach (var shard in shards)
                 {
-                    await using (var part = File.OpenRead(JobSpecs.DecisionsPart(work, shard.Index)))
+                    await using (var part = await store.OpenReadAsync(JobSpecs.DecisionsPart(work, shard.Index), CancellationToken.None))
                     {
                         await part.CopyToAsync(decisions);
                     }
 
                     string rowsPath = JobSpecs.CuratedPart(work, shard.Index);
-                    List<CuratedRow> rows;
-                    await using (var part = File.OpenRead(rowsPath))
-                    {
-                        rows = CuratedRowsCodec.Read(part, rowsPath);
-                    }
+                    var rows = CuratedRowsCodec.Read(new MemoryStream(await store.ReadAllBytesAsync(rowsPath, CancellationToken.None)), rowsPath);
 
                     await curated.WriteAsync(rows, CancellationToken.None);
                 }
@@ -534,7 +531,7 @@ public sealed partial class CurationJobGrain(
                 tallies.Values.Sum(t => t.ImagesDecided), tallies.Values.Sum(t => t.ImagesKept))
             { SkippedFiles = skippedFiles };
             ReportWriter.Write(staging.Folder, ReportBuilder.Build(options, metadata, inputs, counts, tallies, table, timings));
-            staging.Commit();
+            await staging.CommitAsync(CancellationToken.None);
         });
         Job.Timings = timings;
     }
@@ -563,7 +560,7 @@ public sealed partial class CurationJobGrain(
     private async Task CleanUpAsync()
     {
         string work = Job.WorkFolder;
-        await Task.Run(() => RemoveWorkFolder(work));
+        await Task.Run(() => RemoveWorkFolderAsync(store, work));
         await UnregisterReminderAsync();
     }
 
@@ -667,16 +664,17 @@ public sealed partial class CurationJobGrain(
     }
 
     /// <summary>Removes the job's intermediates, and the <c>.work</c> folder once no job uses it.</summary>
-    private static void RemoveWorkFolder(string work)
+    private static async Task RemoveWorkFolderAsync(DataStore store, string work)
     {
         if (work.Length == 0)
         {
             return;
         }
 
-        if (Directory.Exists(work))
+        await store.DeleteAsync(work, CancellationToken.None);
+        if (DataStore.IsBlob(work))
         {
-            Directory.Delete(work, recursive: true);
+            return;
         }
 
         string workRoot = Path.GetDirectoryName(work)!;

@@ -1,6 +1,7 @@
 using MetaClip.Curation;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
+using MetaClip.Storage;
 
 namespace MetaClip.Cluster.Curation;
 
@@ -26,11 +27,11 @@ public static class JobSpecs
         return new SnapshotUnit(new SnapshotFile(task.FilePath, task.FileName, (SnapshotFormat)task.FileFormat), task.RowGroup);
     }
 
-    public static string MatchesPath(ShardTask task) => Path.Combine(task.WorkFolder, $"shard-{task.Index:D6}.matches");
+    public static string MatchesPath(ShardTask task) => DataStore.Combine(task.WorkFolder, $"shard-{task.Index:D6}.matches");
 
-    public static string DecisionsPart(string workFolder, int index) => Path.Combine(workFolder, $"decisions-{index:D6}.jsonl");
+    public static string DecisionsPart(string workFolder, int index) => DataStore.Combine(workFolder, $"decisions-{index:D6}.jsonl");
 
-    public static string CuratedPart(string workFolder, int index) => Path.Combine(workFolder, $"curated-{index:D6}");
+    public static string CuratedPart(string workFolder, int index) => DataStore.Combine(workFolder, $"curated-{index:D6}");
 
     public static LanguageFigures[] Figures(IReadOnlyDictionary<string, LanguageTally> tallies) =>
         [.. tallies.OrderBy(t => t.Key, StringComparer.Ordinal)

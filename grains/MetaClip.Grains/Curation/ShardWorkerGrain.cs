@@ -1,6 +1,7 @@
 using MetaClip.Curation;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
+using MetaClip.Storage;
 using Orleans.Placement;
 
 namespace MetaClip.Cluster.Curation;
@@ -12,7 +13,7 @@ namespace MetaClip.Cluster.Curation;
 /// its <see cref="ShardSlots"/> at once. A silo that shuts down hands the shards it runs back.
 /// </summary>
 [ActivationCountBasedPlacement]
-public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTableCache thresholdCache, ShardSlots slots) : Grain, IShardWorkerGrain
+public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTableCache thresholdCache, ShardSlots slots, DataStore store) : Grain, IShardWorkerGrain
 {
     public Task<ShardMatchSummary> Match(ShardTask task) => RunAsync(token => MatchShardAsync(task, token));
 
@@ -51,31 +52,27 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
         var unit = await Task.Run(async () =>
         {
             // The silo's metadata and matchers are loaded and built (once per silo) while the shard is read.
-            var warmUp = Task.Run(() =>
+            var warmUp = Task.Run(async () =>
             {
-                var set = metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec));
+                var set = await metadataCache.GetAsync(spec.Metadata, JobSpecs.Mode(spec));
                 Parallel.ForEach(set.Languages, language => set.GetMatcher(language));
                 return set;
             });
-            var rows = await SnapshotPlanner.ReadUnitAsync(JobSpecs.Unit(task), JobSpecs.Columns(spec), token);
+            var rows = await SnapshotPlanner.ReadUnitAsync(store, JobSpecs.Unit(task), JobSpecs.Columns(spec), token);
             var metadata = await warmUp;
             var matches = new UnitMatcher(metadata, spec.Threads > 0 ? spec.Threads : Environment.ProcessorCount).Match(rows, token);
 
-            // Write the intermediate to a temporary name first: a retried shard never sees half a file.
-            Directory.CreateDirectory(task.WorkFolder);
-            string path = JobSpecs.MatchesPath(task);
-            string temporary = path + "." + Guid.NewGuid().ToString("N");
-            await using (var stream = File.Create(temporary))
+            // Written whole: a retried shard never sees half a file.
+            await store.WriteAsync(JobSpecs.MatchesPath(task), stream =>
             {
                 UnitMatchesCodec.Write(stream, matches);
-            }
-
-            File.Move(temporary, path, overwrite: true);
+                return Task.CompletedTask;
+            }, token);
             return matches;
         }, token);
 
         // Counts go to the language partitions, each applied exactly once under this shard's id.
-        var metadata = metadataCache.Get(spec.Metadata, JobSpecs.Mode(spec));
+        var metadata = await metadataCache.GetAsync(spec.Metadata, JobSpecs.Mode(spec));
         foreach (var (language, (ids, counts)) in ShardCountAggregator.PartialCounts(unit))
         {
             metadata.TryGetList(language, out var list);
@@ -90,21 +87,17 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
     private async Task<ShardSampleSummary> SampleShardAsync(ShardTask task, string thresholdTablePath, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var table = thresholdCache.Get(thresholdTablePath);
+        var table = await thresholdCache.GetAsync(thresholdTablePath);
         var tallies = await Task.Run(async () =>
         {
             string matchesPath = JobSpecs.MatchesPath(task);
-            UnitMatches unit;
-            await using (var stream = File.OpenRead(matchesPath))
-            {
-                unit = UnitMatchesCodec.Read(stream, matchesPath);
-            }
+            var unit = UnitMatchesCodec.Read(new MemoryStream(await store.ReadAllBytesAsync(matchesPath, token)), matchesPath);
 
             var decisions = ImageSampler.Decide(unit, table, task.Spec.Seed, 0);
             byte[]?[]? images = null;
             if (unit.ImageColumn is not null && decisions.Any(d => d.Kept))
             {
-                await using var reader = await ParquetUnitReader.OpenAsync(unit.Unit.File, JobSpecs.Columns(task.Spec), CancellationToken.None);
+                await using var reader = await ParquetUnitReader.OpenAsync(store, unit.Unit.File, JobSpecs.Columns(task.Spec), CancellationToken.None);
                 images = await reader.ReadImagesAsync(unit.Unit.RowGroup, token);
             }
 
@@ -127,31 +120,20 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
                 }
             }
 
-            await WriteAtomicallyAsync(JobSpecs.DecisionsPart(task.WorkFolder, task.Index), stream =>
+            await store.WriteAsync(JobSpecs.DecisionsPart(task.WorkFolder, task.Index), stream =>
                 ParallelLines.WriteAsync(stream, decisions.Count, (text, i) =>
                 {
                     CurationFiles.AppendDecision(text, decisions[i]);
                     text.Append('\n');
-                }, Environment.ProcessorCount, token));
-            await WriteAtomicallyAsync(JobSpecs.CuratedPart(task.WorkFolder, task.Index), stream =>
+                }, Environment.ProcessorCount, token), token);
+            await store.WriteAsync(JobSpecs.CuratedPart(task.WorkFolder, task.Index), stream =>
             {
                 CuratedRowsCodec.Write(stream, kept);
                 return Task.CompletedTask;
-            });
+            }, token);
             return figures;
         }, token);
 
         return new ShardSampleSummary(task.Index, JobSpecs.Figures(tallies));
-    }
-
-    private static async Task WriteAtomicallyAsync(string path, Func<Stream, Task> write)
-    {
-        string temporary = path + "." + Guid.NewGuid().ToString("N");
-        await using (var stream = File.Create(temporary))
-        {
-            await write(stream);
-        }
-
-        File.Move(temporary, path, overwrite: true);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MetaClip.Curation;
 using MetaClip.Metadata;
+using MetaClip.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
@@ -8,27 +9,47 @@ using Orleans.Runtime;
 namespace MetaClip.Cluster.Curation;
 
 /// <summary>
-/// Metadata per silo: each metadata folder (and mode) is loaded once per silo and its matchers are built
-/// once, on first use, then shared read-only by every shard this silo runs.
+/// Metadata per silo: each metadata folder or prefix (and mode) is loaded once per silo and its matchers are
+/// built once, on first use, then shared read-only by every shard this silo runs. A load that fails is not
+/// kept: the next shard tries again.
 /// </summary>
-public sealed class MetadataCache
+public sealed class MetadataCache(DataStore store)
 {
-    private readonly ConcurrentDictionary<(string Folder, CurationMode Mode), Lazy<MetadataSet>> _sets = new();
+    private readonly ConcurrentDictionary<(string Folder, CurationMode Mode), Lazy<Task<MetadataSet>>> _sets = new();
 
-    public MetadataSet Get(string folder, CurationMode mode) =>
-        _sets.GetOrAdd((Path.GetFullPath(folder), mode), key => new Lazy<MetadataSet>(() => MetadataSet.Load(key.Folder, key.Mode))).Value;
+    public Task<MetadataSet> GetAsync(string folder, CurationMode mode) =>
+        SiloCache.GetAsync(_sets, (Folder: DataStore.Normalize(folder), Mode: mode), key => MetadataSet.LoadAsync(store, key.Folder, key.Mode, CancellationToken.None));
 }
 
 /// <summary>Threshold tables per silo: each job's immutable table is read once per silo.</summary>
-public sealed class ThresholdTableCache
+public sealed class ThresholdTableCache(DataStore store)
 {
-    private readonly ConcurrentDictionary<string, Lazy<ThresholdTable>> _tables = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<ThresholdTable>>> _tables = new(StringComparer.Ordinal);
 
-    public ThresholdTable Get(string path) => _tables.GetOrAdd(path, p => new Lazy<ThresholdTable>(() =>
+    public Task<ThresholdTable> GetAsync(string location) => SiloCache.GetAsync(_tables, location, async key =>
     {
-        using var stream = File.OpenRead(p);
-        return ThresholdTableCodec.Read(stream, p);
-    })).Value;
+        byte[] bytes = await store.ReadAllBytesAsync(key, CancellationToken.None).ConfigureAwait(false);
+        return ThresholdTableCodec.Read(new MemoryStream(bytes), key);
+    });
+}
+
+internal static class SiloCache
+{
+    /// <summary>One load per key at a time; a failed load is forgotten, so that the next caller loads again.</summary>
+    public static async Task<TValue> GetAsync<TKey, TValue>(ConcurrentDictionary<TKey, Lazy<Task<TValue>>> cache, TKey key, Func<TKey, Task<TValue>> load)
+        where TKey : notnull
+    {
+        var entry = cache.GetOrAdd(key, k => new Lazy<Task<TValue>>(() => Task.Run(() => load(k))));
+        try
+        {
+            return await entry.Value.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            cache.TryRemove(KeyValuePair.Create(key, entry));
+            throw;
+        }
+    }
 }
 
 /// <summary>A silo's curation settings.</summary>
@@ -36,6 +57,9 @@ public sealed class CurationSiloOptions
 {
     /// <summary>Shards this silo runs at once (each uses every core); more wait their turn here (back-pressure).</summary>
     public int MaxConcurrentShards { get; set; } = 2;
+
+    /// <summary>The storage account of blob locations (<c>az://</c>); local paths only when null. Never logged.</summary>
+    public string? StorageConnectionString { get; set; }
 }
 
 /// <summary>
@@ -81,7 +105,8 @@ public static class CurationServiceCollectionExtensions
     /// <summary>The silo-local services the curation grains need.</summary>
     public static IServiceCollection AddMetaClipCuration(this IServiceCollection services, Action<CurationSiloOptions>? configure = null)
     {
-        services.AddSingleton<MetadataCache>().AddSingleton<ThresholdTableCache>().AddSingleton<ShardSlots>()
+        services.AddSingleton(sp => new DataStore(sp.GetRequiredService<IOptions<CurationSiloOptions>>().Value.StorageConnectionString))
+            .AddSingleton<MetadataCache>().AddSingleton<ThresholdTableCache>().AddSingleton<ShardSlots>()
             .AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ShardSlots>());
         var options = services.AddOptions<CurationSiloOptions>();
         if (configure is not null)

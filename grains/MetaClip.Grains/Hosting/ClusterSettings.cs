@@ -28,7 +28,7 @@ public enum GrainStorageKind
 public sealed class ClusterSettings
 {
     /// <summary>The environment variable that may hold the storage connection string.</summary>
-    public const string ConnectionStringVariable = "METACLIP_STORAGE_CONNECTION_STRING";
+    public const string ConnectionStringVariable = MetaClip.Storage.DataStore.ConnectionStringVariable;
 
     /// <summary>One deployment of the cluster; a whole-cluster restart may use a new one.</summary>
     public string ClusterId { get; set; } = "metaclip-local";

@@ -77,7 +77,11 @@ public static class SiloBuilderExtensions
         silo.AddCurationStorage(settings.ResolveGrainStorage(), connection, settings.ServiceId);
         silo.UseSiloMetadata(configuration.GetSection("Orleans:Metadata"));
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
-        silo.Services.AddMetaClipCuration(o => o.MaxConcurrentShards = settings.MaxConcurrentShards);
+        silo.Services.AddMetaClipCuration(o =>
+        {
+            o.MaxConcurrentShards = settings.MaxConcurrentShards;
+            o.StorageConnectionString = connection;
+        });
         return silo;
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using MetaClip.Client;
 using MetaClip.Cluster;
+using MetaClip.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -48,6 +49,51 @@ public sealed class ClusterCommandTests : IDisposable
         Assert.Contains("Results: " + _dir.Combine("cluster"), results.Output, StringComparison.Ordinal);
         Assert.Contains("zh ", results.Output, StringComparison.Ordinal);
         Assert.Contains("t_en = 20", results.Output, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_snapshot_copied_to_blob_storage_is_curated_by_silo_processes_into_a_blob_prefix_and_copied_back()
+    {
+        // The client reads the account from the environment, as a user's shell gives it (the same value in every test).
+        string connection = AzuriteStorage.Require();
+        Environment.SetEnvironmentVariable(DataStore.ConnectionStringVariable, connection);
+        await using var blobs = BlobFolders.Create();
+        await using var silos = new SiloProcesses(2, connection);
+        await silos.StartAllAsync();
+        string[] options = ["--lang-column", "lang", "--t-en", "20"];
+        Assert.Equal(0, (await CliRun.RunAsync(["curate", "--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"),
+            "--out", _dir.Combine("engine"), "--engine-only", .. options])).ExitCode);
+
+        var upload = await CliRun.RunAsync("copy", Repository.Path("samples", "snapshot"), blobs.Location("snapshots/sample"));
+        Assert.True(upload.ExitCode == 0, upload.Error);
+        Assert.StartsWith($"Copied 2 files from {Repository.Path("samples", "snapshot")} to {blobs.Location("snapshots/sample")}", upload.Output, StringComparison.Ordinal);
+        Assert.Equal(0, (await CliRun.RunAsync("copy", Repository.Path("samples", "metadata"), blobs.Location("metadata"))).ExitCode);
+
+        string output = blobs.Location("curated/sample");
+        var submit = await CliRun.RunAsync(["submit", "--snapshot", blobs.Location("snapshots/sample"), "--metadata", blobs.Location("metadata"), "--out", output, .. options, .. silos.ClientOptions]);
+        Assert.True(submit.ExitCode == 0, submit.Error);
+        string id = submit.Output.Split(' ')[2];
+        var watch = await CliRun.RunAsync(["watch", id, .. silos.ClientOptions]);
+        Assert.True(watch.ExitCode == 0, watch.Error + "\n" + silos.Logs());
+        Assert.Contains("Results: " + output, watch.Output, StringComparison.Ordinal);
+
+        var results = await CliRun.RunAsync(["results", id, .. silos.ClientOptions]);
+        Assert.True(results.ExitCode == 0, results.Error);
+        Assert.Contains($"Report:  {output}/report.html", results.Output, StringComparison.Ordinal);
+
+        var download = await CliRun.RunAsync("copy", output, _dir.Combine("cluster"));
+        Assert.True(download.ExitCode == 0, download.Error);
+        AssertSameOutputs(_dir.Combine("engine"), _dir.Combine("cluster"));
+    }
+
+    [SkippableFact]
+    public async Task Copying_from_a_blob_prefix_that_does_not_exist_is_an_error_naming_it()
+    {
+        Environment.SetEnvironmentVariable(DataStore.ConnectionStringVariable, AzuriteStorage.Require());
+        await using var blobs = BlobFolders.Create();
+        var run = await CliRun.RunAsync("copy", blobs.Location("nothing/here"), _dir.Combine("x"));
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Equal($"metaclip: error: {blobs.Location("nothing/here")} does not exist", run.ErrorLine);
     }
 
     [SkippableFact]

@@ -28,7 +28,7 @@ public class LidMapTests
     }
 
     [Fact]
-    public void A_metadata_folder_loads_lists_and_map_and_ignores_the_manifest()
+    public async Task A_metadata_folder_loads_lists_and_map_and_ignores_the_manifest()
     {
         string dir = Directory.CreateTempSubdirectory("metaclip-meta-").FullName;
         try
@@ -37,7 +37,7 @@ public class LidMapTests
             File.WriteAllText(Path.Combine(dir, "de.json"), "[\"Hund\"]");
             File.WriteAllText(Path.Combine(dir, "lid_map.json"), "{\"en\": \"en\", \"de\": \"de\", \"gsw\": \"de\", \"xx\": \"N/A\"}");
             File.WriteAllText(Path.Combine(dir, "manifest.json"), "{}");
-            var set = MetadataSet.Load(dir, MetaClip.Curation.CurationMode.V2);
+            var set = await MetadataSet.LoadAsync(MetaClip.Storage.DataStore.Local, dir, MetaClip.Curation.CurationMode.V2, CancellationToken.None);
             Assert.Equal(["de", "en"], set.Languages);
             Assert.Equal("de", set.LidMap.Resolve("gsw"));
             Assert.Equal("other", set.LidMap.Resolve("xx"));

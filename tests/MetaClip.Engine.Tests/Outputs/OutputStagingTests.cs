@@ -21,14 +21,14 @@ public class OutputStagingTests
     }
 
     [Fact]
-    public void Commit_replaces_earlier_outputs()
+    public async Task Commit_replaces_earlier_outputs()
     {
         using var dir = new TempFolder();
         dir.File("out/curated/part-00000.parquet", "old");
         using var staging = new OutputStaging(dir.Combine("out"));
         Directory.CreateDirectory(staging.PathOf("curated"));
         File.WriteAllText(staging.PathOf("curated/part-00000.jsonl"), "new");
-        staging.Commit();
+        await staging.CommitAsync(CancellationToken.None);
         Assert.Equal(["part-00000.jsonl"], Directory.EnumerateFiles(dir.Combine("out", "curated")).Select(Path.GetFileName));
         Assert.Single(Directory.EnumerateFileSystemEntries(dir.Combine("out")));
     }

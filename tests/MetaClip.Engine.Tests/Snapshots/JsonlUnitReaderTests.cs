@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using MetaClip.Curation;
 using MetaClip.Snapshots;
+using MetaClip.Storage;
 
 namespace MetaClip.Tests.Snapshots;
 
@@ -106,6 +107,6 @@ public class JsonlUnitReaderTests
         Assert.Contains("has no \"lang\" column", e.Message, StringComparison.Ordinal);
     }
 
-    private static Task<UnitRows> Read(string path, SnapshotColumns columns) =>
-        JsonlUnitReader.ReadAsync(SnapshotFile.Discover(path)[0], columns, CancellationToken.None);
+    private static async Task<UnitRows> Read(string path, SnapshotColumns columns) =>
+        await JsonlUnitReader.ReadAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0], columns, CancellationToken.None);
 }

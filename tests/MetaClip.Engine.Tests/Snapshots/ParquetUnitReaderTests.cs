@@ -1,5 +1,6 @@
 using MetaClip.Curation;
 using MetaClip.Snapshots;
+using MetaClip.Storage;
 using Parquet;
 using Parquet.Schema;
 
@@ -12,7 +13,7 @@ public class ParquetUnitReaderTests
     [Fact]
     public async Task Reads_a_real_laion_file_with_upper_case_columns_and_derives_uuids_from_urls()
     {
-        await using var reader = await ParquetUnitReader.OpenAsync(SnapshotFile.Discover(Laion)[0], new SnapshotColumns(), CancellationToken.None);
+        await using var reader = await ParquetUnitReader.OpenAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, Laion, CancellationToken.None))[0], new SnapshotColumns(), CancellationToken.None);
         Assert.True(reader.RowGroupCount >= 1);
         var rows = await reader.ReadUnitAsync(0, CancellationToken.None);
         Assert.True(rows.RowCount > 0);
@@ -29,7 +30,7 @@ public class ParquetUnitReaderTests
         using var dir = new TempFolder();
         string path = dir.Combine("two.parquet");
         await WriteAsync(path, [["u1", "dog"], ["u2", "cat"]], [["u1", "bird"]]);
-        await using var reader = await ParquetUnitReader.OpenAsync(SnapshotFile.Discover(path)[0], new SnapshotColumns(), CancellationToken.None);
+        await using var reader = await ParquetUnitReader.OpenAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0], new SnapshotColumns(), CancellationToken.None);
         Assert.Equal(2, reader.RowGroupCount);
         Assert.Equal(new[] { "bird" }, (await reader.ReadUnitAsync(1, CancellationToken.None)).Text.Select(t => t!));
         Assert.Equal("row group 1 row 0", (await reader.ReadUnitAsync(1, CancellationToken.None)).Locate(0));
@@ -44,7 +45,7 @@ public class ParquetUnitReaderTests
         await File.WriteAllBytesAsync(path, bytes[..(bytes.Length / 2)]);
         var e = await Assert.ThrowsAsync<CurationException>(async () =>
         {
-            await using var r = await ParquetUnitReader.OpenAsync(SnapshotFile.Discover(path)[0], new SnapshotColumns(), CancellationToken.None);
+            await using var r = await ParquetUnitReader.OpenAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0], new SnapshotColumns(), CancellationToken.None);
         });
         Assert.Contains("corrupt.parquet: not a readable Parquet file", e.Message, StringComparison.Ordinal);
     }
@@ -54,7 +55,7 @@ public class ParquetUnitReaderTests
     {
         var e = await Assert.ThrowsAsync<CurationException>(async () =>
         {
-            await using var r = await ParquetUnitReader.OpenAsync(SnapshotFile.Discover(Laion)[0], new SnapshotColumns { Text = "caption" }, CancellationToken.None);
+            await using var r = await ParquetUnitReader.OpenAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, Laion, CancellationToken.None))[0], new SnapshotColumns { Text = "caption" }, CancellationToken.None);
         });
         Assert.Contains("laion-test_1000.parquet: has no \"caption\" column", e.Message, StringComparison.Ordinal);
         Assert.Contains("TEXT", e.Message, StringComparison.Ordinal);
@@ -75,28 +76,28 @@ public class ParquetUnitReaderTests
 
         var e = await Assert.ThrowsAsync<CurationException>(async () =>
         {
-            await using var r = await ParquetUnitReader.OpenAsync(SnapshotFile.Discover(path)[0], new SnapshotColumns(), CancellationToken.None);
+            await using var r = await ParquetUnitReader.OpenAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0], new SnapshotColumns(), CancellationToken.None);
         });
         Assert.Contains("column \"text\" holds Int32 values, expected strings", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_folder_with_a_stray_file_is_an_error_but_bookkeeping_files_are_ignored()
+    public async Task A_folder_with_a_stray_file_is_an_error_but_bookkeeping_files_are_ignored()
     {
         using var dir = new TempFolder();
         dir.File("part-0.jsonl", "");
         dir.File("_SUCCESS", "");
         dir.File(".hidden/x.txt", "");
-        Assert.Single(SnapshotFile.Discover(dir.Path));
+        Assert.Single(await SnapshotFile.DiscoverAsync(DataStore.Local, dir.Path, CancellationToken.None));
         dir.File("notes.txt", "");
-        var e = Assert.Throws<CurationException>(() => SnapshotFile.Discover(dir.Path));
+        var e = await Assert.ThrowsAsync<CurationException>(() => SnapshotFile.DiscoverAsync(DataStore.Local, dir.Path, CancellationToken.None));
         Assert.Contains("notes.txt: not a .parquet, .jsonl or .jsonl.gz file", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_snapshot_that_does_not_exist_is_an_error()
+    public async Task A_snapshot_that_does_not_exist_is_an_error()
     {
-        var e = Assert.Throws<CurationException>(() => SnapshotFile.Discover("/nonexistent/snapshot"));
+        var e = await Assert.ThrowsAsync<CurationException>(() => SnapshotFile.DiscoverAsync(DataStore.Local, "/nonexistent/snapshot", CancellationToken.None));
         Assert.Contains("does not exist", e.Message, StringComparison.Ordinal);
     }
 

@@ -2,6 +2,7 @@ using MetaClip.Cluster;
 using MetaClip.Cluster.Curation;
 using MetaClip.Curation;
 using MetaClip.Snapshots;
+using MetaClip.Storage;
 using static MetaClip.Tests.TestClusters;
 
 namespace MetaClip.Tests.Curation;
@@ -120,7 +121,7 @@ public class CurationJobGrainTests
         using var work = new TempFolder();
         await using var cluster = await StartAsync(2);
         var spec = SampleSpec(work.Combine("out"));
-        var units = await SnapshotPlanner.PlanAsync(SnapshotFile.Discover(spec.Snapshot), JobSpecs.Columns(spec), CancellationToken.None);
+        var units = await SnapshotPlanner.PlanAsync(DataStore.Local, await SnapshotFile.DiscoverAsync(DataStore.Local, spec.Snapshot, CancellationToken.None), JobSpecs.Columns(spec), CancellationToken.None);
         var task = new ShardTask("twice", 0, units[0].File.Path, units[0].File.Name, (int)units[0].File.Format, units[0].RowGroup, work.Combine("work"), spec);
         var worker = cluster.Client.GetGrain<IShardWorkerGrain>("twice/0");
         await worker.Match(task);

@@ -1,0 +1,57 @@
+using MetaClip.Cluster;
+using static MetaClip.Tests.TestClusters;
+
+namespace MetaClip.Tests.Curation;
+
+/// <summary>Jobs whose snapshot, metadata, intermediates and outputs are in Azure Blob Storage (Azurite).</summary>
+public class BlobStorageJobTests
+{
+    [SkippableFact]
+    public async Task A_two_silo_job_over_a_blob_snapshot_publishes_to_a_blob_prefix_exactly_what_the_engine_writes_locally()
+    {
+        await using var blobs = BlobFolders.Create();
+        using var work = new TempFolder();
+        var local = SampleSpec(work.Combine("engine"));
+        await RunEngineAsync(local, work.Combine("engine"));
+        var spec = local with
+        {
+            Snapshot = await blobs.UploadAsync(local.Snapshot, "snapshots/sample"),
+            Metadata = await blobs.UploadAsync(local.Metadata, "metadata"),
+            Output = blobs.Location("curated/sample"),
+        };
+
+        await using var cluster = await StartAsync(2, dataStorage: AzuriteStorage.Require());
+        var status = await RunJobAsync(cluster, "blob-job", spec);
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.Equal(blobs.Location("curated/sample"), status.Output);
+
+        await blobs.DownloadAsync(status.Output!, work.Combine("cluster"));
+        AssertSameOutputs(work.Combine("engine"), work.Combine("cluster"));
+
+        // The intermediates (matches, threshold table, decision and curated parts) lived under .work/ and are gone.
+        Assert.DoesNotContain(await blobs.NamesAsync("curated/sample"), n => n.StartsWith(".work/", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task A_corrupt_blob_fails_the_job_naming_it_and_a_retry_with_skip_bad_files_finishes_without_it()
+    {
+        await using var blobs = BlobFolders.Create();
+        using var work = new TempFolder();
+        var local = SampleSpec(work.Combine("unused"));
+        string snapshot = await blobs.UploadAsync(local.Snapshot, "snapshot");
+        await blobs.WriteTextAsync("snapshot/zz-broken.jsonl", "{\"text\": \"a dog\", \"uuid\": \"u\", \"lang\": \"en\"}\n{not json\n");
+        var spec = local with { Snapshot = snapshot, Metadata = await blobs.UploadAsync(local.Metadata, "metadata"), Output = blobs.Location("out") };
+
+        await using var cluster = await StartAsync(2, dataStorage: AzuriteStorage.Require());
+        var failed = await RunJobAsync(cluster, "broken", spec);
+        Assert.Equal(CurationJobPhase.Failed, failed.Phase);
+        Assert.Contains("zz-broken.jsonl", failed.Error, StringComparison.Ordinal);
+        Assert.True(failed.ShardsMatched > 0, "the shards that matched before the failure are kept");
+
+        await cluster.Client.GetGrain<ICurationJobGrain>("broken").Retry(skipBadFiles: true);
+        var done = await WaitAsync(cluster.Client, "broken", s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
+        Assert.True(done.Phase == CurationJobPhase.Done, done.Error);
+        Assert.Contains(done.SkippedFiles, f => f.Contains("zz-broken.jsonl", StringComparison.Ordinal));
+        Assert.Contains("report.json", await blobs.NamesAsync("out"));
+    }
+}
