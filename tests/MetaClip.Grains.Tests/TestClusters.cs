@@ -18,7 +18,7 @@ internal static class TestClusters
     /// blob locations (<c>az://</c>) in that account.
     /// </summary>
     public static async Task<InProcessTestCluster> StartAsync(int silos, string? storage = null, string? serviceId = null,
-        ShardGate? gate = null, int maxConcurrentShards = 2, string? dataStorage = null)
+        ShardGate? gate = null, int maxConcurrentShards = 2, string? dataStorage = null, bool intermediatesInMemory = false)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
         serviceId ??= "test-" + Guid.NewGuid().ToString("N");
@@ -32,6 +32,7 @@ internal static class TestClusters
             {
                 o.MaxConcurrentShards = maxConcurrentShards;
                 o.StorageConnectionString = dataStorage;
+                o.IntermediatesInMemory = intermediatesInMemory;
             });
             if (gate is not null)
             {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using MetaClip.Cluster.Curation;
 using MetaClip.Cluster.Hosting;
+using MetaClip.Curation;
 using MetaClip.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,19 +12,41 @@ namespace MetaClip.Client.Cluster;
 
 /// <summary>
 /// A single-machine Orleans cluster inside the <c>metaclip</c> process: one silo on loopback, on free ports,
-/// with in-memory grain storage; blob locations use the account of METACLIP_STORAGE_CONNECTION_STRING. <c>metaclip curate</c> runs its job on it, through the same grains as a
+/// with in-memory grain storage and shard intermediates kept in memory (nothing of a job survives the process,
+/// so nothing is written that only a restart would read); blob locations use the account of
+/// METACLIP_STORAGE_CONNECTION_STRING. <c>metaclip curate</c> runs its job on it, through the same grains as a
 /// multi-silo cluster.
 /// </summary>
 internal sealed class EmbeddedCluster : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private EmbeddedCluster(IHost host) => _host = host;
+    private EmbeddedCluster(IHost host, DataStore store)
+    {
+        _host = host;
+        Store = store;
+    }
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<EmbeddedCluster> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Where the job's blob locations are.</summary>
+    public DataStore Store { get; }
+
+    /// <summary>
+    /// Starts the silo. The job's metadata is loaded and its matchers built into the silo's cache meanwhile (the
+    /// silo's start is mostly single-threaded jitting, so this runs beside it); a bad metadata folder fails here
+    /// with the error the job would give.
+    /// </summary>
+    public static async Task<EmbeddedCluster> StartAsync(string metadata, CurationMode mode, CancellationToken cancellationToken)
     {
+        var store = DataStore.FromEnvironment();
+        var metadataCache = new MetadataCache(store);
+        var warmUp = Task.Run(async () =>
+        {
+            var set = await metadataCache.GetAsync(metadata, mode).ConfigureAwait(false);
+            Parallel.ForEach(set.Languages, new ParallelOptions { CancellationToken = cancellationToken }, language => set.GetMatcher(language));
+        }, cancellationToken);
+
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(options => options.SingleLine = true).SetMinimumLevel(LogLevel.Error);
@@ -34,21 +57,33 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
             silo.UseLocalhostClustering(siloPort: siloPort, gatewayPort: gatewayPort, serviceId: "metaclip", clusterId: "metaclip-embedded-" + Guid.NewGuid().ToString("N"));
             silo.AddCurationStorage(GrainStorageKind.Memory, connectionString: null, serviceId: "metaclip");
             silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton(store).AddSingleton(metadataCache);
             silo.Services.AddMetaClipCuration(o =>
             {
                 o.MaxConcurrentShards = 4;
-                o.StorageConnectionString = Environment.GetEnvironmentVariable(DataStore.ConnectionStringVariable);
+                o.IntermediatesInMemory = true;
             });
         });
         var host = builder.Build();
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new EmbeddedCluster(host);
+        try
+        {
+            await Task.WhenAll(host.StartAsync(cancellationToken), warmUp).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            await StopAsync(host).ConfigureAwait(false);
+            throw;
+        }
+
+        return new EmbeddedCluster(host, store);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(_host);
+
+    private static async ValueTask StopAsync(IHost host)
     {
-        await _host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        _host.Dispose();
+        await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        host.Dispose();
     }
 
     /// <summary>Two distinct free loopback ports (both held until both are chosen).</summary>

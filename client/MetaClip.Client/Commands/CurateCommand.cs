@@ -39,8 +39,8 @@ internal static class CurateCommand
                 }
 
                 progress.Report(new CurationProgress(CurationPhase.Starting, 0, 0, 0));
-                await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken).ConfigureAwait(false);
-                return await ClusterCuration.RunAsync(cluster.Client, store, options, progress, cancellationToken).ConfigureAwait(false);
+                await using var cluster = await EmbeddedCluster.StartAsync(options.Metadata, options.Mode, cancellationToken).ConfigureAwait(false);
+                return await ClusterCuration.RunAsync(cluster.Client, cluster.Store, options, progress, cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
             await WriteSummaryAsync(output, result).ConfigureAwait(false);
             return MetaClipCommandLine.Success;

@@ -20,6 +20,7 @@ namespace MetaClip.Cluster.Curation;
 public sealed partial class CurationJobGrain(
     [PersistentState("job", CurationStorage.Name)] IPersistentState<CurationJobState> state,
     MetadataCache metadataCache,
+    ShardIntermediates intermediates,
     DataStore store,
     ILogger<CurationJobGrain> logger) : Grain, ICurationJobGrain, IRemindable, IDisposable
 {
@@ -35,6 +36,10 @@ public sealed partial class CurationJobGrain(
     /// </summary>
     private static readonly TimeSpan ClusterRecoveryBudget = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>The publisher appends shards' outputs this many kept rows or shards at a time.</summary>
+    private const int PublishBatchRows = 16_384;
+    private const int PublishBatchShards = 256;
 
     /// <summary>Runs of one shard that may be handed back by silos shutting down.</summary>
     private const int HandBacks = 32;
@@ -360,11 +365,7 @@ public sealed partial class CurationJobGrain(
         var table = await Task.Run(async () =>
         {
             var computed = ThresholdTable.Compute(counts, JobSpecs.EffectiveTEn(spec), spec.P);
-            await store.WriteAsync(tablePath, stream =>
-            {
-                ThresholdTableCodec.Write(stream, computed);
-                return Task.CompletedTask;
-            }, CancellationToken.None);
+            await intermediates.PutThresholdTableAsync(tablePath, computed, CancellationToken.None);
             return computed;
         });
         return (counts, table, tablePath);
@@ -497,23 +498,27 @@ public sealed partial class CurationJobGrain(
             await using (var curated = new CuratedWriter(staging.Folder, JobSpecs.Format(spec), matched.Any(m => m.HasKey), imageColumn))
             await using (var decisions = CurationFiles.CreateLines(staging.PathOf(CurationFiles.DecisionsFile)))
             {
-                foreach (var shard in shards)
+                // Shards in index order, a batch of them at a time (trivial shards would each pay for a parallel
+                // write); the two files are independent, so a batch's decision lines and kept rows go side by side.
+                var parts = new List<string>();
+                var rows = new List<CuratedRow>();
+                for (int i = 0; i < shards.Count; i++)
                 {
-                    await using (var part = await store.OpenReadAsync(JobSpecs.DecisionsPart(work, shard.Index), CancellationToken.None))
+                    parts.Add(JobSpecs.DecisionsPart(work, shards[i].Index));
+                    rows.AddRange(await intermediates.GetKeptRowsAsync(JobSpecs.CuratedPart(work, shards[i].Index), CancellationToken.None));
+                    if (rows.Count >= PublishBatchRows || parts.Count >= PublishBatchShards || i == shards.Count - 1)
                     {
-                        await part.CopyToAsync(decisions);
+                        await Task.WhenAll(intermediates.CopyDecisionsAsync(parts, decisions, CancellationToken.None), curated.WriteAsync(rows, CancellationToken.None));
+                        parts.Clear();
+                        rows.Clear();
                     }
-
-                    string rowsPath = JobSpecs.CuratedPart(work, shard.Index);
-                    var rows = CuratedRowsCodec.Read(new MemoryStream(await store.ReadAllBytesAsync(rowsPath, CancellationToken.None)), rowsPath);
-
-                    await curated.WriteAsync(rows, CancellationToken.None);
                 }
             }
 
             CurationFiles.WriteThresholds(staging.PathOf(CurationFiles.ThresholdsFile), table, spec.Seed, tallies, counts);
             CurationFiles.WriteEntryCounts(staging.PathOf(CurationFiles.EntryCountsFolder), metadata, counts, table);
-            timings["total"] = timings.Values.Sum() + clock.Elapsed.TotalSeconds;
+            timings["publish"] = clock.Elapsed.TotalSeconds;
+            timings["total"] = timings.Where(t => t.Key != "total").Sum(t => t.Value);
             var options = new CurationOptions
             {
                 Snapshot = spec.Snapshot,
@@ -560,7 +565,7 @@ public sealed partial class CurationJobGrain(
     private async Task CleanUpAsync()
     {
         string work = Job.WorkFolder;
-        await Task.Run(() => RemoveWorkFolderAsync(store, work));
+        await Task.Run(() => RemoveWorkFolderAsync(intermediates, work));
         await UnregisterReminderAsync();
     }
 
@@ -664,14 +669,14 @@ public sealed partial class CurationJobGrain(
     }
 
     /// <summary>Removes the job's intermediates, and the <c>.work</c> folder once no job uses it.</summary>
-    private static async Task RemoveWorkFolderAsync(DataStore store, string work)
+    private static async Task RemoveWorkFolderAsync(ShardIntermediates intermediates, string work)
     {
         if (work.Length == 0)
         {
             return;
         }
 
-        await store.DeleteAsync(work, CancellationToken.None);
+        await intermediates.RemoveAllAsync(work, CancellationToken.None);
         if (DataStore.IsBlob(work))
         {
             return;

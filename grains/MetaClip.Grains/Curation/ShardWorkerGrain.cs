@@ -13,7 +13,7 @@ namespace MetaClip.Cluster.Curation;
 /// its <see cref="ShardSlots"/> at once. A silo that shuts down hands the shards it runs back.
 /// </summary>
 [ActivationCountBasedPlacement]
-public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTableCache thresholdCache, ShardSlots slots, DataStore store) : Grain, IShardWorkerGrain
+public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTableCache thresholdCache, ShardIntermediates intermediates, ShardSlots slots, DataStore store) : Grain, IShardWorkerGrain
 {
     public Task<ShardMatchSummary> Match(ShardTask task) => RunAsync(token => MatchShardAsync(task, token));
 
@@ -63,11 +63,7 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
             var matches = new UnitMatcher(metadata, spec.Threads > 0 ? spec.Threads : Environment.ProcessorCount).Match(rows, token);
 
             // Written whole: a retried shard never sees half a file.
-            await store.WriteAsync(JobSpecs.MatchesPath(task), stream =>
-            {
-                UnitMatchesCodec.Write(stream, matches);
-                return Task.CompletedTask;
-            }, token);
+            await intermediates.PutMatchesAsync(JobSpecs.MatchesPath(task), matches, token);
             return matches;
         }, token);
 
@@ -90,8 +86,7 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
         var table = await thresholdCache.GetAsync(thresholdTablePath);
         var tallies = await Task.Run(async () =>
         {
-            string matchesPath = JobSpecs.MatchesPath(task);
-            var unit = UnitMatchesCodec.Read(new MemoryStream(await store.ReadAllBytesAsync(matchesPath, token)), matchesPath);
+            var unit = await intermediates.GetMatchesAsync(JobSpecs.MatchesPath(task), token);
 
             var decisions = ImageSampler.Decide(unit, table, task.Spec.Seed, 0);
             byte[]?[]? images = null;
@@ -120,17 +115,8 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
                 }
             }
 
-            await store.WriteAsync(JobSpecs.DecisionsPart(task.WorkFolder, task.Index), stream =>
-                ParallelLines.WriteAsync(stream, decisions.Count, (text, i) =>
-                {
-                    CurationFiles.AppendDecision(text, decisions[i]);
-                    text.Append('\n');
-                }, Environment.ProcessorCount, token), token);
-            await store.WriteAsync(JobSpecs.CuratedPart(task.WorkFolder, task.Index), stream =>
-            {
-                CuratedRowsCodec.Write(stream, kept);
-                return Task.CompletedTask;
-            }, token);
+            await intermediates.PutDecisionsAsync(JobSpecs.DecisionsPart(task.WorkFolder, task.Index), decisions, token);
+            await intermediates.PutKeptRowsAsync(JobSpecs.CuratedPart(task.WorkFolder, task.Index), kept, token);
             return figures;
         }, token);
 

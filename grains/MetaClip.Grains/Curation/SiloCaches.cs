@@ -3,6 +3,7 @@ using MetaClip.Curation;
 using MetaClip.Metadata;
 using MetaClip.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
@@ -25,6 +26,19 @@ public sealed class MetadataCache(DataStore store)
 public sealed class ThresholdTableCache(DataStore store)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ThresholdTable>>> _tables = new(StringComparer.Ordinal);
+
+    /// <summary>Forgets the tables under a job's work folder or prefix.</summary>
+    public void RemoveUnder(string workFolder)
+    {
+        foreach (string key in _tables.Keys.Where(k => k.StartsWith(workFolder, StringComparison.Ordinal)))
+        {
+            _tables.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>A table this silo computed itself: no need to read it back.</summary>
+    public void Add(string location, ThresholdTable table) =>
+        _tables[location] = new Lazy<Task<ThresholdTable>>(Task.FromResult(table));
 
     public Task<ThresholdTable> GetAsync(string location) => SiloCache.GetAsync(_tables, location, async key =>
     {
@@ -60,6 +74,13 @@ public sealed class CurationSiloOptions
 
     /// <summary>The storage account of blob locations (<c>az://</c>); local paths only when null. Never logged.</summary>
     public string? StorageConnectionString { get; set; }
+
+    /// <summary>
+    /// Keep shard intermediates in this silo's memory instead of writing them to the job's work folder: only
+    /// for a single-silo cluster whose grain state is in memory too (the embedded cluster), where nothing
+    /// survives the process anyway.
+    /// </summary>
+    public bool IntermediatesInMemory { get; set; }
 }
 
 /// <summary>
@@ -105,8 +126,10 @@ public static class CurationServiceCollectionExtensions
     /// <summary>The silo-local services the curation grains need.</summary>
     public static IServiceCollection AddMetaClipCuration(this IServiceCollection services, Action<CurationSiloOptions>? configure = null)
     {
-        services.AddSingleton(sp => new DataStore(sp.GetRequiredService<IOptions<CurationSiloOptions>>().Value.StorageConnectionString))
-            .AddSingleton<MetadataCache>().AddSingleton<ThresholdTableCache>().AddSingleton<ShardSlots>()
+        // A host may bring its own store and metadata cache (the embedded cluster warms the cache while the silo starts).
+        services.TryAddSingleton(sp => new DataStore(sp.GetRequiredService<IOptions<CurationSiloOptions>>().Value.StorageConnectionString));
+        services.TryAddSingleton<MetadataCache>();
+        services.AddSingleton<ThresholdTableCache>().AddSingleton<ShardIntermediates>().AddSingleton<ShardSlots>()
             .AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ShardSlots>());
         var options = services.AddOptions<CurationSiloOptions>();
         if (configure is not null)

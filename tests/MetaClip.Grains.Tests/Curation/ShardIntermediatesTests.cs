@@ -1,0 +1,50 @@
+using MetaClip.Cluster;
+using static MetaClip.Tests.TestClusters;
+
+namespace MetaClip.Tests.Curation;
+
+/// <summary>Where shard intermediates live: the job's work folder, or (the embedded cluster) the silo's memory.</summary>
+public class ShardIntermediatesTests
+{
+    [Fact]
+    public async Task Intermediates_in_memory_give_the_engine_result_and_write_no_work_folder()
+    {
+        using var work = new TempFolder();
+        var spec = SampleSpec(work.Combine("cluster"));
+        await RunEngineAsync(spec, work.Combine("engine"));
+        var gate = new ShardGate();
+        await using var cluster = await StartAsync(1, gate: gate, intermediatesInMemory: true);
+
+        // Hold pass 2 after its first shard: by then every pass-1 result and one shard's pass-2 result exist.
+        gate.Hold("Sample", pass: 1);
+        await cluster.Client.GetGrain<ICurationJobGrain>("in-memory").Start(spec);
+        await WaitAsync(cluster.Client, "in-memory", s => s.ShardsSampled >= 1 && gate.Held >= 1);
+        Assert.False(Directory.Exists(work.Combine("cluster", ".work")), "no intermediate was written");
+
+        gate.Open();
+        var status = await WaitAsync(cluster.Client, "in-memory", s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        AssertSameOutputs(work.Combine("engine"), work.Combine("cluster"));
+    }
+
+    [Fact]
+    public async Task Intermediates_in_files_are_in_the_work_folder_while_the_job_runs_and_gone_after()
+    {
+        using var work = new TempFolder();
+        var spec = SampleSpec(work.Combine("cluster"));
+        var gate = new ShardGate();
+        await using var cluster = await StartAsync(1, gate: gate);
+        gate.Hold("Sample", pass: 1);
+        await cluster.Client.GetGrain<ICurationJobGrain>("in-files").Start(spec);
+        await WaitAsync(cluster.Client, "in-files", s => s.ShardsSampled >= 1 && gate.Held >= 1);
+        var files = Directory.GetFiles(work.Combine("cluster", ".work", "in-files")).Select(Path.GetFileName).ToList();
+        Assert.Contains("shard-000000.matches", files);
+        Assert.Contains("thresholds.table", files);
+        Assert.Contains(files, f => f!.StartsWith("decisions-", StringComparison.Ordinal));
+
+        gate.Open();
+        var status = await WaitAsync(cluster.Client, "in-files", s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.False(Directory.Exists(work.Combine("cluster", ".work")));
+    }
+}
