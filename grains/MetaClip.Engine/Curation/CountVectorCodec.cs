@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace MetaClip.Curation;
 
 /// <summary>
@@ -11,27 +13,29 @@ public static class CountVectorCodec
 {
     public static byte[] Encode(ReadOnlySpan<ulong> counts)
     {
-        using var stream = new MemoryStream();
-        WriteVarint(stream, (ulong)counts.Length);
-        int nonZero = 0;
-        foreach (ulong count in counts)
+        // Vectorised: counting the zeros and skipping runs of them; a partition encodes its whole vector per shard.
+        int nonZero = counts.Length - counts.Count(0UL);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(MaxVarintBytes * (2 + 2 * nonZero));
+        try
         {
-            nonZero += count != 0 ? 1 : 0;
-        }
-
-        WriteVarint(stream, (ulong)nonZero);
-        int previous = -1;
-        for (int id = 0; id < counts.Length; id++)
-        {
-            if (counts[id] != 0)
+            int length = WriteVarint(buffer, 0, (ulong)counts.Length);
+            length = WriteVarint(buffer, length, (ulong)nonZero);
+            int previous = -1;
+            for (int id = counts.IndexOfAnyExcept(0UL); id >= 0;)
             {
-                WriteVarint(stream, (ulong)(id - previous));
-                WriteVarint(stream, counts[id]);
+                length = WriteVarint(buffer, length, (ulong)(id - previous));
+                length = WriteVarint(buffer, length, counts[id]);
                 previous = id;
+                int next = counts[(id + 1)..].IndexOfAnyExcept(0UL);
+                id = next < 0 ? -1 : id + 1 + next;
             }
-        }
 
-        return stream.ToArray();
+            return buffer.AsSpan(0, length).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <exception cref="CurationException">The bytes are not a count vector (truncated or corrupt state).</exception>
@@ -71,15 +75,18 @@ public static class CountVectorCodec
         return counts;
     }
 
-    private static void WriteVarint(MemoryStream stream, ulong value)
+    private const int MaxVarintBytes = 10;
+
+    private static int WriteVarint(byte[] buffer, int position, ulong value)
     {
         while (value >= 0x80)
         {
-            stream.WriteByte((byte)(value | 0x80));
+            buffer[position++] = (byte)(value | 0x80);
             value >>= 7;
         }
 
-        stream.WriteByte((byte)value);
+        buffer[position++] = (byte)value;
+        return position;
     }
 
     private static ulong ReadVarint(ReadOnlySpan<byte> bytes, ref int position, string source)

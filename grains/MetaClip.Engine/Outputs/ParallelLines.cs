@@ -22,8 +22,9 @@ public static class ParallelLines
         {
             Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken }, part =>
             {
-                var text = new StringBuilder(slice * 128);
-                for (int i = part * slice, end = Math.Min(count, (part + 1) * slice); i < end; i++)
+                int begin = part * slice, end = Math.Min(count, (part + 1) * slice);
+                var text = new StringBuilder((end - begin) * 128);
+                for (int i = begin; i < end; i++)
                 {
                     append(text, i);
                 }

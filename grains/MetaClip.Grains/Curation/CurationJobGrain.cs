@@ -343,6 +343,7 @@ public sealed partial class CurationJobGrain(
         {
             Job.Sampled[shard.Index] = summary!;
             AddFigures(summary!.Languages);
+            intermediates.Release(JobSpecs.MatchesPath(shard));
             await CheckpointAsync(force: false);
         });
     }
@@ -509,6 +510,12 @@ public sealed partial class CurationJobGrain(
                     if (rows.Count >= PublishBatchRows || parts.Count >= PublishBatchShards || i == shards.Count - 1)
                     {
                         await Task.WhenAll(intermediates.CopyDecisionsAsync(parts, decisions, CancellationToken.None), curated.WriteAsync(rows, CancellationToken.None));
+                        for (int j = i - parts.Count + 1; j <= i; j++)
+                        {
+                            intermediates.Release(JobSpecs.DecisionsPart(work, shards[j].Index));
+                            intermediates.Release(JobSpecs.CuratedPart(work, shards[j].Index));
+                        }
+
                         parts.Clear();
                         rows.Clear();
                     }

@@ -46,24 +46,34 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     public Task<UnitMatches> GetMatchesAsync(string location, CancellationToken cancellationToken) =>
         GetAsync(location, stream => UnitMatchesCodec.Read(stream, location), cancellationToken);
 
-    public Task PutDecisionsAsync(string location, IReadOnlyList<ImageDecision> decisions, CancellationToken cancellationToken) =>
-        PutAsync(location, decisions, stream => WriteDecisionsAsync(stream, decisions, cancellationToken), cancellationToken);
+    /// <summary>A shard's decision lines, formatted here (by the shard's worker, in parallel with other shards).</summary>
+    public async Task PutDecisionsAsync(string location, IReadOnlyList<ImageDecision> decisions, CancellationToken cancellationToken)
+    {
+        if (_inMemory)
+        {
+            // As UTF-8 bytes: one array per shard for the collector instead of an object per decision.
+            using var lines = new MemoryStream();
+            await WriteDecisionsAsync(lines, decisions, cancellationToken).ConfigureAwait(false);
+            _memory[location] = lines.ToArray();
+            return;
+        }
+
+        await store.WriteAsync(location, stream => WriteDecisionsAsync(stream, decisions, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Appends the decision lines of shards (in the order given) to <paramref name="output"/>.</summary>
     public async Task CopyDecisionsAsync(IReadOnlyList<string> locations, Stream output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(locations);
         ArgumentNullException.ThrowIfNull(output);
-        if (_inMemory)
-        {
-            // Formatted in one go: per-shard batches of a few lines would each pay for a parallel loop.
-            var decisions = locations.SelectMany(Take<IReadOnlyList<ImageDecision>>).ToList();
-            await WriteDecisionsAsync(output, decisions, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         foreach (string location in locations)
         {
+            if (_inMemory)
+            {
+                await output.WriteAsync(Take<byte[]>(location), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             await using var part = await store.OpenReadAsync(location, cancellationToken).ConfigureAwait(false);
             await part.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
         }
@@ -78,6 +88,18 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
 
     public Task<List<CuratedRow>> GetKeptRowsAsync(string location, CancellationToken cancellationToken) =>
         GetAsync(location, stream => CuratedRowsCodec.Read(stream, location), cancellationToken);
+
+    /// <summary>
+    /// An intermediate whose next step is recorded as done: in memory, it is dropped at once (a single silo's
+    /// memory holds a whole job's intermediates only as long as each is needed); files stay until the job ends.
+    /// </summary>
+    public void Release(string location)
+    {
+        if (_inMemory)
+        {
+            _memory.TryRemove(location, out _);
+        }
+    }
 
     /// <summary>Removes every intermediate under a job's work folder or prefix.</summary>
     public async Task RemoveAllAsync(string workFolder, CancellationToken cancellationToken)

@@ -14,6 +14,15 @@ public class CountVectorCodecTests
     }
 
     [Fact]
+    public void The_bytes_are_the_persisted_format_length_non_zeros_then_gap_and_count_varints()
+    {
+        // Grain state written by earlier silos holds these bytes: the format may not drift.
+        Assert.Equal(new byte[] { 5, 2, 2, 5, 3, 0xAC, 0x02 }, CountVectorCodec.Encode([0, 5, 0, 0, 300]));
+        Assert.Equal(new byte[] { 0, 0 }, CountVectorCodec.Encode([]));
+        Assert.Equal(new byte[] { 3, 0 }, CountVectorCodec.Encode([0, 0, 0]));
+    }
+
+    [Fact]
     public void A_sparse_vector_takes_bytes_per_non_zero_entry_not_per_entry()
     {
         var counts = new ulong[500_000];
