@@ -10,8 +10,9 @@ source ./scripts-common.sh
 
 require_dotnet
 quiet_build client/MetaClip.Client/MetaClip.Client.csproj -c Release
+metaclip=$(ready_to_run_client)
 # The sample is tiny (4,650 texts), so it uses t_en = 20 instead of the worldwide default of 170,000,
 # which would keep every image of a sample this small.
-exec dotnet client/MetaClip.Client/bin/Release/net10.0/metaclip.dll curate \
+exec dotnet "$metaclip" curate \
   --snapshot samples/snapshot --metadata samples/metadata --out out/sample \
   --lang-column lang --t-en 20 "$@"
