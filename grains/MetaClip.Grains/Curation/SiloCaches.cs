@@ -22,10 +22,20 @@ public sealed class MetadataCache(DataStore store)
         SiloCache.GetAsync(_sets, (Folder: DataStore.Normalize(folder), Mode: mode), key => MetadataSet.LoadAsync(store, key.Folder, key.Mode, CancellationToken.None));
 }
 
-/// <summary>Threshold tables per silo: each job's immutable table is read once per silo.</summary>
+/// <summary>
+/// Threshold tables per silo: each job's immutable table is read once per silo. The most recent
+/// <see cref="MaxTables"/> stay (a 500k-entry list's table is ~2 MB); an older one is read again if a shard
+/// of its job still comes.
+/// </summary>
 public sealed class ThresholdTableCache(DataStore store)
 {
+    /// <summary>Tables kept at most: more jobs than this in pass 2 at once on one silo only cost re-reads.</summary>
+    public const int MaxTables = 16;
+
     private readonly ConcurrentDictionary<string, Lazy<Task<ThresholdTable>>> _tables = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _arrivals = new();
+
+    public int Count => _tables.Count;
 
     /// <summary>Forgets the tables under a job's work folder or prefix.</summary>
     public void RemoveUnder(string workFolder)
@@ -37,14 +47,30 @@ public sealed class ThresholdTableCache(DataStore store)
     }
 
     /// <summary>A table this silo computed itself: no need to read it back.</summary>
-    public void Add(string location, ThresholdTable table) =>
+    public void Add(string location, ThresholdTable table)
+    {
         _tables[location] = new Lazy<Task<ThresholdTable>>(Task.FromResult(table));
+        Arrived(location);
+    }
 
     public Task<ThresholdTable> GetAsync(string location) => SiloCache.GetAsync(_tables, location, async key =>
     {
         byte[] bytes = await store.ReadAllBytesAsync(key, CancellationToken.None).ConfigureAwait(false);
+        Arrived(key);
         return ThresholdTableCodec.Read(new MemoryStream(bytes), key);
     });
+
+    private void Arrived(string location)
+    {
+        _arrivals.Enqueue(location);
+        while (_tables.Count > MaxTables && _arrivals.TryDequeue(out var oldest))
+        {
+            if (oldest != location)
+            {
+                _tables.TryRemove(oldest, out _);
+            }
+        }
+    }
 }
 
 internal static class SiloCache
