@@ -1,47 +1,130 @@
 using MetaClip.Curation;
+using Orleans.Concurrency;
 using Orleans.Runtime;
 
 namespace MetaClip.Cluster.Curation;
 
 /// <summary>
 /// <see cref="ILanguagePartitionGrain"/>: delegates to <see cref="ShardCountAggregator"/> and persists the
-/// counts together with the applied shard ids in one write before acknowledging.
+/// counts together with the applied shard ids before acknowledging. Writes are group commits: partials that
+/// arrive while a write is in flight are applied in memory and persisted together by the next write, so a
+/// hot partition (English, which every shard reaches) writes once per batch instead of once per shard. A
+/// partial is acknowledged only once a write that holds it succeeded; when a write fails, every partial not yet
+/// persisted is forgotten, its caller gets the failure (and retries), and the state is read back.
 /// </summary>
+[Reentrant]
 public sealed class LanguagePartitionGrain(
     [PersistentState("partition", CurationStorage.Name)] IPersistentState<LanguagePartitionState> state)
     : Grain, ILanguagePartitionGrain
 {
     private ShardCountAggregator? _aggregator;
 
+    /// <summary>Applied in memory, waiting for the next write.</summary>
+    private Commit? _open;
+
+    /// <summary>Being written.</summary>
+    private Commit? _writing;
+
+    /// <summary>The state being read back after a failed write; partials wait for it.</summary>
+    private Task? _recovering;
+
     public async Task<bool> ApplyPartial(ShardPartialCounts counts)
     {
         ArgumentNullException.ThrowIfNull(counts);
+        if (_recovering is { } recovering)
+        {
+            await recovering;
+        }
+
         var aggregator = Aggregator(counts.ListLength);
+
+        // Delivered again while its first delivery waits for a write: that write's outcome answers both.
+        var pending = _writing?.Shards.Contains(counts.ShardId) == true ? _writing : _open?.Shards.Contains(counts.ShardId) == true ? _open : null;
+        if (pending is not null)
+        {
+            await pending.Done.Task;
+            return false;
+        }
+
         if (!aggregator.Apply(counts.ShardId, counts.EntryIds, counts.Counts))
         {
             return false;
         }
 
-        state.State = new LanguagePartitionState(null, [.. aggregator.AppliedShards], CountVectorCodec.Encode(aggregator.Counts));
-        try
+        var commit = _open ??= new Commit();
+        commit.Shards.Add(counts.ShardId);
+        if (_writing is null)
         {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Not persisted: forget the in-memory change so the retry applies it again.
-            _aggregator = null;
-            await state.ReadStateAsync();
-            throw;
+            _ = WriteAsync();
         }
 
+        await commit.Done.Task;
         return true;
     }
 
-    public Task<LanguageCounts> GetCounts()
+    /// <summary>Writes the open commit, and the one opened meanwhile, until none is open.</summary>
+    private async Task WriteAsync()
     {
+        while (_open is { } commit)
+        {
+            _open = null;
+            _writing = commit;
+            try
+            {
+                state.State = new LanguagePartitionState(null, [.. _aggregator!.AppliedShards], CountVectorCodec.Encode(_aggregator.Counts));
+                await state.WriteStateAsync();
+            }
+            catch (Exception e)
+            {
+                // Not persisted: forget every partial applied since the last write; their callers retry.
+                var lost = _open;
+                _open = null;
+                _writing = null;
+                _aggregator = null;
+                _recovering = ReadBackAsync();
+                commit.Done.SetException(e);
+                lost?.Done.SetException(e);
+                return;
+            }
+
+            _writing = null;
+            commit.Done.SetResult();
+        }
+    }
+
+    /// <summary>
+    /// Reads the persisted state back after a failed write. Should that fail too, the activation goes (the next
+    /// one reads the state afresh) and the partials waiting meanwhile get the failure.
+    /// </summary>
+    private async Task ReadBackAsync()
+    {
+        try
+        {
+            await state.ReadStateAsync();
+            _recovering = null;
+        }
+        catch (Exception)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    public async Task<LanguageCounts> GetCounts()
+    {
+        // Only persisted counts: wait for writes in flight (their outcome is their callers' to handle).
+        while ((_writing ?? _open)?.Done.Task is { } pending)
+        {
+            await Task.WhenAny(pending);
+        }
+
+        if (_recovering is { } recovering)
+        {
+            await recovering;
+        }
+
         var counts = _aggregator?.Counts ?? PersistedCounts() ?? [];
-        return Task.FromResult(new LanguageCounts([.. counts], state.State.AppliedShards?.Length ?? 0));
+        return new LanguageCounts([.. counts], state.State.AppliedShards?.Length ?? 0);
     }
 
     /// <summary>The persisted counts: compact bytes, or the plain array that version 1 of the state held.</summary>
@@ -67,6 +150,14 @@ public sealed class LanguagePartitionGrain(
 
         return _aggregator;
     }
+}
+
+/// <summary>Partials applied in memory and persisted by one write.</summary>
+internal sealed class Commit
+{
+    public HashSet<string> Shards { get; } = new(StringComparer.Ordinal);
+
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>

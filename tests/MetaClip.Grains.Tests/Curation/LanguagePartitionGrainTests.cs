@@ -39,6 +39,28 @@ public class LanguagePartitionGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Partials_of_many_shards_arriving_together_are_group_committed_each_exactly_once()
+    {
+        // 200 shards at once, each delivered twice: the partition applies them while earlier writes are in
+        // flight and persists them in batches; every shard counts once, and a read sees only persisted counts.
+        string job = Guid.NewGuid().ToString("N");
+        var partition = fixture.Client.GetGrain<ILanguagePartitionGrain>($"{job}/en");
+        var partials = Enumerable.Range(0, 200).Select(i => new ShardPartialCounts($"part-{i}.jsonl", Entries.Length, [i % 8], [(ulong)i + 1])).ToList();
+        var results = await Task.WhenAll(partials.Concat(partials).Select(p => partition.ApplyPartial(p)));
+        Assert.Equal(200, results.Count(applied => applied));
+
+        var global = await partition.GetCounts();
+        Assert.Equal(200, global.AppliedShards);
+        var expected = new ulong[Entries.Length];
+        foreach (var p in partials)
+        {
+            expected[p.EntryIds[0]] += p.Counts[0];
+        }
+
+        Assert.Equal(expected, global.Counts);
+    }
+
+    [Fact]
     public async Task A_duplicated_delivery_of_a_shard_is_ignored_even_when_concurrent()
     {
         string job = Guid.NewGuid().ToString("N");
