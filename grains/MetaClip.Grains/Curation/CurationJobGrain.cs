@@ -429,7 +429,7 @@ public sealed partial class CurationJobGrain(
                     {
                         Job.ShardRetries++;
                         Job.ShardHandBacks++;
-                        LogShardRetry(logger, JobId, shard.Index, e.Message);
+                        LogShardRetry(logger, JobId, shard.Index, e);
                     }
                     catch (Exception e) when (e is OrleansException or TimeoutException &&
                         (recovering ??= Stopwatch.StartNew()).Elapsed < ClusterRecoveryBudget)
@@ -437,7 +437,7 @@ public sealed partial class CurationJobGrain(
                         // A lost silo, a timeout, a silo not yet declared dead: wait a little, then run the shard
                         // again on a fresh activation (elsewhere once membership has caught up).
                         Job.ShardRetries++;
-                        LogShardRetry(logger, JobId, shard.Index, e.Message);
+                        LogShardRetry(logger, JobId, shard.Index, e);
                         await Task.Delay(RetryDelay(runNumber), token);
                     }
                     catch (Exception e) when (e is not (CurationException or CurationInputException or ShardHandedBackException or OrleansException or TimeoutException)
@@ -445,7 +445,7 @@ public sealed partial class CurationJobGrain(
                     {
                         // Another failure of the run itself (an I/O error, say): a few more tries.
                         Job.ShardRetries++;
-                        LogShardRetry(logger, JobId, shard.Index, e.Message);
+                        LogShardRetry(logger, JobId, shard.Index, e);
                         await Task.Delay(RetryDelay(runNumber), token);
                     }
                 }
@@ -705,8 +705,17 @@ public sealed partial class CurationJobGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: this activation stops ({Reason}); the job resumes on the next one")]
     private static partial void LogHandingOver(ILogger logger, string jobId, DeactivationReasonCode reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: shard {Shard} runs again: {Reason}")]
-    private static partial void LogShardRetry(ILogger logger, string jobId, int shard, string reason);
+    /// <summary>Names the failure's type too: a hand-back and a lost silo's rejection read alike otherwise.</summary>
+    private static void LogShardRetry(ILogger logger, string jobId, int shard, Exception failure)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            LogShardRetry(logger, jobId, shard, failure.GetType().Name, failure.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: shard {Shard} runs again: {FailureType}: {Reason}")]
+    private static partial void LogShardRetry(ILogger logger, string jobId, int shard, string failureType, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: a deferred checkpoint failed: {Error}")]
     private static partial void LogCheckpointFailed(ILogger logger, string jobId, string error);
