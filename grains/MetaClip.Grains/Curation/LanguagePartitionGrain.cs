@@ -20,10 +20,10 @@ public sealed class LanguagePartitionGrain(
     private ShardCountAggregator? _aggregator;
 
     /// <summary>Applied in memory, waiting for the next write.</summary>
-    private Commit? _open;
+    private PartitionCommit? _open;
 
     /// <summary>Being written.</summary>
-    private Commit? _writing;
+    private PartitionCommit? _writing;
 
     /// <summary>The state being read back after a failed write; partials wait for it.</summary>
     private Task? _recovering;
@@ -51,7 +51,7 @@ public sealed class LanguagePartitionGrain(
             return false;
         }
 
-        var commit = _open ??= new Commit();
+        var commit = _open ??= new PartitionCommit();
         commit.Shards.Add(counts.ShardId);
         if (_writing is null)
         {
@@ -153,7 +153,7 @@ public sealed class LanguagePartitionGrain(
 }
 
 /// <summary>Partials applied in memory and persisted by one write.</summary>
-internal sealed class Commit
+internal sealed class PartitionCommit
 {
     public HashSet<string> Shards { get; } = new(StringComparer.Ordinal);
 

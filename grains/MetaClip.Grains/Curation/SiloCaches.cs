@@ -40,7 +40,7 @@ public sealed class ThresholdTableCache(DataStore store)
     /// <summary>Forgets the tables under a job's work folder or prefix.</summary>
     public void RemoveUnder(string workFolder)
     {
-        foreach (string key in _tables.Keys.Where(k => k.StartsWith(workFolder, StringComparison.Ordinal)))
+        foreach (string key in _tables.Keys.Where(k => k.Length > workFolder.Length && k.StartsWith(workFolder, StringComparison.Ordinal) && k[workFolder.Length] is '/' or '\\'))
         {
             _tables.TryRemove(key, out _);
         }
