@@ -23,7 +23,6 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
     {
         DeactivateOnIdle();
         var token = slots.Stopping;
-        slots.CallStarted();
         try
         {
             await slots.WaitAsync(token);
@@ -43,10 +42,6 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
         catch (CurationException e)
         {
             throw new CurationInputException(e.Message);
-        }
-        finally
-        {
-            slots.CallEnded();
         }
     }
 

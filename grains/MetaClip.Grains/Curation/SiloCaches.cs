@@ -116,12 +116,8 @@ public sealed class CurationSiloOptions
 /// </summary>
 public sealed class ShardSlots : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
-    /// <summary>How long a stopping silo waits for its shard calls to hand back before it goes on stopping.</summary>
-    private static readonly TimeSpan HandBackTimeout = TimeSpan.FromSeconds(5);
-
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stopping = new();
-    private int _calls;
 
     public ShardSlots(IOptions<CurationSiloOptions> options)
     {
@@ -138,33 +134,10 @@ public sealed class ShardSlots : ILifecycleParticipant<ISiloLifecycle>, IDisposa
 
     public void Release() => _slots.Release();
 
-    /// <summary>A shard call started on this silo (waiting for a slot or running).</summary>
-    public void CallStarted() => Interlocked.Increment(ref _calls);
-
-    public void CallEnded() => Interlocked.Decrement(ref _calls);
-
     public void Participate(ISiloLifecycle lifecycle)
     {
         ArgumentNullException.ThrowIfNull(lifecycle);
-        lifecycle.Subscribe(nameof(ShardSlots), ServiceLifecycleStage.Active, _ => Task.CompletedTask, _ => HandBackAsync());
-    }
-
-    /// <summary>
-    /// Tells the running shards to hand back, and gives them time to answer before the silo goes on stopping (a
-    /// silo that tears down its activations while they answer loses the answers: the coordinators would see a
-    /// lost silo and wait for its declaration instead of re-running the shards at once).
-    /// </summary>
-    private async Task HandBackAsync()
-    {
-        await _stopping.CancelAsync();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromMilliseconds(100)); // calls just delivered reach their worker and see the stop
-        while (Volatile.Read(ref _calls) > 0 && clock.Elapsed < HandBackTimeout)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-
-        await Task.Delay(TimeSpan.FromMilliseconds(200)); // the answers leave after the calls return
+        lifecycle.Subscribe(nameof(ShardSlots), ServiceLifecycleStage.Active, _ => Task.CompletedTask, _ => _stopping.CancelAsync());
     }
 
     public void Dispose()
