@@ -41,9 +41,6 @@ public sealed partial class CurationJobGrain(
     private const int PublishBatchRows = 16_384;
     private const int PublishBatchShards = 256;
 
-    /// <summary>Runs of one shard that may be handed back by silos shutting down.</summary>
-    private const int HandBacks = 32;
-
     private const string ResumeReminder = "resume";
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromMinutes(20);
@@ -425,11 +422,15 @@ public sealed partial class CurationJobGrain(
                         result = await run(shard, Worker(shard, pass, runNumber));
                         break;
                     }
-                    catch (ShardHandedBackException e) when (++handBacks < HandBacks)
+                    catch (ShardHandedBackException e)
                     {
+                        // A silo shutting down gave the shard back: never the job's fault, so never a reason to fail
+                        // it. Wait a little (while every silo stops, a re-run lands on another stopping one until
+                        // membership says so), then run it on a fresh activation.
                         Job.ShardRetries++;
                         Job.ShardHandBacks++;
                         LogShardRetry(logger, JobId, shard.Index, e);
+                        await Task.Delay(RetryDelay(++handBacks), token);
                     }
                     catch (Exception e) when (e is OrleansException or TimeoutException &&
                         (recovering ??= Stopwatch.StartNew()).Elapsed < ClusterRecoveryBudget)

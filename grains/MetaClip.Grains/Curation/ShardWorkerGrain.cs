@@ -23,6 +23,7 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
     {
         DeactivateOnIdle();
         var token = slots.Stopping;
+        slots.CallStarted();
         try
         {
             await slots.WaitAsync(token);
@@ -42,6 +43,10 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
         catch (CurationException e)
         {
             throw new CurationInputException(e.Message);
+        }
+        finally
+        {
+            slots.CallEnded();
         }
     }
 

@@ -116,8 +116,19 @@ public sealed class CurationSiloOptions
 /// </summary>
 public sealed class ShardSlots : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
+    /// <summary>How long a stopping silo waits at most for its shard calls to hand back.</summary>
+    private static readonly TimeSpan HandBackTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The silo goes on stopping once no shard call has been on it for this long (counted from the stop at the
+    /// earliest): a call delivered just before the stop has reached its worker, and handed back, by then.
+    /// </summary>
+    private static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(250);
+
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stopping = new();
+    private int _calls;
+    private long _lastCallChange = Environment.TickCount64;
 
     public ShardSlots(IOptions<CurationSiloOptions> options)
     {
@@ -134,10 +145,48 @@ public sealed class ShardSlots : ILifecycleParticipant<ISiloLifecycle>, IDisposa
 
     public void Release() => _slots.Release();
 
+    /// <summary>A shard call reached this silo's worker (it waits for a slot, runs, or hands back).</summary>
+    public void CallStarted()
+    {
+        Interlocked.Increment(ref _calls);
+        Volatile.Write(ref _lastCallChange, Environment.TickCount64);
+    }
+
+    /// <summary>The shard call has answered.</summary>
+    public void CallEnded()
+    {
+        Volatile.Write(ref _lastCallChange, Environment.TickCount64);
+        Interlocked.Decrement(ref _calls);
+    }
+
     public void Participate(ISiloLifecycle lifecycle)
     {
         ArgumentNullException.ThrowIfNull(lifecycle);
-        lifecycle.Subscribe(nameof(ShardSlots), ServiceLifecycleStage.Active, _ => Task.CompletedTask, _ => _stopping.CancelAsync());
+        lifecycle.Subscribe(nameof(ShardSlots), ServiceLifecycleStage.Active, _ => Task.CompletedTask, HandBackAsync);
+    }
+
+    /// <summary>
+    /// Tells the running shards to hand back, and lets them answer before the silo goes on stopping: a silo
+    /// that deactivates its grains while they answer can lose the answers, and a coordinator that sees a lost
+    /// silo instead of a hand-back waits for membership before it re-runs the shards. Bounded by
+    /// <see cref="HandBackTimeout"/> and by the host's stop token.
+    /// </summary>
+    private async Task HandBackAsync(CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _lastCallChange, Environment.TickCount64);
+        await _stopping.CancelAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < HandBackTimeout && !cancellationToken.IsCancellationRequested)
+        {
+            bool quiet = Volatile.Read(ref _calls) == 0 &&
+                Environment.TickCount64 - Volatile.Read(ref _lastCallChange) >= QuietPeriod.TotalMilliseconds;
+            if (quiet)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
+        }
     }
 
     public void Dispose()
