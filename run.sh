@@ -9,10 +9,12 @@ cd "$(dirname "$0")"
 source ./scripts-common.sh
 
 require_dotnet
+ensure_lid_model
 quiet_build client/MetaClip.Client/MetaClip.Client.csproj -c Release
 metaclip=$(ready_to_run_client)
+# Every text's language is identified by fastText lid.176 (downloaded once into .models/ by ensure_lid_model).
 # The sample is tiny (4,650 texts), so it uses t_en = 20 instead of the worldwide default of 170,000,
 # which would keep every image of a sample this small.
 exec dotnet "$metaclip" curate \
   --snapshot samples/snapshot --metadata samples/metadata --out out/sample \
-  --lang-column lang --t-en 20 "$@"
+  --t-en 20 "$@"

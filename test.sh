@@ -9,6 +9,7 @@ cd "$(dirname "$0")"
 source ./scripts-common.sh
 
 require_dotnet
+ensure_lid_model
 results=.artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"

@@ -11,6 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source ./scripts-common.sh
 require_dotnet
+# Jobs without --lang-column identify languages with lid.176: the client names .models/lid.176.ftz (downloaded
+# here once), and every silo of this machine reads it from there.
+ensure_lid_model
 state=out/local-cluster
 mkdir -p "$state"
 AZURITE_PORTS="10000 10001 10002"

@@ -2,10 +2,16 @@ using BenchmarkDotNet.Running;
 using MetaClip.Bench;
 
 // dotnet run -c Release --project bench/MetaClip.Bench -- matching EN_JSON TEXTS_JSONL [ROUNDS]
+// dotnet run -c Release --project bench/MetaClip.Bench -- lid MODEL TEXTS_TXT [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- bdn [BenchmarkDotNet arguments]
 if (args.Length >= 3 && args[0] == "matching")
 {
     return MatchingMeasurement.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5);
+}
+
+if (args.Length >= 3 && args[0] == "lid")
+{
+    return LidMeasurement.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5);
 }
 
 if (args.Length >= 1 && args[0] == "bdn")
@@ -14,5 +20,5 @@ if (args.Length >= 1 && args[0] == "bdn")
     return 0;
 }
 
-Console.Error.WriteLine("usage: matching EN_JSON TEXTS_JSONL [ROUNDS] | bdn [BenchmarkDotNet arguments]");
+Console.Error.WriteLine("usage: matching EN_JSON TEXTS_JSONL [ROUNDS] | lid MODEL TEXTS_TXT [ROUNDS] | bdn [BenchmarkDotNet arguments]");
 return 2;

@@ -32,6 +32,7 @@ public static class MetaClipCommandLine
         }
 
         root.Subcommands.Add(CopyCommand.Create(output));
+        root.Subcommands.Add(LidCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -67,7 +67,8 @@ public sealed record CurationJobSpec(
     [property: Id(10)] string? LangColumn,
     [property: Id(11)] string Format,
     [property: Id(12)] int Threads = 0,
-    [property: Id(13)] bool SkipBadFiles = false);
+    [property: Id(13)] bool SkipBadFiles = false,
+    [property: Id(14)] string? LidModel = null);
 
 /// <summary>One shard of a job: which unit of which file.</summary>
 [GenerateSerializer, Immutable, Alias("MetaClip.ShardTask.v1")]

@@ -61,6 +61,7 @@ internal static class TestClusters
             P = spec.P,
             Seed = spec.Seed,
             Columns = new SnapshotColumns { Lang = spec.LangColumn },
+            LidModel = spec.LidModel,
         }).RunAsync();
 
     /// <summary>Starts a job and follows it until it ends.</summary>

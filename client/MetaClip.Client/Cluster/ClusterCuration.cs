@@ -20,7 +20,7 @@ internal static class ClusterCuration
         ArgumentNullException.ThrowIfNull(options);
         return new CurationJobSpec(DataStore.Normalize(options.Snapshot), DataStore.Normalize(options.Metadata), DataStore.Normalize(options.Output),
             options.TEn, options.P, options.Seed, options.Mode == CurationMode.V1 ? "v1" : "v2", options.Columns.Text, options.Columns.Url,
-            options.Columns.Uuid, options.Columns.Lang, options.Format == CuratedFormat.Jsonl ? "jsonl" : "parquet", options.Threads, options.SkipBadFiles);
+            options.Columns.Uuid, options.Columns.Lang, options.Format == CuratedFormat.Jsonl ? "jsonl" : "parquet", options.Threads, options.SkipBadFiles, options.LidModel);
     }
 
     /// <summary>Follows a job until it ends, reporting progress; a failed job throws with its error.</summary>

@@ -22,7 +22,7 @@ internal static class CurateCommand
         var command = new Command("curate",
             "Curate a crawl snapshot on an embedded single-machine cluster: match every alt-text against its language's concept list, count matches per concept over the whole snapshot, " +
             "compute per-language thresholds, and keep a balanced subset (all tail-concept texts, head concepts sampled down).\n\n" +
-            "Example:\n  metaclip curate --snapshot samples/snapshot --metadata samples/metadata --out out/sample --lang-column lang");
+            "Example:\n  metaclip curate --snapshot samples/snapshot --metadata samples/metadata --out out/sample");
         job.AddTo(command);
         command.Options.Add(engineOnly);
 

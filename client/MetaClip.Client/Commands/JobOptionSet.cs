@@ -52,8 +52,13 @@ internal sealed class JobOptionSet
         Mode.AcceptOnlyFromAmong("v2", "v1");
         LangColumn = new Option<string?>("--lang-column")
         {
-            Description = "Snapshot column holding each text's language label (a fastText lid.176 label such as en, de, zh). Required in v2 mode for now: built-in language identification is not available yet.",
+            Description = "Snapshot column holding each text's language label (a fastText lid.176 label such as en, de, zh), used instead of language identification.",
             HelpName = "NAME",
+        };
+        LidModel = new Option<string?>("--lid-model")
+        {
+            Description = $"The fastText language-identification model that labels every text when there is no --lang-column (default: ${LidModelLocation.EnvironmentVariable}, else {LidModelLocation.DefaultPath}, which ./run.sh downloads). lid.176.bin and other fastText LID models load too.",
+            HelpName = "PATH",
         };
         TextColumn = new Option<string>("--text-column") { Description = "Column holding the alt-text (LAION: TEXT matches the default; img2dataset: caption).", DefaultValueFactory = _ => "text", HelpName = "NAME" };
         UrlColumn = new Option<string>("--url-column") { Description = "Column holding the image URL (texts of one URL are one image when there is no uuid column).", DefaultValueFactory = _ => "url", HelpName = "NAME" };
@@ -97,6 +102,8 @@ internal sealed class JobOptionSet
 
     public Option<string?> LangColumn { get; }
 
+    public Option<string?> LidModel { get; }
+
     public Option<string> TextColumn { get; }
 
     public Option<string> UrlColumn { get; }
@@ -112,7 +119,7 @@ internal sealed class JobOptionSet
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (Option option in new Option[] { Snapshot, Metadata, OutFolder, TEn, P, Seed, Mode, LangColumn, TextColumn, UrlColumn, UuidColumn, Format, SkipBadFiles, Threads })
+        foreach (Option option in new Option[] { Snapshot, Metadata, OutFolder, TEn, P, Seed, Mode, LangColumn, LidModel, TextColumn, UrlColumn, UuidColumn, Format, SkipBadFiles, Threads })
         {
             command.Options.Add(option);
         }
@@ -132,11 +139,6 @@ internal sealed class JobOptionSet
         ArgumentNullException.ThrowIfNull(parse);
         bool v1 = parse.GetValue(Mode) == "v1";
         string? lang = parse.GetValue(LangColumn);
-        if (!v1 && lang is null)
-        {
-            throw new CurationException(
-                "--lang-column is required: built-in language identification (fastText lid.176) is not available yet, so each text's language must come from a snapshot column (e.g. --lang-column lang)");
-        }
 
         return new CurationOptions
         {
@@ -157,6 +159,7 @@ internal sealed class JobOptionSet
             Format = parse.GetValue(Format) == "jsonl" ? CuratedFormat.Jsonl : CuratedFormat.Parquet,
             Threads = parse.GetValue(Threads),
             SkipBadFiles = parse.GetValue(SkipBadFiles),
+            LidModel = v1 || lang is not null ? null : LidModelLocation.Resolve(parse.GetValue(LidModel)),
         };
     }
 }

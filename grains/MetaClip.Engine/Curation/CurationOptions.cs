@@ -37,6 +37,15 @@ public sealed record CurationOptions
 
     public int Threads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// The fastText LID model (<c>lid.176.ftz</c>, a local path or <c>az://</c> blob) that gives each text its
+    /// LID label when <see cref="SnapshotColumns.Lang"/> is not set (MetaCLIP 2 mode only).
+    /// </summary>
+    public string? LidModel { get; init; }
+
+    /// <summary>True when texts are language-identified by <see cref="LidModel"/>: MetaCLIP 2 mode, no language column.</summary>
+    public bool NeedsLid => Mode == CurationMode.V2 && Columns.Lang is null;
+
     /// <summary>Report and skip a snapshot file (or row group) that cannot be read, instead of failing the job.</summary>
     public bool SkipBadFiles { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
+using MetaClip.Lid;
 using MetaClip.Metadata;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
@@ -56,6 +57,13 @@ public sealed class CurationPipeline
         Report(CurationPhase.LoadingMetadata, 0, 0, 0);
         var metadata = await MetadataSet.LoadAsync(_store, o.Metadata, o.Mode, cancellationToken).ConfigureAwait(false);
         timings["load metadata"] = Lap(phase);
+        var identifier = o.NeedsLid
+            ? new LanguageIdentifier(await FastTextModel.LoadAsync(_store, o.LidModel ?? throw new CurationException("no --lang-column and no LID model: give --lid-model PATH (or METACLIP_LID_MODEL), or name the snapshot's language column with --lang-column"), cancellationToken).ConfigureAwait(false))
+            : null;
+        if (identifier is not null)
+        {
+            timings["load LID model"] = Lap(phase);
+        }
 
         Report(CurationPhase.Planning, 0, 0, 0);
         var units = await SnapshotPlanner.PlanAsync(_store, await SnapshotFile.DiscoverAsync(_store, o.Snapshot, cancellationToken).ConfigureAwait(false), o.Columns, cancellationToken,
@@ -69,7 +77,7 @@ public sealed class CurationPipeline
         var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
         var tallies = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
         var results = new List<UnitMatches>(units.Count);
-        var matcher = new UnitMatcher(metadata, o.Threads);
+        var matcher = new UnitMatcher(metadata, o.Threads, identifier);
 
         // Build the automata while the first unit is read: they are independent, and the build is the
         // longest single step before matching can start.

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MetaClip.Lid;
 using MetaClip.Metadata;
 using MetaClip.Snapshots;
 
@@ -6,18 +7,22 @@ namespace MetaClip.Curation;
 
 /// <summary>
 /// Pass 1 over one unit (CURATION-SPEC §1–2): skip empty texts, group texts into images by uuid, give each
-/// text its metadata language, and match it against that language's list — in parallel over texts.
+/// text its metadata language, and match it against that language's list — in parallel over texts. A text's
+/// LID label comes from the snapshot's language column when the job names one, else from the language
+/// identifier (MetaCLIP 1 mode needs neither: everything is English).
 /// </summary>
 public sealed class UnitMatcher
 {
     private const int ChunkSize = 2048;
     private readonly MetadataSet _metadata;
     private readonly int _threads;
+    private readonly LanguageIdentifier? _identifier;
 
-    public UnitMatcher(MetadataSet metadata, int threads)
+    public UnitMatcher(MetadataSet metadata, int threads, LanguageIdentifier? identifier = null)
     {
         _metadata = metadata;
         _threads = Math.Max(1, threads);
+        _identifier = identifier;
     }
 
     public UnitMatches Match(UnitRows rows, CancellationToken cancellationToken)
@@ -29,6 +34,7 @@ public sealed class UnitMatcher
         var languages = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
         var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
         bool v1 = _metadata.Mode == CurationMode.V1;
+        var labels = rows.Lang ?? (!v1 && _identifier is not null ? _identifier.IdentifyAll(rows.Text, _threads, cancellationToken) : null);
 
         // Sequential part: skipping, grouping, language of each text.
         var textRows = new List<int>(rows.RowCount);
@@ -53,7 +59,7 @@ public sealed class UnitMatcher
                 textsPerImage.Add(0);
             }
 
-            string label = rows.Lang?[row] ?? string.Empty;
+            string label = labels?[row] ?? string.Empty;
             string language;
             if (v1)
             {
@@ -150,7 +156,7 @@ public sealed class UnitMatcher
                 source.Slice(idStart[t], n).CopyTo(allIds.AsSpan(offset));
                 int row = textRows[t];
                 languages[textLanguage[t]].MatchedTexts++;
-                matched.Add(new MatchedText(row, textImage[t], textIndex[t], textLanguage[t], rows.Lang?[row] ?? string.Empty,
+                matched.Add(new MatchedText(row, textImage[t], textIndex[t], textLanguage[t], labels?[row] ?? string.Empty,
                     offset, n, rows.Text[row]!, rows.Url?[row], rows.Key?[row]));
                 offset += n;
             }

@@ -97,7 +97,7 @@ public sealed class MetadataSet
         var languages = new HashSet<string>(lists.Keys, StringComparer.Ordinal);
         var mapFile = mode == CurationMode.V2 ? all.FirstOrDefault(f => f.Name == "lid_map.json") : null;
         var map = mapFile is null ? null : LidMap.Parse(await ReadAsync(store, mapFile.Location, cancellationToken).ConfigureAwait(false), mapFile.Name);
-        return new MetadataSet(lists, new LidMap(map, languages), mode);
+        return new MetadataSet(lists, map is null ? LidMap.BuiltIn(languages) : new LidMap(map, languages), mode);
     }
 
     private static async Task<byte[]> ReadAsync(DataStore store, string location, CancellationToken cancellationToken)

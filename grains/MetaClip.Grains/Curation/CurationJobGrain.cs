@@ -20,6 +20,7 @@ namespace MetaClip.Cluster.Curation;
 public sealed partial class CurationJobGrain(
     [PersistentState("job", CurationStorage.Name)] IPersistentState<CurationJobState> state,
     MetadataCache metadataCache,
+    LidModelCache lidModels,
     ShardIntermediates intermediates,
     DataStore store,
     ILogger<CurationJobGrain> logger) : Grain, ICurationJobGrain, IRemindable, IDisposable
@@ -118,6 +119,13 @@ public sealed partial class CurationJobGrain(
         List<SnapshotUnit> units;
         try
         {
+            if (JobSpecs.NeedsLid(spec))
+            {
+                // Checked (and loaded into this silo's cache) before anything runs: a missing or broken model
+                // fails the start, naming the file.
+                await lidModels.GetAsync(spec.LidModel ?? throw new CurationException("no --lang-column and no LID model: give --lid-model PATH (or METACLIP_LID_MODEL), or name the snapshot's language column with --lang-column"));
+            }
+
             var files = await SnapshotFile.DiscoverAsync(store, spec.Snapshot, CancellationToken.None);
             units = await SnapshotPlanner.PlanAsync(store, files, JobSpecs.Columns(spec), CancellationToken.None,
                 spec.SkipBadFiles ? (_, e) => skipped.Add(e.Message) : null);

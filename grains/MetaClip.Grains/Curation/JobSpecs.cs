@@ -18,6 +18,9 @@ public static class JobSpecs
         return new SnapshotColumns { Text = spec.TextColumn, Url = spec.UrlColumn, Uuid = spec.UuidColumn, Lang = spec.LangColumn };
     }
 
+    /// <summary>True when the job's texts are language-identified: MetaCLIP 2 mode without a language column.</summary>
+    public static bool NeedsLid(CurationJobSpec spec) => Mode(spec) == CurationMode.V2 && spec?.LangColumn is null;
+
     public static ulong? EffectiveTEn(CurationJobSpec spec) =>
         spec?.P.HasValue == true ? null : spec?.TEn ?? CurationOptions.DefaultTEn;
 

@@ -13,7 +13,7 @@ namespace MetaClip.Cluster.Curation;
 /// its <see cref="ShardSlots"/> at once. A silo that shuts down hands the shards it runs back.
 /// </summary>
 [ActivationCountBasedPlacement]
-public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTableCache thresholdCache, ShardIntermediates intermediates, ShardSlots slots, DataStore store) : Grain, IShardWorkerGrain
+public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTableCache thresholdCache, ShardIntermediates intermediates, ShardSlots slots, DataStore store, LidModelCache lidModels) : Grain, IShardWorkerGrain
 {
     public Task<ShardMatchSummary> Match(ShardTask task) => RunAsync(token => MatchShardAsync(task, token));
 
@@ -63,9 +63,10 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
                 Parallel.ForEach(set.Languages, language => set.GetMatcher(language));
                 return set;
             });
+            var identifier = JobSpecs.NeedsLid(spec) ? lidModels.GetAsync(spec.LidModel ?? throw new CurationException("the job identifies languages but names no LID model")) : null;
             var rows = await SnapshotPlanner.ReadUnitAsync(store, JobSpecs.Unit(task), JobSpecs.Columns(spec), token);
             var metadata = await warmUp;
-            var matches = new UnitMatcher(metadata, spec.Threads > 0 ? spec.Threads : Environment.ProcessorCount).Match(rows, token);
+            var matches = new UnitMatcher(metadata, spec.Threads > 0 ? spec.Threads : Environment.ProcessorCount, identifier is null ? null : await identifier).Match(rows, token);
 
             // Written whole: a retried shard never sees half a file.
             await intermediates.PutMatchesAsync(JobSpecs.MatchesPath(task), matches, token);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MetaClip.Curation;
+using MetaClip.Lid;
 using MetaClip.Metadata;
 using MetaClip.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,18 @@ public sealed class MetadataCache(DataStore store)
 
     public Task<MetadataSet> GetAsync(string folder, CurationMode mode) =>
         SiloCache.GetAsync(_sets, (Folder: DataStore.Normalize(folder), Mode: mode), key => MetadataSet.LoadAsync(store, key.Folder, key.Mode, CancellationToken.None));
+}
+
+/// <summary>
+/// LID models per silo: each model file is read once per silo and its identifier shared read-only by every
+/// shard the silo runs.
+/// </summary>
+public sealed class LidModelCache(DataStore store)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<LanguageIdentifier>>> _identifiers = new(StringComparer.Ordinal);
+
+    public Task<LanguageIdentifier> GetAsync(string location) =>
+        SiloCache.GetAsync(_identifiers, DataStore.Normalize(location), async key => new LanguageIdentifier(await FastTextModel.LoadAsync(store, key).ConfigureAwait(false)));
 }
 
 /// <summary>
@@ -204,6 +217,7 @@ public static class CurationServiceCollectionExtensions
         // A host may bring its own store and metadata cache (the embedded cluster warms the cache while the silo starts).
         services.TryAddSingleton(sp => new DataStore(sp.GetRequiredService<IOptions<CurationSiloOptions>>().Value.StorageConnectionString));
         services.TryAddSingleton<MetadataCache>();
+        services.TryAddSingleton<LidModelCache>();
         services.AddSingleton<ThresholdTableCache>().AddSingleton<ShardIntermediates>().AddSingleton<ShardSlots>()
             .AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ShardSlots>());
         var options = services.AddOptions<CurationSiloOptions>();

@@ -23,9 +23,11 @@ public sealed class ClusterCommandTests : IDisposable
     [SkippableFact]
     public async Task A_job_submitted_to_two_silo_processes_gives_the_engine_result_and_can_be_followed()
     {
+        // No --lang-column: the silos identify every text's language with lid.176, as the README's submit does.
+        string model = LidModelFile.Require();
         await using var silos = new SiloProcesses(2, AzuriteStorage.Require());
         await silos.StartAllAsync();
-        string[] job = ["--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"), "--lang-column", "lang", "--t-en", "20"];
+        string[] job = ["--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"), "--lid-model", model, "--t-en", "20"];
         Assert.Equal(0, (await CliRun.RunAsync(["curate", .. job, "--out", _dir.Combine("engine"), "--engine-only"])).ExitCode);
 
         var submit = await CliRun.RunAsync(["submit", .. job, "--out", _dir.Combine("cluster"), .. silos.ClientOptions]);

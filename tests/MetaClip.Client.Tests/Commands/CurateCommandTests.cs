@@ -97,13 +97,31 @@ public class CurateCommandTests
     }
 
     [Fact]
-    public async Task Missing_lang_column_says_why_it_is_required()
+    public async Task Without_a_lang_column_a_missing_lid_model_is_an_error_naming_it()
     {
         using var dir = Fixture();
-        var run = await CliRun.RunAsync("curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("out"));
+        string model = dir.Combine("models", "lid.176.ftz");
+        var run = await CliRun.RunAsync("curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("out"), "--lid-model", model, "--engine-only");
         Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
-        Assert.Contains("--lang-column is required", run.ErrorLine, StringComparison.Ordinal);
-        Assert.Contains("language identification", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains(model + ": no such file", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("--lid-model", run.ErrorLine, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.Combine("out", "thresholds.json")));
+    }
+
+    [SkippableFact]
+    public async Task Without_a_lang_column_the_sample_is_language_identified_on_the_embedded_cluster()
+    {
+        string model = LidModelFile.Require();
+        using var dir = new TempFolder();
+        var run = await CliRun.RunAsync("curate", "--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"),
+            "--out", dir.Combine("out"), "--t-en", "20", "--lid-model", model, "--format", "jsonl");
+        Assert.True(run.ExitCode == 0, run.Error);
+        var rows = Directory.GetFiles(dir.Combine("out", "curated")).SelectMany(File.ReadLines).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.NotEmpty(rows);
+        var identifier = new MetaClip.Lid.LanguageIdentifier(MetaClip.Lid.FastTextModel.Load(File.ReadAllBytes(model), model));
+        var predictor = identifier.Model.CreatePredictor();
+        Assert.All(rows, r => Assert.Equal(identifier.Identify((string)r["text"]!, predictor), (string?)r["lid"]));
+        Assert.True(rows.Select(r => (string?)r["lid"]).Distinct().Count() > 10, "the sample's texts are in many languages");
     }
 
     [Fact]

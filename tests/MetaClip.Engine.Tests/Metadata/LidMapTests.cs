@@ -47,4 +47,48 @@ public class LidMapTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public void The_built_in_map_covers_the_176_lid_labels_with_wikipedia_codes()
+    {
+        var entries = LidMap.BuiltInMap;
+        Assert.Equal(176, entries.Count);
+        Assert.Equal("zh", entries["yue"]);
+        Assert.Equal("cbk_zam", entries["cbk"]);
+        foreach (string label in new[] { "en", "zh", "wuu", "no", "nn", "sh", "als", "sr", "hr", "bs", "be", "nds" })
+        {
+            Assert.Equal(label, entries[label]);
+        }
+
+        Assert.Equal(174, entries.Count(e => e.Key == e.Value));
+        if (SharedFolder.Path is string shared)
+        {
+            Assert.Equal(File.ReadAllLines(Path.Combine(shared, "lid", "lid176-labels.txt")).Order(StringComparer.Ordinal), entries.Keys.Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void The_built_in_map_sends_a_label_whose_language_has_no_list_to_other()
+    {
+        var map = LidMap.BuiltIn(Lists);
+        Assert.Equal("de", map.Resolve("de"));
+        Assert.Equal("zh", map.Resolve("yue"));
+        Assert.Equal("zh", map.Resolve("zh"));
+        Assert.Equal("other", map.Resolve("fr"));
+        Assert.Equal("other", map.Resolve("cbk"));
+        Assert.Equal("other", map.Resolve("not-a-label"));
+        Assert.False(map.IsExplicit);
+    }
+
+    [Fact]
+    public async Task A_metadata_folder_without_a_map_uses_the_built_in_one()
+    {
+        using var dir = new TempFolder();
+        dir.File("zh.json", "[\"狗\"]");
+        dir.File("en.json", "[\"dog\"]");
+        var set = await MetadataSet.LoadAsync(MetaClip.Storage.DataStore.Local, dir.Path, MetaClip.Curation.CurationMode.V2, CancellationToken.None);
+        Assert.Equal("zh", set.LidMap.Resolve("yue"));
+        Assert.Equal("en", set.LidMap.Resolve("en"));
+        Assert.Equal("other", set.LidMap.Resolve("de"));
+    }
 }
