@@ -33,6 +33,7 @@ public static class MetaClipCommandLine
 
         root.Subcommands.Add(CopyCommand.Create(output));
         root.Subcommands.Add(LidCommand.Create(output));
+        root.Subcommands.Add(MetadataCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,0 +1,490 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MetaClip.Curation;
+using MetaClip.Json;
+
+namespace MetaClip.Metadata.Building;
+
+/// <summary>What <c>metaclip metadata build</c> reads and writes.</summary>
+public sealed record MetadataBuildOptions
+{
+    /// <summary>Open Multilingual Wordnet data (a folder holding <c>wn-data-LANG.tab[.gz]</c> files, at any depth).</summary>
+    public string? WordNet { get; init; }
+
+    /// <summary>Wikipedia text per language: <c>LANG/…</c> folders or <c>LANG.txt</c>/<c>LANG.jsonl</c> files (plain or gzipped).</summary>
+    public string? WikiText { get; init; }
+
+    /// <summary>Word frequency lists per language (<c>LANG[.…].txt[.gz]</c>, lines <c>WORD COUNT</c>), counted as unigrams.</summary>
+    public string? UnigramCounts { get; init; }
+
+    /// <summary>Wikimedia pageview dumps (lines <c>DOMAIN TITLE VIEWS BYTES</c>).</summary>
+    public string? Pageviews { get; init; }
+
+    /// <summary>LID label → language (<c>lid_map.json</c>); the built-in lid.176 map when null.</summary>
+    public string? LidMap { get; init; }
+
+    /// <summary>MetaCLIP 1's English <c>metadata.json</c>, used as the <c>en</c> list when given.</summary>
+    public string? English { get; init; }
+
+    public required string Output { get; init; }
+
+    /// <summary>Only these Wikipedia codes (and their variants); all when null.</summary>
+    public IReadOnlySet<string>? Languages { get; init; }
+
+    /// <summary>Report and skip a malformed line or an unknown language code instead of failing.</summary>
+    public bool SkipBadInput { get; init; }
+
+    public double PmiThreshold { get; init; } = NgramCounts.DefaultPmiThreshold;
+
+    /// <summary>More wordnet ISO 639-3 → Wikipedia codes.</summary>
+    public IReadOnlyDictionary<string, string>? WordNetCodes { get; init; }
+}
+
+/// <summary>
+/// Builds worldwide metadata per Wikipedia language, in this order, keeping each entry's first occurrence: the
+/// numbers 0…99, WordNet lemmas, top unigrams, high-PMI bigrams, top-viewed titles (see <see cref="WordNetSource"/>,
+/// <see cref="NgramCounts"/>, <see cref="PageviewTitles"/>). Then aligns languages to the LID labels: a variant
+/// (<c>zh_yue</c>: a code with <c>_</c> that no label maps to) joins its base language, and a language no label
+/// maps to joins <c>other</c>, each by union (the receiving list first, then the joining lists in ordinal order).
+/// Writes <c>{lang}.json</c>, <c>lid_map.json</c> and <c>manifest.json</c>; the same inputs give the same bytes.
+/// One language's n-grams are in memory at a time.
+/// </summary>
+public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>? progress = null)
+{
+    private static readonly Dictionary<string, string> FrequencyListCodes = new(StringComparer.Ordinal)
+    {
+        ["zh_cn"] = "zh",
+        ["zh_tw"] = "zh",
+        ["pt_br"] = "pt",
+    };
+
+    private readonly BuildProblems _problems = new(options.SkipBadInput);
+
+    public async Task<MetadataBuildResult> BuildAsync(CancellationToken cancellationToken = default)
+    {
+        var o = options;
+        if (o.WordNet is null && o.WikiText is null && o.UnigramCounts is null && o.Pageviews is null && o.English is null)
+        {
+            throw new CurationException("give at least one source: --wordnet, --wiki-text, --unigram-counts, --pageviews or --english");
+        }
+
+        var lidMap = o.LidMap is null ? LidMap.BuiltInMap : LidMap.Parse(await ReadBytesAsync(o.LidMap, cancellationToken).ConfigureAwait(false), o.LidMap);
+        var targets = new HashSet<string>(lidMap.Values.Where(v => v != LidMap.NotApplicable && v.Length > 0), StringComparer.Ordinal);
+        bool Wanted(string language) => o.Languages is null || o.Languages.Contains(language) || o.Languages.Contains(BaseOf(language));
+
+        var sources = new SortedDictionary<string, List<SourceFile>>(StringComparer.Ordinal);
+        var wordnet = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        if (o.WordNet is not null)
+        {
+            progress?.Invoke($"reading wordnets under {o.WordNet}");
+            wordnet = WordNetSource.Read(o.WordNet, _problems, o.WordNetCodes);
+            sources["wordnet"] = Describe(o.WordNet, SourceFiles.Find(o.WordNet, WordNetSource.IsWordNetFile));
+            EmptySource("--wordnet", o.WordNet, sources["wordnet"], "wn-data-LANG.tab[.gz] files");
+        }
+
+        var wikiFiles = o.WikiText is null ? [] : WikiTextFiles(o.WikiText);
+        if (o.WikiText is not null)
+        {
+            sources["wiki_text"] = Describe(o.WikiText, [.. wikiFiles.Values.SelectMany(f => f).Order(StringComparer.Ordinal)]);
+            EmptySource("--wiki-text", o.WikiText, sources["wiki_text"], "LANG.txt / LANG.jsonl files or LANG/ folders of them");
+        }
+
+        var countFiles = o.UnigramCounts is null ? [] : CountFiles(o.UnigramCounts);
+        if (o.UnigramCounts is not null)
+        {
+            sources["unigram_counts"] = Describe(o.UnigramCounts, [.. countFiles.Values.SelectMany(f => f).Order(StringComparer.Ordinal)]);
+            EmptySource("--unigram-counts", o.UnigramCounts, sources["unigram_counts"], "LANG[.*].txt[.gz] frequency lists");
+        }
+
+        string spill = Path.Combine(Path.GetTempPath(), "metaclip-pageviews-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var titleFiles = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (o.Pageviews is not null)
+            {
+                progress?.Invoke($"splitting pageview dumps under {o.Pageviews} by language");
+                titleFiles = PageviewTitles.Split(o.Pageviews, spill, Wanted, _problems);
+                sources["pageviews"] = Describe(o.Pageviews, SourceFiles.Find(o.Pageviews, name => !name.StartsWith('.')));
+                EmptySource("--pageviews", o.Pageviews, sources["pageviews"], "pageview dump files");
+            }
+
+            List<string>? english = null;
+            if (o.English is not null)
+            {
+                english = [.. MetadataList.Parse("en", await ReadBytesAsync(o.English, cancellationToken).ConfigureAwait(false), o.English).Entries];
+                sources["english"] = Describe(Path.GetDirectoryName(Path.GetFullPath(o.English))!, [Path.GetFullPath(o.English)]);
+            }
+
+            var languages = new SortedSet<string>(wordnet.Keys.Concat(wikiFiles.Keys).Concat(countFiles.Keys).Concat(titleFiles.Keys), StringComparer.Ordinal);
+            if (english is not null)
+            {
+                languages.Add("en");
+            }
+
+            languages.RemoveWhere(l => !Wanted(l));
+            if (o.Languages is not null && o.Languages.FirstOrDefault(l => !languages.Contains(l)) is string missing)
+            {
+                _problems.Report($"--languages: no source has anything for \"{missing}\"");
+            }
+
+            var built = new SortedDictionary<string, OrderedEntries>(StringComparer.Ordinal);
+            var figures = new SortedDictionary<string, LanguageFigures>(StringComparer.Ordinal);
+            foreach (string language in languages)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (entries, fig) = language == "en" && english is not null
+                    ? FromEnglish(english)
+                    : BuildLanguage(language, wordnet.GetValueOrDefault(language), wikiFiles.GetValueOrDefault(language), countFiles.GetValueOrDefault(language), titleFiles.GetValueOrDefault(language));
+                built[language] = entries;
+                figures[language] = fig;
+                progress?.Invoke($"{language}: {entries.Count:N0} entries (wordnet {fig.WordNet:N0}, unigrams {fig.Unigrams:N0}, bigrams {fig.Bigrams:N0}, titles {fig.Titles:N0})");
+            }
+
+            var merged = Align(built, targets);
+            return await WriteAsync(merged, figures, lidMap, sources, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Directory.Exists(spill))
+            {
+                Directory.Delete(spill, recursive: true);
+            }
+        }
+    }
+
+    private void EmptySource(string option, string folder, List<SourceFile> files, string what)
+    {
+        if (files.Count == 0)
+        {
+            _problems.Report($"{option} {folder}: an empty source, no {what} in it");
+        }
+    }
+
+    /// <summary>The part of a Wikipedia code before its first <c>_</c>.</summary>
+    public static string BaseOf(string language)
+    {
+        ArgumentNullException.ThrowIfNull(language);
+        int cut = language.IndexOf('_', StringComparison.Ordinal);
+        return cut < 0 ? language : language[..cut];
+    }
+
+    private (OrderedEntries, LanguageFigures) BuildLanguage(string language, List<string>? lemmas, List<string>? texts, List<string>? counts, string? titles)
+    {
+        var entries = new OrderedEntries();
+        var fig = new LanguageFigures { Numbers = entries.AddRange(Enumerable.Range(0, 100).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))) };
+        fig.WordNet = lemmas is null ? 0 : entries.AddRange(lemmas);
+
+        var lexicon = new List<string>(lemmas ?? []);
+        var countLines = new List<(string Word, long Count)>();
+        foreach (string file in counts ?? [])
+        {
+            foreach (var (number, line) in SourceFiles.ReadLines(file))
+            {
+                int space = line.LastIndexOf(' ');
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                if (space <= 0 || !long.TryParse(line.AsSpan(space + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long count))
+                {
+                    _problems.Report($"{file}: line {number}: expected \"WORD COUNT\", got \"{WordNetSource.Shorten(line)}\"");
+                    continue;
+                }
+
+                countLines.Add((line[..space], count));
+                lexicon.Add(line[..space]);
+            }
+        }
+
+        var ngrams = new NgramCounts(new ScriptTokenizer(language, lexicon));
+        foreach (var (word, count) in countLines)
+        {
+            ngrams.AddUnigram(word, count);
+        }
+
+        foreach (string file in texts ?? [])
+        {
+            bool json = SourceFiles.PlainName(file) is var name && (name.EndsWith(".jsonl", StringComparison.Ordinal) || name.EndsWith(".json", StringComparison.Ordinal));
+            foreach (var (number, line) in SourceFiles.ReadLines(file))
+            {
+                if (!json)
+                {
+                    ngrams.AddText(line);
+                    continue;
+                }
+
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                string? text;
+                try
+                {
+                    using var doc = JsonDocument.Parse(line);
+                    text = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                }
+                catch (JsonException e)
+                {
+                    _problems.Report($"{file}: line {number}: not valid JSON ({e.Message})");
+                    continue;
+                }
+
+                if (text is null)
+                {
+                    _problems.Report($"{file}: line {number}: expected a JSON object with a \"text\" string (wikiextractor --json)");
+                    continue;
+                }
+
+                ngrams.AddText(text);
+            }
+        }
+
+        fig.Unigrams = entries.AddRange(ngrams.TopUnigrams());
+        fig.Bigrams = entries.AddRange(ngrams.TopBigrams(options.PmiThreshold));
+        fig.Titles = titles is null ? 0 : entries.AddRange(PageviewTitles.Rank(PageviewTitles.ReadSpill(titles)));
+        return (entries, fig);
+    }
+
+    private static (OrderedEntries, LanguageFigures) FromEnglish(List<string> english)
+    {
+        var entries = new OrderedEntries();
+        int added = entries.AddRange(english);
+        return (entries, new LanguageFigures { English = added });
+    }
+
+    /// <summary>Variants into their base language, then languages without a LID label into <c>other</c>.</summary>
+    internal static SortedDictionary<string, (OrderedEntries Entries, List<string> MergedFrom)> Align(SortedDictionary<string, OrderedEntries> built, IReadOnlySet<string> targets)
+    {
+        var result = new SortedDictionary<string, (OrderedEntries Entries, List<string> MergedFrom)>(StringComparer.Ordinal);
+        foreach (var (language, entries) in built.Where(b => !(b.Key.Contains('_', StringComparison.Ordinal) && !targets.Contains(b.Key))))
+        {
+            result[language] = (entries, []);
+        }
+
+        foreach (var (variant, entries) in built.Where(b => b.Key.Contains('_', StringComparison.Ordinal) && !targets.Contains(b.Key)))
+        {
+            string baseLanguage = BaseOf(variant);
+            if (!result.TryGetValue(baseLanguage, out var into))
+            {
+                result[baseLanguage] = into = (new OrderedEntries(), []);
+            }
+
+            into.Entries.AddRange(entries.Entries);
+            into.MergedFrom.Add(variant);
+        }
+
+        foreach (string language in result.Keys.Where(l => l != LidMap.Other && !targets.Contains(l)).ToList())
+        {
+            if (!result.TryGetValue(LidMap.Other, out var other))
+            {
+                result[LidMap.Other] = other = (new OrderedEntries(), []);
+            }
+
+            var (entries, mergedFrom) = result[language];
+            other.Entries.AddRange(entries.Entries);
+            other.MergedFrom.Add(language);
+            other.MergedFrom.AddRange(mergedFrom);
+            result.Remove(language);
+        }
+
+        return result;
+    }
+
+    private async Task<MetadataBuildResult> WriteAsync(SortedDictionary<string, (OrderedEntries Entries, List<string> MergedFrom)> lists,
+        SortedDictionary<string, LanguageFigures> figures, IReadOnlyDictionary<string, string> lidMap, SortedDictionary<string, List<SourceFile>> sources,
+        CancellationToken cancellationToken)
+    {
+        string output = options.Output;
+        Directory.CreateDirectory(output);
+        using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (language, (entries, _)) in lists)
+        {
+            var json = new StringBuilder(entries.Count * 16).Append('[');
+            for (int i = 0; i < entries.Count; i++)
+            {
+                json.Append(i == 0 ? "\n" : ",\n").AppendString(entries.Entries[i]);
+            }
+
+            json.Append("\n]\n");
+            byte[] bytes = Encoding.UTF8.GetBytes(json.ToString());
+            content.AppendData(Encoding.UTF8.GetBytes(language + ".json\n"));
+            content.AppendData(bytes);
+            await File.WriteAllBytesAsync(Path.Combine(output, language + ".json"), bytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        var map = new StringBuilder("{");
+        bool first = true;
+        foreach (var (label, target) in lidMap.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            map.Append(first ? "\n  " : ",\n  ").AppendString(label).Append(": ").AppendString(lists.ContainsKey(target) ? target : LidMap.NotApplicable);
+            first = false;
+        }
+
+        map.Append("\n}\n");
+        byte[] mapBytes = Encoding.UTF8.GetBytes(map.ToString());
+        content.AppendData(Encoding.UTF8.GetBytes("lid_map.json\n"));
+        content.AppendData(mapBytes);
+        await File.WriteAllBytesAsync(Path.Combine(output, "lid_map.json"), mapBytes, cancellationToken).ConfigureAwait(false);
+        string contentHash = Convert.ToHexStringLower(content.GetHashAndReset());
+
+        var manifest = new StringBuilder("{\n  \"builder\": \"metaclip metadata build\",\n  \"content_sha256\": ").AppendString(contentHash).Append(",\n  \"sources\": {");
+        first = true;
+        foreach (var (kind, files) in sources)
+        {
+            manifest.Append(first ? "\n    " : ",\n    ").AppendString(kind).Append(": [");
+            for (int i = 0; i < files.Count; i++)
+            {
+                manifest.Append(i == 0 ? "\n      " : ",\n      ").Append("{\"file\": ").AppendString(files[i].Name).Append(", \"bytes\": ").Append(files[i].Bytes)
+                    .Append(", \"sha256\": ").AppendString(files[i].Sha256).Append('}');
+            }
+
+            manifest.Append(files.Count == 0 ? "]" : "\n    ]");
+            first = false;
+        }
+
+        manifest.Append("\n  },\n  \"languages\": {");
+        first = true;
+        foreach (var (language, (entries, mergedFrom)) in lists)
+        {
+            var fig = figures.GetValueOrDefault(language) ?? new LanguageFigures();
+            manifest.Append(first ? "\n    " : ",\n    ").AppendString(language).Append(": {\"entries\": ").Append(entries.Count)
+                .Append(", \"numbers\": ").Append(fig.Numbers).Append(", \"wordnet\": ").Append(fig.WordNet).Append(", \"unigrams\": ").Append(fig.Unigrams)
+                .Append(", \"bigrams\": ").Append(fig.Bigrams).Append(", \"titles\": ").Append(fig.Titles).Append(", \"english_list\": ").Append(fig.English)
+                .Append(", \"merged_from\": [");
+            for (int i = 0; i < mergedFrom.Count; i++)
+            {
+                manifest.Append(i == 0 ? "" : ", ").AppendString(mergedFrom[i]);
+            }
+
+            manifest.Append("]}");
+            first = false;
+        }
+
+        manifest.Append("\n  },\n  \"skipped\": [");
+        for (int i = 0; i < _problems.Skipped.Count; i++)
+        {
+            manifest.Append(i == 0 ? "\n    " : ",\n    ").AppendString(_problems.Skipped[i]);
+        }
+
+        manifest.Append(_problems.Skipped.Count == 0 ? "]\n}\n" : "\n  ]\n}\n");
+        await File.WriteAllTextAsync(Path.Combine(output, "manifest.json"), manifest.ToString(), new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+        return new MetadataBuildResult(output, lists.ToDictionary(l => l.Key, l => l.Value.Entries.Count, StringComparer.Ordinal), contentHash, _problems.Skipped);
+    }
+
+    private Dictionary<string, List<string>> WikiTextFiles(string folder)
+    {
+        var files = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        if (!Directory.Exists(folder))
+        {
+            throw new CurationException($"source folder {folder} does not exist");
+        }
+
+        foreach (string path in Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(path);
+            if (name.StartsWith('.'))
+            {
+                continue;
+            }
+
+            if (Directory.Exists(path))
+            {
+                if (!IsLanguageCode(name))
+                {
+                    _problems.Report($"{path}: \"{name}\" is not a Wikipedia language code");
+                    continue;
+                }
+
+                files[name] = SourceFiles.Find(path, n => IsTextFile(n));
+                continue;
+            }
+
+            if (!IsTextFile(name))
+            {
+                _problems.Report($"{path}: not a text file (LANG.txt, LANG.jsonl, plain or .gz)");
+                continue;
+            }
+
+            string language = SourceFiles.PlainName(path).Split('.')[0];
+            if (!IsLanguageCode(language))
+            {
+                _problems.Report($"{path}: \"{language}\" is not a Wikipedia language code");
+                continue;
+            }
+
+            (files.TryGetValue(language, out var list) ? list : files[language] = []).Add(path);
+        }
+
+        return files;
+    }
+
+    /// <summary>Lower-case ASCII letters and <c>_</c> (Wikipedia codes as the dumps name them, <c>-</c> read as <c>_</c>).</summary>
+    private static bool IsLanguageCode(string code) => code.Length > 0 && code.All(c => c is (>= 'a' and <= 'z') or '_');
+
+    private Dictionary<string, List<string>> CountFiles(string folder)
+    {
+        var files = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (string path in SourceFiles.Find(folder, n => !n.StartsWith('.') && SourceFiles.PlainName(n).EndsWith(".txt", StringComparison.Ordinal)))
+        {
+            string code = SourceFiles.PlainName(path).Split('.')[0];
+            string language = FrequencyListCodes.GetValueOrDefault(code, code);
+            if (!IsLanguageCode(language))
+            {
+                _problems.Report($"{path}: \"{code}\" is not a Wikipedia language code");
+                continue;
+            }
+
+            (files.TryGetValue(language, out var list) ? list : files[language] = []).Add(path);
+        }
+
+        return files;
+    }
+
+    private static bool IsTextFile(string name)
+    {
+        string plain = name.EndsWith(".gz", StringComparison.Ordinal) ? name[..^3] : name;
+        return plain.EndsWith(".txt", StringComparison.Ordinal) || plain.EndsWith(".jsonl", StringComparison.Ordinal) || plain.EndsWith(".json", StringComparison.Ordinal);
+    }
+
+    private static List<SourceFile> Describe(string root, List<string> files) =>
+        [.. files.Select(f =>
+        {
+            using var stream = File.OpenRead(f);
+            return new SourceFile(Path.GetRelativePath(root, f).Replace('\\', '/'), stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
+        })];
+
+    private static async Task<byte[]> ReadBytesAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CurationException($"{path}: no such file", e);
+        }
+    }
+
+    private sealed record SourceFile(string Name, long Bytes, string Sha256);
+
+    private sealed class LanguageFigures
+    {
+        public int Numbers { get; set; }
+
+        public int WordNet { get; set; }
+
+        public int Unigrams { get; set; }
+
+        public int Bigrams { get; set; }
+
+        public int Titles { get; set; }
+
+        public int English { get; set; }
+    }
+}
+
+/// <summary>Where the metadata went, the entries per language, its content hash and what was skipped.</summary>
+public sealed record MetadataBuildResult(string Output, IReadOnlyDictionary<string, int> Entries, string ContentSha256, IReadOnlyList<string> Skipped);

@@ -1,0 +1,81 @@
+using System.IO.Compression;
+using System.Text;
+using MetaClip.Curation;
+
+namespace MetaClip.Metadata.Building;
+
+/// <summary>Reading the dump files: plain or gzipped, UTF-8, line by line, in a stable (ordinal) file order.</summary>
+public static class SourceFiles
+{
+    /// <summary>The files under <paramref name="folder"/> (recursively) whose names match, in ordinal path order.</summary>
+    public static List<string> Find(string folder, Func<string, bool> nameMatches)
+    {
+        ArgumentNullException.ThrowIfNull(nameMatches);
+        if (!Directory.Exists(folder))
+        {
+            throw new CurationException($"source folder {folder} does not exist");
+        }
+
+        return [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => nameMatches(Path.GetFileName(f)))
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The file's name without <c>.gz</c>.</summary>
+    public static string PlainName(string path) => Path.GetFileName(path) is var name && name.EndsWith(".gz", StringComparison.Ordinal) ? name[..^3] : Path.GetFileName(path);
+
+    /// <summary>The lines of a plain or gzipped UTF-8 file (invalid UTF-8 is an error naming the file and line).</summary>
+    public static IEnumerable<(int Number, string Text)> ReadLines(string path)
+    {
+        Stream stream = File.OpenRead(path);
+        if (path.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            stream = new GZipStream(stream, CompressionMode.Decompress);
+        }
+
+        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, 1 << 16);
+        int number = 0;
+        while (true)
+        {
+            string? line;
+            try
+            {
+                line = reader.ReadLine();
+            }
+            catch (DecoderFallbackException e)
+            {
+                throw new CurationException($"{path}: line {number + 1}: not valid UTF-8 ({e.Message})", e);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new CurationException($"{path}: not a valid gzip file ({e.Message})", e);
+            }
+
+            if (line is null)
+            {
+                yield break;
+            }
+
+            yield return (++number, line);
+        }
+    }
+}
+
+/// <summary>What the builder does with a bad line or an unknown language: fail naming it, or report and skip it.</summary>
+public sealed class BuildProblems(bool skip)
+{
+    private readonly List<string> _skipped = [];
+
+    public IReadOnlyList<string> Skipped => _skipped;
+
+    /// <summary>Fails with <paramref name="message"/>, or records it as skipped when the user asked for that.</summary>
+    public void Report(string message)
+    {
+        if (!skip)
+        {
+            throw new CurationException(message + " (--skip-bad-input reports such lines and goes on)");
+        }
+
+        _skipped.Add(message);
+    }
+}
