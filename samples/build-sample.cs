@@ -1,6 +1,6 @@
 #:package Parquet.Net
 #:property PublishAot=false
-// Rebuilds samples/snapshot/ and samples/metadata/ from the project's shared data folder.
+// Rebuilds samples/snapshot/ from the project's shared data folder (samples/metadata/: see samples/README.md).
 //   dotnet run samples/build-sample.cs -- PATH/TO/shared
 // Deterministic: the same inputs give byte-identical Parquet files. Only permissively licensed sources are used
 // (see samples/LICENSE.md); research-only caption sets (Multi30k, xFlickr&CO, XTD10) are never included.
@@ -82,51 +82,8 @@ foreach (string old in Directory.GetFiles(snapshot, "*.parquet"))
 await WriteAsync(Path.Combine(snapshot, "part-00000.parquet"), rows[..firstParquetRow]);
 await WriteAsync(Path.Combine(snapshot, "part-00001.parquet"), rows[firstParquetRow..]);
 
-// Metadata: the lists of the sample's languages from the golden real-metadata set, plus `other`.
-string metadataSource = Path.Combine(shared, "golden", "real-metadata");
-string metadata = Path.Combine(samples, "metadata");
-Directory.CreateDirectory(metadata);
-var languages = new[] { "ar", "bg", "da", "el", "en", "et", "id", "ja", "ko", "nl", "tr", "vi", "zh", "other" };
-foreach (string language in languages)
-{
-    File.Copy(Path.Combine(metadataSource, language + ".json"), Path.Combine(metadata, language + ".json"), overwrite: true);
-}
-
-var map = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(metadataSource, "lid_map.json")))!
-    .Where(m => languages.Contains(m.Value)).OrderBy(m => m.Key, StringComparer.Ordinal).ToDictionary();
-File.WriteAllText(Path.Combine(metadata, "lid_map.json"), JsonSerializer.Serialize(map, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-Console.WriteLine($"wrote {rows.Count} rows to {snapshot} and {languages.Length} lists to {metadata}");
+// The metadata is built by the project's own command (samples/README.md):
+//   metaclip metadata build --wordnet SHARED/data --cldr --unigram-counts SHARED/data/frequencywords/top10k \
+//     --languages ar,bg,da,el,en,et,id,ja,ko,nl,tr,vi,zh --out samples/metadata
+Console.WriteLine($"wrote {rows.Count} rows to {snapshot}");
 return 0;
-
-// Row groups of about 1,000 rows, never splitting the texts of one image.
-static async Task WriteAsync(string path, List<Row> rows)
-{
-    var uuid = new DataField<string>("uuid");
-    var url = new DataField<string>("url");
-    var text = new DataField<string>("text");
-    var lang = new DataField<string>("lang");
-    var key = new DataField<string>("key");
-    await using var stream = File.Create(path);
-    await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(uuid, url, text, lang, key), stream,
-        new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
-    int start = 0;
-    while (start < rows.Count)
-    {
-        int end = Math.Min(rows.Count, start + 1000);
-        while (end < rows.Count && rows[end].Uuid is not null && rows[end].Uuid == rows[end - 1].Uuid)
-        {
-            end++;
-        }
-
-        var part = rows[start..end];
-        using var group = writer.CreateRowGroup();
-        await group.WriteAsync(uuid, part.Select(r => r.Uuid).ToArray());
-        await group.WriteAsync(url, part.Select(r => r.Url).ToArray());
-        await group.WriteAsync(text, part.Select(r => r.Text).ToArray());
-        await group.WriteAsync(lang, part.Select(r => r.Lang).ToArray());
-        await group.WriteAsync(key, part.Select(r => r.Key).ToArray());
-        start = end;
-    }
-}
-
-internal sealed record Row(string? Uuid, string? Url, string? Text, string Lang, string Key);

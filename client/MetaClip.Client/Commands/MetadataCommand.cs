@@ -18,12 +18,13 @@ internal static class MetadataCommand
         var languages = new Option<string?>("--languages") { Description = "Only these Wikipedia codes, comma-separated (their variants too).", HelpName = "LIST" };
         var pmi = new Option<double>("--pmi-threshold") { Description = "Bigrams need a PMI (log2) above this.", DefaultValueFactory = _ => NgramCounts.DefaultPmiThreshold, HelpName = "X" };
         var skip = new Option<bool>("--skip-bad-input") { Description = "Report a malformed line, an unknown language code or an empty source in manifest.json and go on, instead of failing." };
+        var cldr = new Option<bool>("--cldr") { Description = "Also read the CLDR language and country names of omw-data's wn-cldr-*.tab files as lemmas." };
         var codes = new Option<string[]>("--wordnet-code") { Description = "Map another wordnet ISO 639-3 code to a Wikipedia code, e.g. --wordnet-code kor=ko.", HelpName = "ISO=WIKI", AllowMultipleArgumentsPerToken = false };
         var build = new Command("build",
             "Build per-language metadata: the numbers 0-99, WordNet lemmas, top Wikipedia unigrams, high-PMI bigrams and top-viewed titles, aligned to the LID languages.\n\n" +
             "Example:\n  metaclip metadata build --wordnet omw-data --unigram-counts frequencywords --languages en,de,zh --out my-metadata")
         {
-            wordnet, wikiText, unigramCounts, pageviews, lidMap, outFolder, english, languages, pmi, skip, codes,
+            wordnet, wikiText, unigramCounts, pageviews, lidMap, outFolder, english, languages, pmi, skip, cldr, codes,
         };
         build.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,6 +52,7 @@ internal static class MetadataCommand
                 Output = parse.GetRequiredValue(outFolder),
                 Languages = list is null ? null : new HashSet<string>(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal),
                 SkipBadInput = parse.GetValue(skip),
+                Cldr = parse.GetValue(cldr),
                 PmiThreshold = parse.GetValue(pmi),
                 WordNetCodes = extra,
             };
@@ -58,7 +60,7 @@ internal static class MetadataCommand
             await output.WriteLineAsync($"Built {result.Entries.Count} languages, {result.Entries.Values.Sum():N0} entries (content sha256 {result.ContentSha256[..16]}…) into {Path.GetFullPath(result.Output)}").ConfigureAwait(false);
             if (result.Skipped.Count > 0)
             {
-                await output.WriteLineAsync($"Skipped {result.Skipped.Count} bad inputs (listed in manifest.json).").ConfigureAwait(false);
+                await output.WriteLineAsync($"Skipped {result.Skipped.Count} inputs (listed under \"skipped\" in manifest.json).").ConfigureAwait(false);
             }
 
             return MetaClipCommandLine.Success;

@@ -37,6 +37,9 @@ public sealed record MetadataBuildOptions
 
     public double PmiThreshold { get; init; } = NgramCounts.DefaultPmiThreshold;
 
+    /// <summary>Also read the CLDR names in omw-data's <c>wn-cldr-*.tab</c> files as lemmas.</summary>
+    public bool Cldr { get; init; }
+
     /// <summary>More wordnet ISO 639-3 → Wikipedia codes.</summary>
     public IReadOnlyDictionary<string, string>? WordNetCodes { get; init; }
 }
@@ -78,19 +81,19 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
         if (o.WordNet is not null)
         {
             progress?.Invoke($"reading wordnets under {o.WordNet}");
-            wordnet = WordNetSource.Read(o.WordNet, _problems, o.WordNetCodes);
-            sources["wordnet"] = Describe(o.WordNet, SourceFiles.Find(o.WordNet, WordNetSource.IsWordNetFile));
+            wordnet = WordNetSource.Read(o.WordNet, _problems, o.WordNetCodes, o.Cldr);
+            sources["wordnet"] = Describe(o.WordNet, SourceFiles.Find(o.WordNet, name => WordNetSource.IsWordNetFile(name, o.Cldr)));
             EmptySource("--wordnet", o.WordNet, sources["wordnet"], "wn-data-LANG.tab[.gz] files");
         }
 
-        var wikiFiles = o.WikiText is null ? [] : WikiTextFiles(o.WikiText);
+        var wikiFiles = o.WikiText is null ? [] : WikiTextFiles(o.WikiText).Where(f => Wanted(f.Key)).ToDictionary(StringComparer.Ordinal);
         if (o.WikiText is not null)
         {
             sources["wiki_text"] = Describe(o.WikiText, [.. wikiFiles.Values.SelectMany(f => f).Order(StringComparer.Ordinal)]);
             EmptySource("--wiki-text", o.WikiText, sources["wiki_text"], "LANG.txt / LANG.jsonl files or LANG/ folders of them");
         }
 
-        var countFiles = o.UnigramCounts is null ? [] : CountFiles(o.UnigramCounts);
+        var countFiles = o.UnigramCounts is null ? [] : CountFiles(o.UnigramCounts).Where(f => Wanted(f.Key)).ToDictionary(StringComparer.Ordinal);
         if (o.UnigramCounts is not null)
         {
             sources["unigram_counts"] = Describe(o.UnigramCounts, [.. countFiles.Values.SelectMany(f => f).Order(StringComparer.Ordinal)]);
@@ -366,7 +369,7 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
         manifest.Append("\n  },\n  \"skipped\": [");
         for (int i = 0; i < _problems.Skipped.Count; i++)
         {
-            manifest.Append(i == 0 ? "\n    " : ",\n    ").AppendString(_problems.Skipped[i]);
+            manifest.Append(i == 0 ? "\n    " : ",\n    ").AppendString(Relative(_problems.Skipped[i]));
         }
 
         manifest.Append(_problems.Skipped.Count == 0 ? "]\n}\n" : "\n  ]\n}\n");
@@ -447,6 +450,25 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
     {
         string plain = name.EndsWith(".gz", StringComparison.Ordinal) ? name[..^3] : name;
         return plain.EndsWith(".txt", StringComparison.Ordinal) || plain.EndsWith(".jsonl", StringComparison.Ordinal) || plain.EndsWith(".json", StringComparison.Ordinal);
+    }
+
+    /// <summary>A message with the source folders taken off its file names (the manifest names no machine's paths).</summary>
+    private string Relative(string message)
+    {
+        foreach (string? root in new[] { options.WordNet, options.WikiText, options.UnigramCounts, options.Pageviews })
+        {
+            if (root is null)
+            {
+                continue;
+            }
+
+            foreach (string prefix in new[] { Path.GetFullPath(root), root }.Distinct())
+            {
+                message = message.Replace(prefix.TrimEnd('/', '\\') + Path.DirectorySeparatorChar, "", StringComparison.Ordinal);
+            }
+        }
+
+        return message;
     }
 
     private static List<SourceFile> Describe(string root, List<string> files) =>

@@ -78,4 +78,7 @@ public sealed class BuildProblems(bool skip)
 
         _skipped.Add(message);
     }
+
+    /// <summary>Records something left out by design (reported in the manifest, never an error).</summary>
+    public void Skip(string message) => _skipped.Add(message);
 }
