@@ -87,3 +87,36 @@ await WriteAsync(Path.Combine(snapshot, "part-00001.parquet"), rows[firstParquet
 //     --languages ar,bg,da,el,en,et,id,ja,ko,nl,tr,vi,zh --out samples/metadata
 Console.WriteLine($"wrote {rows.Count} rows to {snapshot}");
 return 0;
+
+// Row groups of about 1,000 rows, never splitting the texts of one image.
+static async Task WriteAsync(string path, List<Row> rows)
+{
+    var uuid = new DataField<string>("uuid");
+    var url = new DataField<string>("url");
+    var text = new DataField<string>("text");
+    var lang = new DataField<string>("lang");
+    var key = new DataField<string>("key");
+    await using var stream = File.Create(path);
+    await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(uuid, url, text, lang, key), stream,
+        new ParquetOptions { CompressionMethod = CompressionMethod.Snappy });
+    int start = 0;
+    while (start < rows.Count)
+    {
+        int end = Math.Min(rows.Count, start + 1000);
+        while (end < rows.Count && rows[end].Uuid is not null && rows[end].Uuid == rows[end - 1].Uuid)
+        {
+            end++;
+        }
+
+        var part = rows[start..end];
+        using var group = writer.CreateRowGroup();
+        await group.WriteAsync(uuid, part.Select(r => r.Uuid).ToArray());
+        await group.WriteAsync(url, part.Select(r => r.Url).ToArray());
+        await group.WriteAsync(text, part.Select(r => r.Text).ToArray());
+        await group.WriteAsync(lang, part.Select(r => r.Lang).ToArray());
+        await group.WriteAsync(key, part.Select(r => r.Key).ToArray());
+        start = end;
+    }
+}
+
+internal sealed record Row(string? Uuid, string? Url, string? Text, string Lang, string Key);

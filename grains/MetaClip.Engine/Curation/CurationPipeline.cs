@@ -58,7 +58,7 @@ public sealed class CurationPipeline
         var metadata = await MetadataSet.LoadAsync(_store, o.Metadata, o.Mode, cancellationToken).ConfigureAwait(false);
         timings["load metadata"] = Lap(phase);
         var identifier = o.NeedsLid
-            ? new LanguageIdentifier(await FastTextModel.LoadAsync(_store, o.LidModel ?? throw new CurationException("no --lang-column and no LID model: give --lid-model PATH (or METACLIP_LID_MODEL), or name the snapshot's language column with --lang-column"), cancellationToken).ConfigureAwait(false))
+            ? new LanguageIdentifier(await FastTextModel.LoadAsync(_store, o.LidModel ?? throw new CurationException(LanguageIdentifier.NoModel), cancellationToken).ConfigureAwait(false))
             : null;
         if (identifier is not null)
         {

@@ -122,10 +122,10 @@ public sealed class FastTextModel
             args = args with { MaxN = 0 };
         }
 
-        var dictionary = ReadDictionary(ref reader, args);
+        var vocabulary = ReadDictionary(ref reader, args);
         bool quantizedInput = reader.ReadBool("the quantized-input flag");
         var input = FastTextMatrix.Read(ref reader, quantizedInput, "input matrix");
-        if (!quantizedInput && dictionary.IsPruned)
+        if (!quantizedInput && vocabulary.IsPruned)
         {
             throw reader.Error("the dictionary is pruned but the input matrix is not quantized: invalid model file");
         }
@@ -137,19 +137,24 @@ public sealed class FastTextModel
             throw reader.Error($"{reader.Remaining} bytes follow the output matrix: not a fastText model");
         }
 
-        long expectedRows = dictionary.WordCount + (dictionary.IsPruned ? input.Rows - dictionary.WordCount : args.Bucket);
-        if (input.Columns != args.Dim || output.Columns != args.Dim || input.Rows != expectedRows || input.Rows < dictionary.WordCount)
+        long expectedRows = vocabulary.WordCount + (vocabulary.IsPruned ? input.Rows - vocabulary.WordCount : args.Bucket);
+        if (input.Columns != args.Dim || output.Columns != args.Dim || input.Rows != expectedRows || input.Rows < vocabulary.WordCount)
         {
-            throw reader.Error($"the matrices ({input.Rows} × {input.Columns} in, {output.Rows} × {output.Columns} out) do not fit dim {args.Dim}, {dictionary.WordCount} words and {args.Bucket} buckets");
+            throw reader.Error($"the matrices ({input.Rows} × {input.Columns} in, {output.Rows} × {output.Columns} out) do not fit dim {args.Dim}, {vocabulary.WordCount} words and {args.Bucket} buckets");
         }
 
-        long outputRows = args.Loss == FastTextLoss.HierarchicalSoftmax ? dictionary.LabelCount - 1 : dictionary.LabelCount;
-        if (output.Rows < outputRows || dictionary.LabelCount == 0)
+        if (vocabulary.IsPruned && vocabulary.MaxPrunedRow >= input.Rows - vocabulary.WordCount)
         {
-            throw reader.Error($"the output matrix has {output.Rows} rows for {dictionary.LabelCount} labels");
+            throw reader.Error($"the prune table points at n-gram row {vocabulary.MaxPrunedRow}, but the input matrix has {input.Rows - vocabulary.WordCount} n-gram rows");
         }
 
-        return new FastTextModel(name, args, dictionary, input, output);
+        long outputRows = args.Loss == FastTextLoss.HierarchicalSoftmax ? vocabulary.LabelCount - 1 : vocabulary.LabelCount;
+        if (output.Rows < outputRows || vocabulary.LabelCount == 0)
+        {
+            throw reader.Error($"the output matrix has {output.Rows} rows for {vocabulary.LabelCount} labels");
+        }
+
+        return new FastTextModel(name, args, vocabulary, input, output);
     }
 
     private static FastTextArgs ReadArgs(ref ModelReader reader)
@@ -209,6 +214,10 @@ public sealed class FastTextModel
         {
             pruneBuckets[i] = reader.ReadInt32("a prune-table bucket");
             pruneRows[i] = reader.ReadInt32("a prune-table row");
+            if (pruneRows[i] < 0)
+            {
+                throw reader.Error($"the prune table maps bucket {pruneBuckets[i]} to row {pruneRows[i]}: not a fastText model");
+            }
         }
 
         return new FastTextVocabulary(entries, nwords, nlabels, pruneSize, pruneBuckets, pruneRows, args);

@@ -46,6 +46,7 @@ public sealed class FastTextVocabulary
         _wordNgrams = args.WordNgrams;
         _pruneToNothing = pruneSize == 0;
         _prune = pruneSize > 0 ? new PruneIndex(pruneBuckets, pruneRows, args.Bucket) : null;
+        MaxPrunedRow = pruneRows.Length == 0 ? -1 : pruneRows.Max();
 
         _wordStart = new int[entries.Count + 1];
         _isLabel = new bool[entries.Count];
@@ -138,6 +139,9 @@ public sealed class FastTextVocabulary
 
     /// <summary>Each label's count in the training data (they shape the hierarchical-softmax tree).</summary>
     public IReadOnlyList<long> LabelCounts { get; }
+
+    /// <summary>The highest n-gram row the prune table maps a bucket to (-1 without one).</summary>
+    internal int MaxPrunedRow { get; }
 
     /// <summary>True when the model's n-gram buckets were pruned (quantized models).</summary>
     public bool IsPruned => _prune is not null || _pruneToNothing;

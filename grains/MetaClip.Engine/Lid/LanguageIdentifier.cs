@@ -9,6 +9,9 @@ namespace MetaClip.Lid;
 /// </summary>
 public sealed class LanguageIdentifier
 {
+    /// <summary>The error of a MetaCLIP 2 job that has neither a language column nor a model.</summary>
+    public const string NoModel = "no --lang-column and no LID model: give --lid-model PATH (or METACLIP_LID_MODEL), or name the snapshot's language column with --lang-column";
+
     private const int BatchSize = 1024;
 
     public LanguageIdentifier(FastTextModel model)

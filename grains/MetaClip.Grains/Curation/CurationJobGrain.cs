@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using MetaClip.Curation;
+using MetaClip.Lid;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
 using MetaClip.Storage;
@@ -123,7 +124,7 @@ public sealed partial class CurationJobGrain(
             {
                 // Checked (and loaded into this silo's cache) before anything runs: a missing or broken model
                 // fails the start, naming the file.
-                await lidModels.GetAsync(spec.LidModel ?? throw new CurationException("no --lang-column and no LID model: give --lid-model PATH (or METACLIP_LID_MODEL), or name the snapshot's language column with --lang-column"));
+                await lidModels.GetAsync(spec.LidModel ?? throw new CurationException(LanguageIdentifier.NoModel));
             }
 
             var files = await SnapshotFile.DiscoverAsync(store, spec.Snapshot, CancellationToken.None);

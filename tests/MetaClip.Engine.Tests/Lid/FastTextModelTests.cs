@@ -160,6 +160,22 @@ public sealed class FastTextModelTests
     }
 
     [Fact]
+    public void A_prune_table_pointing_past_the_input_matrix_is_an_error_not_a_crash_later()
+    {
+        // Two kept buckets, so two n-gram rows: row 2 does not exist.
+        byte[] bad = TinyModels.Bytes(quantized: true, prune: [(3, 0), (7, 2)]);
+        var e = Assert.Throws<CurationException>(() => FastTextModel.Load(bad, "pruned.ftz"));
+        Assert.Contains("LID model pruned.ftz: the prune table points at n-gram row 2", e.Message, StringComparison.Ordinal);
+
+        var good = FastTextModel.Load(TinyModels.Bytes(quantized: true, prune: [(3, 0), (7, 1)]), "pruned.ftz");
+        Assert.True(good.Vocabulary.IsPruned);
+        Assert.Equal(TinyModels.Words.Length + 2, good.Input.Rows);
+        var predictor = good.CreatePredictor();
+        predictor.Predict("alpha qqqq", new LidPrediction[1]);
+        Assert.All(predictor.LastRows.ToArray(), row => Assert.InRange(row, 0, TinyModels.Words.Length + 1));
+    }
+
+    [Fact]
     public async Task A_missing_model_file_is_an_error_that_says_how_to_get_one()
     {
         using var dir = new TempFolder();

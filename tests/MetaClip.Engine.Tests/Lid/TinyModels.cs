@@ -15,7 +15,7 @@ internal static class TinyModels
 
     public static byte[] Bytes(FastTextLoss loss = FastTextLoss.Softmax, int dim = 2, int minn = 2, int maxn = 3, int bucket = 16,
         int wordNgrams = 1, bool quantized = false, bool pruneToNothing = false, bool quantizedNorms = false, int version = 12,
-        long[]? labelCounts = null)
+        long[]? labelCounts = null, (int Bucket, int Row)[]? prune = null)
     {
         labelCounts ??= [30, 20, 10];
         using var stream = new MemoryStream();
@@ -32,7 +32,7 @@ internal static class TinyModels
         w.Write(Words.Length);
         w.Write(LabelNames.Length);
         w.Write(1000L);
-        w.Write(pruneToNothing ? 0L : -1L);
+        w.Write(prune is not null ? prune.Length : pruneToNothing ? 0L : -1L);
         for (int i = 0; i < Words.Length; i++)
         {
             w.Write(Encoding.UTF8.GetBytes(Words[i]));
@@ -49,7 +49,13 @@ internal static class TinyModels
             w.Write((byte)1);
         }
 
-        long inputRows = Words.Length + (pruneToNothing ? 0 : bucket);
+        foreach (var (b, row) in prune ?? [])
+        {
+            w.Write(b);
+            w.Write(row);
+        }
+
+        long inputRows = Words.Length + (prune is not null ? prune.Length : pruneToNothing ? 0 : bucket);
         w.Write(quantized);
         if (quantized)
         {
