@@ -19,6 +19,8 @@ quiet_build MetaClip.Cluster.sln -c Release
 start_azurite .artifacts/azurite in-memory
 trap stop_azurite EXIT
 export METACLIP_TEST_STORAGE_CONNECTION_STRING="$AZURITE_CONNECTION_STRING"
+# Compiled metadata lists built by the tests stay in the checkout, not in the user's cache folder.
+export METACLIP_MATCHER_CACHE="$PWD/.artifacts/matcher-cache"
 
 dotnet test MetaClip.Cluster.sln -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"

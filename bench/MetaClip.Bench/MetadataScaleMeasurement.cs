@@ -81,9 +81,52 @@ internal static class MetadataScaleMeasurement
 
         loads.Sort();
         Console.WriteLine($"load one language ({sizes[largest]:N0} entries, {ScriptOf(largest).Name}, {new FileInfo(path).Length / 1048576.0:0.0} MiB JSON): first {loads[^1]:0.00} s, median {loads[2]:0.00} s");
+
+        // The compiled forms: every language written, then all read back as a silo with a warm cache starts.
+        string compiledFolder = Path.Combine(folder, "compiled");
+        Directory.CreateDirectory(compiledFolder);
+        var write = Stopwatch.StartNew();
+        Parallel.For(0, languages, l =>
+        {
+            using var file = File.Create(Path.Combine(compiledFolder, $"{l:D3}.matcher"));
+            CompiledMatcherFile.Write(file, HashOf(l), CurationMode.V2, matchers[l]);
+        });
+        double writeSeconds = write.Elapsed.TotalSeconds;
+        long bytes = Directory.GetFiles(compiledFolder).Sum(f => new FileInfo(f).Length);
+        var largestMatcher = matchers[largest];
+        Array.Clear(matchers);
+        lists.Clear();
+        GC.Collect(2, GCCollectionMode.Forced, true, true);
+        long heapEmpty = GC.GetTotalMemory(true);
+        var read = Stopwatch.StartNew();
+        Parallel.For(0, languages, l =>
+        {
+            using var file = new FileStream(Path.Combine(compiledFolder, $"{l:D3}.matcher"), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            matchers[l] = CompiledMatcherFile.Read(file, file.Name, HashOf(l), CurationMode.V2, $"l{l:D3}", "synthetic");
+        });
+        double readSeconds = read.Elapsed.TotalSeconds;
+        GC.Collect(2, GCCollectionMode.Forced, true, true);
+        long heapCompiled = GC.GetTotalMemory(true);
+        var compiledLoads = new List<double>();
+        for (int i = 0; i < 5; i++)
+        {
+            var load = Stopwatch.StartNew();
+            using var file = new FileStream(Path.Combine(compiledFolder, $"{largest:D3}.matcher"), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            GC.KeepAlive(CompiledMatcherFile.Read(file, file.Name, HashOf(largest), CurationMode.V2, "largest", "synthetic"));
+            compiledLoads.Add(load.Elapsed.TotalSeconds);
+        }
+
+        compiledLoads.Sort();
+        Console.WriteLine($"compiled: all {languages} written in {writeSeconds:0.0} s, {bytes / 1048576.0:N0} MiB on disk; all read back in {readSeconds:0.0} s on {Environment.ProcessorCount} cores, " +
+            $"managed heap of the lists + matchers read back {(heapCompiled - heapEmpty) / 1048576.0:N0} MiB ({(double)(heapCompiled - heapEmpty) / sizes.Sum():0.0} bytes/entry; process {Process.GetCurrentProcess().WorkingSet64 / 1048576.0:N0} MiB); " +
+            $"largest language compiled: first {compiledLoads[^1]:0.000} s, median {compiledLoads[2]:0.000} s");
+        Directory.Delete(compiledFolder, recursive: true);
+        GC.KeepAlive(largestMatcher);
         GC.KeepAlive(matchers);
         return 0;
     }
+
+    private static byte[] HashOf(int language) => System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(language));
 
     /// <summary>500,000 for the largest languages, then falling off as 1/rank, scaled to the total.</summary>
     private static int[] Sizes(long total, int languages)

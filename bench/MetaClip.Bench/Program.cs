@@ -4,6 +4,7 @@ using MetaClip.Bench;
 // dotnet run -c Release --project bench/MetaClip.Bench -- matching EN_JSON TEXTS_JSONL [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- lid MODEL TEXTS_TXT [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- metadata-scale TOTAL_ENTRIES LANGUAGES [SCRATCH_DIR]
+// dotnet run -c Release --project bench/MetaClip.Bench -- matcher-load LIST_JSON[.gz] SCRATCH_DIR [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- bdn [BenchmarkDotNet arguments]
 if (args.Length >= 3 && args[0] == "matching")
 {
@@ -20,11 +21,16 @@ if (args.Length >= 3 && args[0] == "metadata-scale")
     return MetadataScaleMeasurement.Run(long.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args.Length > 3 ? args[3] : null);
 }
 
+if (args.Length >= 3 && args[0] == "matcher-load")
+{
+    return MatcherLoadMeasurement.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5);
+}
+
 if (args.Length >= 1 && args[0] == "bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(MatchingMeasurement).Assembly).Run(args[1..]);
     return 0;
 }
 
-Console.Error.WriteLine("usage: matching EN_JSON TEXTS_JSONL [ROUNDS] | lid MODEL TEXTS_TXT [ROUNDS] | metadata-scale TOTAL LANGUAGES [DIR] | bdn [BenchmarkDotNet arguments]");
+Console.Error.WriteLine("usage: matching EN_JSON TEXTS_JSONL [ROUNDS] | lid MODEL TEXTS_TXT [ROUNDS] | metadata-scale TOTAL LANGUAGES [DIR] | matcher-load LIST_JSON SCRATCH_DIR [ROUNDS] | bdn [BenchmarkDotNet arguments]");
 return 2;

@@ -13,12 +13,22 @@ public sealed class ShardGate
     private readonly Lock _gate = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _method;
-    private string? _silo;
+    private HashSet<string>? _silos;
     private int _pass = int.MaxValue;
     private int _held;
     private int _calls;
 
     private readonly Dictionary<string, int> _callsByMethod = [];
+    private readonly Dictionary<string, int> _heldBySilo = [];
+
+    /// <summary>Calls being held right now on <paramref name="silo"/>.</summary>
+    public int HeldOn(SiloAddress silo)
+    {
+        lock (_gate)
+        {
+            return _heldBySilo.GetValueOrDefault(silo.ToString());
+        }
+    }
 
     /// <summary>Calls of an <c>IShardWorkerGrain</c> method that reached a worker so far.</summary>
     public int CallsOf(string method)
@@ -45,14 +55,17 @@ public sealed class ShardGate
     /// Holds calls of <paramref name="method"/> after the first <paramref name="pass"/> (counted from now),
     /// and only on <paramref name="silo"/> when given. Held calls never finish unless <see cref="Open"/> is called.
     /// </summary>
-    public void Hold(string method, int pass = 0, SiloAddress? silo = null)
+    public void Hold(string method, int pass = 0, SiloAddress? silo = null) => Hold(method, pass, silo is null ? null : [silo]);
+
+    /// <summary>Holds calls of <paramref name="method"/> after the first <paramref name="pass"/>, on any of <paramref name="silos"/> (all when null).</summary>
+    public void Hold(string method, int pass, IEnumerable<SiloAddress>? silos)
     {
         lock (_gate)
         {
             _method = method;
             _pass = pass;
             _calls = 0;
-            _silo = silo?.ToString();
+            _silos = silos?.Select(s => s.ToString()).ToHashSet();
             Signal();
         }
     }
@@ -82,6 +95,7 @@ public sealed class ShardGate
             }
 
             _held++;
+            _heldBySilo[silo.ToString()] = _heldBySilo.GetValueOrDefault(silo.ToString()) + 1;
         }
 
         while (true)
@@ -91,7 +105,7 @@ public sealed class ShardGate
             {
                 if (!Applies(method, silo))
                 {
-                    _held--;
+                    Released(silo);
                     return;
                 }
 
@@ -103,7 +117,7 @@ public sealed class ShardGate
             {
                 lock (_gate)
                 {
-                    _held--;
+                    Released(silo);
                 }
 
                 return;
@@ -111,7 +125,13 @@ public sealed class ShardGate
         }
     }
 
-    private bool Applies(string method, SiloAddress silo) => method == _method && (_silo is null || _silo == silo.ToString());
+    private void Released(SiloAddress silo)
+    {
+        _held--;
+        _heldBySilo[silo.ToString()]--;
+    }
+
+    private bool Applies(string method, SiloAddress silo) => method == _method && (_silos is null || _silos.Contains(silo.ToString()));
 
     private void Signal()
     {

@@ -75,26 +75,31 @@ internal static class TestClusters
     public static async Task<CurationJobStatus> WaitAsync(IClusterClient client, string jobId, Func<CurationJobStatus, bool> until, int seconds = 180)
     {
         var job = client.GetGrain<ICurationJobGrain>(jobId);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        while (true)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        CurationJobStatus? last = null;
+        Exception? lastError = null;
+        while (DateTime.UtcNow < deadline)
         {
-            CurationJobStatus? status = null;
             try
             {
-                status = await job.GetStatus();
+                last = await job.GetStatus();
+                lastError = null;
             }
-            catch (Exception e) when (e is not OperationCanceledException && !timeout.IsCancellationRequested)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A silo was just lost; the job's coordinator is being activated elsewhere.
+                lastError = e;
             }
 
-            if (status is not null && until(status))
+            if (last is not null && lastError is null && until(last))
             {
-                return status;
+                return last;
             }
 
-            await Task.Delay(50, timeout.Token);
+            await Task.Delay(50);
         }
+
+        throw new TimeoutException($"job {jobId}: the awaited state did not come within {seconds} s; last status: {last}; last status error: {lastError?.Message ?? "none"}", lastError);
     }
 
     /// <summary>Asserts that two output folders hold byte-identical curation results.</summary>

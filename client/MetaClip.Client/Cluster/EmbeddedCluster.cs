@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using MetaClip.Cluster.Curation;
 using MetaClip.Cluster.Hosting;
 using MetaClip.Curation;
+using MetaClip.Metadata;
 using MetaClip.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -37,10 +38,15 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     /// silo's start is mostly single-threaded jitting, so this runs beside it); a bad metadata folder fails here
     /// with the error the job would give.
     /// </summary>
-    public static async Task<EmbeddedCluster> StartAsync(string metadata, CurationMode mode, CancellationToken cancellationToken)
+    /// <param name="metadata">The job's metadata folder.</param>
+    /// <param name="mode">The job's curation mode.</param>
+    /// <param name="matcherCache">The folder of compiled lists (<see cref="CurationOptions.MatcherCache"/>).</param>
+    /// <param name="warn">Hears about problems with that folder.</param>
+    /// <param name="cancellationToken">Stops the start.</param>
+    public static async Task<EmbeddedCluster> StartAsync(string metadata, CurationMode mode, string? matcherCache, Action<string> warn, CancellationToken cancellationToken)
     {
         var store = DataStore.FromEnvironment();
-        var metadataCache = new MetadataCache(store);
+        var metadataCache = new MetadataCache(store, CompiledMatcherCache.Create(matcherCache, warn));
         var warmUp = Task.Run(async () =>
         {
             var set = await metadataCache.GetAsync(metadata, mode).ConfigureAwait(false);

@@ -19,27 +19,36 @@ internal static class CurateCommand
             Description = "Run the curation engine directly in this process instead of on the embedded single-machine cluster (same outputs; for comparisons and benchmarks).",
         };
 
+        var matcherCache = new Option<string?>("--matcher-cache")
+        {
+            Description = "Folder of compiled metadata lists on this machine (each list is compiled on first use, then loaded compiled), or 'off'. " +
+                "Default: METACLIP_MATCHER_CACHE, else ~/.cache/metaclip/matchers.",
+            HelpName = "DIR|off",
+        };
+
         var command = new Command("curate",
             "Curate a crawl snapshot on an embedded single-machine cluster: match every alt-text against its language's concept list, count matches per concept over the whole snapshot, " +
             "compute per-language thresholds, and keep a balanced subset (all tail-concept texts, head concepts sampled down).\n\n" +
             "Example:\n  metaclip curate --snapshot samples/snapshot --metadata samples/metadata --out out/sample");
         job.AddTo(command);
         command.Options.Add(engineOnly);
+        command.Options.Add(matcherCache);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = job.Read(parse);
+            var options = job.Read(parse) with { MatcherCache = parse.GetValue(matcherCache) };
             var store = DataStore.FromEnvironment();
+            void Warn(string message) => error.WriteLine("warning: " + message);
 
             var result = await ConsoleProgress.RunAsync(interactive, output, async progress =>
             {
                 if (parse.GetValue(engineOnly))
                 {
-                    return await new CurationPipeline(options, progress, store).RunAsync(cancellationToken).ConfigureAwait(false);
+                    return await new CurationPipeline(options, progress, store, Warn).RunAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 progress.Report(new CurationProgress(CurationPhase.Starting, 0, 0, 0));
-                await using var cluster = await EmbeddedCluster.StartAsync(options.Metadata, options.Mode, cancellationToken).ConfigureAwait(false);
+                await using var cluster = await EmbeddedCluster.StartAsync(options.Metadata, options.Mode, options.MatcherCache, Warn, cancellationToken).ConfigureAwait(false);
                 return await ClusterCuration.RunAsync(cluster.Client, cluster.Store, options, progress, cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
             await WriteSummaryAsync(output, result).ConfigureAwait(false);

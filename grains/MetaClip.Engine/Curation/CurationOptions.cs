@@ -46,6 +46,13 @@ public sealed record CurationOptions
     /// <summary>True when texts are language-identified by <see cref="LidModel"/>: MetaCLIP 2 mode, no language column.</summary>
     public bool NeedsLid => Mode == CurationMode.V2 && Columns.Lang is null;
 
+    /// <summary>
+    /// The folder of compiled metadata lists on this machine (<see cref="MetaClip.Metadata.CompiledMatcherCache"/>),
+    /// <c>off</c> for none; when null, <c>METACLIP_MATCHER_CACHE</c>, else <c>~/.cache/metaclip/matchers</c>. A
+    /// machine setting: it never changes a result.
+    /// </summary>
+    public string? MatcherCache { get; init; }
+
     /// <summary>Report and skip a snapshot file (or row group) that cannot be read, instead of failing the job.</summary>
     public bool SkipBadFiles { get; init; }
 

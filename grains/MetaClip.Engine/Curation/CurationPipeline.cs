@@ -28,13 +28,19 @@ public sealed class CurationPipeline
     private readonly IProgress<CurationProgress>? _progress;
     private readonly DataStore _store;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _skipped = new();
+    private readonly Action<string> _warn;
 
-    /// <summary>A job; blob locations (<c>az://</c>) are read and written through <paramref name="store"/> (local paths only when null).</summary>
-    public CurationPipeline(CurationOptions options, IProgress<CurationProgress>? progress = null, DataStore? store = null)
+    /// <summary>
+    /// A job; blob locations (<c>az://</c>) are read and written through <paramref name="store"/> (local paths only
+    /// when null). <paramref name="warn"/> hears about problems of this machine that change no result (a compiled
+    /// matcher cache that cannot be used); standard error when null.
+    /// </summary>
+    public CurationPipeline(CurationOptions options, IProgress<CurationProgress>? progress = null, DataStore? store = null, Action<string>? warn = null)
     {
         _options = options;
         _progress = progress;
         _store = store ?? DataStore.Local;
+        _warn = warn ?? (message => Console.Error.WriteLine("warning: " + message));
     }
 
     public async Task<CurationResult> RunAsync(CancellationToken cancellationToken = default)
@@ -55,7 +61,7 @@ public sealed class CurationPipeline
         var phase = Stopwatch.StartNew();
 
         Report(CurationPhase.LoadingMetadata, 0, 0, 0);
-        var metadata = await MetadataSet.LoadAsync(_store, o.Metadata, o.Mode, cancellationToken).ConfigureAwait(false);
+        var metadata = await MetadataSet.LoadAsync(_store, o.Metadata, o.Mode, cancellationToken, CompiledMatcherCache.Create(o.MatcherCache, _warn)).ConfigureAwait(false);
         timings["load metadata"] = Lap(phase);
         var identifier = o.NeedsLid
             ? new LanguageIdentifier(await FastTextModel.LoadAsync(_store, o.LidModel ?? throw new CurationException(LanguageIdentifier.NoModel), cancellationToken).ConfigureAwait(false))

@@ -17,6 +17,7 @@ public sealed class EntryMatcher
     // Every automaton pattern holds, at an unpadded end, a CJK-or-similar unit: a text without any of
     // these units cannot contain any automaton pattern, so its walk is skipped.
     private readonly SearchValues<char> _triggers;
+    private readonly char[] _triggerUnits;
 
     /// <summary>
     /// Entries padded on both sides go to a <see cref="SpaceBoundedIndex"/>; the others (CJK, Thai, entries
@@ -49,17 +50,60 @@ public sealed class EntryMatcher
             }
         }
 
-        _triggers = SearchValues.Create([.. triggers.Order()]);
+        _triggerUnits = [.. triggers.Order()];
+        _triggers = SearchValues.Create(_triggerUnits);
 
         _spaceBounded = bounded.Count > 0 ? new SpaceBoundedIndex(bounded, boundedIds) : null;
         _automaton = padded.Count > 0 ? SubstringAutomaton.Build(padded) : null;
         _automatonIds = [.. paddedIds];
     }
 
+    private EntryMatcher(MetadataList list, SpaceBoundedIndex? spaceBounded, SubstringAutomaton? automaton, int[] automatonIds, char[] triggerUnits)
+    {
+        List = list;
+        _spaceBounded = spaceBounded;
+        _automaton = automaton;
+        _automatonIds = automatonIds;
+        _triggerUnits = triggerUnits;
+        _triggers = SearchValues.Create(triggerUnits);
+    }
+
     public MetadataList List { get; }
 
     /// <summary>The memory footprint of the index and the automaton in bytes.</summary>
     public long SizeInBytes => (_spaceBounded?.SizeInBytes ?? 0) + (_automaton?.SizeInBytes ?? 0) + ((long)_automatonIds.Length * sizeof(int));
+
+    /// <summary>Writes the compiled matcher (not its list): see <see cref="MetaClip.Metadata.CompiledMatcherFile"/>.</summary>
+    internal void Write(CompiledWriter writer)
+    {
+        writer.WriteInt((_spaceBounded is null ? 0 : 1) | (_automaton is null ? 0 : 2));
+        _spaceBounded?.Write(writer);
+        _automaton?.Write(writer);
+        writer.WriteArray<int>(_automatonIds);
+        writer.WriteArray<char>(_triggerUnits);
+    }
+
+    /// <summary>Reads a matcher written by <see cref="Write"/> for <paramref name="list"/>.</summary>
+    internal static EntryMatcher Read(CompiledReader reader, MetadataList list)
+    {
+        int parts = reader.ReadInt();
+        if ((parts & ~3) != 0)
+        {
+            throw reader.Invalid($"unknown matcher parts {parts}");
+        }
+
+        var spaceBounded = (parts & 1) != 0 ? SpaceBoundedIndex.Read(reader, list.Entries) : null;
+        var automaton = (parts & 2) != 0 ? SubstringAutomaton.Read(reader) : null;
+        var automatonIds = reader.ReadArray<int>("automaton ids");
+        var triggers = reader.ReadArray<char>("automaton triggers");
+        if (automatonIds.Length != (automaton?.PatternCount ?? 0) || automatonIds.Any(id => (uint)id >= (uint)list.Count) ||
+            (spaceBounded?.Count ?? 0) + automatonIds.Length != list.Count)
+        {
+            throw reader.Invalid("matcher: the entry ids do not cover the list");
+        }
+
+        return new EntryMatcher(list, spaceBounded, automaton, automatonIds, triggers);
+    }
 
     /// <summary>
     /// The ids of the entries matching <paramref name="text"/>, ascending and distinct, valid until the

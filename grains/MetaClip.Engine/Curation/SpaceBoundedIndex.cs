@@ -66,6 +66,16 @@ public sealed class SpaceBoundedIndex
         }
     }
 
+    private SpaceBoundedIndex(Slot[] slots, string[] entries, int[] ids, int[] sameHashNext)
+    {
+        _slots = slots;
+        _mask = slots.Length - 1;
+        _shift = 32 - BitOperations.Log2((uint)slots.Length);
+        _entries = entries;
+        _ids = ids;
+        _sameHashNext = sameHashNext;
+    }
+
     /// <summary>Number of entries.</summary>
     public int Count => _entries.Length;
 
@@ -122,6 +132,51 @@ public sealed class SpaceBoundedIndex
                 position = end + 1;
             }
         }
+    }
+
+    /// <summary>Writes the table (the entries themselves are the list's: only their ids are written).</summary>
+    internal void Write(CompiledWriter writer)
+    {
+        writer.WriteArray<int>(_ids);
+        writer.WriteArray<int>(_sameHashNext);
+        writer.WriteArray<Slot>(_slots);
+    }
+
+    /// <summary>
+    /// Reads a table written by <see cref="Write"/> for a list whose entries are <paramref name="listEntries"/>.
+    /// Checks every index the lookups follow, so a damaged table fails here, not in a walk.
+    /// </summary>
+    internal static SpaceBoundedIndex Read(CompiledReader reader, IReadOnlyList<string> listEntries)
+    {
+        var ids = reader.ReadArray<int>("space-bounded ids");
+        var sameHashNext = reader.ReadArray<int>("space-bounded chains");
+        var slots = reader.ReadArray<Slot>("space-bounded slots");
+        if (sameHashNext.Length != ids.Length || slots.Length < 16 || !BitOperations.IsPow2(slots.Length))
+        {
+            throw reader.Invalid("space-bounded table: inconsistent sizes");
+        }
+
+        // A chain of same-hash entries only links to earlier entries (so it ends).
+        var entries = new string[ids.Length];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if ((uint)ids[i] >= (uint)listEntries.Count || sameHashNext[i] < -1 || sameHashNext[i] >= i)
+            {
+                throw reader.Invalid($"space-bounded table: entry {i} points outside the list");
+            }
+
+            entries[i] = listEntries[ids[i]];
+        }
+
+        foreach (var slot in slots)
+        {
+            if (slot.FirstEntry >= ids.Length)
+            {
+                throw reader.Invalid("space-bounded table: a slot points outside the entries");
+            }
+        }
+
+        return new SpaceBoundedIndex(slots, entries, ids, sameHashNext);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

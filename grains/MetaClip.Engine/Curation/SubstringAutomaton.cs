@@ -52,6 +52,66 @@ public sealed class SubstringAutomaton
         ((long)_codeOf.Length * sizeof(ushort)) + ((long)_states.Length * 16) +
         ((long)(+_outPattern.Length + _outNext.Length) * sizeof(int));
 
+    /// <summary>Writes the automaton's arrays and sizes.</summary>
+    internal void Write(CompiledWriter writer)
+    {
+        writer.WriteInt(PatternCount);
+        writer.WriteInt(StateCount);
+        writer.WriteInt(AlphabetSize);
+        writer.WriteArray<ushort>(_codeOf);
+        writer.WriteArray<State>(_states);
+        writer.WriteArray<int>(_outPattern);
+        writer.WriteArray<int>(_outNext);
+    }
+
+    /// <summary>
+    /// Reads an automaton written by <see cref="Write"/>. Checks every index a walk follows (transitions stay
+    /// inside the array, failure links, output chains, pattern ids), so a damaged automaton fails here, not in
+    /// a walk that reads without bounds checks.
+    /// </summary>
+    internal static SubstringAutomaton Read(CompiledReader reader)
+    {
+        int patternCount = reader.ReadInt(), stateCount = reader.ReadInt(), alphabet = reader.ReadInt();
+        var codeOf = reader.ReadArray<ushort>("automaton alphabet");
+        var states = reader.ReadArray<State>("automaton states");
+        var outPattern = reader.ReadArray<int>("automaton outputs");
+        var outNext = reader.ReadArray<int>("automaton output chains");
+        if (codeOf.Length != 65536 || alphabet < 0 || alphabet >= ushort.MaxValue || patternCount < 0 || stateCount < 1 ||
+            states.Length <= alphabet || outPattern.Length != outNext.Length)
+        {
+            throw reader.Invalid("automaton: inconsistent sizes");
+        }
+
+        foreach (ushort code in codeOf)
+        {
+            if (code > alphabet)
+            {
+                throw reader.Invalid("automaton: a character code outside the alphabet");
+            }
+        }
+
+        int outputs = outPattern.Length;
+        foreach (var state in states)
+        {
+            if (state.Base < 0 || state.Base + alphabet >= states.Length || (uint)state.Fail >= (uint)states.Length ||
+                state.Output < -1 || state.Output >= outputs)
+            {
+                throw reader.Invalid("automaton: a state points outside the array");
+            }
+        }
+
+        // An output chain only links to earlier outputs (so it ends).
+        for (int o = 0; o < outputs; o++)
+        {
+            if ((uint)outPattern[o] >= (uint)patternCount || outNext[o] < -1 || outNext[o] >= o)
+            {
+                throw reader.Invalid("automaton: an output points outside the patterns");
+            }
+        }
+
+        return new SubstringAutomaton(codeOf, states, outPattern, outNext, patternCount, stateCount, alphabet);
+    }
+
     /// <summary>
     /// Builds the automaton for <paramref name="patterns"/>; pattern <c>i</c> reports id <c>i</c>.
     /// Patterns must be non-empty. Equal patterns are allowed and each reports its own id.

@@ -33,6 +33,19 @@ public sealed class MetadataList
         Entries = [.. entries];
     }
 
+    private MetadataList(string language, string[] entries, string source, bool _)
+    {
+        Language = language;
+        Source = source;
+        Entries = entries;
+    }
+
+    /// <summary>
+    /// A list whose entries are known to be valid (non-empty, distinct): read from a compiled list whose content
+    /// hash matches a list file that was checked when it was compiled.
+    /// </summary>
+    internal static MetadataList Trusted(string language, string[] entries, string source) => new(language, entries, source, true);
+
     /// <summary>The metadata language (file name without <c>.json</c>).</summary>
     public string Language { get; }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using MetaClip.Curation;
 using MetaClip.Storage;
 
@@ -15,12 +16,26 @@ public sealed class MetadataSet
 
     private readonly IReadOnlyDictionary<string, MetadataList> _lists;
     private readonly ConcurrentDictionary<string, Lazy<EntryMatcher>> _matchers = new(StringComparer.Ordinal);
+    private readonly CompiledMatcherCache? _cache;
+    private readonly IReadOnlyDictionary<string, byte[]> _hashes;
 
     public MetadataSet(IReadOnlyDictionary<string, MetadataList> lists, LidMap lidMap, CurationMode mode)
+        : this(lists, lidMap, mode, null, new Dictionary<string, byte[]>(), [])
+    {
+    }
+
+    private MetadataSet(IReadOnlyDictionary<string, MetadataList> lists, LidMap lidMap, CurationMode mode,
+        CompiledMatcherCache? cache, IReadOnlyDictionary<string, byte[]> hashes, IEnumerable<EntryMatcher> compiled)
     {
         _lists = lists;
         LidMap = lidMap;
         Mode = mode;
+        _cache = cache;
+        _hashes = hashes;
+        foreach (var matcher in compiled)
+        {
+            _matchers[matcher.List.Language] = new Lazy<EntryMatcher>(matcher);
+        }
     }
 
     public CurationMode Mode { get; }
@@ -40,13 +55,29 @@ public sealed class MetadataSet
             return null;
         }
 
-        return _matchers.GetOrAdd(language, _ => new Lazy<EntryMatcher>(() => new EntryMatcher(list, Mode))).Value;
+        return _matchers.GetOrAdd(language, _ => new Lazy<EntryMatcher>(() => Build(list))).Value;
+    }
+
+    /// <summary>Languages whose matcher came compiled from the cache (not built from the list on this load).</summary>
+    public int CompiledLoads { get; private init; }
+
+    private EntryMatcher Build(MetadataList list)
+    {
+        var matcher = new EntryMatcher(list, Mode);
+        if (_cache is not null && _hashes.TryGetValue(list.Language, out var hash))
+        {
+            _cache.Save(hash, Mode, matcher);
+        }
+
+        return matcher;
     }
 
     /// <summary>
     /// Loads a metadata folder or blob prefix. In <see cref="CurationMode.V1"/> only <c>en.json</c> is read and required.
+    /// With a <paramref name="cache"/>, a list compiled before (same bytes, same mode) is loaded compiled, with its
+    /// matcher; the others are parsed, and their matchers, once built, are kept in the cache.
     /// </summary>
-    public static async Task<MetadataSet> LoadAsync(DataStore store, string folder, CurationMode mode, CancellationToken cancellationToken)
+    public static async Task<MetadataSet> LoadAsync(DataStore store, string folder, CurationMode mode, CancellationToken cancellationToken, CompiledMatcherCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(folder);
@@ -74,6 +105,8 @@ public sealed class MetadataSet
 
         // Read and parse in parallel; report the problem of the first bad file in name order, so errors are stable.
         var loaded = new MetadataList?[files.Count];
+        var hashes = new byte[]?[files.Count];
+        var compiled = new EntryMatcher?[files.Count];
         var failures = new Exception?[files.Count];
         await Parallel.ForAsync(0, files.Count, cancellationToken, async (i, token) =>
         {
@@ -81,6 +114,17 @@ public sealed class MetadataSet
             try
             {
                 byte[] bytes = await ReadAsync(store, files[i].Location, token).ConfigureAwait(false);
+                if (cache is not null)
+                {
+                    hashes[i] = SHA256.HashData(bytes);
+                    if (cache.TryLoad(hashes[i], mode, language, files[i].Name, out var matcher))
+                    {
+                        compiled[i] = matcher;
+                        loaded[i] = matcher.List;
+                        return;
+                    }
+                }
+
                 loaded[i] = MetadataList.Parse(language, bytes, files[i].Name);
             }
             catch (CurationException e)
@@ -97,7 +141,20 @@ public sealed class MetadataSet
         var languages = new HashSet<string>(lists.Keys, StringComparer.Ordinal);
         var mapFile = mode == CurationMode.V2 ? all.FirstOrDefault(f => f.Name == "lid_map.json") : null;
         var map = mapFile is null ? null : LidMap.Parse(await ReadAsync(store, mapFile.Location, cancellationToken).ConfigureAwait(false), mapFile.Name);
-        return new MetadataSet(lists, map is null ? LidMap.BuiltIn(languages) : new LidMap(map, languages), mode);
+        var hashOf = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (hashes[i] is byte[] hash)
+            {
+                hashOf[loaded[i]!.Language] = hash;
+            }
+        }
+
+        var matchers = compiled.OfType<EntryMatcher>().ToList();
+        return new MetadataSet(lists, map is null ? LidMap.BuiltIn(languages) : new LidMap(map, languages), mode, cache, hashOf, matchers)
+        {
+            CompiledLoads = matchers.Count,
+        };
     }
 
     private static async Task<byte[]> ReadAsync(DataStore store, string location, CancellationToken cancellationToken)

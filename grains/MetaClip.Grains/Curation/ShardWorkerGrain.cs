@@ -8,11 +8,13 @@ namespace MetaClip.Cluster.Curation;
 
 /// <summary>
 /// <see cref="IShardWorkerGrain"/>: runs the engine's pass 1 and pass 2 on one shard, off the grain's turn
-/// (on the thread pool), with this silo's cached metadata and threshold table. Placed on the silo with the
-/// fewest activations of two, and gone after each call, so shards spread by load; each silo runs at most
-/// its <see cref="ShardSlots"/> at once. A silo that shuts down hands the shards it runs back.
+/// (on the thread pool), with this silo's cached metadata and threshold table. Placed at random, and gone after
+/// each call; each silo runs at most its <see cref="ShardSlots"/> at once. (Not activation-count placement: a
+/// coordinator dispatches shards in bursts, faster than silos publish their load — once a second — and that
+/// placement sends a whole burst to the silo that looked least loaded at the last publish: a half-second job's
+/// 31 shards all ran on one silo of three.) A silo that shuts down hands the shards it runs back.
 /// </summary>
-[ActivationCountBasedPlacement]
+[RandomPlacement]
 public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTableCache thresholdCache, ShardIntermediates intermediates, ShardSlots slots, DataStore store, LidModelCache lidModels) : Grain, IShardWorkerGrain
 {
     public Task<ShardMatchSummary> Match(ShardTask task) => RunAsync(token => MatchShardAsync(task, token));

@@ -5,6 +5,7 @@ using MetaClip.Metadata;
 using MetaClip.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
@@ -15,12 +16,33 @@ namespace MetaClip.Cluster.Curation;
 /// built once, on first use, then shared read-only by every shard this silo runs. A load that fails is not
 /// kept: the next shard tries again.
 /// </summary>
-public sealed class MetadataCache(DataStore store)
+public sealed partial class MetadataCache
 {
     private readonly ConcurrentDictionary<(string Folder, CurationMode Mode), Lazy<Task<MetadataSet>>> _sets = new();
+    private readonly DataStore _store;
+
+    /// <param name="store">Where metadata locations are read.</param>
+    /// <param name="compiled">The silo's folder of compiled lists (one build per list content per machine), or null for none.</param>
+    public MetadataCache(DataStore store, CompiledMatcherCache? compiled)
+    {
+        _store = store;
+        Compiled = compiled;
+    }
+
+    /// <summary>The silo's cache with its configured <see cref="CurationSiloOptions.MatcherCache"/>; problems with it are logged as warnings.</summary>
+    [ActivatorUtilitiesConstructor]
+    public MetadataCache(DataStore store, IOptions<CurationSiloOptions> options, ILogger<MetadataCache> logger)
+        : this(store, CompiledMatcherCache.Create(options.Value.MatcherCache, problem => LogCacheProblem(logger, problem)))
+    {
+    }
+
+    public CompiledMatcherCache? Compiled { get; }
 
     public Task<MetadataSet> GetAsync(string folder, CurationMode mode) =>
-        SiloCache.GetAsync(_sets, (Folder: DataStore.Normalize(folder), Mode: mode), key => MetadataSet.LoadAsync(store, key.Folder, key.Mode, CancellationToken.None));
+        SiloCache.GetAsync(_sets, (Folder: DataStore.Normalize(folder), Mode: mode), key => MetadataSet.LoadAsync(_store, key.Folder, key.Mode, CancellationToken.None, Compiled));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Compiled matcher cache: {Problem}")]
+    private static partial void LogCacheProblem(ILogger logger, string problem);
 }
 
 /// <summary>
@@ -120,6 +142,12 @@ public sealed class CurationSiloOptions
     /// survives the process anyway.
     /// </summary>
     public bool IntermediatesInMemory { get; set; }
+
+    /// <summary>
+    /// The folder of compiled metadata lists on this machine (see <see cref="CompiledMatcherCache"/>): <c>off</c> for
+    /// none; when null, <c>METACLIP_MATCHER_CACHE</c>, else the user's cache folder (<c>~/.cache/metaclip/matchers</c>).
+    /// </summary>
+    public string? MatcherCache { get; set; }
 }
 
 /// <summary>

@@ -59,6 +59,9 @@ public sealed class ClusterSettings
     /// <summary>Shards this silo runs at once.</summary>
     public int MaxConcurrentShards { get; set; } = 2;
 
+    /// <summary>The folder of compiled metadata lists on this machine, <c>off</c> for none (default: <c>METACLIP_MATCHER_CACHE</c>, else <c>~/.cache/metaclip/matchers</c>).</summary>
+    public string? MatcherCache { get; set; }
+
     /// <summary>The connection string from the settings or the environment.</summary>
     public string? ResolveConnectionString() =>
         string.IsNullOrWhiteSpace(StorageConnectionString) ? Environment.GetEnvironmentVariable(ConnectionStringVariable) : StorageConnectionString;

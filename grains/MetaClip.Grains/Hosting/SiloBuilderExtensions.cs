@@ -83,6 +83,7 @@ public static class SiloBuilderExtensions
         {
             o.MaxConcurrentShards = settings.MaxConcurrentShards;
             o.StorageConnectionString = connection;
+            o.MatcherCache = settings.MatcherCache;
         });
         return silo;
     }

@@ -23,14 +23,17 @@ public sealed class FaultToleranceTests : IDisposable
         await using var cluster = await StartAsync(3, storage, "kill-pass1-" + Guid.NewGuid().ToString("N"), gate);
         string jobId = "kill-pass1";
         var coordinator = await CoordinatorSiloAsync(cluster, jobId);
-        var victim = cluster.Silos.First(s => s.SiloAddress != coordinator.SiloAddress);
+        var workers = cluster.Silos.Where(s => s.SiloAddress != coordinator.SiloAddress).ToList();
 
-        // Every Match call that lands on the victim is held: the victim dies with shards in flight.
-        gate.Hold("Match", silo: victim.SiloAddress);
+        // Every Match call on a worker silo is held (which silo gets a shard is up to placement); the victim is a
+        // worker silo holding one, and it dies with shards in flight.
+        gate.Hold("Match", 0, workers.Select(w => w.SiloAddress));
         await cluster.Client.GetGrain<ICurationJobGrain>(jobId).Start(spec);
-        var before = await WaitAsync(cluster.Client, jobId, s => gate.Held >= 1 && s.ShardsMatched >= 3);
+        var before = await WaitAsync(cluster.Client, jobId, s => s.ShardsMatched >= 3 && workers.Any(w => gate.HeldOn(w.SiloAddress) >= 1));
         Assert.Equal(CurationJobPhase.Matching, before.Phase);
+        var victim = workers.First(w => gate.HeldOn(w.SiloAddress) >= 1);
         await cluster.KillSiloAsync(victim);
+        gate.Open();
 
         var status = await WaitAsync(cluster.Client, jobId, s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
         Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
@@ -47,13 +50,16 @@ public sealed class FaultToleranceTests : IDisposable
         await using var cluster = await StartAsync(3, storage, "hand-back-" + Guid.NewGuid().ToString("N"), gate);
         string jobId = "hand-back";
         var coordinator = await CoordinatorSiloAsync(cluster, jobId);
-        var stopping = cluster.Silos.First(s => s.SiloAddress != coordinator.SiloAddress);
+        var workers = cluster.Silos.Where(s => s.SiloAddress != coordinator.SiloAddress).ToList();
 
-        // The silo's Match calls wait until it starts shutting down; then the workers see the shutdown.
-        gate.Hold("Match", silo: stopping.SiloAddress);
+        // Every Match call on a worker silo waits (on a stopping silo: until it starts shutting down, so the
+        // workers see the shutdown). A worker silo holding one stops; then the other goes on.
+        gate.Hold("Match", 0, workers.Select(w => w.SiloAddress));
         await cluster.Client.GetGrain<ICurationJobGrain>(jobId).Start(spec);
-        await WaitAsync(cluster.Client, jobId, s => gate.Held >= 1 && s.ShardsMatched >= 3);
+        await WaitAsync(cluster.Client, jobId, s => s.ShardsMatched >= 3 && workers.Any(w => gate.HeldOn(w.SiloAddress) >= 1));
+        var stopping = workers.First(w => gate.HeldOn(w.SiloAddress) >= 1);
         await cluster.StopSiloAsync(stopping);
+        gate.Open();
 
         var status = await WaitAsync(cluster.Client, jobId, s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
         Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
