@@ -2,6 +2,7 @@ using System.Net;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using MetaClip.Cluster.Curation;
+using MetaClip.Cluster.Placement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -78,6 +79,7 @@ public static class SiloBuilderExtensions
 
         silo.AddCurationStorage(settings.ResolveGrainStorage(), connection, settings.ServiceId);
         silo.UseSiloMetadata(configuration.GetSection("Orleans:Metadata"));
+        silo.AddPlacementDirector<AcceleratorPlacement, AcceleratorPlacementDirector>();
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
         silo.Services.AddMetaClipCuration(o =>
         {
