@@ -88,9 +88,7 @@ public sealed class ClipTrainer : IDisposable
             group.LearningRate = lr;
         }
 
-        using (var _ = _optimizer.step())
-        {
-        }
+        _optimizer.step()?.Dispose();
 
         Step++;
         return total / Options.AccumulationSteps;

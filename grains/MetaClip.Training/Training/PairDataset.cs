@@ -1,3 +1,4 @@
+using MetaClip.Curation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,17 +65,13 @@ public sealed class PairDataset : IPairBatches
             return cached.Order;
         }
 
-        // Fisher–Yates driven by SplitMix64 of (seed, epoch): the same on every machine and process.
+        // Fisher–Yates driven by SplitMix64 of (seed, epoch) (the curation draw's mixer): the same on every machine and process.
         var order = Enumerable.Range(0, _pairs.Count).ToArray();
         ulong state = _seed ^ (0x9E3779B97F4A7C15UL * (ulong)(epoch + 1));
         for (int i = order.Length - 1; i > 0; i--)
         {
             state += 0x9E3779B97F4A7C15UL;
-            ulong z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            int k = (int)(z % (ulong)(i + 1));
+            int k = (int)(CounterDraw.Mix64(state) % (ulong)(i + 1));
             (order[i], order[k]) = (order[k], order[i]);
         }
 

@@ -105,6 +105,6 @@ public sealed class ClipTrainerTests
         torch.manual_seed(initialWeightsSeed ?? options.Seed);
         var tokenizer = ClipTokenizer.O200k(SyntheticShapes.Captions);
         var model = new ClipModel(Tiny, tokenizer.VocabularySize);
-        return (new ClipTrainer(model, options), new SyntheticShapes(tokenizer, Tiny.ContextLength, options.Seed));
+        return (new ClipTrainer(model, options), new SyntheticShapes(tokenizer, Tiny.ContextLength, options.AccumulationSteps, options.Seed));
     }
 }

@@ -8,7 +8,7 @@ namespace MetaClip.Tests.Training;
 /// Pairs made for the tests: a 32×32 image of one coloured square in one quadrant on a noisy background, and its
 /// caption. Each pair is a pure function of its index (seeded from the run's seed), so batches are reproducible.
 /// </summary>
-internal sealed class SyntheticShapes(ClipTokenizer tokenizer, int context, long seed) : IPairBatches
+internal sealed class SyntheticShapes(ClipTokenizer tokenizer, int context, int microBatchesPerStep, long seed) : IPairBatches
 {
     public static readonly string[] Colours = ["red", "green", "blue", "yellow"];
     public static readonly string[] Places = ["top left", "top right", "bottom left", "bottom right"];
@@ -23,7 +23,7 @@ internal sealed class SyntheticShapes(ClipTokenizer tokenizer, int context, long
         var tokens = new long[batchSize * context];
         for (int j = 0; j < batchSize; j++)
         {
-            long index = (((stepIndex * 16) + microBatch) * batchSize) + j;
+            long index = (((stepIndex * microBatchesPerStep) + microBatch) * batchSize) + j;
             var random = new Random(unchecked((int)((seed * 1_000_003) + index)));
             int colour = random.Next(Colours.Length), place = random.Next(Places.Length);
             int top = place < 2 ? 2 : 18, left = place % 2 == 0 ? 2 : 18;
