@@ -7,6 +7,8 @@
 # out/local-cluster/silo-i.pid (kill -9 it to see the job carry on); restart a silo with
 #   silo/run-local-cluster.sh --restart i
 # Storage state lives in out/local-cluster/azurite, so a whole-cluster restart resumes running jobs.
+# METACLIP_TRAINING_SILOS=K makes the last K silos accept training jobs on their CPU (silo metadata
+# training=accept; they load the training plugin, grains/MetaClip.Training.Grains); the others never load it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ./scripts-common.sh
@@ -21,6 +23,11 @@ connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKe
 
 start_silo() {
   local i=$1
+  local training=()
+  if [ -e "$state/silo-$i.training" ]; then
+    training=(env Orleans__Metadata__training=accept
+      "MetaClip__TrainingPlugin=$PWD/grains/MetaClip.Training.Grains/bin/Release/net10.0/MetaClip.Training.Grains.dll")
+  fi
   # On one machine a killed silo is declared dead within seconds, not the production minute or two, so a
   # silo restarted on its old ports (or a whole restarted cluster, which must see the old silos dead before it
   # joins: they stopped refreshing their I-am-alive time in the table) is up quickly.
@@ -29,7 +36,7 @@ start_silo() {
     Orleans__Membership__NumMissedTableIAmAliveLimit=2 \
   MetaClip__Clustering=AzureTable MetaClip__SiloPort=$((11111 + i)) MetaClip__GatewayPort=$((30000 + i)) \
     MetaClip__MaxConcurrentShards=${METACLIP_MAX_CONCURRENT_SHARDS:-2} METACLIP_STORAGE_CONNECTION_STRING="$connection" \
-    nohup dotnet silo/MetaClip.Silo/bin/Release/net10.0/MetaClip.Silo.dll --urls "http://127.0.0.1:$((8080 + i))" \
+    nohup "${training[@]}" dotnet silo/MetaClip.Silo/bin/Release/net10.0/MetaClip.Silo.dll --urls "http://127.0.0.1:$((8080 + i))" \
     >>"$state/silo-$i.log" 2>&1 &
   echo $! >"$state/silo-$i.pid"
   for _ in $(seq 1 240); do
@@ -51,8 +58,14 @@ if [ "${1:-}" = "--restart" ]; then
 fi
 
 silos=${1:-2}
+trainers=${METACLIP_TRAINING_SILOS:-0}
 quiet_build silo/MetaClip.Silo/MetaClip.Silo.csproj -c Release
 quiet_build client/MetaClip.Client/MetaClip.Client.csproj -c Release
+rm -f "$state"/silo-*.training
+if [ "$trainers" -gt 0 ]; then
+  quiet_build grains/MetaClip.Training.Grains/MetaClip.Training.Grains.csproj -c Release
+  for ((i = silos - trainers; i < silos; i++)); do touch "$state/silo-$i.training"; done
+fi
 start_azurite "$state/azurite"
 stop_all() {
   for ((i = 0; i < silos; i++)); do

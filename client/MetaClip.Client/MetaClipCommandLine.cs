@@ -34,6 +34,8 @@ public static class MetaClipCommandLine
         root.Subcommands.Add(CopyCommand.Create(output));
         root.Subcommands.Add(LidCommand.Create(output));
         root.Subcommands.Add(MetadataCommand.Create(output));
+        root.Subcommands.Add(TrainCommand.Create(output, error));
+        root.Subcommands.Add(EvalCommand.Create(output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -25,5 +25,7 @@ app.MapGet("/health", (IOptions<SiloMetadata> metadata) =>
         grainStorage = settings.ResolveGrainStorage().ToString(),
         maxConcurrentShards = settings.MaxConcurrentShards,
         metadata = metadata.Value.Metadata,
+        training = TrainingPlugin.IsLoaded,
+        torchLoaded = TrainingPlugin.TorchLoaded,
     }));
 await app.RunAsync();

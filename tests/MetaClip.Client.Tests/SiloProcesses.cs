@@ -16,11 +16,20 @@ internal sealed class SiloProcesses : IAsyncDisposable
     private readonly int[] _ports;
     private readonly Process?[] _processes;
     private readonly List<string> _logs = [];
+    private readonly IReadOnlySet<int> _training;
+    private readonly string _trainingPlugin;
 
-    public SiloProcesses(int silos, string storage, int maxConcurrentShards = 1)
+    /// <summary>
+    /// <paramref name="silos"/> silos on <paramref name="storage"/> (Azurite); those in <paramref name="trainingSilos"/>
+    /// accept training jobs (metadata <c>training=accept</c>, the training plugin loaded).
+    /// </summary>
+    public SiloProcesses(int silos, string storage, int maxConcurrentShards = 1, IReadOnlySet<int>? trainingSilos = null)
     {
         string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         _silo = Repository.Path("silo", "MetaClip.Silo", "bin", configuration, "net10.0", "MetaClip.Silo.dll");
+        _trainingPlugin = Repository.Path("grains", "MetaClip.Training.Grains", "bin", configuration, "net10.0", "MetaClip.Training.Grains.dll");
+        _training = trainingSilos ?? new HashSet<int>();
+        Assert.True(_training.Count == 0 || File.Exists(_trainingPlugin), $"the training plugin is not built: {_trainingPlugin}");
         Assert.True(File.Exists(_silo), $"the silo host is not built: {_silo}");
         _storage = storage;
         _ports = FreePorts(3 * silos);
@@ -66,6 +75,11 @@ internal sealed class SiloProcesses : IAsyncDisposable
         env["MetaClip__GatewayPort"] = GatewayPort(index).ToString(CultureInfo.InvariantCulture);
         env["MetaClip__MaxConcurrentShards"] = MaxConcurrentShards.ToString(CultureInfo.InvariantCulture);
         env["METACLIP_STORAGE_CONNECTION_STRING"] = _storage;
+        if (_training.Contains(index))
+        {
+            env["Orleans__Metadata__training"] = "accept";
+            env["MetaClip__TrainingPlugin"] = _trainingPlugin;
+        }
 
         // Declare a killed silo dead within seconds rather than the production default of about a minute.
         env["Orleans__Membership__ProbeTimeout"] = "00:00:01";
@@ -117,6 +131,13 @@ internal sealed class SiloProcesses : IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Silo <paramref name="index"/>'s <c>/health</c> answer (JSON).</summary>
+    public async Task<string> HealthAsync(int index)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return await http.GetStringAsync(new Uri($"http://127.0.0.1:{HealthPort(index)}/health"));
     }
 
     private int SiloPort(int i) => _ports[3 * i];

@@ -124,6 +124,13 @@ internal static class ClusterCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            if (TrainingJobs.IsTrainingJob(parse.GetRequiredValue(id)))
+            {
+                var training = await client.Client.GetGrain<ITrainingJobGrain>(parse.GetRequiredValue(id)).GetStatus().ConfigureAwait(false);
+                await output.WriteLineAsync(TrainingJobs.Describe(training)).ConfigureAwait(false);
+                return training.Phase == TrainingJobPhase.Failed ? MetaClipCommandLine.InputError : MetaClipCommandLine.Success;
+            }
+
             var status = await client.Client.GetGrain<ICurationJobGrain>(parse.GetRequiredValue(id)).GetStatus().ConfigureAwait(false);
             await output.WriteLineAsync(Describe(parse.GetRequiredValue(id), status)).ConfigureAwait(false);
             return status.Phase == CurationJobPhase.Failed ? MetaClipCommandLine.InputError : MetaClipCommandLine.Success;
@@ -137,6 +144,11 @@ internal static class ClusterCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            if (TrainingJobs.IsTrainingJob(parse.GetRequiredValue(id)))
+            {
+                return await TrainingJobs.WatchAsync(client.Client.GetGrain<ITrainingJobGrain>(parse.GetRequiredValue(id)), output, cancellationToken).ConfigureAwait(false);
+            }
+
             var job = client.Client.GetGrain<ICurationJobGrain>(parse.GetRequiredValue(id));
             var status = await ConsoleProgress.RunAsync(interactive, output, progress =>
                 ClusterCuration.FollowAsync(job, progress, cancellationToken)).ConfigureAwait(false);
@@ -159,6 +171,13 @@ internal static class ClusterCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            if (TrainingJobs.IsTrainingJob(parse.GetRequiredValue(id)))
+            {
+                var training = await client.Client.GetGrain<ITrainingJobGrain>(parse.GetRequiredValue(id)).Cancel().ConfigureAwait(false);
+                await output.WriteLineAsync(TrainingJobs.Describe(training)).ConfigureAwait(false);
+                return MetaClipCommandLine.Success;
+            }
+
             var status = await client.Client.GetGrain<ICurationJobGrain>(parse.GetRequiredValue(id)).Cancel().ConfigureAwait(false);
             await output.WriteLineAsync(Describe(parse.GetRequiredValue(id), status)).ConfigureAwait(false);
             return MetaClipCommandLine.Success;
@@ -207,7 +226,7 @@ internal static class ClusterCommands
     /// How to reach the cluster: its gateways (<c>HOST:PORT,...</c>) or its membership table (<c>azure-table</c>,
     /// with the storage connection string from METACLIP_STORAGE_CONNECTION_STRING), and its cluster and service ids.
     /// </summary>
-    private sealed class ConnectionOptions
+    internal sealed class ConnectionOptions
     {
         private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
 
@@ -333,7 +352,7 @@ internal static class ClusterCommands
     }
 
     /// <summary>A started cluster client, stopped when disposed.</summary>
-    private sealed class ConnectedClient(IHost host) : IAsyncDisposable
+    internal sealed class ConnectedClient(IHost host) : IAsyncDisposable
     {
         public IClusterClient Client => host.Services.GetRequiredService<IClusterClient>();
 

@@ -17,6 +17,9 @@ public sealed record CurationResult(string OutputFolder, CurationReport Report)
     public string ReportJson => DataStore.Combine(OutputFolder, ReportWriter.JsonFile);
 }
 
+/// <summary>The result of pass 1 over a whole snapshot: every unit's matches, the global counts and the thresholds.</summary>
+public sealed record MatchedSnapshot(IReadOnlyList<UnitMatches> Units, IReadOnlyDictionary<string, EntryCounts> Counts, ThresholdTable Thresholds);
+
 /// <summary>
 /// A whole curation job in one process: load metadata, match and count every unit (pass 1), compute the
 /// thresholds from the global counts, decide every image (pass 2), and publish the outputs. Units are read
@@ -80,60 +83,8 @@ public sealed class CurationPipeline
         using var staging = await OutputStaging.CreateAsync(_store, o.Output, cancellationToken).ConfigureAwait(false);
 
         // Pass 1: match and count.
-        var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
-        var tallies = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
-        var results = new List<UnitMatches>(units.Count);
-        var matcher = new UnitMatcher(metadata, o.Threads, identifier);
-
-        // Build the automata while the first unit is read: they are independent, and the build is the
-        // longest single step before matching can start.
-        var warmUp = Task.Run(() => Parallel.ForEach(metadata.Languages, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads - 1), CancellationToken = cancellationToken }, l => metadata.GetMatcher(l)), cancellationToken);
-        long texts = 0;
-        Report(CurationPhase.Matching, 0, units.Count, 0);
-        var channel = Channel.CreateBounded<UnitRows>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(() => ReadUnitsAsync(units, channel.Writer, cancellationToken), cancellationToken);
-        await foreach (var rows in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var unit = matcher.Match(rows, cancellationToken);
-            foreach (var text in unit.Matched)
-            {
-                if (!counts.TryGetValue(text.Language, out var languageCounts))
-                {
-                    metadata.TryGetList(text.Language, out var list);
-                    languageCounts = new EntryCounts(text.Language, list.Count);
-                    counts[text.Language] = languageCounts;
-                }
-
-                languageCounts.AddMatchedSet(unit.IdsOf(text));
-            }
-
-            foreach (var (language, tally) in unit.Languages)
-            {
-                if (!tallies.TryGetValue(language, out var sum))
-                {
-                    tallies[language] = sum = new LanguageTally();
-                }
-
-                sum.Add(tally);
-            }
-
-            results.Add(unit);
-            texts += unit.Texts;
-            Report(CurationPhase.Matching, results.Count, units.Count, texts);
-        }
-
-        await producer.ConfigureAwait(false);
-        await warmUp.ConfigureAwait(false);
+        var (results, counts, tallies, texts) = await MatchUnitsAsync(metadata, identifier, units, cancellationToken).ConfigureAwait(false);
         timings["match and count (pass 1)"] = Lap(phase);
-
-        // Every language with a list has a count vector, zeros included.
-        foreach (string language in metadata.Languages)
-        {
-            if (!counts.ContainsKey(language) && metadata.TryGetList(language, out var list))
-            {
-                counts[language] = new EntryCounts(language, list.Count);
-            }
-        }
 
         Report(CurationPhase.Thresholds, units.Count, units.Count, texts);
         var table = ThresholdTable.Compute(counts, o.EffectiveTEn, o.P);
@@ -259,10 +210,90 @@ public sealed class CurationPipeline
         }
     }
 
-    private async Task<byte[]?[]?> ReadImagesAsync(SnapshotUnit unit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pass 1 alone, without writing anything: every unit's matches and the global counts and thresholds computed
+    /// from them — the matched pool that training's online curation draws from with <see cref="ImageSampler.Decide"/>
+    /// at each epoch.
+    /// </summary>
+    public async Task<MatchedSnapshot> MatchAsync(CancellationToken cancellationToken = default)
     {
+        var o = _options;
+        var metadata = await MetadataSet.LoadAsync(_store, o.Metadata, o.Mode, cancellationToken, CompiledMatcherCache.Create(o.MatcherCache, _warn)).ConfigureAwait(false);
+        var identifier = o.NeedsLid
+            ? new LanguageIdentifier(await FastTextModel.LoadAsync(_store, o.LidModel ?? throw new CurationException(LanguageIdentifier.NoModel), cancellationToken).ConfigureAwait(false))
+            : null;
+        var units = await SnapshotPlanner.PlanAsync(_store, await SnapshotFile.DiscoverAsync(_store, o.Snapshot, cancellationToken).ConfigureAwait(false), o.Columns, cancellationToken).ConfigureAwait(false);
+        var (results, counts, _, _) = await MatchUnitsAsync(metadata, identifier, units, cancellationToken).ConfigureAwait(false);
+        return new MatchedSnapshot(results, counts, ThresholdTable.Compute(counts, o.EffectiveTEn, o.P));
+    }
+
+    /// <summary>The image column's values of one unit's rows (null when the snapshot has no image column).</summary>
+    public async Task<byte[]?[]?> ReadImagesAsync(SnapshotUnit unit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
         await using var reader = await ParquetUnitReader.OpenAsync(_store, unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
         return await reader.ReadImagesAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<(List<UnitMatches> Results, Dictionary<string, EntryCounts> Counts, Dictionary<string, LanguageTally> Tallies, long Texts)> MatchUnitsAsync(
+        MetadataSet metadata, LanguageIdentifier? identifier, List<SnapshotUnit> units, CancellationToken cancellationToken)
+    {
+        var o = _options;
+        var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
+        var tallies = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
+        var results = new List<UnitMatches>(units.Count);
+        var matcher = new UnitMatcher(metadata, o.Threads, identifier);
+
+        // Build the automata while the first unit is read: they are independent, and the build is the
+        // longest single step before matching can start.
+        var warmUp = Task.Run(() => Parallel.ForEach(metadata.Languages, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads - 1), CancellationToken = cancellationToken }, l => metadata.GetMatcher(l)), cancellationToken);
+        long texts = 0;
+        Report(CurationPhase.Matching, 0, units.Count, 0);
+        var channel = Channel.CreateBounded<UnitRows>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(() => ReadUnitsAsync(units, channel.Writer, cancellationToken), cancellationToken);
+        await foreach (var rows in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var unit = matcher.Match(rows, cancellationToken);
+            foreach (var text in unit.Matched)
+            {
+                if (!counts.TryGetValue(text.Language, out var languageCounts))
+                {
+                    metadata.TryGetList(text.Language, out var list);
+                    languageCounts = new EntryCounts(text.Language, list.Count);
+                    counts[text.Language] = languageCounts;
+                }
+
+                languageCounts.AddMatchedSet(unit.IdsOf(text));
+            }
+
+            foreach (var (language, tally) in unit.Languages)
+            {
+                if (!tallies.TryGetValue(language, out var sum))
+                {
+                    tallies[language] = sum = new LanguageTally();
+                }
+
+                sum.Add(tally);
+            }
+
+            results.Add(unit);
+            texts += unit.Texts;
+            Report(CurationPhase.Matching, results.Count, units.Count, texts);
+        }
+
+        await producer.ConfigureAwait(false);
+        await warmUp.ConfigureAwait(false);
+
+        // Every language with a list has a count vector, zeros included.
+        foreach (string language in metadata.Languages)
+        {
+            if (!counts.ContainsKey(language) && metadata.TryGetList(language, out var list))
+            {
+                counts[language] = new EntryCounts(language, list.Count);
+            }
+        }
+
+        return (results, counts, tallies, texts);
     }
 
     private void Report(CurationPhase phase, int done, int total, long texts) =>

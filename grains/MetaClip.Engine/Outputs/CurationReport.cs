@@ -1,3 +1,5 @@
+using MetaClip.Snapshots;
+
 namespace MetaClip.Outputs;
 
 /// <summary>What a person reads after a job (<c>report.json</c>, <c>report.html</c>).</summary>
@@ -16,6 +18,12 @@ public sealed record CurationReport
     public required double P { get; init; }
 
     public required ulong Seed { get; init; }
+
+    /// <summary>The snapshot's columns as the job read them (training's online curation matches the snapshot again with them).</summary>
+    public SnapshotColumns? Columns { get; init; }
+
+    /// <summary>The language-identification model the job used, when it identified languages.</summary>
+    public string? LidModel { get; init; }
 
     public required ReportTotals Totals { get; init; }
 

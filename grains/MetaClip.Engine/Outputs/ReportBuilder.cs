@@ -100,6 +100,8 @@ public static class ReportBuilder
             TEn = table.TEn,
             P = table.P,
             Seed = options.Seed,
+            Columns = options.Columns,
+            LidModel = options.NeedsLid ? options.LidModel : null,
             Totals = new ReportTotals(inputs.Files, inputs.Units, inputs.Rows, tallies.Values.Sum(t => t.Texts), skipped,
                 inputs.Images, tallies.Values.Sum(t => t.MatchedTexts), (long)languages.Sum(l => (decimal)l.Matches),
                 inputs.ImagesDecided, inputs.ImagesKept),

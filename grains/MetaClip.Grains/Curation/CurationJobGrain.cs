@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using MetaClip.Cluster.Hosting;
 using MetaClip.Curation;
 using MetaClip.Lid;
 using MetaClip.Outputs;
@@ -205,7 +206,7 @@ public sealed partial class CurationJobGrain(
         // Activation resumed a running job already; a finished job needs no reminder any more.
         if (!IsRunning(Job.Phase))
         {
-            await UnregisterReminderAsync();
+            await this.UnregisterReminderIfAnyAsync(ResumeReminder);
         }
     }
 
@@ -305,7 +306,7 @@ public sealed partial class CurationJobGrain(
             Job.Error = e.Message;
             _phaseClock.Stop();
             await CheckpointAsync(force: true);
-            await UnregisterReminderAsync();
+            await this.UnregisterReminderIfAnyAsync(ResumeReminder);
             LogFailed(logger, JobId, Job.FailedPhase, e.Message);
         }
     }
@@ -583,16 +584,7 @@ public sealed partial class CurationJobGrain(
     {
         string work = Job.WorkFolder;
         await Task.Run(() => RemoveWorkFolderAsync(intermediates, work));
-        await UnregisterReminderAsync();
-    }
-
-    private async Task UnregisterReminderAsync()
-    {
-        var reminder = await this.GetReminder(ResumeReminder);
-        if (reminder is not null)
-        {
-            await this.UnregisterReminder(reminder);
-        }
+        await this.UnregisterReminderIfAnyAsync(ResumeReminder);
     }
 
     /// <summary>

@@ -62,6 +62,13 @@ public sealed class ClusterSettings
     /// <summary>The folder of compiled metadata lists on this machine, <c>off</c> for none (default: <c>METACLIP_MATCHER_CACHE</c>, else <c>~/.cache/metaclip/matchers</c>).</summary>
     public string? MatcherCache { get; set; }
 
+    /// <summary>
+    /// The training plugin (<c>MetaClip.Training.Grains.dll</c>, or its folder) that a silo which trains
+    /// (<c>Orleans:Metadata:accelerator=gpu</c> or <c>training=accept</c>) loads; default: <c>training/</c> beside the silo.
+    /// Other silos never load it, nor TorchSharp.
+    /// </summary>
+    public string? TrainingPlugin { get; set; }
+
     /// <summary>The connection string from the settings or the environment.</summary>
     public string? ResolveConnectionString() =>
         string.IsNullOrWhiteSpace(StorageConnectionString) ? Environment.GetEnvironmentVariable(ConnectionStringVariable) : StorageConnectionString;

@@ -78,8 +78,14 @@ public static class SiloBuilderExtensions
         }
 
         silo.AddCurationStorage(settings.ResolveGrainStorage(), connection, settings.ServiceId);
-        silo.UseSiloMetadata(configuration.GetSection("Orleans:Metadata"));
+        var metadata = configuration.GetSection("Orleans:Metadata");
+        silo.UseSiloMetadata(metadata);
         silo.AddPlacementDirector<AcceleratorPlacement, AcceleratorPlacementDirector>();
+        if (TrainingPlugin.Trains(metadata))
+        {
+            TrainingPlugin.Add(silo, settings.TrainingPlugin);
+        }
+
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
         silo.Services.AddMetaClipCuration(o =>
         {

@@ -28,8 +28,15 @@ public sealed class AcceleratorPlacement : PlacementStrategy
     public static bool CanTrain(SiloMetadata metadata)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        return (metadata.Metadata.TryGetValue(AcceleratorKey, out var accelerator) && accelerator.Equals(Gpu, StringComparison.OrdinalIgnoreCase))
-            || (metadata.Metadata.TryGetValue(TrainingKey, out var training) && training.Equals(Accept, StringComparison.OrdinalIgnoreCase));
+        return CanTrain(metadata.Metadata);
+    }
+
+    /// <summary>Whether silo metadata with these key–value pairs makes a silo one that trains.</summary>
+    public static bool CanTrain(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return (metadata.TryGetValue(AcceleratorKey, out var accelerator) && accelerator.Equals(Gpu, StringComparison.OrdinalIgnoreCase))
+            || (metadata.TryGetValue(TrainingKey, out var training) && training.Equals(Accept, StringComparison.OrdinalIgnoreCase));
     }
 }
 
@@ -38,7 +45,7 @@ public sealed class AcceleratorPlacement : PlacementStrategy
 public sealed class AcceleratorPlacementAttribute() : PlacementAttribute(new AcceleratorPlacement());
 
 /// <summary>
-/// Chooses, among the silos compatible with the grain, one that <see cref="AcceleratorPlacement.CanTrain"/> (the local
+/// Chooses, among the silos compatible with the grain, one that <see cref="AcceleratorPlacement.CanTrain(SiloMetadata)"/> (the local
 /// silo when it can, else one at random); fails the activation with a message saying how to add one when none can.
 /// </summary>
 public sealed class AcceleratorPlacementDirector(ISiloMetadataCache metadata) : IPlacementDirector

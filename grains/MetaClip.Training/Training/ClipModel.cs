@@ -12,7 +12,11 @@ namespace MetaClip.Training;
 /// <summary>CLIP's GELU approximation, <c>x · σ(1.702 x)</c>, which the published checkpoints were trained with.</summary>
 internal sealed class QuickGelu() : nn.Module<Tensor, Tensor>("QuickGelu")
 {
-    public override Tensor forward(Tensor input) => input * torch.sigmoid(input * 1.702);
+    public override Tensor forward(Tensor input)
+    {
+        using var gate = torch.sigmoid(input.mul(Scalars.QuickGeluFactor));
+        return input.mul(gate);
+    }
 }
 
 /// <summary>A pre-norm transformer block: attention (causal in the text tower) and a 4× MLP, each residual.</summary>
@@ -48,8 +52,8 @@ internal sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
         long batch = input.shape[0], length = input.shape[1], width = input.shape[2];
         var qkv = in_proj.forward(ln_1.forward(input)).view(batch, length, 3, _heads, width / _heads).permute(2, 0, 3, 1, 4);
         var attended = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], is_casual: _causal);
-        var x = input + out_proj.forward(attended.transpose(1, 2).reshape(batch, length, width));
-        x = x + c_proj.forward(gelu.forward(c_fc.forward(ln_2.forward(x))));
+        var x = input.add(out_proj.forward(attended.transpose(1, 2).reshape(batch, length, width)), Scalars.One);
+        x = x.add(c_proj.forward(gelu.forward(c_fc.forward(ln_2.forward(x)))), Scalars.One);
         return x.MoveToOuterDisposeScope();
     }
 }
@@ -103,12 +107,13 @@ internal sealed class VisionTower : nn.Module<Tensor, Tensor>
         int width = config.VisionWidth;
         double scale = Math.Pow(width, -0.5);
         conv1 = nn.Conv2d(config.ImageChannels, width, config.PatchSize, stride: config.PatchSize, bias: false);
-        class_embedding = nn.Parameter(torch.randn(width) * scale);
-        positional_embedding = nn.Parameter(torch.randn((config.GridSize * config.GridSize) + 1, width) * scale);
+        using Scalar s = scale;
+        class_embedding = nn.Parameter(torch.randn(width).mul_(s));
+        positional_embedding = nn.Parameter(torch.randn((config.GridSize * config.GridSize) + 1, width).mul_(s));
         ln_pre = nn.LayerNorm(width);
         transformer = new Transformer(width, config.VisionLayers, config.VisionHeads, causal: false);
         ln_post = nn.LayerNorm(width);
-        proj = nn.Parameter(torch.randn(width, config.EmbedDim) * scale);
+        proj = nn.Parameter(torch.randn(width, config.EmbedDim).mul_(s));
         RegisterComponents();
     }
 
@@ -118,7 +123,7 @@ internal sealed class VisionTower : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var patches = conv1.forward(input).flatten(2).transpose(1, 2); // (batch, grid², width)
         var cls = class_embedding.to(patches.dtype).expand(patches.shape[0], 1, -1);
-        var x = torch.cat([cls, patches], dim: 1) + positional_embedding.to(patches.dtype);
+        var x = torch.cat([cls, patches], dim: 1).add(positional_embedding.to(patches.dtype), Scalars.One);
         x = transformer.forward(ln_pre.forward(x));
         var pooled = ln_post.forward(x[.., 0, ..]);
         return pooled.matmul(proj.to(pooled.dtype)).MoveToOuterDisposeScope();
@@ -139,23 +144,40 @@ internal sealed class TextTower : nn.Module<Tensor, Tensor>
         int width = config.TextWidth;
         token_embedding = nn.Embedding(vocabularySize, width);
         nn.init.normal_(token_embedding.weight!, std: 0.02);
-        positional_embedding = nn.Parameter(torch.randn(config.ContextLength, width) * 0.01);
+        using (Scalar positions = 0.01)
+        {
+            positional_embedding = nn.Parameter(torch.randn(config.ContextLength, width).mul_(positions));
+        }
+
         transformer = new Transformer(width, config.TextLayers, config.TextHeads, causal: true);
         ln_final = nn.LayerNorm(width);
-        text_projection = nn.Parameter(torch.randn(width, config.EmbedDim) * Math.Pow(width, -0.5));
+        using Scalar projection = Math.Pow(width, -0.5);
+        text_projection = nn.Parameter(torch.randn(width, config.EmbedDim).mul_(projection));
         RegisterComponents();
+    }
+
+    /// <summary>0, 1, …, n − 1 as int64 (built from an array: <c>torch.arange</c> would take its bounds as transient <see cref="Scalar"/>s).</summary>
+    internal static Tensor Rows(long n, Device device)
+    {
+        var rows = new long[n];
+        for (long i = 0; i < n; i++)
+        {
+            rows[i] = i;
+        }
+
+        return torch.tensor(rows, device: device);
     }
 
     /// <param name="input">Token ids, <c>(batch, context)</c>: start, text, end of text, then padding (id 0).</param>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = token_embedding.forward(input) + positional_embedding;
+        var x = token_embedding.forward(input).add(positional_embedding, Scalars.One);
         x = ln_final.forward(transformer.forward(x));
 
         // Pool at the end-of-text token: the last non-padding position of each row.
-        var end = input.ne(ClipTokenizer.Pad).sum(1) - 1;
-        var pooled = x[torch.arange(input.shape[0]), end];
+        var end = input.ne(Scalars.Pad).sum(1).sub(Scalars.One);
+        var pooled = x[Rows(input.shape[0], input.device), end];
         return pooled.matmul(text_projection.to(pooled.dtype)).MoveToOuterDisposeScope();
     }
 }
@@ -170,7 +192,9 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor, (Tensor Images, Tensor
     private readonly TextTower text;
     private readonly Parameter logit_scale;
 
-    public ClipModel(ClipConfig config, int vocabularySize) : base("ClipModel")
+    private static readonly Lock InitialWeights = new();
+
+    private ClipModel(ClipConfig config, int vocabularySize) : base("ClipModel")
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
@@ -180,6 +204,20 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor, (Tensor Images, Tensor
         text = new TextTower(config, vocabularySize);
         logit_scale = nn.Parameter(torch.tensor(Math.Log(1 / 0.07), ScalarType.Float32));
         RegisterComponents();
+    }
+
+    /// <summary>
+    /// A model whose initial weights are a function of <paramref name="seed"/> alone: layers draw their initial weights
+    /// from libtorch's process-wide generator, so construction is serialised and seeded here (two runs in one process,
+    /// or a checkpoint being read beside a run, never interleave their draws).
+    /// </summary>
+    public static ClipModel Create(ClipConfig config, int vocabularySize, long seed)
+    {
+        lock (InitialWeights)
+        {
+            torch.manual_seed(seed);
+            return new ClipModel(config, vocabularySize);
+        }
     }
 
     public ClipConfig Config { get; }
@@ -194,7 +232,7 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor, (Tensor Images, Tensor
 
     /// <summary>Normalised image and text embeddings and the temperature <c>exp(logit_scale)</c> (at most 100).</summary>
     public override (Tensor Images, Tensor Texts, Tensor LogitScale) forward(Tensor images, Tensor tokens) =>
-        (EncodeImages(images), EncodeTexts(tokens), logit_scale.exp().clamp_max(100));
+        (EncodeImages(images), EncodeTexts(tokens), logit_scale.exp().clamp_max(Scalars.MaxLogitScale));
 
     /// <summary>
     /// Parameters that get weight decay (matrices, convolution kernels, embedding tables, projections) and those that
@@ -218,9 +256,9 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor, (Tensor Images, Tensor
     {
         ArgumentNullException.ThrowIfNull(images);
         using var scope = NewDisposeScope();
-        var logits = logitScale * images.matmul(texts.t());
-        var labels = torch.arange(images.shape[0], device: images.device);
-        var loss = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2;
+        var logits = logitScale.mul(images.matmul(texts.t()));
+        var labels = TextTower.Rows(images.shape[0], images.device);
+        var loss = F.cross_entropy(logits, labels).add(F.cross_entropy(logits.t(), labels), Scalars.One).mul(Scalars.Half);
         return loss.MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MetaClip.Training;
@@ -25,7 +24,7 @@ public interface IPairBatches
 }
 
 /// <summary>
-/// The training loop of one CLIP model: AdamW (β2 0.95, decay only on matrices), linear warm-up then cosine,
+/// The training loop of one CLIP model: AdamW (<see cref="AdamWOptimizer"/>; β2 0.95, decay only on matrices), linear warm-up then cosine,
 /// gradient clipping, gradient accumulation, and checkpoints (model, optimiser state, step, RNG) from which a run
 /// resumes bit for bit on the same device and thread count.
 /// </summary>
@@ -33,9 +32,11 @@ public sealed class ClipTrainer : IDisposable
 {
     private static ReadOnlySpan<byte> Magic => "MCLIPCK\n"u8;
 
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
-    private readonly OptimizerHelper _optimizer;
+    private readonly AdamWOptimizer _optimizer;
+    private readonly Scalar _microBatchShare;
+    private readonly Generator _random;
 
     public ClipTrainer(ClipModel model, TrainingOptions options)
     {
@@ -45,12 +46,9 @@ public sealed class ClipTrainer : IDisposable
         Model = model;
         Options = options;
         var (decay, noDecay) = model.WeightDecayGroups();
-        _optimizer = torch.optim.AdamW(
-            [
-                new AdamW.ParamGroup(decay, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay, false, false),
-                new AdamW.ParamGroup(noDecay, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, 0, false, false),
-            ],
-            options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay, false, false);
+        _optimizer = new AdamWOptimizer([(decay, options.WeightDecay), (noDecay, 0)], options.Beta1, options.Beta2, options.Epsilon);
+        _microBatchShare = 1.0 / options.AccumulationSteps;
+        _random = new Generator(unchecked((ulong)options.Seed), torch.CPU);
     }
 
     public ClipModel Model { get; }
@@ -65,7 +63,7 @@ public sealed class ClipTrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(data);
         Model.train();
-        _optimizer.zero_grad();
+        Model.zero_grad();
         double total = 0;
         for (int micro = 0; micro < Options.AccumulationSteps; micro++)
         {
@@ -74,27 +72,28 @@ public sealed class ClipTrainer : IDisposable
             var (images, texts, scale) = Model.forward(batch.Images, batch.Tokens);
             var loss = ClipModel.ContrastiveLoss(images, texts, scale);
             total += loss.item<float>();
-            (loss / Options.AccumulationSteps).backward();
+            loss.mul(_microBatchShare).backward();
         }
 
         if (Options.GradientClip > 0)
         {
-            torch.nn.utils.clip_grad_norm_(Model.parameters(), Options.GradientClip);
+            _optimizer.ClipGradients(Options.GradientClip);
         }
 
-        double lr = Options.LearningRateAt(Step);
-        foreach (var group in _optimizer.ParamGroups)
-        {
-            group.LearningRate = lr;
-        }
-
-        _optimizer.step()?.Dispose();
+        _optimizer.Step(Options.LearningRateAt(Step));
 
         Step++;
         return total / Options.AccumulationSteps;
     }
 
-    /// <summary>Writes the model, the optimiser's state, the step and the default generator's state.</summary>
+    /// <summary>
+    /// The run's own random generator (seeded with <see cref="TrainingOptions.Seed"/>), for stochastic steps such as
+    /// augmentation or dropout. The loop has none today, so nothing draws from it yet; it is checkpointed so that one
+    /// added later resumes exactly. (libtorch's process-wide generator is not the run's: other runs share it.)
+    /// </summary>
+    public Generator Random => _random;
+
+    /// <summary>Writes the model, the optimiser's state, the step and the run's generator state.</summary>
     public void SaveCheckpoint(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -104,7 +103,7 @@ public sealed class ClipTrainer : IDisposable
         writer.Write(Model.Config.Name);
         writer.Write(Model.VocabularySize);
         writer.Write(Step);
-        using (var state = torch.random.get_rng_state())
+        using (var state = _random.get_state())
         {
             byte[] rng = state.data<byte>().ToArray();
             writer.Write(rng.Length);
@@ -112,7 +111,7 @@ public sealed class ClipTrainer : IDisposable
         }
 
         Model.save(writer);
-        _optimizer.save_state_dict(writer);
+        _optimizer.Save(writer);
     }
 
     /// <summary>
@@ -125,31 +124,17 @@ public sealed class ClipTrainer : IDisposable
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         try
         {
-            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
-            {
-                throw new InvalidDataException($"checkpoint {source}: not a MetaClip training checkpoint");
-            }
-
-            int version = reader.ReadInt32();
-            if (version != FormatVersion)
-            {
-                throw new InvalidDataException($"checkpoint {source}: format version {version}, expected {FormatVersion}");
-            }
-
-            string preset = reader.ReadString();
-            int vocabulary = reader.ReadInt32();
+            var (preset, vocabulary, step, rng) = ReadHeader(reader, source);
             if (preset != Model.Config.Name || vocabulary != Model.VocabularySize)
             {
                 throw new InvalidDataException($"checkpoint {source}: a {preset} model with {vocabulary} tokens, not the {Model.Config.Name} model with {Model.VocabularySize} tokens being trained");
             }
 
-            long step = reader.ReadInt64();
-            byte[] rng = reader.ReadBytes(reader.ReadInt32());
             Model.load(reader);
-            _optimizer.load_state_dict(reader);
+            _optimizer.Load(reader, source);
             using (var state = torch.tensor(rng, dtype: ScalarType.Byte))
             {
-                torch.random.set_rng_state(state);
+                _random.set_state(state);
             }
 
             Step = step;
@@ -160,5 +145,49 @@ public sealed class ClipTrainer : IDisposable
         }
     }
 
-    public void Dispose() => _optimizer.Dispose();
+    /// <summary>The model of a checkpoint (for evaluation: the optimiser's state is not read) and its step.</summary>
+    public static (ClipModel Model, long Step) ReadModel(Stream stream, string source)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            var (preset, vocabulary, step, _) = ReadHeader(reader, source);
+            var model = ClipModel.Create(ClipConfig.Preset(preset), vocabulary, seed: 0);
+            model.load(reader);
+            model.eval();
+            return (model, step);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"checkpoint {source}: truncated", e);
+        }
+    }
+
+    private static (string Preset, int Vocabulary, long Step, byte[] Random) ReadHeader(BinaryReader reader, string source)
+    {
+        if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"checkpoint {source}: not a MetaClip training checkpoint");
+        }
+
+        int version = reader.ReadInt32();
+        if (version != FormatVersion)
+        {
+            throw new InvalidDataException($"checkpoint {source}: format version {version}, expected {FormatVersion}");
+        }
+
+        string preset = reader.ReadString();
+        int vocabulary = reader.ReadInt32();
+        long step = reader.ReadInt64();
+        byte[] random = reader.ReadBytes(reader.ReadInt32());
+        return (preset, vocabulary, step, random);
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _microBatchShare.Dispose();
+        _random.Dispose();
+    }
 }

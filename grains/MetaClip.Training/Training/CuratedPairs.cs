@@ -4,32 +4,41 @@ using StbImageSharp;
 
 namespace MetaClip.Training;
 
+/// <summary>Decoded images: the pixels of those that decoded, packed in order, their indexes, and what was left out.</summary>
+public sealed record DecodedImages(float[] Pixels, IReadOnlyList<int> Kept, IReadOnlyList<string> Skipped);
+
 /// <summary>
 /// Image–text pairs from curated Parquet shards (FORMATS.md "curated/": a <c>text</c> column and the image bytes,
 /// <c>image</c>, <c>jpg</c> or <c>png</c>), each image decoded (PNG or JPEG), resized on its shorter side,
 /// centre-cropped and normalised with CLIP's mean and standard deviation once, at load. A row whose image is
 /// missing or cannot be decoded is skipped and reported (file and row), never a crash.
 /// </summary>
-public sealed class CuratedPairs
+public sealed class CuratedPairs : IPairPool
 {
     private static readonly float[] Mean = [0.48145466f, 0.4578275f, 0.40821073f];
     private static readonly float[] Std = [0.26862954f, 0.26130258f, 0.27577711f];
     private static readonly string[] ImageColumns = ["image", "jpg", "png"];
 
     private readonly float[] _pixels;
+    private int[]? _all;
 
-    private CuratedPairs(int imageSize, List<string> texts, float[] pixels, List<string> skipped)
+    private CuratedPairs(int imageSize, List<string> texts, List<string> languages, float[] pixels, List<string> skipped)
     {
         ImageSize = imageSize;
         Texts = texts;
+        Languages = languages;
         _pixels = pixels;
         Skipped = skipped;
     }
 
+    /// <inheritdoc/>
     public int ImageSize { get; }
 
     /// <summary>The pairs' texts, in file and row order; pair <c>i</c>'s image is <see cref="CopyImage"/>'s.</summary>
     public IReadOnlyList<string> Texts { get; }
+
+    /// <summary>Pair <c>i</c>'s language (the <c>lang</c> column; empty when the file has none).</summary>
+    public IReadOnlyList<string> Languages { get; }
 
     /// <summary>Rows left out, each with its file, row and what was wrong.</summary>
     public IReadOnlyList<string> Skipped { get; }
@@ -56,14 +65,38 @@ public sealed class CuratedPairs
         }
 
         var texts = new List<string?>();
+        var languages = new List<string?>();
         var images = new List<byte[]?>();
         var origins = new List<string>();
         foreach (string file in files)
         {
-            await ReadFileAsync(file, texts, images, origins, cancellationToken).ConfigureAwait(false);
+            await ReadFileAsync(file, texts, languages, images, origins, cancellationToken).ConfigureAwait(false);
         }
 
-        // Decode in parallel; keep the pairs whose image decodes, in order.
+        var decoded = DecodeAll(texts, images, origins, imageSize, cancellationToken);
+        var keptTexts = new List<string>(decoded.Kept.Count);
+        var keptLanguages = new List<string>(decoded.Kept.Count);
+        foreach (int i in decoded.Kept)
+        {
+            keptTexts.Add(texts[i]!);
+            keptLanguages.Add(languages[i] ?? "");
+        }
+
+        return new CuratedPairs(imageSize, keptTexts, keptLanguages, decoded.Pixels, [.. decoded.Skipped]);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<int> EpochPairs(long epoch) => _all ??= [.. Enumerable.Range(0, Count)];
+
+    /// <summary>
+    /// Decodes every pair's image in parallel. Returns the pixels of the pairs that decode, packed in order, their
+    /// indexes, and one line per pair left out (its origin and what was wrong: no text, no image bytes, undecodable).
+    /// </summary>
+    public static DecodedImages DecodeAll(IReadOnlyList<string?> texts, IReadOnlyList<byte[]?> images, IReadOnlyList<string> origins, int imageSize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(origins);
         int length = 3 * imageSize * imageSize;
         var decoded = new float[]?[images.Count];
         var errors = new string?[images.Count];
@@ -88,18 +121,15 @@ public sealed class CuratedPairs
             }
         });
 
-        var keptTexts = new List<string>();
+        var kept = new List<int>();
         var skipped = new List<string>();
-        int kept = decoded.Count(d => d is not null);
-        var all = new float[(long)kept * length];
-        int at = 0;
+        var all = new float[(long)decoded.Count(d => d is not null) * length];
         for (int i = 0; i < decoded.Length; i++)
         {
             if (decoded[i] is float[] pixels)
             {
-                pixels.CopyTo(all.AsSpan(at * length));
-                keptTexts.Add(texts[i]!);
-                at++;
+                pixels.CopyTo(all.AsSpan(kept.Count * length));
+                kept.Add(i);
             }
             else
             {
@@ -107,7 +137,7 @@ public sealed class CuratedPairs
             }
         }
 
-        return new CuratedPairs(imageSize, keptTexts, all, skipped);
+        return new DecodedImages(all, kept, skipped);
     }
 
     /// <summary>
@@ -161,7 +191,7 @@ public sealed class CuratedPairs
 
     private static byte Pixel(ImageResult image, int x, int y, int channel) => image.Data[(((y * image.Width) + x) * 3) + channel];
 
-    private static async Task ReadFileAsync(string file, List<string?> texts, List<byte[]?> images, List<string> origins, CancellationToken cancellationToken)
+    private static async Task ReadFileAsync(string file, List<string?> texts, List<string?> languages, List<byte[]?> images, List<string> origins, CancellationToken cancellationToken)
     {
         string name = Path.GetFileName(file);
         try
@@ -171,6 +201,7 @@ public sealed class CuratedPairs
             var fields = reader.Schema.GetDataFields();
             var text = fields.FirstOrDefault(f => f.Name.Equals("text", StringComparison.OrdinalIgnoreCase))
                 ?? throw new InvalidDataException($"curated file {name}: has no \"text\" column");
+            var lang = fields.FirstOrDefault(f => f.Name.Equals("lang", StringComparison.OrdinalIgnoreCase));
             var image = fields.FirstOrDefault(f => ImageColumns.Contains(f.Name, StringComparer.OrdinalIgnoreCase))
                 ?? throw new InvalidDataException($"curated file {name}: has no image column (image, jpg or png): curate a snapshot with image bytes to train on it");
             for (int g = 0; g < reader.RowGroupCount; g++)
@@ -181,9 +212,16 @@ public sealed class CuratedPairs
                 var imageValues = new byte[]?[rows];
                 await group.ReadAsync(text, textValues.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
                 await group.ReadAsync(image, imageValues.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                var langValues = new string?[rows];
+                if (lang is not null)
+                {
+                    await group.ReadAsync(lang, langValues.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+
                 for (int r = 0; r < rows; r++)
                 {
                     texts.Add(textValues[r]);
+                    languages.Add(langValues[r]);
                     images.Add(imageValues[r]);
                     origins.Add($"curated file {name} row group {g} row {r}");
                 }

@@ -89,7 +89,7 @@ public sealed class ClipTrainerTests
     [Fact]
     public void Gains_biases_and_the_logit_scale_get_no_weight_decay()
     {
-        using var model = new ClipModel(Tiny, 100);
+        using var model = ClipModel.Create(Tiny, 100, seed: 0);
         var (decay, noDecay) = model.WeightDecayGroups();
         var names = model.named_parameters().ToDictionary(p => p.parameter.Handle, p => p.name);
         var exempt = noDecay.Select(p => names[p.Handle]).ToList();
@@ -102,9 +102,8 @@ public sealed class ClipTrainerTests
 
     private static (ClipTrainer Trainer, SyntheticShapes Data) Create(TrainingOptions options, long? initialWeightsSeed = null)
     {
-        torch.manual_seed(initialWeightsSeed ?? options.Seed);
         var tokenizer = ClipTokenizer.O200k(SyntheticShapes.Captions);
-        var model = new ClipModel(Tiny, tokenizer.VocabularySize);
+        var model = ClipModel.Create(Tiny, tokenizer.VocabularySize, initialWeightsSeed ?? options.Seed);
         return (new ClipTrainer(model, options), new SyntheticShapes(tokenizer, Tiny.ContextLength, options.AccumulationSteps, options.Seed));
     }
 }

@@ -1,0 +1,209 @@
+using MetaClip.Cluster.Curation;
+using MetaClip.Cluster.Hosting;
+using MetaClip.Cluster.Placement;
+using MetaClip.Storage;
+using MetaClip.Training;
+using Microsoft.Extensions.Logging;
+
+namespace MetaClip.Cluster.Training;
+
+/// <summary>
+/// A training run on a silo that can train (<see cref="AcceleratorPlacementAttribute"/>). The loop
+/// (<see cref="TrainingRun"/>) runs on a thread of its own, never on the grain's turn; the grain copies its progress
+/// into the persisted state every few seconds, and a reminder brings the job back after its silo dies: the next
+/// activation resumes the run from the newest checkpoint in the run folder, which continues bit for bit.
+/// </summary>
+[AcceleratorPlacement]
+public sealed partial class TrainingJobGrain(
+    [PersistentState("training", CurationStorage.Name)] IPersistentState<TrainingJobState> state,
+    DataStore store,
+    ShardSlots silo,
+    ILogger<TrainingJobGrain> logger) : Grain, ITrainingJobGrain, IRemindable, IDisposable
+{
+    private const string ResumeReminder = "resume-training";
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromMinutes(20);
+
+    private readonly CancellationTokenSource _cancel = new();
+    private Task<TrainingResult>? _run;
+    private IGrainTimer? _timer;
+    private volatile TrainingProgress? _progress;
+    private string? _detail;
+
+    private TrainingJobState Job => state.State;
+
+    private string JobId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Job.Spec is not null && Job.Phase == TrainingJobPhase.Running)
+        {
+            // The run was going when its previous activation was lost: go on from its newest checkpoint.
+            Job.Resumes++;
+            LogResuming(logger, JobId, Job.Step, RuntimeIdentity);
+            StartRun();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_run is { IsCompleted: false })
+        {
+            // Stop after the current step (the loop writes a checkpoint); the next activation resumes there.
+            await _cancel.CancelAsync();
+            await Task.WhenAny(_run, Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None));
+            LogHandingOver(logger, JobId, reason.ReasonCode);
+        }
+    }
+
+    public async Task<TrainingJobStatus> Start(TrainingJobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (Job.Spec is not null)
+        {
+            return Status();
+        }
+
+        var runSpec = TrainingJobSpecs.ToRunSpec(spec);
+        runSpec.Validate();
+        Job.Spec = spec with { Run = DataStore.Normalize(spec.Run), CurationOutput = DataStore.Normalize(spec.CurationOutput) };
+        Job.Phase = TrainingJobPhase.Running;
+        Job.SubmittedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        LogStarted(logger, JobId, spec.Preset, spec.Steps, RuntimeIdentity);
+        StartRun();
+        return Status();
+    }
+
+    public Task<TrainingJobStatus> GetStatus() => Task.FromResult(Status());
+
+    public async Task<TrainingJobStatus> Cancel()
+    {
+        if (Job.Phase is TrainingJobPhase.Running or TrainingJobPhase.Pending)
+        {
+            Job.Phase = TrainingJobPhase.Cancelled;
+            await _cancel.CancelAsync();
+            if (_run is not null)
+            {
+                await Task.WhenAny(_run, Task.Delay(TimeSpan.FromSeconds(30)));
+            }
+
+            await state.WriteStateAsync();
+            await this.UnregisterReminderIfAnyAsync(ResumeReminder);
+        }
+
+        return Status();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // The activation resumed a running job already; a finished one needs no reminder any more.
+        if (Job.Phase != TrainingJobPhase.Running)
+        {
+            await this.UnregisterReminderIfAnyAsync(ResumeReminder);
+        }
+    }
+
+    private void StartRun()
+    {
+        var spec = TrainingJobSpecs.ToRunSpec(Job.Spec!);
+        string run = Job.Spec!.Run;
+        var progress = new Progress(this);
+        var token = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, silo.Stopping).Token;
+
+        // The loop is synchronous compute: a thread of its own, off the grain's scheduler.
+        _run = Task.Factory.StartNew(
+            () => new TrainingRun(spec, run, store, progress).RunAsync(token),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _timer ??= this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(ProgressInterval, ProgressInterval) { Interleave = true });
+    }
+
+    private async Task OnTimerAsync(CancellationToken cancellationToken)
+    {
+        DelayDeactivation(KeepAlive);
+        if (_progress is { } p)
+        {
+            Job.Step = p.Step;
+            Job.Loss = p.Loss;
+        }
+
+        if (_run is { IsCompleted: true } run)
+        {
+            _timer?.Dispose();
+            _timer = null;
+            if (run.IsCompletedSuccessfully)
+            {
+                var result = await run;
+                Job.Phase = TrainingJobPhase.Done;
+                Job.Step = result.Steps;
+                Job.Loss = result.FinalLoss;
+                LogDone(logger, JobId, result.Steps, result.FinalLoss);
+                await this.UnregisterReminderIfAnyAsync(ResumeReminder);
+            }
+            else if (run.IsCanceled || run.Exception?.InnerException is OperationCanceledException)
+            {
+                // Cancelled by the user (the phase says so already) or by this silo stopping (the next activation resumes).
+                if (Job.Phase == TrainingJobPhase.Running && !_cancel.IsCancellationRequested)
+                {
+                    DeactivateOnIdle();
+                }
+            }
+            else
+            {
+                Job.Phase = TrainingJobPhase.Failed;
+                Job.Error = run.Exception!.InnerException!.Message;
+                LogFailed(logger, JobId, Job.Error);
+                await this.UnregisterReminderIfAnyAsync(ResumeReminder);
+            }
+        }
+
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    private TrainingJobStatus Status()
+    {
+        var p = _progress;
+        var spec = Job.Spec;
+        return new TrainingJobStatus(JobId, Job.Phase, p?.Step ?? Job.Step, spec?.Steps ?? 0, p?.Loss ?? Job.Loss, p?.ImagesPerSecond ?? 0, p?.Epoch ?? 0,
+            p?.Remaining?.TotalSeconds, Job.Phase == TrainingJobPhase.Running ? RuntimeIdentity : null, Job.Resumes, spec?.Run, Job.Error, _detail);
+    }
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _cancel.Dispose();
+    }
+
+    /// <summary>Hears the loop (on its thread) and keeps the latest report for the grain to read.</summary>
+    private sealed class Progress(TrainingJobGrain grain) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Detail is string detail)
+            {
+                grain._detail = detail;
+                return;
+            }
+
+            grain._progress = value;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training job {JobId}: started ({Preset}, {Steps} steps) on {Silo}")]
+    private static partial void LogStarted(ILogger logger, string jobId, string preset, int steps, string silo);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training job {JobId}: resuming after step {Step} on {Silo}")]
+    private static partial void LogResuming(ILogger logger, string jobId, long step, string silo);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training job {JobId}: this activation stops ({Reason}); the run resumes from its newest checkpoint on the next one")]
+    private static partial void LogHandingOver(ILogger logger, string jobId, DeactivationReasonCode reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training job {JobId}: done after {Steps} steps, loss {Loss:0.0000}")]
+    private static partial void LogDone(ILogger logger, string jobId, long steps, double loss);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Training job {JobId}: failed: {Error}")]
+    private static partial void LogFailed(ILogger logger, string jobId, string error);
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+
+namespace MetaClip.Tests.Commands;
+
+/// <summary>
+/// <c>metaclip train</c> and <c>metaclip eval</c> as the README runs them on the Fashion-MNIST sample: in this process,
+/// and submitted to real silo processes of which one accepts training.
+/// </summary>
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly TempFolder _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Train_then_eval_on_the_curated_sample_learns_in_every_language()
+    {
+        string job = await CurateAsync();
+        string run = _dir.Combine("run");
+        var train = await CliRun.RunAsync("train", "--job", job, "--online", "--steps", "120", "--batch", "32", "--lr", "2e-3", "--checkpoint-every", "50", "--out", run, "--threads", "2");
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.Contains("drawn afresh every epoch", train.Output, StringComparison.Ordinal);
+        Assert.Contains("Trained 120 steps", train.Output, StringComparison.Ordinal);
+        Assert.Contains("Model:   " + Path.Combine(run, "model.ckpt"), train.Output, StringComparison.Ordinal);
+
+        string results = _dir.Combine("zeroshot.json");
+        var eval = await CliRun.RunAsync("eval", "--checkpoint", run, "--task", "zeroshot", "--images", FashionSample.HeldOut, "--classes", FashionSample.Classes, "--out", results);
+        Assert.True(eval.ExitCode == 0, eval.Error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(results));
+        var accuracy = doc.RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("language").GetString()!, r => r.GetProperty("accuracy").GetDouble());
+        Assert.Equal(12, accuracy.Count);
+        Assert.All(accuracy, a => Assert.True(a.Value > 0.35, $"{a.Key}: {a.Value:P1} (chance 12.5 %)"));
+
+        var retrieval = await CliRun.RunAsync("eval", "--checkpoint", Path.Combine(run, "model.ckpt"), "--task", "retrieval", "--pairs", Path.Combine(job, "curated"));
+        Assert.True(retrieval.ExitCode == 0, retrieval.Error);
+        Assert.Contains("retrieval recall@1/5/10", retrieval.Output, StringComparison.Ordinal);
+        Assert.Contains("  ja ", retrieval.Output, StringComparison.Ordinal);
+
+        // The same command again finds the finished run and does no step twice.
+        var again = await CliRun.RunAsync("train", "--job", job, "--online", "--steps", "120", "--batch", "32", "--lr", "2e-3", "--checkpoint-every", "50", "--out", run, "--threads", "2");
+        Assert.True(again.ExitCode == 0, again.Error);
+        Assert.Contains("resumed from step 120", again.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Training_on_a_job_without_image_bytes_fails_naming_what_is_missing()
+    {
+        var curate = await CliRun.RunAsync("curate", "--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"),
+            "--lang-column", "lang", "--t-en", "20", "--out", _dir.Combine("job"), "--engine-only");
+        Assert.True(curate.ExitCode == 0, curate.Error);
+        var train = await CliRun.RunAsync("train", "--job", _dir.Combine("job"), "--steps", "5", "--out", _dir.Combine("run"));
+        Assert.Equal(1, train.ExitCode);
+        Assert.Contains("has no image column (image, jpg or png)", train.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_of_a_folder_that_is_not_a_run_is_an_error_naming_it()
+    {
+        Directory.CreateDirectory(_dir.Combine("empty"));
+        var eval = await CliRun.RunAsync("eval", "--checkpoint", _dir.Combine("empty"), "--task", "retrieval", "--pairs", _dir.Combine("empty"));
+        Assert.Equal(1, eval.ExitCode);
+        Assert.Contains(_dir.Combine("empty"), eval.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("not a training run", eval.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_training_job_submitted_to_silo_processes_trains_on_the_training_silo_and_the_other_never_loads_torchsharp()
+    {
+        string job = await CurateAsync();
+        await using var silos = new SiloProcesses(2, AzuriteStorage.Require(), trainingSilos: new HashSet<int> { 1 });
+        await silos.StartAllAsync();
+        string run = _dir.Combine("run");
+
+        var submit = await CliRun.RunAsync(["train", "--job", job, "--online", "--steps", "80", "--batch", "32", "--lr", "2e-3", "--checkpoint-every", "20", "--out", run, "--submit", .. silos.ClientOptions]);
+        Assert.True(submit.ExitCode == 0, submit.Error);
+        string id = submit.Output.Split(' ')[3];
+        Assert.StartsWith("train-", id, StringComparison.Ordinal);
+
+        var watch = await CliRun.RunAsync(["watch", id, .. silos.ClientOptions]);
+        Assert.True(watch.ExitCode == 0, watch.Error + "\n" + silos.Logs());
+        Assert.Contains($"{id}: Done; step 80/80", watch.Output, StringComparison.Ordinal);
+        Assert.Contains("Model:   " + Path.Combine(run, "model.ckpt"), watch.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(run, "model.ckpt")));
+
+        using var cpu = JsonDocument.Parse(await silos.HealthAsync(0));
+        using var gpu = JsonDocument.Parse(await silos.HealthAsync(1));
+        Assert.False(cpu.RootElement.GetProperty("training").GetBoolean());
+        Assert.False(cpu.RootElement.GetProperty("torchLoaded").GetBoolean(), "the silo that does not train never loads TorchSharp");
+        Assert.True(gpu.RootElement.GetProperty("training").GetBoolean());
+        Assert.True(gpu.RootElement.GetProperty("torchLoaded").GetBoolean());
+    }
+
+    private async Task<string> CurateAsync()
+    {
+        string job = _dir.Combine("job");
+        var curate = await CliRun.RunAsync("curate", "--snapshot", FashionSample.Snapshot, "--metadata", FashionSample.Metadata, "--lang-column", "lang", "--t-en", "60", "--out", job, "--engine-only");
+        Assert.True(curate.ExitCode == 0, curate.Error);
+        return job;
+    }
+}

@@ -1,0 +1,99 @@
+using MetaClip.Training;
+
+namespace MetaClip.Tests.Training;
+
+/// <summary>Whole training runs in a run folder, as <c>metaclip train</c> makes them, on the Fashion-MNIST sample.</summary>
+public sealed class TrainingRunTests : IDisposable
+{
+    private readonly TempFolder _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_run_cancelled_midway_and_started_again_resumes_from_its_checkpoint_and_ends_bit_identical()
+    {
+        string job = _dir.Combine("job");
+        await FashionSample.CurateAsync(job);
+        var spec = Spec(job, steps: 24);
+
+        var whole = await new TrainingRun(spec, _dir.Combine("whole")).RunAsync();
+
+        using var stop = new CancellationTokenSource();
+        var stopping = new Progress(p =>
+        {
+            if (p.Step == 13)
+            {
+                stop.Cancel();
+            }
+        });
+        string interrupted = _dir.Combine("interrupted");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new TrainingRun(spec, interrupted, progress: stopping).RunAsync(stop.Token));
+        Assert.True(File.Exists(Path.Combine(interrupted, "checkpoints", "step-00000013.ckpt")), "a cancelled run writes a checkpoint where it stopped");
+        Assert.False(File.Exists(Path.Combine(interrupted, TrainingRun.ModelFile)));
+
+        var resumed = await new TrainingRun(spec, interrupted).RunAsync();
+        Assert.Equal(13, resumed.ResumedFromStep);
+        Assert.Equal(File.ReadAllBytes(whole.Checkpoint), File.ReadAllBytes(resumed.Checkpoint));
+        Assert.Equal(File.ReadAllLines(Path.Combine(_dir.Combine("whole"), TrainingRun.MetricsFile)).Select(StripRate),
+            File.ReadAllLines(Path.Combine(interrupted, TrainingRun.MetricsFile)).Select(StripRate));
+    }
+
+    [Fact]
+    public async Task Online_training_on_the_sample_learns_zero_shot_in_every_language()
+    {
+        string job = _dir.Combine("job");
+        await FashionSample.CurateAsync(job);
+        string run = _dir.Combine("run");
+        var result = await new TrainingRun(Spec(job, steps: 120) with { Online = true }, run).RunAsync();
+
+        var tokenizer = await TrainingRun.ReadTokenizerAsync(MetaClip.Storage.DataStore.Local, run, CancellationToken.None);
+        await using var file = File.OpenRead(result.Checkpoint);
+        var (model, step) = ClipTrainer.ReadModel(file, result.Checkpoint);
+        using (model)
+        {
+            Assert.Equal(120, step);
+            var heldOut = await LabeledImages.LoadAsync(FashionSample.HeldOut, model.Config.ImageSize);
+            var names = ClassNames.Load(FashionSample.Classes);
+            Assert.Equal(12, names.Complete.Count());
+            foreach (string language in names.Complete)
+            {
+                var zeroShot = Evaluation.ZeroShot(model, tokenizer, language, heldOut.Pixels, heldOut.Labels, names.ByLanguage[language]!);
+
+                // 8 classes: chance is 12.5 %.
+                Assert.True(zeroShot.Accuracy > 0.35, $"{language}: zero-shot {zeroShot.Accuracy:P1} after 120 steps");
+            }
+        }
+
+        var metrics = File.ReadAllLines(Path.Combine(run, TrainingRun.MetricsFile));
+        Assert.Equal(120, metrics.Length);
+        Assert.Contains("\"epoch\":", metrics[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_folder_started_with_other_settings_is_refused_naming_the_file()
+    {
+        string job = _dir.Combine("job");
+        await FashionSample.CurateAsync(job);
+        string run = _dir.Combine("run");
+        await new TrainingRun(Spec(job, steps: 2), run).RunAsync();
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => new TrainingRun(Spec(job, steps: 3), run).RunAsync());
+        Assert.Contains(Path.Combine(run, TrainingRun.SpecFile), e.Message, StringComparison.Ordinal);
+        Assert.Contains("other settings", e.Message, StringComparison.Ordinal);
+    }
+
+    private static TrainingRunSpec Spec(string job, int steps) => new()
+    {
+        Job = job,
+        Preset = "tiny",
+        CheckpointEvery = 5,
+        Training = new TrainingOptions { Steps = steps, BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 4, Seed = 3 },
+    };
+
+    private static string StripRate(string line) => System.Text.RegularExpressions.Regex.Replace(line, "\"(images_per_second|data_wait_share)\":[^,}]*", "");
+
+    private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
