@@ -14,12 +14,12 @@ internal static class Throughput
 {
     private const int Vocabulary = 1000;
 
-    public static int Run(int steps, int batch, int threads)
+    public static int Run(int steps, int batch, int threads, TrainingPrecision precision = TrainingPrecision.Fp32)
     {
         torch.set_num_threads(threads);
         var config = ClipConfig.Preset("tiny");
         using var model = ClipModel.Create(config, Vocabulary, seed: 0);
-        using var trainer = new ClipTrainer(model, new TrainingOptions { Steps = steps + 5, BatchSize = batch, WarmupSteps = 5, LearningRate = 5e-4 });
+        using var trainer = new ClipTrainer(model, new TrainingOptions { Steps = steps + 5, BatchSize = batch, WarmupSteps = 5, LearningRate = 5e-4, Precision = precision, Device = "cpu" });
         var data = new FixedBatch(config, batch);
         for (int i = 0; i < 5; i++)
         {
@@ -35,7 +35,7 @@ internal static class Throughput
 
         double seconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"torchsharp tiny: {steps} steps x {batch} in {seconds:0.000} s = {steps * batch / seconds:0.0} images/s ({threads} threads, last loss {loss:0.0000})"));
+            $"torchsharp tiny ({(trainer.BFloat16 ? "bf16" : "fp32")}): {steps} steps x {batch} in {seconds:0.000} s = {steps * batch / seconds:0.0} images/s ({threads} threads, last loss {loss:0.0000})"));
         return 0;
     }
 

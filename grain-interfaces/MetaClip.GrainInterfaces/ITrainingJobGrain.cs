@@ -37,7 +37,9 @@ public sealed record TrainingJobSpec(
     [property: Id(8)] int WarmupSteps,
     [property: Id(9)] long Seed,
     [property: Id(10)] int CheckpointEvery,
-    [property: Id(11)] string? Tokenizer = null);
+    [property: Id(11)] string? Tokenizer = null,
+    [property: Id(12)] string Device = "auto",
+    [property: Id(13)] string Precision = "Auto");
 
 public enum TrainingJobPhase
 {

@@ -27,6 +27,9 @@ internal static class TrainCommand
         var seed = new Option<long>("--seed") { Description = "Seeds the initial weights and the data order.", DefaultValueFactory = _ => 0, HelpName = "S" };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N steps (also at the end and on Ctrl+C).", DefaultValueFactory = _ => 100, HelpName = "N" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "A SentencePiece .model file (e.g. XLM-V's sentencepiece.bpe.model). Default: o200k_base, compacted to the training texts' tokens.", HelpName = "FILE" };
+        var device = new Option<string>("--device") { Description = "auto (CUDA when libtorch sees a GPU, else the CPU), cpu, or cuda[:N].", DefaultValueFactory = _ => "auto", HelpName = "DEVICE" };
+        var precision = new Option<string>("--precision") { Description = "auto (bf16 on CUDA, fp32 on a CPU), fp32, or bf16 (forward and backward in bf16, weights and optimiser in float32).", DefaultValueFactory = _ => "auto" };
+        precision.AcceptOnlyFromAmong("auto", "fp32", "bf16");
         var submit = new Option<bool>("--submit") { Description = "Submit to a running cluster instead (a silo with accelerator=gpu, or training=accept, trains it): prints a job id for 'metaclip watch'. --job and --out must then be locations every silo reaches (az://, or a shared folder)." };
         var connection = new ClusterCommands.ConnectionOptions();
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
@@ -35,7 +38,7 @@ internal static class TrainCommand
             "Example:\n  metaclip curate --snapshot samples/fashion/snapshot --metadata samples/fashion/metadata --lang-column lang --t-en 60 --out out/fashion\n" +
             "  metaclip train --job out/fashion --online --preset tiny --steps 300 --out out/fashion-run")
         {
-            job, run, online, preset, steps, batch, accumulate, learningRate, warmup, seed, checkpointEvery, tokenizer, threads, submit,
+            job, run, online, preset, steps, batch, accumulate, learningRate, warmup, seed, checkpointEvery, tokenizer, threads, device, precision, submit,
         };
         connection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -56,6 +59,8 @@ internal static class TrainCommand
                     LearningRate = parse.GetValue(learningRate),
                     WarmupSteps = parse.GetValue(warmup) ?? stepCount / 10,
                     Seed = parse.GetValue(seed),
+                    Device = parse.GetRequiredValue(device),
+                    Precision = parse.GetRequiredValue(precision) switch { "fp32" => TrainingPrecision.Fp32, "bf16" => TrainingPrecision.Bf16, _ => TrainingPrecision.Auto },
                 },
             };
             try
@@ -76,7 +81,7 @@ internal static class TrainCommand
                 var t = spec.Training;
                 var status = await client.Client.GetGrain<MetaClip.Cluster.ITrainingJobGrain>(id).Start(new MetaClip.Cluster.TrainingJobSpec(
                     DataStore.Normalize(spec.Job), folder, spec.Online, spec.Preset, t.Steps, t.BatchSize, t.AccumulationSteps, t.LearningRate, t.WarmupSteps, t.Seed,
-                    spec.CheckpointEvery, spec.Tokenizer)).ConfigureAwait(false);
+                    spec.CheckpointEvery, spec.Tokenizer, t.Device, t.Precision.ToString())).ConfigureAwait(false);
                 await output.WriteLineAsync($"Submitted training job {id} (on {status.Silo}).").ConfigureAwait(false);
                 await output.WriteLineAsync($"Follow it: metaclip watch {id}").ConfigureAwait(false);
                 return MetaClipCommandLine.Success;
@@ -109,7 +114,7 @@ internal static class TrainCommand
                 await error.WriteLineAsync($"metaclip: cancelled at step {progress.LastStep}; a checkpoint was written: run the same command again to resume").ConfigureAwait(false);
                 return MetaClipCommandLine.Cancelled;
             }
-            catch (Exception e) when (e is InvalidDataException or NotSupportedException or InvalidOperationException)
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException or InvalidOperationException or ArgumentException)
             {
                 await error.WriteLineAsync($"metaclip: error: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
                 return MetaClipCommandLine.InputError;

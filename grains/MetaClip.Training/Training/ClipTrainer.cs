@@ -1,5 +1,6 @@
 using System.Text;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MetaClip.Training;
@@ -25,8 +26,8 @@ public interface IPairBatches
 
 /// <summary>
 /// The training loop of one CLIP model: AdamW (<see cref="AdamWOptimizer"/>; β2 0.95, decay only on matrices), linear warm-up then cosine,
-/// gradient clipping, gradient accumulation, and checkpoints (model, optimiser state, step, RNG) from which a run
-/// resumes bit for bit on the same device and thread count.
+/// gradient clipping, gradient accumulation, bf16 passes by hand (<see cref="TrainingOptions.Precision"/>), and
+/// checkpoints (model, optimiser state, step, RNG) from which a run resumes bit for bit on the same device and thread count.
 /// </summary>
 public sealed class ClipTrainer : IDisposable
 {
@@ -37,6 +38,12 @@ public sealed class ClipTrainer : IDisposable
     private readonly AdamWOptimizer _optimizer;
     private readonly Scalar _microBatchShare;
     private readonly Generator _random;
+    private readonly Device _device;
+
+    // bf16 by hand: the bf16 copy that runs forward and backward (null in float32), and its parameters paired with
+    // the float32 ones in the same (construction) order.
+    private readonly ClipModel? _working;
+    private readonly (Parameter Master, Parameter Working)[] _pairs = [];
 
     public ClipTrainer(ClipModel model, TrainingOptions options)
     {
@@ -45,13 +52,30 @@ public sealed class ClipTrainer : IDisposable
         options.Validate();
         Model = model;
         Options = options;
+        _device = options.ResolveDevice();
+        model.to(_device);
+        if (options.UsesBFloat16(_device))
+        {
+            _working = ClipModel.Create(model.Config, model.VocabularySize, seed: 0);
+            _working.to(ScalarType.BFloat16).to(_device);
+            _pairs = [.. model.parameters().Zip(_working.parameters())];
+            CopyWeightsToWorking();
+        }
+
         var (decay, noDecay) = model.WeightDecayGroups();
         _optimizer = new AdamWOptimizer([(decay, options.WeightDecay), (noDecay, 0)], options.Beta1, options.Beta2, options.Epsilon);
         _microBatchShare = 1.0 / options.AccumulationSteps;
         _random = new Generator(unchecked((ulong)options.Seed), torch.CPU);
     }
 
+    /// <summary>The model: float32 weights, the ones the optimiser updates and the checkpoint holds.</summary>
     public ClipModel Model { get; }
+
+    /// <summary>Whether forward and backward run in bf16.</summary>
+    public bool BFloat16 => _working is not null;
+
+    /// <summary>The device the model trains on.</summary>
+    public Device Device => _device;
 
     public TrainingOptions Options { get; }
 
@@ -62,17 +86,31 @@ public sealed class ClipTrainer : IDisposable
     public double TrainStep(IPairBatches data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        Model.train();
-        Model.zero_grad();
+        var net = _working ?? Model;
+        net.train();
+        net.zero_grad();
         double total = 0;
         for (int micro = 0; micro < Options.AccumulationSteps; micro++)
         {
             using var scope = NewDisposeScope();
             using var batch = data.Batch(Step, micro, Options.BatchSize);
-            var (images, texts, scale) = Model.forward(batch.Images, batch.Tokens);
-            var loss = ClipModel.ContrastiveLoss(images, texts, scale);
+            var pixels = batch.Images.to(_device);
+            if (_working is not null)
+            {
+                pixels = pixels.to(ScalarType.BFloat16);
+            }
+
+            var (images, texts, scale) = net.forward(pixels, batch.Tokens.to(_device));
+
+            // The loss (a softmax over the batch) in float32 whatever the passes ran in.
+            var loss = ClipModel.ContrastiveLoss(images.to(ScalarType.Float32), texts.to(ScalarType.Float32), scale.to(ScalarType.Float32));
             total += loss.item<float>();
             loss.mul(_microBatchShare).backward();
+        }
+
+        if (_working is not null)
+        {
+            CopyGradientsToMaster();
         }
 
         if (Options.GradientClip > 0)
@@ -81,6 +119,10 @@ public sealed class ClipTrainer : IDisposable
         }
 
         _optimizer.Step(Options.LearningRateAt(Step));
+        if (_working is not null)
+        {
+            CopyWeightsToWorking();
+        }
 
         Step++;
         return total / Options.AccumulationSteps;
@@ -131,7 +173,13 @@ public sealed class ClipTrainer : IDisposable
             }
 
             Model.load(reader);
+            Model.to(_device);
             _optimizer.Load(reader, source);
+            if (_working is not null)
+            {
+                CopyWeightsToWorking();
+            }
+
             using (var state = torch.tensor(rng, dtype: ScalarType.Byte))
             {
                 _random.set_state(state);
@@ -184,8 +232,30 @@ public sealed class ClipTrainer : IDisposable
         return (preset, vocabulary, step, random);
     }
 
+    private void CopyWeightsToWorking()
+    {
+        using var noGrad = no_grad();
+        foreach (var (master, working) in _pairs)
+        {
+            working.copy_(master, false);
+        }
+    }
+
+    private void CopyGradientsToMaster()
+    {
+        using var scope = NewDisposeScope();
+        foreach (var (master, working) in _pairs)
+        {
+            if (working.grad is Tensor g)
+            {
+                master.grad = g.to(ScalarType.Float32);
+            }
+        }
+    }
+
     public void Dispose()
     {
+        _working?.Dispose();
         _optimizer.Dispose();
         _microBatchShare.Dispose();
         _random.Dispose();

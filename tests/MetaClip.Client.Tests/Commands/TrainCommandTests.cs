@@ -54,6 +54,16 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Asking_for_cuda_on_a_cpu_libtorch_is_an_error_saying_how_to_get_one()
+    {
+        string job = await CurateAsync();
+        var train = await CliRun.RunAsync("train", "--job", job, "--steps", "5", "--device", "cuda", "--out", _dir.Combine("run"));
+        Assert.Equal(1, train.ExitCode);
+        Assert.Contains("libtorch sees no CUDA device", train.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("-p:TorchBackend=cuda", train.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Eval_of_a_folder_that_is_not_a_run_is_an_error_naming_it()
     {
         Directory.CreateDirectory(_dir.Combine("empty"));

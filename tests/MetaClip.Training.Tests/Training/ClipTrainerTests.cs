@@ -8,10 +8,12 @@ public sealed class ClipTrainerTests
 {
     private static readonly ClipConfig Tiny = ClipConfig.Preset("tiny");
 
-    [Fact]
-    public void The_loss_falls_on_a_tiny_run()
+    [Theory]
+    [InlineData(TrainingPrecision.Fp32)]
+    [InlineData(TrainingPrecision.Bf16)]
+    public void The_loss_falls_on_a_tiny_run(TrainingPrecision precision)
     {
-        var options = new TrainingOptions { Steps = 80, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 5, Seed = 11 };
+        var options = new TrainingOptions { Steps = 80, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 5, Seed = 11, Precision = precision, Device = "cpu" };
         var (trainer, data) = Create(options);
         using (trainer)
         {
@@ -19,13 +21,19 @@ public sealed class ClipTrainerTests
             double first = losses.Take(5).Average(), last = losses.TakeLast(10).Average();
             Assert.True(last < first * 0.6, $"loss {first:0.000} over the first 5 steps, {last:0.000} over the last 10: it did not learn");
             Assert.Equal(options.Steps, trainer.Step);
+            Assert.Equal(precision == TrainingPrecision.Bf16, trainer.BFloat16);
+
+            // The weights the optimiser keeps (and a checkpoint holds) stay float32 either way.
+            Assert.All(trainer.Model.parameters(), p => Assert.Equal(torch.ScalarType.Float32, p.dtype));
         }
     }
 
-    [Fact]
-    public void Resuming_from_a_checkpoint_continues_bit_identically()
+    [Theory]
+    [InlineData(TrainingPrecision.Fp32)]
+    [InlineData(TrainingPrecision.Bf16)]
+    public void Resuming_from_a_checkpoint_continues_bit_identically(TrainingPrecision precision)
     {
-        var options = new TrainingOptions { Steps = 8, BatchSize = 8, AccumulationSteps = 2, LearningRate = 1e-3, WarmupSteps = 2, Seed = 5 };
+        var options = new TrainingOptions { Steps = 8, BatchSize = 8, AccumulationSteps = 2, LearningRate = 1e-3, WarmupSteps = 2, Seed = 5, Precision = precision };
 
         var (straight, data) = Create(options);
         var straightLosses = Enumerable.Range(0, 8).Select(_ => straight.TrainStep(data)).ToList();

@@ -1,3 +1,4 @@
+using MetaClip.Storage;
 using MetaClip.Training;
 
 namespace MetaClip.Tests.Training;
@@ -36,6 +37,36 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Equal(File.ReadAllBytes(whole.Checkpoint), File.ReadAllBytes(resumed.Checkpoint));
         Assert.Equal(File.ReadAllLines(Path.Combine(_dir.Combine("whole"), TrainingRun.MetricsFile)).Select(StripRate),
             File.ReadAllLines(Path.Combine(interrupted, TrainingRun.MetricsFile)).Select(StripRate));
+    }
+
+    [SkippableFact]
+    public async Task A_run_folder_in_blob_storage_checkpoints_there_and_resumes_from_it_bit_identical()
+    {
+        await using var blobs = BlobFolders.Create();
+        string job = _dir.Combine("job");
+        await FashionSample.CurateAsync(job);
+        var spec = Spec(job, steps: 16);
+        var local = await new TrainingRun(spec, _dir.Combine("local")).RunAsync();
+
+        string run = blobs.Location("runs/fashion");
+        using var stop = new CancellationTokenSource();
+        var stopping = new Progress(p =>
+        {
+            if (p.Step == 7)
+            {
+                stop.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new TrainingRun(spec, run, blobs.Store, stopping).RunAsync(stop.Token));
+        var files = (await blobs.Store.ListAsync(run, CancellationToken.None)).Select(f => f.Name).ToList();
+        Assert.Contains("checkpoints/step-00000007.ckpt", files);
+        Assert.Contains(TrainingRun.SpecFile, files);
+        Assert.Contains(TrainingRun.TokenizerFile, files);
+
+        var resumed = await new TrainingRun(spec, run, blobs.Store).RunAsync();
+        Assert.Equal(7, resumed.ResumedFromStep);
+        Assert.Equal(DataStore.Combine(run, TrainingRun.ModelFile), resumed.Checkpoint);
+        Assert.Equal(File.ReadAllBytes(local.Checkpoint), await blobs.Store.ReadAllBytesAsync(resumed.Checkpoint, CancellationToken.None));
     }
 
     [Fact]
