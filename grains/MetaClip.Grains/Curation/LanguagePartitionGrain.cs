@@ -1,4 +1,5 @@
 using MetaClip.Curation;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Runtime;
 
@@ -11,12 +12,21 @@ namespace MetaClip.Cluster.Curation;
 /// hot partition (English, which every shard reaches) writes once per batch instead of once per shard. A
 /// partial is acknowledged only once a write that holds it succeeded; when a write fails, every partial not yet
 /// persisted is forgotten, its caller gets the failure (and retries), and the state is read back.
+/// On a silo that keeps everything in memory (<see cref="CurationSiloOptions.IntermediatesInMemory"/>: the embedded
+/// cluster, where nothing outlives the process), a partial is acknowledged once applied in memory, exactly once
+/// all the same, and the state is written only when the activation goes.
 /// </summary>
 [Reentrant]
 public sealed class LanguagePartitionGrain(
-    [PersistentState("partition", CurationStorage.Name)] IPersistentState<LanguagePartitionState> state)
+    [PersistentState("partition", CurationStorage.Name)] IPersistentState<LanguagePartitionState> state,
+    IOptions<CurationSiloOptions> options)
     : Grain, ILanguagePartitionGrain
 {
+    private readonly bool _inMemory = options.Value.IntermediatesInMemory;
+
+    /// <summary>In memory only: partials applied since the state was last written.</summary>
+    private bool _unwritten;
+
     private ShardCountAggregator? _aggregator;
 
     /// <summary>Applied in memory, waiting for the next write.</summary>
@@ -51,6 +61,12 @@ public sealed class LanguagePartitionGrain(
             return false;
         }
 
+        if (_inMemory)
+        {
+            _unwritten = true;
+            return true;
+        }
+
         var commit = _open ??= new PartitionCommit();
         commit.Shards.Add(counts.ShardId);
         if (_writing is null)
@@ -60,6 +76,17 @@ public sealed class LanguagePartitionGrain(
 
         await commit.Done.Task;
         return true;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_unwritten && _aggregator is not null)
+        {
+            // In memory only: keep the counts for the next activation (the storage lives as long as the process).
+            state.State = new LanguagePartitionState(null, [.. _aggregator.AppliedShards], CountVectorCodec.Encode(_aggregator.Counts));
+            await state.WriteStateAsync(cancellationToken);
+            _unwritten = false;
+        }
     }
 
     /// <summary>Writes the open commit, and the one opened meanwhile, until none is open.</summary>
@@ -124,7 +151,8 @@ public sealed class LanguagePartitionGrain(
         }
 
         var counts = _aggregator?.Counts ?? PersistedCounts() ?? [];
-        return new LanguageCounts([.. counts], state.State.AppliedShards?.Length ?? 0);
+        int applied = _inMemory && _aggregator is not null ? _aggregator.AppliedShards.Count : state.State.AppliedShards?.Length ?? 0;
+        return new LanguageCounts([.. counts], applied);
     }
 
     /// <summary>The persisted counts: compact bytes, or the plain array that version 1 of the state held.</summary>
