@@ -1,9 +1,13 @@
 using MetaClip.Cluster.Hosting;
+using MetaClip.Cluster.Telemetry;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 // One silo of a MetaClip cluster. Settings: the MetaClip section (appsettings.json, MetaClip__* environment
-// variables, --MetaClip:* arguments); silo metadata from Orleans:Metadata. Health: GET /health on --urls.
+// variables, --MetaClip:* arguments); silo metadata from Orleans:Metadata. Health: GET /health on --urls;
+// metrics: GET /metrics (Prometheus text format).
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 var settings = builder.Configuration.GetSection("MetaClip").Get<ClusterSettings>() ?? new ClusterSettings();
@@ -13,7 +17,14 @@ builder.UseOrleans(silo => silo.UseMetaClip(settings, builder.Configuration));
 // the whole stop shorter than a Kubernetes pod's grace period (30 s by default).
 builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
+// Metrics on /metrics (Prometheus): the project's meter (shards, texts, partials, retries, jobs, training steps),
+// Orleans' own meter and the .NET runtime's.
+builder.Services.AddOpenTelemetry()
+    .ConfigureResource(resource => resource.AddService("metaclip-silo", serviceInstanceId: Environment.MachineName + ":" + settings.SiloPort))
+    .WithMetrics(metrics => metrics.AddMeter(MetaClipMetrics.MeterName, "Microsoft.Orleans").AddRuntimeInstrumentation().AddPrometheusExporter());
+
 var app = builder.Build();
+app.MapPrometheusScrapingEndpoint();
 app.MapGet("/health", (IOptions<SiloMetadata> metadata) =>
     // Liveness must not depend on grain calls: report the silo's own view only.
     Results.Json(new

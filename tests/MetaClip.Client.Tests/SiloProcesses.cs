@@ -140,6 +140,34 @@ internal sealed class SiloProcesses : IAsyncDisposable
         return await http.GetStringAsync(new Uri($"http://127.0.0.1:{HealthPort(index)}/health"));
     }
 
+    /// <summary>
+    /// The sum over every silo of the <c>/metrics</c> samples of <paramref name="metric"/> whose labels include
+    /// <paramref name="label"/> (e.g. <c>pass="match"</c>; null: any).
+    /// </summary>
+    public async Task<double> MetricAsync(string metric, string? label = null)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        double sum = 0;
+        for (int i = 0; i < _processes.Length; i++)
+        {
+            if (_processes[i] is null)
+            {
+                continue;
+            }
+
+            string text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{HealthPort(i)}/metrics"));
+            foreach (string line in text.Split('\n'))
+            {
+                if (line.StartsWith(metric + "{", StringComparison.Ordinal) && (label is null || line.Contains(label, StringComparison.Ordinal)))
+                {
+                    sum += double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        return sum;
+    }
+
     private int SiloPort(int i) => _ports[3 * i];
 
     private int GatewayPort(int i) => _ports[(3 * i) + 1];

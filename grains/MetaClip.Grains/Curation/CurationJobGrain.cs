@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using MetaClip.Cluster.Hosting;
+using MetaClip.Cluster.Telemetry;
 using MetaClip.Curation;
 using MetaClip.Lid;
 using MetaClip.Outputs;
@@ -304,6 +305,7 @@ public sealed partial class CurationJobGrain(
             Job.FailedPhase = Job.Phase;
             Job.Phase = CurationJobPhase.Failed;
             Job.Error = e.Message;
+            MetaClipMetrics.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
             _phaseClock.Stop();
             await CheckpointAsync(force: true);
             await this.UnregisterReminderIfAnyAsync(ResumeReminder);
@@ -439,6 +441,7 @@ public sealed partial class CurationJobGrain(
                         // membership says so), then run it on a fresh activation.
                         Job.ShardRetries++;
                         Job.ShardHandBacks++;
+                        MetaClipMetrics.ShardRetries.Add(1, new KeyValuePair<string, object?>("reason", "handed-back"));
                         LogShardRetry(logger, JobId, shard.Index, e);
                         await Task.Delay(RetryDelay(++handBacks), token);
                     }
@@ -448,6 +451,7 @@ public sealed partial class CurationJobGrain(
                         // A lost silo, a timeout, a silo not yet declared dead: wait a little, then run the shard
                         // again on a fresh activation (elsewhere once membership has caught up).
                         Job.ShardRetries++;
+                        MetaClipMetrics.ShardRetries.Add(1, new KeyValuePair<string, object?>("reason", "cluster"));
                         LogShardRetry(logger, JobId, shard.Index, e);
                         await Task.Delay(RetryDelay(runNumber), token);
                     }
@@ -456,6 +460,7 @@ public sealed partial class CurationJobGrain(
                     {
                         // Another failure of the run itself (an I/O error, say): a few more tries.
                         Job.ShardRetries++;
+                        MetaClipMetrics.ShardRetries.Add(1, new KeyValuePair<string, object?>("reason", "error"));
                         LogShardRetry(logger, JobId, shard.Index, e);
                         await Task.Delay(RetryDelay(runNumber), token);
                     }
@@ -566,6 +571,11 @@ public sealed partial class CurationJobGrain(
     /// </summary>
     private async Task FinishAsync(CurationJobPhase phase)
     {
+        if (Job.Phase != phase)
+        {
+            MetaClipMetrics.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", phase == CurationJobPhase.Done ? "done" : "cancelled"));
+        }
+
         _reportedPhase = Job.Phase;
         try
         {

@@ -1,3 +1,4 @@
+using MetaClip.Cluster.Telemetry;
 using MetaClip.Curation;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -22,6 +23,9 @@ public sealed class LanguagePartitionGrain(
     IOptions<CurationSiloOptions> options)
     : Grain, ILanguagePartitionGrain
 {
+    private static readonly KeyValuePair<string, object?> Applied = new("outcome", "applied");
+    private static readonly KeyValuePair<string, object?> Duplicate = new("outcome", "duplicate");
+
     private readonly bool _inMemory = options.Value.IntermediatesInMemory;
 
     /// <summary>In memory only: partials applied since the state was last written.</summary>
@@ -53,13 +57,17 @@ public sealed class LanguagePartitionGrain(
         if (pending is not null)
         {
             await pending.Done.Task;
+            MetaClipMetrics.Partials.Add(1, Duplicate);
             return false;
         }
 
         if (!aggregator.Apply(counts.ShardId, counts.EntryIds, counts.Counts))
         {
+            MetaClipMetrics.Partials.Add(1, Duplicate);
             return false;
         }
+
+        MetaClipMetrics.Partials.Add(1, Applied);
 
         if (_inMemory)
         {

@@ -1,3 +1,4 @@
+using MetaClip.Cluster.Telemetry;
 using MetaClip.Curation;
 using MetaClip.Outputs;
 using MetaClip.Snapshots;
@@ -84,6 +85,8 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
                 .ApplyPartial(new ShardPartialCounts(task.ShardId, list.Count, ids, counts));
         }
 
+        MetaClipMetrics.Shards.Add(1, new KeyValuePair<string, object?>("pass", "match"));
+        MetaClipMetrics.Texts.Add(unit.Texts);
         return new ShardMatchSummary(task.Index, unit.Rows, unit.SkippedTexts, unit.Images.Count, JobSpecs.Figures(unit.Languages),
             unit.ImageColumn, unit.Matched.Any(m => m.Key is not null));
     }
@@ -128,6 +131,8 @@ public sealed class ShardWorkerGrain(MetadataCache metadataCache, ThresholdTable
             return figures;
         }, token);
 
+        MetaClipMetrics.Shards.Add(1, new KeyValuePair<string, object?>("pass", "sample"));
+        MetaClipMetrics.ImagesKept.Add(tallies.Values.Sum(t => t.ImagesKept));
         return new ShardSampleSummary(task.Index, JobSpecs.Figures(tallies));
     }
 }

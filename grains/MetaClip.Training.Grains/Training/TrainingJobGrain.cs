@@ -1,6 +1,7 @@
 using MetaClip.Cluster.Curation;
 using MetaClip.Cluster.Hosting;
 using MetaClip.Cluster.Placement;
+using MetaClip.Cluster.Telemetry;
 using MetaClip.Storage;
 using MetaClip.Training;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,7 @@ public sealed partial class TrainingJobGrain(
     private IGrainTimer? _timer;
     private volatile TrainingProgress? _progress;
     private string? _detail;
+    private long _imagesPerStep;
 
     private TrainingJobState Job => state.State;
 
@@ -112,6 +114,7 @@ public sealed partial class TrainingJobGrain(
         var spec = TrainingJobSpecs.ToRunSpec(Job.Spec!);
         string run = Job.Spec!.Run;
         var progress = new Progress(this);
+        _imagesPerStep = (long)spec.Training.BatchSize * spec.Training.AccumulationSteps;
         var token = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, silo.Stopping).Token;
 
         // The loop is synchronous compute: a thread of its own, off the grain's scheduler.
@@ -180,14 +183,25 @@ public sealed partial class TrainingJobGrain(
     /// <summary>Hears the loop (on its thread) and keeps the latest report for the grain to read.</summary>
     private sealed class Progress(TrainingJobGrain grain) : IProgress<TrainingProgress>
     {
+        private long _counted;
+
         public void Report(TrainingProgress value)
         {
             if (value.Detail is string detail)
             {
+                // The run starts here (at its checkpoint's step when it resumes).
+                _counted = value.Step;
                 grain._detail = detail;
                 return;
             }
 
+            if (value.Step > _counted)
+            {
+                MetaClipMetrics.TrainingSteps.Add(value.Step - _counted);
+                MetaClipMetrics.TrainingImages.Add((value.Step - _counted) * grain._imagesPerStep);
+            }
+
+            _counted = value.Step;
             grain._progress = value;
         }
     }

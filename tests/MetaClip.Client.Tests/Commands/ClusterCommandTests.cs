@@ -42,6 +42,13 @@ public sealed class ClusterCommandTests : IDisposable
         var status = await CliRun.RunAsync(["status", id, .. silos.ClientOptions]);
         Assert.Contains($"{id}: Done; shards matched 6/6, sampled 6/6", status.Output, StringComparison.Ordinal);
 
+        // The silos' /metrics (Prometheus) add up to the job: 6 shards matched, 6 sampled, every text counted once.
+        Assert.Equal(6, await silos.MetricAsync("metaclip_shards_total", "pass=\"match\""));
+        Assert.Equal(6, await silos.MetricAsync("metaclip_shards_total", "pass=\"sample\""));
+        Assert.Equal(4650, await silos.MetricAsync("metaclip_texts_total"));
+        Assert.Equal(1, await silos.MetricAsync("metaclip_jobs_total", "outcome=\"done\""));
+        Assert.True(await silos.MetricAsync("metaclip_partials_total", "outcome=\"applied\"") >= 6);
+
         var jobs = await CliRun.RunAsync(["jobs", .. silos.ClientOptions]);
         Assert.Contains(id, jobs.Output, StringComparison.Ordinal);
         Assert.Contains("Done", jobs.Output, StringComparison.Ordinal);
