@@ -20,16 +20,17 @@ internal static class EvalCommand
         var task = new Option<string>("--task") { Description = "zeroshot: classify --images against --classes in every language; retrieval: recall@k over the --pairs, per language.", Required = true };
         task.AcceptOnlyFromAmong("zeroshot", "retrieval");
         var images = new Option<string?>("--images") { Description = "zeroshot: a Parquet file with the image bytes (image/jpg/png) and an int32 label column.", HelpName = "FILE" };
-        var classes = new Option<string?>("--classes") { Description = "zeroshot: class names per language as JSON ({\"en\": [...], \"de\": [...]}, or derived-class-labels' shape).", HelpName = "FILE" };
-        var templates = new Option<string?>("--templates") { Description = "zeroshot: a JSON list of prompt templates with {} (or {c}) where the class name goes; default: the bare name.", HelpName = "FILE" };
-        var languages = new Option<string?>("--languages") { Description = "zeroshot: a comma-separated subset of the languages (default: every language that names every class).", HelpName = "LIST" };
+        var classes = new Option<string?>("--classes") { Description = "zeroshot: class names per language: JSON {\"en\": [...], ...}, derived-class-labels' or Babel-ImageNet's file, or a CLIP_benchmark folder of {lang}_classnames.json (with --dataset).", HelpName = "PATH" };
+        var templates = new Option<string?>("--templates") { Description = "zeroshot: prompt templates with {} or {c} for the name: a JSON list (all languages), {lang: [...]} (Babel-ImageNet's NLLB prompts), or a CLIP_benchmark file or folder (with --dataset); default: the bare name.", HelpName = "PATH" };
+        var dataset = new Option<string?>("--dataset") { Description = "zeroshot: which dataset's list to take from CLIP_benchmark files that hold several (e.g. imagenet1k, cifar10, mnist).", HelpName = "NAME" };
+        var languages = new Option<string?>("--languages") { Description = "zeroshot: a comma-separated subset of the languages (default: every language that names at least two classes).", HelpName = "LIST" };
         var pairs = new Option<string?>("--pairs") { Description = "retrieval: curated Parquet (text, lang and image columns), a file or a folder.", HelpName = "PATH" };
         var outFile = new Option<string?>("--out") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
         var command = new Command("eval",
             "Evaluate a trained model: multilingual zero-shot classification or image-text retrieval.\n\n" +
             "Example:\n  metaclip eval --checkpoint out/fashion-run --task zeroshot --images samples/fashion/heldout.parquet --classes samples/fashion/classes.json")
         {
-            checkpoint, task, images, classes, templates, languages, pairs, outFile,
+            checkpoint, task, images, classes, templates, dataset, languages, pairs, outFile,
         };
         command.Validators.Add(r =>
         {
@@ -54,7 +55,7 @@ internal static class EvalCommand
                 {
                     var tokenizer = await TrainingRun.ReadTokenizerAsync(store, run, cancellationToken).ConfigureAwait(false);
                     object results = parse.GetRequiredValue(task) == "zeroshot"
-                        ? await ZeroShotAsync(output, model, tokenizer, parse.GetValue(images)!, parse.GetValue(classes)!, parse.GetValue(templates), parse.GetValue(languages), cancellationToken).ConfigureAwait(false)
+                        ? await ZeroShotAsync(output, model, tokenizer, parse.GetValue(images)!, parse.GetValue(classes)!, parse.GetValue(templates), parse.GetValue(dataset), parse.GetValue(languages), cancellationToken).ConfigureAwait(false)
                         : await RetrievalAsync(output, model, tokenizer, parse.GetValue(pairs)!, cancellationToken).ConfigureAwait(false);
                     await output.WriteLineAsync($"(model {model.Config.Name} at step {step:N0})").ConfigureAwait(false);
                     if (parse.GetValue(outFile) is string file)
@@ -115,10 +116,11 @@ internal static class EvalCommand
         return (model, step, run.Length == 0 ? "." : run);
     }
 
-    private static async Task<List<ZeroShotResult>> ZeroShotAsync(TextWriter output, ClipModel model, ClipTokenizer tokenizer, string imagesFile, string classesFile, string? templatesFile, string? languages, CancellationToken cancellationToken)
+    private static async Task<List<ZeroShotResult>> ZeroShotAsync(TextWriter output, ClipModel model, ClipTokenizer tokenizer, string imagesFile, string classesLocation,
+        string? templatesLocation, string? dataset, string? languages, CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
-        var names = ClassNames.Load(classesFile);
+        var names = ClassNames.Load(classesLocation, dataset);
         var data = await LabeledImages.LoadAsync(imagesFile, model.Config.ImageSize, cancellationToken).ConfigureAwait(false);
         if (data.Skipped.Count > 0)
         {
@@ -128,40 +130,30 @@ internal static class EvalCommand
         int classes = names.ByLanguage.Values.First().Length;
         if (data.Labels.FirstOrDefault(l => l < 0 || l >= classes, -1) is int bad && bad != -1)
         {
-            throw new InvalidDataException($"evaluation images {Path.GetFileName(imagesFile)}: label {bad} is outside the {classes} classes of {Path.GetFileName(classesFile)}");
+            throw new InvalidDataException($"evaluation images {Path.GetFileName(imagesFile)}: label {bad} is outside the {classes} classes of {Path.GetFileName(classesLocation)}");
         }
 
-        IReadOnlyList<string>? prompts = templatesFile is null ? null : ReadTemplates(templatesFile);
-        var chosen = languages is null ? names.Complete.ToList() : [.. languages.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        var prompts = templatesLocation is null ? null : PromptTemplates.Load(templatesLocation, dataset);
+        var chosen = languages is null ? names.Usable.ToList() : [.. languages.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ClassNames.LanguageCode)];
         var results = new List<ZeroShotResult>();
         await output.WriteLineAsync($"zero-shot top-1 on {data.Count:N0} images, {classes} classes").ConfigureAwait(false);
         foreach (string language in chosen)
         {
-            if (!names.ByLanguage.TryGetValue(language, out var list) || list.Any(string.IsNullOrWhiteSpace))
+            if (!names.ByLanguage.TryGetValue(language, out var list) || list.Count(n => !string.IsNullOrWhiteSpace(n)) < 2)
             {
-                throw new InvalidDataException($"class names {Path.GetFileName(classesFile)}: no complete list for language '{language}'");
+                throw new InvalidDataException($"class names {Path.GetFileName(classesLocation)}: language '{language}' names fewer than two classes");
             }
 
-            var result = Evaluation.ZeroShot(model, tokenizer, language, data.Pixels, data.Labels, list!, prompts);
+            var templatesFor = prompts?.For(language);
+            int prompted = templatesFor?.Count ?? 1;
+            var result = Evaluation.ZeroShot(model, tokenizer, language, data.Pixels, data.Labels, list, templatesFor);
             results.Add(result);
-            await output.WriteLineAsync(string.Create(inv, $"  {language,-8} {result.Accuracy,7:P1}")).ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(inv,
+                $"  {language,-8} {result.Accuracy,7:P1}  ({result.Images:N0} images, {list.Count(n => !string.IsNullOrWhiteSpace(n))} classes, {prompted} prompt{(prompted == 1 ? "" : "s")})")).ConfigureAwait(false);
         }
 
         await output.WriteLineAsync(string.Create(inv, $"  {"mean",-8} {results.Average(r => r.Accuracy),7:P1}")).ConfigureAwait(false);
         return results;
-    }
-
-    private static List<string> ReadTemplates(string file)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
-        var root = doc.RootElement;
-        if (root.ValueKind == JsonValueKind.Object)
-        {
-            // clip-benchmark's shape: {"dataset": [templates]}: the first list.
-            root = root.EnumerateObject().First().Value;
-        }
-
-        return [.. root.EnumerateArray().Select(t => (t.GetString() ?? "{}").Replace("{c}", "{}", StringComparison.Ordinal))];
     }
 
     private static async Task<List<RetrievalResult>> RetrievalAsync(TextWriter output, ClipModel model, ClipTokenizer tokenizer, string pairsLocation, CancellationToken cancellationToken)

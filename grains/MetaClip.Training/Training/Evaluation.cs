@@ -19,10 +19,11 @@ public static class Evaluation
     /// <summary>
     /// Top-1 zero-shot accuracy of <paramref name="images"/> (normalised pixels, <c>(n, 3, size, size)</c> packed) with
     /// <paramref name="labels"/>, against <paramref name="classNames"/> in <paramref name="templates"/> (each holding
-    /// <c>{}</c> where the name goes; none: the bare name).
+    /// <c>{}</c> where the name goes; none: the bare name). A class without a name in this language (null) is left
+    /// out, and so are its images: the language is scored over the classes it names.
     /// </summary>
     public static ZeroShotResult ZeroShot(ClipModel model, ClipTokenizer tokenizer, string language, float[] images, int[] labels,
-        IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null)
+        IReadOnlyList<string?> classNames, IReadOnlyList<string>? templates = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -30,31 +31,54 @@ public static class Evaluation
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(classNames);
         templates = templates is { Count: > 0 } ? templates : ["{}"];
-        model.eval();
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var prompts = new List<string>();
-        foreach (string name in classNames)
+
+        // The classes this language names, and the images of those classes (a language may name a subset).
+        int[] named = [.. Enumerable.Range(0, classNames.Count).Where(k => !string.IsNullOrWhiteSpace(classNames[k]))];
+        var position = new Dictionary<int, int>();
+        for (int k = 0; k < named.Length; k++)
         {
-            prompts.AddRange(templates.Select(t => t.Replace("{}", name, StringComparison.Ordinal)));
+            position[named[k]] = k;
         }
 
-        var texts = EncodeTexts(model, tokenizer, prompts).reshape(classNames.Count, templates.Count, -1).mean([1]);
-        texts = nn.functional.normalize(texts, dim: -1);
-        var imageEmbeddings = EncodeImages(model, images, labels.Length);
-        var predicted = imageEmbeddings.matmul(texts.t()).argmax(1).data<long>().ToArray();
-        var correct = new int[classNames.Count];
-        var total = new int[classNames.Count];
-        for (int i = 0; i < labels.Length; i++)
+        int length = 3 * model.Config.ImageSize * model.Config.ImageSize;
+        int[] chosen = [.. Enumerable.Range(0, labels.Length).Where(i => position.ContainsKey(labels[i]))];
+        float[] pixels = chosen.Length == labels.Length ? images : new float[chosen.Length * length];
+        if (!ReferenceEquals(pixels, images))
         {
-            total[labels[i]]++;
-            if (predicted[i] == labels[i])
+            for (int j = 0; j < chosen.Length; j++)
             {
-                correct[labels[i]]++;
+                images.AsSpan(chosen[j] * length, length).CopyTo(pixels.AsSpan(j * length, length));
             }
         }
 
-        return new ZeroShotResult(language, labels.Length, (double)correct.Sum() / Math.Max(1, labels.Length),
+        var correct = new int[classNames.Count];
+        var total = new int[classNames.Count];
+        if (chosen.Length > 0 && named.Length > 0)
+        {
+            model.eval();
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var prompts = new List<string>();
+            foreach (int k in named)
+            {
+                prompts.AddRange(templates.Select(t => t.Replace("{}", classNames[k], StringComparison.Ordinal)));
+            }
+
+            var texts = EncodeTexts(model, tokenizer, prompts).reshape(named.Length, templates.Count, -1).mean([1]);
+            texts = nn.functional.normalize(texts, dim: -1);
+            var predicted = EncodeImages(model, pixels, chosen.Length).matmul(texts.t()).argmax(1).data<long>().ToArray();
+            for (int j = 0; j < chosen.Length; j++)
+            {
+                int label = labels[chosen[j]];
+                total[label]++;
+                if (named[predicted[j]] == label)
+                {
+                    correct[label]++;
+                }
+            }
+        }
+
+        return new ZeroShotResult(language, chosen.Length, (double)correct.Sum() / Math.Max(1, chosen.Length),
             [.. correct.Select((c, k) => total[k] == 0 ? double.NaN : (double)c / total[k])]);
     }
 
