@@ -98,6 +98,10 @@ public sealed class TrainCommandTests : IDisposable
         Assert.False(cpu.RootElement.GetProperty("torchLoaded").GetBoolean(), "the silo that does not train never loads TorchSharp");
         Assert.True(gpu.RootElement.GetProperty("training").GetBoolean());
         Assert.True(gpu.RootElement.GetProperty("torchLoaded").GetBoolean());
+
+        // The training silo's /metrics counted every step and pair.
+        Assert.Equal(80, await silos.MetricAsync("metaclip_training_steps_total"));
+        Assert.Equal(80 * 32, await silos.MetricAsync("metaclip_training_images_total"));
     }
 
     private async Task<string> CurateAsync()
