@@ -23,7 +23,11 @@ public interface ITrainingJobGrain : IGrainWithStringKey
     Task<TrainingJobStatus> Cancel();
 }
 
-/// <summary>What to train (the same choices as <c>metaclip train</c>).</summary>
+/// <summary>
+/// What to train (the same choices as <c>metaclip train</c>). Fields added later are nullable, null meaning the
+/// default: a spec from an older client arrives without them, and deserialisation leaves them null (it does not run
+/// the constructor's default values).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("MetaClip.TrainingJobSpec.v1")]
 public sealed record TrainingJobSpec(
     [property: Id(0)] string CurationOutput,
@@ -38,8 +42,8 @@ public sealed record TrainingJobSpec(
     [property: Id(9)] long Seed,
     [property: Id(10)] int CheckpointEvery,
     [property: Id(11)] string? Tokenizer = null,
-    [property: Id(12)] string Device = "auto",
-    [property: Id(13)] string Precision = "Auto");
+    [property: Id(12)] string? Device = null,
+    [property: Id(13)] string? Precision = null);
 
 public enum TrainingJobPhase
 {

@@ -24,9 +24,9 @@ public static class TrainingJobSpecs
                 LearningRate = spec.LearningRate,
                 WarmupSteps = spec.WarmupSteps,
                 Seed = spec.Seed,
-                Device = spec.Device,
-                Precision = Enum.TryParse<TrainingPrecision>(spec.Precision, ignoreCase: true, out var precision)
-                    ? precision
+                Device = spec.Device ?? "auto",
+                Precision = spec.Precision is null ? TrainingPrecision.Auto
+                    : Enum.TryParse<TrainingPrecision>(spec.Precision, ignoreCase: true, out var precision) ? precision
                     : throw new ArgumentException($"training job: precision '{spec.Precision}' is none of auto, fp32, bf16"),
             },
         };
