@@ -92,12 +92,24 @@ public sealed class ClipTokenizer
         return new ClipTokenizer("sentencepiece", inner, inner.Vocabulary.Count, null);
     }
 
-    /// <summary>The subword ids of <paramref name="text"/> in model ids (no start, end or padding).</summary>
+    /// <summary>
+    /// The subword ids of <paramref name="text"/> in model ids (no start, end or padding). With SentencePiece, a run
+    /// of characters the model does not know is one unknown piece, as <c>spm_encode</c> gives it (Microsoft.ML.Tokenizers
+    /// emits one per character).
+    /// </summary>
     public List<int> EncodeTokens(string text)
     {
         var ids = new List<int>();
+        int? unknown = (_inner as SentencePieceTokenizer)?.UnknownId;
+        int previous = -1;
         foreach (int id in _inner.EncodeToIds(text))
         {
+            if (id == unknown && previous == unknown)
+            {
+                continue;
+            }
+
+            previous = id;
             ids.Add(_modelIdOf is null ? Reserved + id : _modelIdOf.GetValueOrDefault(id, Unknown));
         }
 

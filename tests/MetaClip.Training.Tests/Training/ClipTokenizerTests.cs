@@ -12,6 +12,33 @@ public sealed class ClipTokenizerTests
         "สุนัขวิ่งอยู่บนชายหาด", "כלב רץ על החוף.", "ውሻ በባህር ዳርቻ ላይ ይሮጣል።", "ძაღლი სანაპიროზე დარბის.",
     ];
 
+    private static string Data(string name) => Path.Combine(AppContext.BaseDirectory, "Data", name);
+
+    [Fact]
+    public void A_real_sentencepiece_model_gives_spm_encodes_ids_after_the_reserved_ones_and_round_trips()
+    {
+        // Reference: Debian's spm_encode on the same model (tests/MetaClip.Training.Tests/Data/README.md).
+        using var model = File.OpenRead(Data("fashion-cldr-bpe.model"));
+        var tokenizer = ClipTokenizer.SentencePiece(model, "fashion-cldr-bpe.model");
+        Assert.Equal("sentencepiece", tokenizer.Kind);
+        Assert.Equal(ClipTokenizer.Reserved + 1500, tokenizer.VocabularySize);
+        var cases = File.ReadLines(Data("fashion-cldr-bpe.spm_encode.jsonl")).Select(line =>
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            return (Text: doc.RootElement.GetProperty("text").GetString()!, Ids: doc.RootElement.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToList());
+        }).ToList();
+        Assert.Equal(102, cases.Count);
+        foreach (var (text, ids) in cases)
+        {
+            var ours = tokenizer.EncodeTokens(text);
+            Assert.Equal(ids.Select(id => id + ClipTokenizer.Reserved), ours);
+            if (!ids.Contains(0))
+            {
+                Assert.Equal(text, tokenizer.Decode(ours));
+            }
+        }
+    }
+
     [Fact]
     public void O200k_compacted_to_the_training_texts_round_trips_twelve_scripts()
     {

@@ -101,6 +101,28 @@ public sealed class TrainingRunTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_with_a_sentencepiece_model_records_it_and_reads_it_back_for_evaluation()
+    {
+        string job = _dir.Combine("job");
+        await FashionSample.CurateAsync(job);
+        string run = _dir.Combine("run");
+        string model = Path.Combine(AppContext.BaseDirectory, "Data", "fashion-cldr-bpe.model");
+        var result = await new TrainingRun(Spec(job, steps: 3) with { Tokenizer = model }, run).RunAsync();
+        Assert.Equal(3, result.Steps);
+        Assert.Contains("\"kind\": \"sentencepiece\"", File.ReadAllText(Path.Combine(run, TrainingRun.TokenizerFile)), StringComparison.Ordinal);
+
+        var tokenizer = await TrainingRun.ReadTokenizerAsync(DataStore.Local, run, CancellationToken.None);
+        Assert.Equal("sentencepiece", tokenizer.Kind);
+        Assert.Equal(ClipTokenizer.Reserved + 1500, tokenizer.VocabularySize);
+        await using var file = File.OpenRead(result.Checkpoint);
+        var (trained, _) = ClipTrainer.ReadModel(file, result.Checkpoint);
+        using (trained)
+        {
+            Assert.Equal(tokenizer.VocabularySize, trained.VocabularySize);
+        }
+    }
+
+    [Fact]
     public async Task A_run_folder_started_with_other_settings_is_refused_naming_the_file()
     {
         string job = _dir.Combine("job");
