@@ -114,6 +114,29 @@ internal sealed class SiloProcesses : IAsyncDisposable
         _processes[index] = null;
     }
 
+    /// <summary>
+    /// Stops a silo process gracefully (SIGTERM, as Kubernetes stops a pod): it hands its running shards back and
+    /// leaves the cluster; waits until it has exited.
+    /// </summary>
+    public async Task StopAsync(int index)
+    {
+        var process = _processes[index];
+        if (process is null)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        process.Dispose();
+        _processes[index] = null;
+    }
+
     /// <summary>The silos' logs so far (for assertion messages).</summary>
     public string Logs()
     {

@@ -143,6 +143,25 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task A_rolling_restart_one_silo_at_a_time_mid_job_gives_the_engine_result()
+    {
+        // The procedure of a rolling upgrade: each silo in turn stops gracefully (SIGTERM) and comes back, while a
+        // job runs; its shards are handed back and run elsewhere, its coordinator moves, and the output is the engine's.
+        var job = RealJob();
+        await using var silos = new SiloProcesses(2, AzuriteStorage.Require());
+        string id = await SubmitUnderWayAsync(silos, job, s => s.ShardsMatched >= 1);
+        for (int i = 0; i < 2; i++)
+        {
+            await silos.StopAsync(i);
+            await silos.StartAsync(i);
+        }
+
+        var watch = await CliRun.RunAsync(["watch", id, .. silos.ClientOptions]);
+        Assert.True(watch.ExitCode == 0, watch.Error + "\n" + silos.Logs());
+        await AssertEngineResultAsync(job);
+    }
+
+    [SkippableFact]
     public async Task Watching_a_job_the_cluster_does_not_know_is_an_error()
     {
         await using var silos = new SiloProcesses(1, AzuriteStorage.Require());
