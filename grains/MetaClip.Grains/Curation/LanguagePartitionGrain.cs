@@ -88,9 +88,10 @@ public sealed class LanguagePartitionGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_unwritten && _aggregator is not null)
+        // In memory only: keep the counts for the next activation (the storage lives as long as the process). Not when
+        // the silo is shutting down: then nothing in memory outlives it, and the storage is already gone.
+        if (_unwritten && _aggregator is not null && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
-            // In memory only: keep the counts for the next activation (the storage lives as long as the process).
             state.State = new LanguagePartitionState(null, [.. _aggregator.AppliedShards], CountVectorCodec.Encode(_aggregator.Counts));
             await state.WriteStateAsync(cancellationToken);
             _unwritten = false;

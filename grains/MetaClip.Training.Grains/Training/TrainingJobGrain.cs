@@ -26,6 +26,7 @@ public sealed partial class TrainingJobGrain(
     private static readonly TimeSpan KeepAlive = TimeSpan.FromMinutes(20);
 
     private readonly CancellationTokenSource _cancel = new();
+    private CancellationTokenSource? _runCancel;
     private Task<TrainingResult>? _run;
     private IGrainTimer? _timer;
     private volatile TrainingProgress? _progress;
@@ -115,7 +116,9 @@ public sealed partial class TrainingJobGrain(
         string run = Job.Spec!.Run;
         var progress = new Progress(this);
         _imagesPerStep = (long)spec.Training.BatchSize * spec.Training.AccumulationSteps;
-        var token = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, silo.Stopping).Token;
+        _runCancel?.Dispose();
+        _runCancel = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, silo.Stopping);
+        var token = _runCancel.Token;
 
         // The loop is synchronous compute: a thread of its own, off the grain's scheduler.
         _run = Task.Factory.StartNew(
@@ -177,6 +180,7 @@ public sealed partial class TrainingJobGrain(
     public void Dispose()
     {
         _timer?.Dispose();
+        _runCancel?.Dispose();
         _cancel.Dispose();
     }
 

@@ -29,6 +29,31 @@ public class CurateCommandTests
     }
 
     [Fact]
+    public async Task The_metaclip_process_prints_only_its_own_lines_when_a_job_succeeds()
+    {
+        // Regression: on the embedded silo's shutdown, language partitions wrote their in-memory state into the
+        // already stopped memory storage, and the process printed Orleans' placement failure ("fail: Polly[3] …").
+        using var dir = Fixture();
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "metaclip.dll"), .. Curate(dir, "--t-en", "1")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["CI"] = "true"; // plain progress lines
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await error);
+        string printed = await output;
+        Assert.Contains("Results: ", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail:", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("Orleans", printed, StringComparison.Ordinal);
+        Assert.Equal("", await error);
+    }
+
+    [Fact]
     public async Task The_curated_parquet_has_the_documented_columns_and_readable_entry_id_lists()
     {
         using var dir = Fixture();
