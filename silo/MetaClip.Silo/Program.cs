@@ -7,7 +7,13 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 
 // One silo of a MetaClip cluster. Settings: the MetaClip section (appsettings.json, MetaClip__* environment
 // variables, --MetaClip:* arguments); silo metadata from Orleans:Metadata. Health: GET /health on --urls;
-// metrics: GET /metrics (Prometheus text format).
+// metrics: GET /metrics (Prometheus text format). `--health-check URL` asks a running silo's /health instead (a
+// container's health check: the runtime image has no curl) and exits 0 when it answers "ok".
+if (args is ["--health-check", var url])
+{
+    return await HealthCheck.RunAsync(new Uri(url), Console.Error);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 var settings = builder.Configuration.GetSection("MetaClip").Get<ClusterSettings>() ?? new ClusterSettings();
@@ -40,3 +46,4 @@ app.MapGet("/health", (IOptions<SiloMetadata> metadata) =>
         torchLoaded = TrainingPlugin.TorchLoaded,
     }));
 await app.RunAsync();
+return 0;

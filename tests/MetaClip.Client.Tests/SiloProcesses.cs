@@ -18,13 +18,16 @@ internal sealed class SiloProcesses : IAsyncDisposable
     private readonly List<string> _logs = [];
     private readonly IReadOnlySet<int> _training;
     private readonly string _trainingPlugin;
+    private readonly IReadOnlyDictionary<string, string> _settings;
 
     /// <summary>
     /// <paramref name="silos"/> silos on <paramref name="storage"/> (Azurite); those in <paramref name="trainingSilos"/>
-    /// accept training jobs (metadata <c>training=accept</c>, the training plugin loaded).
+    /// accept training jobs (metadata <c>training=accept</c>, the training plugin loaded). <paramref name="settings"/>: more
+    /// environment for every silo (a deployment's settings); the cluster's identity, ports and storage stay the harness's.
     /// </summary>
-    public SiloProcesses(int silos, string storage, int maxConcurrentShards = 1, IReadOnlySet<int>? trainingSilos = null)
+    public SiloProcesses(int silos, string storage, int maxConcurrentShards = 1, IReadOnlySet<int>? trainingSilos = null, IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         _silo = Repository.Path("silo", "MetaClip.Silo", "bin", configuration, "net10.0", "MetaClip.Silo.dll");
         _trainingPlugin = Repository.Path("grains", "MetaClip.Training.Grains", "bin", configuration, "net10.0", "MetaClip.Training.Grains.dll");
@@ -40,6 +43,9 @@ internal sealed class SiloProcesses : IAsyncDisposable
     }
 
     public string ClusterId { get; }
+
+    /// <summary>The silo host's assembly (<c>dotnet SiloAssembly</c> starts one).</summary>
+    public string SiloAssembly => _silo;
 
     public string ServiceId { get; }
 
@@ -68,12 +74,21 @@ internal sealed class SiloProcesses : IAsyncDisposable
             UseShellExecute = false,
         };
         var env = start.Environment;
+        foreach (var (name, value) in _settings)
+        {
+            env[name] = value;
+        }
+
         env["MetaClip__Clustering"] = "AzureTable";
         env["MetaClip__ClusterId"] = ClusterId;
         env["MetaClip__ServiceId"] = ServiceId;
         env["MetaClip__SiloPort"] = SiloPort(index).ToString(CultureInfo.InvariantCulture);
         env["MetaClip__GatewayPort"] = GatewayPort(index).ToString(CultureInfo.InvariantCulture);
-        env["MetaClip__MaxConcurrentShards"] = MaxConcurrentShards.ToString(CultureInfo.InvariantCulture);
+        if (!_settings.ContainsKey("MetaClip__MaxConcurrentShards"))
+        {
+            env["MetaClip__MaxConcurrentShards"] = MaxConcurrentShards.ToString(CultureInfo.InvariantCulture);
+        }
+
         env["METACLIP_STORAGE_CONNECTION_STRING"] = _storage;
         if (_training.Contains(index))
         {
@@ -156,11 +171,21 @@ internal sealed class SiloProcesses : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Silo <paramref name="index"/>'s <c>/health</c> address.</summary>
+    public Uri HealthUrl(int index) => new($"http://127.0.0.1:{HealthPort(index)}/health");
+
     /// <summary>Silo <paramref name="index"/>'s <c>/health</c> answer (JSON).</summary>
     public async Task<string> HealthAsync(int index)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         return await http.GetStringAsync(new Uri($"http://127.0.0.1:{HealthPort(index)}/health"));
+    }
+
+    /// <summary>Silo <paramref name="index"/>'s <c>/metrics</c> (Prometheus text format).</summary>
+    public async Task<string> MetricsAsync(int index)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return await http.GetStringAsync(new Uri($"http://127.0.0.1:{HealthPort(index)}/metrics"));
     }
 
     /// <summary>

@@ -167,6 +167,7 @@ public sealed class ShardSlots : ILifecycleParticipant<ISiloLifecycle>, IDisposa
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(250);
 
     private readonly SemaphoreSlim _slots;
+    private readonly bool _alone;
     private readonly CancellationTokenSource _stopping = new();
     private int _calls;
     private long _lastCallChange = Environment.TickCount64;
@@ -175,6 +176,7 @@ public sealed class ShardSlots : ILifecycleParticipant<ISiloLifecycle>, IDisposa
     {
         ArgumentNullException.ThrowIfNull(options);
         Capacity = Math.Max(1, options.Value.MaxConcurrentShards);
+        _alone = options.Value.IntermediatesInMemory;
         _slots = new SemaphoreSlim(Capacity, Capacity);
     }
 
@@ -210,12 +212,19 @@ public sealed class ShardSlots : ILifecycleParticipant<ISiloLifecycle>, IDisposa
     /// Tells the running shards to hand back, and lets them answer before the silo goes on stopping: a silo
     /// that deactivates its grains while they answer can lose the answers, and a coordinator that sees a lost
     /// silo instead of a hand-back waits for membership before it re-runs the shards. Bounded by
-    /// <see cref="HandBackTimeout"/> and by the host's stop token.
+    /// <see cref="HandBackTimeout"/> and by the host's stop token. A silo that keeps everything in memory is the
+    /// cluster's only silo (<see cref="CurationSiloOptions.IntermediatesInMemory"/>): no other silo would run what it
+    /// hands back, and its jobs end with the process, so it stops at once.
     /// </summary>
     private async Task HandBackAsync(CancellationToken cancellationToken)
     {
         Volatile.Write(ref _lastCallChange, Environment.TickCount64);
         await _stopping.CancelAsync();
+        if (_alone)
+        {
+            return;
+        }
+
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed < HandBackTimeout && !cancellationToken.IsCancellationRequested)
         {

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace MetaClip.Cluster.Hosting;
 
 /// <summary>How silos find each other.</summary>
@@ -44,7 +47,10 @@ public sealed class ClusterSettings
     /// <summary>The Azure Storage connection string (blob and table endpoints).</summary>
     public string? StorageConnectionString { get; set; }
 
-    /// <summary>The address other silos and clients reach this silo at.</summary>
+    /// <summary>
+    /// The address other silos and clients reach this silo at: an IP address, or a host name resolved once at the
+    /// start (a container's service name in docker compose); in Kubernetes, the pod's IP (<c>status.podIP</c>).
+    /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Silo-to-silo port.</summary>
@@ -72,6 +78,28 @@ public sealed class ClusterSettings
     /// <summary>The connection string from the settings or the environment.</summary>
     public string? ResolveConnectionString() =>
         string.IsNullOrWhiteSpace(StorageConnectionString) ? Environment.GetEnvironmentVariable(ConnectionStringVariable) : StorageConnectionString;
+
+    /// <summary>The advertised address as an IP address: the setting itself, or its host name's first IPv4 address.</summary>
+    public IPAddress ResolveAdvertisedAddress()
+    {
+        if (IPAddress.TryParse(AdvertisedAddress, out var address))
+        {
+            return address;
+        }
+
+        IPAddress[] addresses;
+        try
+        {
+            addresses = Dns.GetHostAddresses(AdvertisedAddress);
+        }
+        catch (SocketException e)
+        {
+            throw new InvalidOperationException($"MetaClip:AdvertisedAddress={AdvertisedAddress}: not an IP address, and the host name does not resolve ({e.Message})", e);
+        }
+
+        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException($"MetaClip:AdvertisedAddress={AdvertisedAddress}: the host name resolves to no address");
+    }
 
     public GrainStorageKind ResolveGrainStorage() =>
         GrainStorage ?? (ResolveConnectionString() is { Length: > 0 } ? GrainStorageKind.AzureBlob : GrainStorageKind.Memory);

@@ -59,7 +59,7 @@ public static class SiloBuilderExtensions
 
         if (settings.Clustering == ClusteringKind.AzureTable)
         {
-            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
             silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
             silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connection));
         }
