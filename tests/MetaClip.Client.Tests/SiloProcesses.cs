@@ -261,12 +261,66 @@ internal sealed class SiloProcesses : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <paramref name="count"/> distinct loopback ports that are free now, from below the kernel's ephemeral range: a
+    /// port the kernel hands out for outgoing connections (to Azurite, between silos) can be taken by one between
+    /// choosing it and a silo binding it, which can be seconds later (silos start in turn; a killed silo restarts on
+    /// its ports). Each test process starts at its own offset and never hands a port out twice.
+    /// </summary>
     public static int[] FreePorts(int count)
     {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
+        lock (PortLock)
+        {
+            var ports = new List<int>(count);
+            for (int tried = 0; ports.Count < count; tried++)
+            {
+                Assert.True(tried < PortRange.Count, "no free loopback ports below the ephemeral range");
+                int port = PortRange.First + (_nextPort++ % PortRange.Count);
+                if (IsFree(port))
+                {
+                    ports.Add(port);
+                }
+            }
+
+            return [.. ports];
+        }
+    }
+
+    private static readonly object PortLock = new();
+
+    private static readonly (int First, int Count) PortRange = PortsBelowEphemeral();
+
+    private static int _nextPort = Environment.ProcessId * 97;
+
+    private static (int First, int Count) PortsBelowEphemeral()
+    {
+        int ephemeralStart = 32768;
+        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
+        if (File.Exists(range) && int.TryParse(File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture, out int start))
+        {
+            ephemeralStart = start;
+        }
+
+        int first = Math.Max(10_000, ephemeralStart - 12_000);
+        Assert.True(ephemeralStart - first >= 1_000, $"the ephemeral port range starts at {ephemeralStart}: too low to keep test ports out of it");
+        return (first, ephemeralStart - first);
+    }
+
+    private static bool IsFree(int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        try
+        {
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 }
