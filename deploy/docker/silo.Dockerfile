@@ -25,6 +25,8 @@ EXPOSE 11111 30000 8080
 ENV MetaClip__SiloPort=11111 \
     MetaClip__GatewayPort=30000 \
     MetaClip__MatcherCache=/cache/matchers
+# The compiled-list cache (a volume in compose and Kubernetes; without one, a folder the silo's user may write).
+RUN mkdir -p /cache/matchers && chown "$APP_UID" /cache/matchers
 USER $APP_UID
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s CMD ["dotnet", "/app/MetaClip.Silo.dll", "--health-check", "http://127.0.0.1:8080/health"]
 ENTRYPOINT ["dotnet", "/app/MetaClip.Silo.dll"]

@@ -178,7 +178,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
     public async Task<string> HealthAsync(int index)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        return await http.GetStringAsync(new Uri($"http://127.0.0.1:{HealthPort(index)}/health"));
+        return await http.GetStringAsync(HealthUrl(index));
     }
 
     /// <summary>Silo <paramref name="index"/>'s <c>/metrics</c> (Prometheus text format).</summary>
