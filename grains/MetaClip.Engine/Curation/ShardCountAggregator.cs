@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace MetaClip.Curation;
 
 /// <summary>
@@ -62,49 +64,118 @@ public sealed class ShardCountAggregator
     {
         ArgumentNullException.ThrowIfNull(unit);
 
-        // Dense counting per language (up to the largest id seen), then the non-zero entries in id order.
-        var dense = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
-        var maxId = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Dense counting per language (up to the largest id seen), then the non-zero entries in id order. The
+        // dense vectors are pooled: a fresh one per shard (4 MB for English's 500k entries) was a large-object
+        // allocation per shard, and the collections it caused cost the embedded silo's pass 1 more than the
+        // counting itself.
+        var tallies = new Dictionary<string, DenseTally>(StringComparer.Ordinal);
         foreach (var text in unit.Matched)
         {
             var ids = unit.IdsOf(text);
             if (ids.Length > 0)
             {
-                maxId[text.Language] = Math.Max(maxId.GetValueOrDefault(text.Language, -1), ids[^1]);
-            }
-        }
-
-        foreach (var (language, max) in maxId)
-        {
-            dense[language] = new ulong[max + 1];
-        }
-
-        foreach (var text in unit.Matched)
-        {
-            var counts = dense[text.Language];
-            foreach (int id in unit.IdsOf(text))
-            {
-                counts[id]++;
-            }
-        }
-
-        var result = new Dictionary<string, (int[] EntryIds, ulong[] Counts)>(StringComparer.Ordinal);
-        foreach (var (language, counts) in dense)
-        {
-            var ids = new List<int>();
-            var values = new List<ulong>();
-            for (int id = 0; id < counts.Length; id++)
-            {
-                if (counts[id] != 0)
+                if (!tallies.TryGetValue(text.Language, out var tally))
                 {
-                    ids.Add(id);
-                    values.Add(counts[id]);
+                    tallies[text.Language] = tally = new DenseTally();
+                }
+
+                tally.Length = Math.Max(tally.Length, ids[^1] + 1);
+            }
+        }
+
+        try
+        {
+            DenseTally? last = null;
+            string? lastLanguage = null;
+            foreach (var text in unit.Matched)
+            {
+                var ids = unit.IdsOf(text);
+                if (ids.Length == 0)
+                {
+                    continue;
+                }
+
+                if (!string.Equals(lastLanguage, text.Language, StringComparison.Ordinal))
+                {
+                    last = tallies[text.Language];
+                    lastLanguage = text.Language;
+                }
+
+                last!.Add(ids);
+            }
+
+            var result = new Dictionary<string, (int[] EntryIds, ulong[] Counts)>(StringComparer.Ordinal);
+            foreach (var (language, tally) in tallies)
+            {
+                result[language] = tally.NonZero();
+            }
+
+            return result;
+        }
+        finally
+        {
+            foreach (var tally in tallies.Values)
+            {
+                tally.Return();
+            }
+        }
+    }
+
+    /// <summary>One language's dense counts of one unit, in a pooled vector.</summary>
+    private sealed class DenseTally
+    {
+        private uint[]? _counts;
+        private int _distinct;
+
+        /// <summary>The largest id seen, plus one.</summary>
+        public int Length { get; set; }
+
+        public void Add(ReadOnlySpan<int> ids)
+        {
+            if (_counts is null)
+            {
+                _counts = ArrayPool<uint>.Shared.Rent(Length);
+                Array.Clear(_counts, 0, Length);
+            }
+
+            foreach (int id in ids)
+            {
+                if (_counts[id]++ == 0)
+                {
+                    _distinct++;
                 }
             }
-
-            result[language] = ([.. ids], [.. values]);
         }
 
-        return result;
+        /// <summary>The non-zero counts, in id order.</summary>
+        public (int[] EntryIds, ulong[] Counts) NonZero()
+        {
+            var ids = new int[_distinct];
+            var values = new ulong[_distinct];
+            var counts = _counts.AsSpan(0, _counts is null ? 0 : Length);
+            int k = 0;
+            for (int id = counts.IndexOfAnyExcept(0u); id >= 0 && k < ids.Length; id = NextNonZero(counts, id + 1))
+            {
+                ids[k] = id;
+                values[k++] = counts[id];
+            }
+
+            return (ids, values);
+        }
+
+        public void Return()
+        {
+            if (_counts is not null)
+            {
+                ArrayPool<uint>.Shared.Return(_counts);
+                _counts = null;
+            }
+        }
+
+        private static int NextNonZero(ReadOnlySpan<uint> counts, int from)
+        {
+            int next = counts[from..].IndexOfAnyExcept(0u);
+            return next < 0 ? -1 : from + next;
+        }
     }
 }

@@ -9,49 +9,120 @@ namespace MetaClip.Outputs;
 /// </summary>
 public static class ParallelLines
 {
+    private const int Slice = 8192;
+
+    /// <summary>A builder that grew beyond this (very long lines) is not kept.</summary>
+    private const int MaxKeptCapacity = 8 << 20;
+
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>
+    /// Each thread's text buffer, kept between slices: a fresh builder per slice (8,192 lines of ~100–200
+    /// characters) was a large-object allocation each time, and the gen-2 collections they caused slowed the
+    /// whole process (most on the embedded silo, whose heap holds a job's intermediates).
+    /// </summary>
+    [ThreadStatic]
+    private static StringBuilder? _threadText;
+
+    [ThreadStatic]
+    private static Encoder? _threadEncoder;
+
     /// <summary>Appends <paramref name="count"/> items to <paramref name="stream"/>; <paramref name="append"/> writes item i (with its newline).</summary>
-    public static async Task WriteAsync(Stream stream, int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken, int slice = 8192)
+    public static async Task WriteAsync(Stream stream, int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        using var parts = Format(count, append, threads, cancellationToken);
+        for (int part = 0; part < parts.Count; part++)
+        {
+            await stream.WriteAsync(parts[part], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The UTF-8 bytes of <paramref name="count"/> items, in one array of exactly their length.</summary>
+    public static byte[] ToArray(int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken)
+    {
+        using var parts = Format(count, append, threads, cancellationToken);
+        var bytes = GC.AllocateUninitializedArray<byte>(parts.Length);
+        int offset = 0;
+        for (int part = 0; part < parts.Count; part++)
+        {
+            parts[part].Span.CopyTo(bytes.AsSpan(offset));
+            offset += parts[part].Length;
+        }
+
+        return bytes;
+    }
+
+    private static FormattedParts Format(int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(append);
-        var parts = new byte[(count + slice - 1) / slice][];
-        var lengths = new int[parts.Length];
+        var parts = new FormattedParts((count + Slice - 1) / Slice);
         try
         {
-            Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken }, part =>
+            Parallel.For(0, parts.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken }, part =>
             {
-                int begin = part * slice, end = Math.Min(count, (part + 1) * slice);
-                var text = new StringBuilder((end - begin) * 128);
+                int begin = part * Slice, end = Math.Min(count, (part + 1) * Slice);
+                var text = _threadText ??= new StringBuilder((end - begin) * 128);
+                text.Clear();
                 for (int i = begin; i < end; i++)
                 {
                     append(text, i);
                 }
 
-                // Pooled: these buffers are large, and fresh ones would each be a large-object allocation.
+                // Pooled: these buffers are large, and fresh ones would each be a large-object allocation. One
+                // encoder over all of the builder's chunks: a surrogate pair may straddle two of them.
                 var bytes = ArrayPool<byte>.Shared.Rent(Utf8.GetMaxByteCount(text.Length));
+                var encoder = _threadEncoder ??= Utf8.GetEncoder();
+                encoder.Reset();
                 int length = 0;
                 foreach (var chunk in text.GetChunks())
                 {
-                    length += Utf8.GetBytes(chunk.Span, bytes.AsSpan(length));
+                    length += encoder.GetBytes(chunk.Span, bytes.AsSpan(length), flush: false);
                 }
 
-                parts[part] = bytes;
-                lengths[part] = length;
-            });
-            for (int part = 0; part < parts.Length; part++)
-            {
-                await stream.WriteAsync(parts[part].AsMemory(0, lengths[part]), cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            foreach (var bytes in parts)
-            {
-                if (bytes is not null)
+                length += encoder.GetBytes([], bytes.AsSpan(length), flush: true);
+
+                parts.Set(part, bytes, length);
+                if (text.Capacity > MaxKeptCapacity)
                 {
-                    ArrayPool<byte>.Shared.Return(bytes);
+                    _threadText = null;
+                }
+            });
+            return parts;
+        }
+        catch (Exception)
+        {
+            parts.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The encoded slices, in pooled buffers until disposed.</summary>
+    private sealed class FormattedParts(int count) : IDisposable
+    {
+        private readonly byte[]?[] _buffers = new byte[count][];
+        private readonly int[] _lengths = new int[count];
+
+        public int Count => _buffers.Length;
+
+        public int Length => _lengths.Sum();
+
+        public ReadOnlyMemory<byte> this[int part] => _buffers[part].AsMemory(0, _lengths[part]);
+
+        public void Set(int part, byte[] buffer, int length)
+        {
+            _buffers[part] = buffer;
+            _lengths[part] = length;
+        }
+
+        public void Dispose()
+        {
+            for (int part = 0; part < _buffers.Length; part++)
+            {
+                if (_buffers[part] is { } buffer)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    _buffers[part] = null;
                 }
             }
         }

@@ -266,11 +266,13 @@ public sealed partial class CurationJobGrain(
             // The barrier is behind us: every shard's counts are applied. Thresholds from the global counts
             // (recomputed on a resume in a later phase: they are a pure function of the counts).
             _cancel.Token.ThrowIfCancellationRequested();
+            clock.Restart();
             var matchedShards = shards.Where(s => Job.Matched.ContainsKey(s.Index)).ToList();
             var metadata = await metadataCache.GetAsync(spec.Metadata, JobSpecs.Mode(spec));
             var (counts, table, tablePath) = await ComputeThresholdsAsync(spec, metadata);
             if (Job.Phase == CurationJobPhase.Thresholds)
             {
+                AddTiming("thresholds", clock);
                 Job.Phase = CurationJobPhase.Sampling;
                 await CheckpointAsync(force: true);
             }

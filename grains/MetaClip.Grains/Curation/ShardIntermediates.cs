@@ -51,10 +51,9 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     {
         if (_inMemory)
         {
-            // As UTF-8 bytes: one array per shard for the collector instead of an object per decision.
-            using var lines = new MemoryStream();
-            await WriteDecisionsAsync(lines, decisions, cancellationToken).ConfigureAwait(false);
-            _memory[location] = lines.ToArray();
+            // As UTF-8 bytes: one array per shard for the collector instead of an object per decision (of exactly
+            // their length: a growing memory stream copied each shard's lines three times, in large objects).
+            _memory[location] = ParallelLines.ToArray(decisions.Count, (text, i) => AppendDecisionLine(text, decisions[i]), Environment.ProcessorCount, cancellationToken);
             return;
         }
 
@@ -143,9 +142,11 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         : throw new InvalidOperationException($"intermediate {location} is not in this silo's memory (intermediates in memory need a single-silo cluster)");
 
     private static Task WriteDecisionsAsync(Stream stream, IReadOnlyList<ImageDecision> decisions, CancellationToken cancellationToken) =>
-        ParallelLines.WriteAsync(stream, decisions.Count, (text, i) =>
-        {
-            CurationFiles.AppendDecision(text, decisions[i]);
-            text.Append('\n');
-        }, Environment.ProcessorCount, cancellationToken);
+        ParallelLines.WriteAsync(stream, decisions.Count, (text, i) => AppendDecisionLine(text, decisions[i]), Environment.ProcessorCount, cancellationToken);
+
+    private static void AppendDecisionLine(System.Text.StringBuilder text, ImageDecision decision)
+    {
+        CurationFiles.AppendDecision(text, decision);
+        text.Append('\n');
+    }
 }

@@ -43,4 +43,33 @@ public class ShardCountAggregatorTests
         Assert.Equal([0], partials["de"].EntryIds);
         Assert.Equal([1UL], partials["de"].Counts);
     }
+
+    [Fact]
+    public void Partial_counts_of_texts_whose_languages_alternate_are_kept_apart()
+    {
+        var unit = UnitMatcherTests.Match(("a", "en", "cat"), ("b", "de", "dog"), ("c", "en", "dog cat"), ("d", "de", "Hund dog"));
+        var partials = ShardCountAggregator.PartialCounts(unit);
+        Assert.Equal([0, 1], partials["en"].EntryIds);
+        Assert.Equal([1UL, 2UL], partials["en"].Counts);
+        Assert.Equal([0, 1], partials["de"].EntryIds);
+        Assert.Equal([1UL, 2UL], partials["de"].Counts);
+    }
+
+    [Fact]
+    public void Partial_counts_carry_nothing_over_from_the_unit_before()
+    {
+        // The dense vectors are pooled; the second unit must see none of the first one's counts.
+        var first = ShardCountAggregator.PartialCounts(UnitMatcherTests.Match(("a", "en", "dog cat"), ("b", "en", "dog")));
+        var second = ShardCountAggregator.PartialCounts(UnitMatcherTests.Match(("c", "en", "cat")));
+        Assert.Equal([0, 1], first["en"].EntryIds);
+        Assert.Equal([2UL, 1UL], first["en"].Counts);
+        Assert.Equal([1], second["en"].EntryIds);
+        Assert.Equal([1UL], second["en"].Counts);
+    }
+
+    [Fact]
+    public void A_unit_without_matches_has_no_partial_counts()
+    {
+        Assert.Empty(ShardCountAggregator.PartialCounts(UnitMatcherTests.Match(("a", "en", "fish"))));
+    }
 }

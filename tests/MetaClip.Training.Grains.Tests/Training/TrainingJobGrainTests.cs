@@ -130,17 +130,30 @@ public sealed class TrainingJobGrainTests : IDisposable
         return (cluster, [.. names.Select(n => cluster.Silos.Single(s => s.Name == n))]);
     }
 
+    /// <summary>
+    /// Waits for a state of the job. Gives up after <paramref name="seconds"/> without progress (no new step), not
+    /// after a fixed total: on a loaded machine a run can train 100× slower than usual and still be right (once,
+    /// at 9 images/s, a fixed 120 s ran out mid-run), while a stalled job still fails the test.
+    /// </summary>
     private static async Task<TrainingJobStatus> WaitAsync(IClusterClient client, string jobId, Func<TrainingJobStatus, bool> until, int seconds = 120)
     {
         var grain = client.GetGrain<ITrainingJobGrain>(jobId);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        var patience = TimeSpan.FromSeconds(seconds);
+        var deadline = DateTime.UtcNow + patience;
+        var limit = DateTime.UtcNow + TimeSpan.FromMinutes(20);
         TrainingJobStatus? last = null;
         Exception? lastError = null;
-        while (DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow < deadline && DateTime.UtcNow < limit)
         {
             try
             {
-                last = await grain.GetStatus();
+                var status = await grain.GetStatus();
+                if (last is null || status.Step != last.Step || status.Phase != last.Phase)
+                {
+                    deadline = DateTime.UtcNow + patience;
+                }
+
+                last = status;
                 lastError = null;
                 if (until(last))
                 {
@@ -156,6 +169,6 @@ public sealed class TrainingJobGrainTests : IDisposable
             await Task.Delay(50);
         }
 
-        throw new TimeoutException($"training job {jobId}: the awaited state did not come within {seconds} s; last status: {last}; last error: {lastError?.Message ?? "none"}", lastError);
+        throw new TimeoutException($"training job {jobId}: the awaited state did not come (no progress for {seconds} s, or 20 minutes in all); last status: {last}; last error: {lastError?.Message ?? "none"}", lastError);
     }
 }
