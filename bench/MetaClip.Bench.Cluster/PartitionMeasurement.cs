@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using MetaClip.Cluster;
-using MetaClip.Cluster.Curation;
-using MetaClip.Cluster.Hosting;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Curation;
+using MetaClip.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

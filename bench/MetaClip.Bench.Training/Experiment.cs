@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 using MetaClip.Training;
 
 namespace MetaClip.Bench.Training;
@@ -35,7 +35,7 @@ internal static class Experiment
             Metadata = Path.Combine(pool, "metadata"),
             Output = job,
             TEn = tEn,
-            Columns = new MetaClip.Snapshots.SnapshotColumns { Lang = "lang" },
+            Columns = new MetaClip.Engine.Snapshots.SnapshotColumns { Lang = "lang" },
         }).RunAsync();
         Console.WriteLine(string.Create(inv, $"pool: {rows.Count:N0} rows; curated {curation.Report.Totals.ImagesKept:N0} (t_en = {tEn}, p = {curation.Report.P:0.####})"));
 
@@ -75,7 +75,7 @@ internal static class Experiment
                 var clock = Stopwatch.StartNew();
                 var trained = await new TrainingRun(spec, run).RunAsync();
                 double seconds = clock.Elapsed.TotalSeconds;
-                var tokenizer = await TrainingRun.ReadTokenizerAsync(MetaClip.Storage.DataStore.Local, run, CancellationToken.None);
+                var tokenizer = await TrainingRun.ReadTokenizerAsync(MetaClip.Engine.Storage.DataStore.Local, run, CancellationToken.None);
                 await using var checkpoint = File.OpenRead(trained.Checkpoint);
                 var (model, _) = ClipTrainer.ReadModel(checkpoint, trained.Checkpoint);
                 using (model)

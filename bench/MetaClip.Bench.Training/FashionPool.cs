@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 using Parquet;
 using Parquet.Schema;
 using StbImageWriteSharp;

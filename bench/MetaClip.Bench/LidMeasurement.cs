@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using MetaClip.Lid;
+using MetaClip.Engine.Lid;
 
 namespace MetaClip.Bench;
 

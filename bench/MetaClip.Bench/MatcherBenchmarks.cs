@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using MetaClip.Curation;
-using MetaClip.Metadata;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Bench;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
-using MetaClip.Curation;
-using MetaClip.Metadata;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Bench;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Metadata;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Bench;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using MetaClip.Curation;
-using MetaClip.Metadata;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Bench;
 
@@ -65,7 +65,7 @@ internal static class MetadataScaleMeasurement
         var json = new StringBuilder("[");
         foreach (string entry in lists[largest].Entries)
         {
-            MetaClip.Json.JsonText.AppendString(json.Append(json.Length > 1 ? ",\n" : "\n"), entry);
+            MetaClip.Engine.Json.JsonText.AppendString(json.Append(json.Length > 1 ? ",\n" : "\n"), entry);
         }
 
         File.WriteAllText(path, json.Append("\n]\n").ToString());

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 using Spectre.Console;
 
 namespace MetaClip.Client;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using MetaClip.Client.Commands;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
 namespace MetaClip.Client;
 

@@ -1,4 +1,4 @@
-namespace MetaClip.Cluster;
+namespace MetaClip.GrainInterfaces;
 
 /// <summary>
 /// A job's input is wrong (a file, row, field, option or metadata list); the message names what and where.

@@ -1,6 +1,6 @@
 using Orleans.CodeGeneration;
 
-namespace MetaClip.Cluster;
+namespace MetaClip.GrainInterfaces;
 
 /// <summary>
 /// Coordinates one curation job (key: the job id): plans the shards, runs pass 1 (match and count) on shard

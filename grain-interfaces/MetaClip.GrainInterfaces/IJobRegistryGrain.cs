@@ -1,6 +1,6 @@
 using Orleans.CodeGeneration;
 
-namespace MetaClip.Cluster;
+namespace MetaClip.GrainInterfaces;
 
 /// <summary>The jobs submitted to this cluster (key 0), oldest first; persisted like the jobs themselves.</summary>
 [Alias("MetaClip.IJobRegistryGrain"), Version(1)]

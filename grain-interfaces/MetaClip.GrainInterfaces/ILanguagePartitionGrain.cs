@@ -1,6 +1,6 @@
 using Orleans.CodeGeneration;
 
-namespace MetaClip.Cluster;
+namespace MetaClip.GrainInterfaces;
 
 /// <summary>
 /// Owns one metadata language's global count vector for one job (key <c>{jobId}/{language}</c>). A shard's

@@ -1,6 +1,6 @@
 using Orleans.CodeGeneration;
 
-namespace MetaClip.Cluster;
+namespace MetaClip.GrainInterfaces;
 
 /// <summary>
 /// One training run on the cluster (key: the training job id). Activates only on a silo that can train

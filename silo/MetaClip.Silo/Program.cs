@@ -1,5 +1,5 @@
-using MetaClip.Cluster.Hosting;
-using MetaClip.Cluster.Telemetry;
+using MetaClip.Grains.Hosting;
+using MetaClip.Grains.Telemetry;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;

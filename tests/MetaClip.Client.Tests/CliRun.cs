@@ -1,6 +1,6 @@
 using MetaClip.Client;
 
-namespace MetaClip.Tests;
+namespace MetaClip.Client.Tests;
 
 /// <summary>Runs the <c>metaclip</c> command line in-process, exactly as the executable does.</summary>
 internal sealed record CliRun(int ExitCode, string Output, string Error)

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace MetaClip.Tests;
+namespace MetaClip.Client.Tests;
 
 /// <summary>
 /// A real cluster of silo processes (<c>MetaClip.Silo</c>) on loopback: membership in an Azure Table and grain

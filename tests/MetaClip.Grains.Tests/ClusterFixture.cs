@@ -1,7 +1,7 @@
-using MetaClip.Cluster.Curation;
+using MetaClip.Grains.Curation;
 using Orleans.TestingHost;
 
-namespace MetaClip.Tests;
+namespace MetaClip.Grains.Tests;
 
 /// <summary>A real two-silo Orleans cluster in this process (in-memory transport and grain storage).</summary>
 public sealed class ClusterFixture : IAsyncLifetime

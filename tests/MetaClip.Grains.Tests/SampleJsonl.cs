@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Parquet;
 
-namespace MetaClip.Tests;
+namespace MetaClip.Grains.Tests;
 
 /// <summary>The bundled sample snapshot rewritten as many small JSON Lines files: many shards from real rows.</summary>
 internal static class SampleJsonl

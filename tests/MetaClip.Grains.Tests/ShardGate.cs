@@ -1,7 +1,7 @@
-using MetaClip.Cluster;
+using MetaClip.GrainInterfaces;
 using Orleans.Runtime;
 
-namespace MetaClip.Tests;
+namespace MetaClip.Grains.Tests;
 
 /// <summary>
 /// Fault injection for the cluster tests: holds shard-worker calls (by method, and optionally only on one
@@ -141,7 +141,7 @@ public sealed class ShardGate
 }
 
 /// <summary>The filter that sends shard-worker calls through the <see cref="ShardGate"/>.</summary>
-internal sealed class ShardGateFilter(ShardGate gate, ILocalSiloDetails silo, MetaClip.Cluster.Curation.ShardSlots slots) : IIncomingGrainCallFilter
+internal sealed class ShardGateFilter(ShardGate gate, ILocalSiloDetails silo, MetaClip.Grains.Curation.ShardSlots slots) : IIncomingGrainCallFilter
 {
     public async Task Invoke(IIncomingGrainCallContext context)
     {

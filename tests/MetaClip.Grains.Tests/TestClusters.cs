@@ -1,12 +1,12 @@
-using MetaClip.Cluster;
-using MetaClip.Cluster.Curation;
-using MetaClip.Cluster.Hosting;
-using MetaClip.Curation;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Snapshots;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Curation;
+using MetaClip.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
-namespace MetaClip.Tests;
+namespace MetaClip.Grains.Tests;
 
 /// <summary>Real in-process Orleans clusters for the tests, and the jobs run on them.</summary>
 internal static class TestClusters

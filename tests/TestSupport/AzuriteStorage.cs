@@ -1,4 +1,4 @@
-namespace MetaClip.Tests;
+namespace MetaClip.TestSupport;
 
 /// <summary>
 /// The Azure Storage emulator (Azurite) that <c>./test.sh</c> starts for the tests, reached through

@@ -1,6 +1,6 @@
-using MetaClip.Storage;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Tests;
+namespace MetaClip.TestSupport;
 
 /// <summary>
 /// A blob container of its own for one test in Azurite (removed when disposed), and copies of local folders

@@ -1,7 +1,7 @@
-using MetaClip.Curation;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Snapshots;
 
-namespace MetaClip.Tests;
+namespace MetaClip.TestSupport;
 
 /// <summary>The repository's Fashion-MNIST sample (samples/fashion/): a snapshot with image bytes, curated as the README does.</summary>
 internal static class FashionSample

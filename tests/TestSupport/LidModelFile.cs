@@ -1,4 +1,4 @@
-namespace MetaClip.Tests;
+namespace MetaClip.TestSupport;
 
 /// <summary>
 /// The real fastText <c>lid.176.ftz</c> for tests: <c>METACLIP_LID_MODEL</c>, or <c>.models/lid.176.ftz</c>

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 
-namespace MetaClip.Tests;
+namespace MetaClip.TestSupport;
 
 /// <summary>
 /// A real multilingual snapshot for cluster tests: rows of <c>shared/data/caption-corpus</c> (WIT, Multi30k,

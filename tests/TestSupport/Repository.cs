@@ -1,4 +1,4 @@
-namespace MetaClip.Tests;
+namespace MetaClip.TestSupport;
 
 /// <summary>Where the repository is, found from the test binaries.</summary>
 internal static class Repository

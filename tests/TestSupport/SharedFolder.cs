@@ -1,4 +1,4 @@
-namespace MetaClip.Tests;
+namespace MetaClip.TestSupport;
 
 /// <summary>
 /// Finds the read-only <c>shared/</c> folder that sits beside the repository on the project's own machines

@@ -1,4 +1,4 @@
-namespace MetaClip.Tests;
+namespace MetaClip.TestSupport;
 
 /// <summary>A temporary folder removed when disposed.</summary>
 public sealed class TempFolder : IDisposable

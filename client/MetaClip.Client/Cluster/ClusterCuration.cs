@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using MetaClip.Cluster;
-using MetaClip.Curation;
-using MetaClip.Outputs;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Storage;
+using MetaClip.GrainInterfaces;
 
 namespace MetaClip.Client.Cluster;
 

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using MetaClip.Cluster.Curation;
-using MetaClip.Cluster.Hosting;
-using MetaClip.Curation;
-using MetaClip.Metadata;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Storage;
+using MetaClip.Grains.Curation;
+using MetaClip.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

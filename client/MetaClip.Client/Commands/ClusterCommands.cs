@@ -4,10 +4,10 @@ using System.Net;
 using System.Net.Sockets;
 using Azure.Data.Tables;
 using MetaClip.Client.Cluster;
-using MetaClip.Cluster;
-using MetaClip.Cluster.Hosting;
-using MetaClip.Curation;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Storage;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -73,7 +73,7 @@ internal static class ClusterCommands
                     : $"job {jobId} has no results: it is {status.Phase}{(status.Error is null ? "" : " (" + status.Error + ")")}");
             }
 
-            var report = await MetaClip.Outputs.ReportWriter.ReadAsync(DataStore.FromEnvironment(), status.Output!, cancellationToken).ConfigureAwait(false);
+            var report = await MetaClip.Engine.Outputs.ReportWriter.ReadAsync(DataStore.FromEnvironment(), status.Output!, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Results: {status.Output}").ConfigureAwait(false);
             await output.WriteLineAsync($"Report:  {DataStore.Combine(status.Output!, "report.html")}").ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"p = {report.P:R}, t_en = {report.TEn?.ToString(CultureInfo.InvariantCulture) ?? "-"}, seed = {report.Seed}")).ConfigureAwait(false);

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MetaClip.Storage;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Client.Commands;
 

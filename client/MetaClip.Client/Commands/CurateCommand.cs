@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using MetaClip.Client.Cluster;
-using MetaClip.Curation;
-using MetaClip.Outputs;
-using MetaClip.Snapshots;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Client.Commands;
 

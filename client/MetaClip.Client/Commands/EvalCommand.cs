@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using MetaClip.Storage;
+using MetaClip.Engine.Storage;
 using MetaClip.Training;
 
 namespace MetaClip.Client.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using MetaClip.Curation;
-using MetaClip.Outputs;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Snapshots;
 
 namespace MetaClip.Client.Commands;
 

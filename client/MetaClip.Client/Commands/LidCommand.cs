@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using MetaClip.Lid;
-using MetaClip.Storage;
+using MetaClip.Engine.Lid;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Client.Commands;
 
@@ -55,7 +55,7 @@ internal static class LidCommand
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
-            throw new Curation.CurationException($"input {file}: cannot be read: {e.Message}");
+            throw new MetaClip.Engine.Curation.CurationException($"input {file}: cannot be read: {e.Message}");
         }
     }
 

@@ -1,4 +1,4 @@
-using MetaClip.Storage;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Client.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using MetaClip.Storage;
+using MetaClip.Engine.Storage;
 using MetaClip.Training;
 
 namespace MetaClip.Client.Commands;
@@ -79,7 +79,7 @@ internal static class TrainCommand
                 await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
                 string id = TrainingJobs.NewId();
                 var t = spec.Training;
-                var status = await client.Client.GetGrain<MetaClip.Cluster.ITrainingJobGrain>(id).Start(new MetaClip.Cluster.TrainingJobSpec(
+                var status = await client.Client.GetGrain<MetaClip.GrainInterfaces.ITrainingJobGrain>(id).Start(new MetaClip.GrainInterfaces.TrainingJobSpec(
                     DataStore.Normalize(spec.Job), folder, spec.Online, spec.Preset, t.Steps, t.BatchSize, t.AccumulationSteps, t.LearningRate, t.WarmupSteps, t.Seed,
                     spec.CheckpointEvery, spec.Tokenizer, t.Device, t.Precision.ToString())).ConfigureAwait(false);
                 await output.WriteLineAsync($"Submitted training job {id} (on {status.Silo}).").ConfigureAwait(false);

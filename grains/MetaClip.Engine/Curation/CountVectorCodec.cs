@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>
 /// A count vector as compact bytes for grain state: its length and its number of non-zero entries, then each

@@ -2,7 +2,7 @@ using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>
 /// The counter-based random draw (CURATION-SPEC §5.2): a pure function of (seed, epoch, uuid, k), so a

@@ -1,7 +1,7 @@
-using MetaClip.Outputs;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Snapshots;
 
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>Everything a curation job needs to know.</summary>
 public sealed record CurationOptions
@@ -47,7 +47,7 @@ public sealed record CurationOptions
     public bool NeedsLid => Mode == CurationMode.V2 && Columns.Lang is null;
 
     /// <summary>
-    /// The folder of compiled metadata lists on this machine (<see cref="MetaClip.Metadata.CompiledMatcherCache"/>),
+    /// The folder of compiled metadata lists on this machine (<see cref="MetaClip.Engine.Metadata.CompiledMatcherCache"/>),
     /// <c>off</c> for none; when null, <c>METACLIP_MATCHER_CACHE</c>, else <c>~/.cache/metaclip/matchers</c>. A
     /// machine setting: it never changes a result.
     /// </summary>

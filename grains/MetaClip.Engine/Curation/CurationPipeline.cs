@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
-using MetaClip.Lid;
-using MetaClip.Metadata;
-using MetaClip.Outputs;
-using MetaClip.Snapshots;
-using MetaClip.Storage;
+using MetaClip.Engine.Lid;
+using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>The outcome of a job: where its outputs are (a folder or blob prefix) and what its report says.</summary>
 public sealed record CurationResult(string OutputFolder, CurationReport Report)

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>
 /// The text side of matching (CURATION-SPEC §2.1–2.2): strip, then the spaced form that entries are

@@ -1,4 +1,4 @@
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>
 /// Per-entry match counts of one metadata language (CURATION-SPEC §3): <c>count[i]</c> = number of texts

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>Which recipe's matching rules apply.</summary>
 public enum CurationMode

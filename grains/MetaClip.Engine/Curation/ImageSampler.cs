@@ -1,4 +1,4 @@
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>One decision per matched image (FORMATS.md <c>decisions.jsonl</c>).</summary>
 public readonly record struct ImageDecision(string Uuid, int TextIndex, string Language, double Probability, bool Kept, MatchedText Chosen);

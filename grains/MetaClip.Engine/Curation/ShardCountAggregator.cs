@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>
 /// A global count vector that takes each shard's sparse partial counts exactly once (CURATION-SPEC §3

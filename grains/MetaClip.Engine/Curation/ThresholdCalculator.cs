@@ -1,4 +1,4 @@
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>
 /// Thresholds and entry probabilities (CURATION-SPEC §4), exactly: integer sums, float64 shares,

@@ -1,4 +1,4 @@
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>
 /// The job's thresholds (CURATION-SPEC §4): <c>p</c>, each language's <c>t_lang</c> and float32 entry

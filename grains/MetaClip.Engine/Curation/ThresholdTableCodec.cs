@@ -1,4 +1,4 @@
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>
 /// The immutable threshold table of a job as a file: written once by the coordinator after the count

@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
-using MetaClip.Lid;
-using MetaClip.Metadata;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Lid;
+using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Snapshots;
 
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>
 /// Pass 1 over one unit (CURATION-SPEC §1–2): skip empty texts, group texts into images by uuid, give each

@@ -1,6 +1,6 @@
-using MetaClip.Snapshots;
+using MetaClip.Engine.Snapshots;
 
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>One non-skipped text that matched at least one entry: a candidate of its image.</summary>
 public readonly record struct MatchedText(

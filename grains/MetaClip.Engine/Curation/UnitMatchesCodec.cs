@@ -1,8 +1,8 @@
 using System.Text;
-using MetaClip.Json;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Json;
+using MetaClip.Engine.Snapshots;
 
-namespace MetaClip.Curation;
+namespace MetaClip.Engine.Curation;
 
 /// <summary>
 /// The intermediate file of a shard between the two passes: everything pass 2 needs of pass 1 (images,

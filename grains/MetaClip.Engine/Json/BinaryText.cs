@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace MetaClip.Json;
+namespace MetaClip.Engine.Json;
 
 /// <summary>
 /// Strings in the project's binary intermediates: UTF-16 code units with a length (−1 for null), because

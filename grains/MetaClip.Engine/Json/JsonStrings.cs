@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace MetaClip.Json;
+namespace MetaClip.Engine.Json;
 
 /// <summary>
 /// Reads JSON string tokens the way Python's <c>json</c> module does: escaped lone surrogates

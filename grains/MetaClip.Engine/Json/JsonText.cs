@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace MetaClip.Json;
+namespace MetaClip.Engine.Json;
 
 /// <summary>
 /// Small helpers to write JSON text by hand where output must be exact: strings keep non-ASCII characters

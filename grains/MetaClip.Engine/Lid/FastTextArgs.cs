@@ -1,4 +1,4 @@
-namespace MetaClip.Lid;
+namespace MetaClip.Engine.Lid;
 
 /// <summary>The loss a fastText model was trained with; it decides how labels are scored.</summary>
 public enum FastTextLoss

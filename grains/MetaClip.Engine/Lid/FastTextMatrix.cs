@@ -1,4 +1,4 @@
-namespace MetaClip.Lid;
+namespace MetaClip.Engine.Lid;
 
 /// <summary>
 /// A fastText matrix (input embeddings or output weights), dense or product-quantized. The arithmetic is

@@ -1,7 +1,7 @@
-using MetaClip.Curation;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Lid;
+namespace MetaClip.Engine.Lid;
 
 /// <summary>
 /// A supervised fastText model (0.9.2 file format, version 11 or 12): quantized <c>.ftz</c> or plain

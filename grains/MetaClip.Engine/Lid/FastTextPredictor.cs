@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Text;
 
-namespace MetaClip.Lid;
+namespace MetaClip.Engine.Lid;
 
 /// <summary>
 /// Predicts labels of texts with one <see cref="FastTextModel"/>, as fastText 0.9.2 <c>predictLine</c> does

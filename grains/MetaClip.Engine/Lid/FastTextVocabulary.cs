@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace MetaClip.Lid;
+namespace MetaClip.Engine.Lid;
 
 /// <summary>
 /// A fastText dictionary, the vocabulary (0.9.2 <c>Dictionary</c>): the words and labels with their counts, the pruned

@@ -1,4 +1,4 @@
-namespace MetaClip.Lid;
+namespace MetaClip.Engine.Lid;
 
 /// <summary>
 /// The Huffman tree of a hierarchical-softmax model, built from the label counts exactly as fastText 0.9.2

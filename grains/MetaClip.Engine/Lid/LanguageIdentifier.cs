@@ -1,6 +1,6 @@
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Lid;
+namespace MetaClip.Engine.Lid;
 
 /// <summary>
 /// Curation's language identification (CURATION-SPEC §1.1): the top-1 label of a fastText LID model on the

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Lid;
+namespace MetaClip.Engine.Lid;
 
 /// <summary>
 /// Little-endian reads over a whole model file held in memory (fastText writes its fields raw, in the byte

@@ -1,4 +1,4 @@
-namespace MetaClip.Lid;
+namespace MetaClip.Engine.Lid;
 
 /// <summary>One predicted label: its index in the model's labels, <c>exp(LogProbability)</c>, and the log-score.</summary>
 public readonly record struct LidPrediction(int Label, float Probability, float LogProbability);

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Metadata;
+namespace MetaClip.Engine.Metadata;
 
 /// <summary>
 /// A folder of compiled metadata lists (<see cref="CompiledMatcherFile"/>), keyed by the SHA-256 of the list

@@ -1,6 +1,6 @@
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Metadata;
+namespace MetaClip.Engine.Metadata;
 
 /// <summary>
 /// The compiled form of one metadata list: its entries and its <see cref="EntryMatcher"/>'s arrays, so a silo

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Json;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Json;
 
-namespace MetaClip.Metadata;
+namespace MetaClip.Engine.Metadata;
 
 /// <summary>
 /// LID label → metadata language (CURATION-SPEC §1.2): an empty label, a label mapped to <c>N/A</c> and an

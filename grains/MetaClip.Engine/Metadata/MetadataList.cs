@@ -1,8 +1,8 @@
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Json;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Json;
 
-namespace MetaClip.Metadata;
+namespace MetaClip.Engine.Metadata;
 
 /// <summary>
 /// One metadata language's list of entries; an entry's id is its index. Never holds an entry twice.

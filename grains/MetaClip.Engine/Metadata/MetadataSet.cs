@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using MetaClip.Curation;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Metadata;
+namespace MetaClip.Engine.Metadata;
 
 /// <summary>
 /// A metadata folder: <c>{lang}.json</c> per metadata language and an optional <c>lid_map.json</c>.

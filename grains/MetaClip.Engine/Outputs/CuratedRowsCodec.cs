@@ -1,8 +1,8 @@
 using System.Text;
-using MetaClip.Curation;
-using MetaClip.Json;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Json;
 
-namespace MetaClip.Outputs;
+namespace MetaClip.Engine.Outputs;
 
 /// <summary>
 /// A shard's kept rows between pass 2 and publishing, in a compact binary form (strings as UTF-16 code

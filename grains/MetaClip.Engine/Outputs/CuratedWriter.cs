@@ -1,10 +1,10 @@
 using System.Text;
-using MetaClip.Curation;
-using MetaClip.Json;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Json;
 using Parquet;
 using Parquet.Schema;
 
-namespace MetaClip.Outputs;
+namespace MetaClip.Engine.Outputs;
 
 /// <summary>The file format of the curated set.</summary>
 public enum CuratedFormat

@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Json;
-using MetaClip.Metadata;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Json;
+using MetaClip.Engine.Metadata;
 
-namespace MetaClip.Outputs;
+namespace MetaClip.Engine.Outputs;
 
 /// <summary>Writers of <c>thresholds.json</c>, <c>entry_counts/{lang}.jsonl</c> and <c>decisions.jsonl</c> (FORMATS.md).</summary>
 public static class CurationFiles

@@ -1,6 +1,6 @@
-using MetaClip.Snapshots;
+using MetaClip.Engine.Snapshots;
 
-namespace MetaClip.Outputs;
+namespace MetaClip.Engine.Outputs;
 
 /// <summary>What a person reads after a job (<c>report.json</c>, <c>report.html</c>).</summary>
 public sealed record CurationReport

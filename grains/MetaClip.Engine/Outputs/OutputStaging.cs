@@ -1,7 +1,7 @@
-using MetaClip.Curation;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Outputs;
+namespace MetaClip.Engine.Outputs;
 
 /// <summary>
 /// Writes a job's outputs into a staging folder and puts them in place only when everything succeeded, so a

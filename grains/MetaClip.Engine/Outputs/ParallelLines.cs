@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace MetaClip.Outputs;
+namespace MetaClip.Engine.Outputs;
 
 /// <summary>
 /// Writes many text lines fast and in order: slices of items are formatted and UTF-8 encoded in parallel,

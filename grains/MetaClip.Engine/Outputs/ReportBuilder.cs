@@ -1,7 +1,7 @@
-using MetaClip.Curation;
-using MetaClip.Metadata;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
 
-namespace MetaClip.Outputs;
+namespace MetaClip.Engine.Outputs;
 
 /// <summary>The figures a report needs besides counts and tallies.</summary>
 public sealed record ReportInputs(int Files, int Units, long Rows, long SkippedTexts, long Images, long ImagesDecided, long ImagesKept)

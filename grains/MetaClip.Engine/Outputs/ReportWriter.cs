@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using MetaClip.Storage;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Outputs;
+namespace MetaClip.Engine.Outputs;
 
 /// <summary>Writes <c>report.json</c> and a self-contained <c>report.html</c> (no scripts, no external files).</summary>
 public static class ReportWriter

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MetaClip.Snapshots;
+namespace MetaClip.Engine.Snapshots;
 
 /// <summary>CURATION-SPEC §6: without a uuid column, an image's uuid is the first 24 lower-case hex digits of SHA-224(url).</summary>
 public static class ImageUuid

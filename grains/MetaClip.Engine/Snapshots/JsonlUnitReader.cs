@@ -1,11 +1,11 @@
 using System.IO.Compression;
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Json;
-using MetaClip.Metadata;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Json;
+using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Snapshots;
+namespace MetaClip.Engine.Snapshots;
 
 /// <summary>Reads a JSON Lines file (optionally gzip-compressed) as one unit: one JSON object per line.</summary>
 public static class JsonlUnitReader

@@ -1,9 +1,9 @@
-using MetaClip.Curation;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Storage;
 using Parquet;
 using Parquet.Schema;
 
-namespace MetaClip.Snapshots;
+namespace MetaClip.Engine.Snapshots;
 
 /// <summary>Reads a Parquet snapshot file row group by row group; each row group is one unit.</summary>
 public sealed class ParquetUnitReader : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace MetaClip.Snapshots;
+namespace MetaClip.Engine.Snapshots;
 
 /// <summary>
 /// SHA-224 (FIPS 180-4: SHA-256's compression with its own initial values, truncated to 224 bits).

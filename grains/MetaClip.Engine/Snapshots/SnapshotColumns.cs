@@ -1,4 +1,4 @@
-namespace MetaClip.Snapshots;
+namespace MetaClip.Engine.Snapshots;
 
 /// <summary>
 /// Which snapshot columns hold what (FORMATS.md), matched by name case-insensitively.

@@ -1,7 +1,7 @@
-using MetaClip.Curation;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Snapshots;
+namespace MetaClip.Engine.Snapshots;
 
 /// <summary>The formats a snapshot file may have.</summary>
 public enum SnapshotFormat

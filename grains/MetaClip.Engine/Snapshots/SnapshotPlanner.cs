@@ -1,7 +1,7 @@
-using MetaClip.Curation;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Snapshots;
+namespace MetaClip.Engine.Snapshots;
 
 /// <summary>Turns a snapshot into its units (the shards of a job) and reads one unit.</summary>
 public static class SnapshotPlanner

@@ -1,4 +1,4 @@
-namespace MetaClip.Snapshots;
+namespace MetaClip.Engine.Snapshots;
 
 /// <summary>
 /// The unit of grouping and of work (FORMATS.md "Grouping"): one Parquet row group or one whole JSONL file.

@@ -1,9 +1,9 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Storage;
+namespace MetaClip.Engine.Storage;
 
 /// <summary>One file found under a folder or blob prefix: its full location and its path relative to that root.</summary>
 public sealed record StoredFile(string Location, string Name);

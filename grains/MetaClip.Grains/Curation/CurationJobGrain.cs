@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
-using MetaClip.Cluster.Hosting;
-using MetaClip.Cluster.Telemetry;
-using MetaClip.Curation;
-using MetaClip.Lid;
-using MetaClip.Outputs;
-using MetaClip.Snapshots;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Lid;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Hosting;
+using MetaClip.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 
-namespace MetaClip.Cluster.Curation;
+namespace MetaClip.Grains.Curation;
 
 /// <summary>
 /// <see cref="ICurationJobGrain"/>: plans the shards, fans them out to <see cref="IShardWorkerGrain"/>s with a
@@ -360,7 +361,7 @@ public sealed partial class CurationJobGrain(
     }
 
     private async Task<(Dictionary<string, EntryCounts> Counts, ThresholdTable Table, string Path)> ComputeThresholdsAsync(
-        CurationJobSpec spec, MetaClip.Metadata.MetadataSet metadata)
+        CurationJobSpec spec, MetaClip.Engine.Metadata.MetadataSet metadata)
     {
         var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
         foreach (string language in metadata.Languages)
@@ -491,7 +492,7 @@ public sealed partial class CurationJobGrain(
     private static TimeSpan RetryDelay(int runNumber) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(10, runNumber - 1))));
 
-    private async Task PublishAsync(CurationJobSpec spec, List<ShardTask> shards, MetaClip.Metadata.MetadataSet metadata,
+    private async Task PublishAsync(CurationJobSpec spec, List<ShardTask> shards, MetaClip.Engine.Metadata.MetadataSet metadata,
         Dictionary<string, EntryCounts> counts, ThresholdTable table)
     {
         var matched = shards.Select(s => Job.Matched[s.Index]).ToArray();

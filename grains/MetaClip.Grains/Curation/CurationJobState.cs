@@ -1,4 +1,6 @@
-namespace MetaClip.Cluster.Curation;
+using MetaClip.GrainInterfaces;
+
+namespace MetaClip.Grains.Curation;
 
 /// <summary>
 /// The persisted state of a curation job: what it curates, its shard plan and which shards finished each

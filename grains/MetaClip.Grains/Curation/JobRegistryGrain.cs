@@ -1,6 +1,7 @@
+using MetaClip.GrainInterfaces;
 using Orleans.Runtime;
 
-namespace MetaClip.Cluster.Curation;
+namespace MetaClip.Grains.Curation;
 
 /// <summary><see cref="IJobRegistryGrain"/>: the list of submitted jobs, persisted with the jobs' own state.</summary>
 public sealed class JobRegistryGrain(

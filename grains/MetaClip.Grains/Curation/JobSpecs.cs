@@ -1,9 +1,10 @@
-using MetaClip.Curation;
-using MetaClip.Outputs;
-using MetaClip.Snapshots;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
+using MetaClip.GrainInterfaces;
 
-namespace MetaClip.Cluster.Curation;
+namespace MetaClip.Grains.Curation;
 
 /// <summary>Translations between the wire records and the engine's types.</summary>
 public static class JobSpecs

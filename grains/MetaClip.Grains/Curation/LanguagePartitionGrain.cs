@@ -1,10 +1,11 @@
-using MetaClip.Cluster.Telemetry;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Telemetry;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Runtime;
 
-namespace MetaClip.Cluster.Curation;
+namespace MetaClip.Grains.Curation;
 
 /// <summary>
 /// <see cref="ILanguagePartitionGrain"/>: delegates to <see cref="ShardCountAggregator"/> and persists the

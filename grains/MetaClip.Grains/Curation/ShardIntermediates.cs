@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using MetaClip.Curation;
-using MetaClip.Outputs;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Storage;
 using Microsoft.Extensions.Options;
 
-namespace MetaClip.Cluster.Curation;
+namespace MetaClip.Grains.Curation;
 
 /// <summary>
 /// What one pass of a shard leaves for the next step: the pass-1 matches (read by pass 2), and the pass-2

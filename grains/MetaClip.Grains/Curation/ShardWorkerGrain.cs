@@ -1,11 +1,12 @@
-using MetaClip.Cluster.Telemetry;
-using MetaClip.Curation;
-using MetaClip.Outputs;
-using MetaClip.Snapshots;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Telemetry;
 using Orleans.Placement;
 
-namespace MetaClip.Cluster.Curation;
+namespace MetaClip.Grains.Curation;
 
 /// <summary>
 /// <see cref="IShardWorkerGrain"/>: runs the engine's pass 1 and pass 2 on one shard, off the grain's turn

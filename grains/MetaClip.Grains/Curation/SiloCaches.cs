@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
-using MetaClip.Curation;
-using MetaClip.Lid;
-using MetaClip.Metadata;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Lid;
+using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
-namespace MetaClip.Cluster.Curation;
+namespace MetaClip.Grains.Curation;
 
 /// <summary>
 /// Metadata per silo: each metadata folder or prefix (and mode) is loaded once per silo and its matchers are

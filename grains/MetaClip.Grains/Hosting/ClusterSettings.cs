@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace MetaClip.Cluster.Hosting;
+namespace MetaClip.Grains.Hosting;
 
 /// <summary>How silos find each other.</summary>
 public enum ClusteringKind
@@ -31,7 +31,7 @@ public enum GrainStorageKind
 public sealed class ClusterSettings
 {
     /// <summary>The environment variable that may hold the storage connection string.</summary>
-    public const string ConnectionStringVariable = MetaClip.Storage.DataStore.ConnectionStringVariable;
+    public const string ConnectionStringVariable = MetaClip.Engine.Storage.DataStore.ConnectionStringVariable;
 
     /// <summary>One deployment of the cluster; a whole-cluster restart may use a new one.</summary>
     public string ClusterId { get; set; } = "metaclip-local";

@@ -1,4 +1,4 @@
-namespace MetaClip.Cluster.Hosting;
+namespace MetaClip.Grains.Hosting;
 
 /// <summary>Reminder helpers shared by the job grains.</summary>
 public static class GrainReminders

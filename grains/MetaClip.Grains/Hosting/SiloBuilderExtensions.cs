@@ -1,8 +1,8 @@
 using System.Net;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using MetaClip.Cluster.Curation;
-using MetaClip.Cluster.Placement;
+using MetaClip.Grains.Curation;
+using MetaClip.Grains.Placement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -11,7 +11,7 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Serialization;
 using Orleans.Storage;
 
-namespace MetaClip.Cluster.Hosting;
+namespace MetaClip.Grains.Hosting;
 
 /// <summary>Configures a silo of a MetaClip cluster from its <see cref="ClusterSettings"/>.</summary>
 public static class SiloBuilderExtensions

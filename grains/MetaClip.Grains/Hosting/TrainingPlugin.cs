@@ -1,10 +1,10 @@
 using System.Reflection;
 using System.Runtime.Loader;
-using MetaClip.Cluster.Placement;
+using MetaClip.Grains.Placement;
 using Microsoft.Extensions.Configuration;
 using Orleans.Serialization;
 
-namespace MetaClip.Cluster.Hosting;
+namespace MetaClip.Grains.Hosting;
 
 /// <summary>
 /// The training-job grain lives in <c>MetaClip.Training.Grains</c>, which brings TorchSharp and libtorch. A silo

@@ -2,7 +2,7 @@ using Orleans.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 
-namespace MetaClip.Cluster.Placement;
+namespace MetaClip.Grains.Placement;
 
 /// <summary>
 /// Placement on silos that can train: those whose silo metadata says <c>accelerator=gpu</c>

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace MetaClip.Cluster.Telemetry;
+namespace MetaClip.Grains.Telemetry;
 
 /// <summary>
 /// The project's one <see cref="Meter"/> (<c>MetaClip</c>): what the cluster has done, per silo. The silo host exports

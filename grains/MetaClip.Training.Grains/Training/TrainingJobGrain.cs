@@ -1,12 +1,13 @@
-using MetaClip.Cluster.Curation;
-using MetaClip.Cluster.Hosting;
-using MetaClip.Cluster.Placement;
-using MetaClip.Cluster.Telemetry;
-using MetaClip.Storage;
+using MetaClip.Engine.Storage;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Curation;
+using MetaClip.Grains.Hosting;
+using MetaClip.Grains.Placement;
+using MetaClip.Grains.Telemetry;
 using MetaClip.Training;
 using Microsoft.Extensions.Logging;
 
-namespace MetaClip.Cluster.Training;
+namespace MetaClip.Training.Grains;
 
 /// <summary>
 /// A training run on a silo that can train (<see cref="AcceleratorPlacementAttribute"/>). The loop

@@ -1,6 +1,7 @@
+using MetaClip.GrainInterfaces;
 using MetaClip.Training;
 
-namespace MetaClip.Cluster.Training;
+namespace MetaClip.Training.Grains;
 
 /// <summary>The wire form of a training job and the run it describes.</summary>
 public static class TrainingJobSpecs

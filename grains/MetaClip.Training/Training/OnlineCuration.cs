@@ -1,5 +1,5 @@
-using MetaClip.Curation;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Training;
 

@@ -1,4 +1,4 @@
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 using TorchSharp;
 using static TorchSharp.torch;
 

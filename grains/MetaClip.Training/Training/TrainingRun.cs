@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Outputs;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Storage;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,13 +1,13 @@
 using System.Net;
 using MetaClip.Client;
-using MetaClip.Cluster;
-using MetaClip.Storage;
+using MetaClip.Engine.Storage;
+using MetaClip.GrainInterfaces;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 
-namespace MetaClip.Tests.Commands;
+namespace MetaClip.Client.Tests.Commands;
 
 /// <summary>
 /// <c>metaclip submit/watch/status/jobs/results</c> against a real cluster of silo processes on loopback (Azure

@@ -3,7 +3,7 @@ using MetaClip.Client;
 using Parquet;
 using Parquet.Schema;
 
-namespace MetaClip.Tests.Commands;
+namespace MetaClip.Client.Tests.Commands;
 
 /// <summary><c>metaclip curate</c> as a user runs it: options, outputs, and every kind of bad input.</summary>
 public class CurateCommandTests
@@ -143,7 +143,7 @@ public class CurateCommandTests
         Assert.True(run.ExitCode == 0, run.Error);
         var rows = Directory.GetFiles(dir.Combine("out", "curated")).SelectMany(File.ReadLines).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.NotEmpty(rows);
-        var identifier = new MetaClip.Lid.LanguageIdentifier(MetaClip.Lid.FastTextModel.Load(File.ReadAllBytes(model), model));
+        var identifier = new MetaClip.Engine.Lid.LanguageIdentifier(MetaClip.Engine.Lid.FastTextModel.Load(File.ReadAllBytes(model), model));
         var predictor = identifier.Model.CreatePredictor();
         Assert.All(rows, r => Assert.Equal(identifier.Identify((string)r["text"]!, predictor), (string?)r["lid"]));
         Assert.True(rows.Select(r => (string?)r["lid"]).Distinct().Count() > 10, "the sample's texts are in many languages");

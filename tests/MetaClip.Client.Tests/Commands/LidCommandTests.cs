@@ -4,7 +4,7 @@ using System.IO.Compression;
 using System.Text;
 using MetaClip.Client.Commands;
 
-namespace MetaClip.Tests.Commands;
+namespace MetaClip.Client.Tests.Commands;
 
 /// <summary><c>metaclip lid</c>: the same lines as <c>fasttext predict-prob</c>.</summary>
 public sealed class LidCommandTests

@@ -1,6 +1,6 @@
 using MetaClip.Client;
 
-namespace MetaClip.Tests.Commands;
+namespace MetaClip.Client.Tests.Commands;
 
 /// <summary><c>metaclip metadata build</c> as a user runs it.</summary>
 public sealed class MetadataCommandTests

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MetaClip.Tests.Commands;
+namespace MetaClip.Client.Tests.Commands;
 
 /// <summary>
 /// <c>metaclip train</c> and <c>metaclip eval</c> as the README runs them on the Fashion-MNIST sample: in this process,

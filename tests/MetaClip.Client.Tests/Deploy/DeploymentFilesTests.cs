@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using MetaClip.Cluster.Hosting;
-using MetaClip.Cluster.Telemetry;
+using MetaClip.Grains.Hosting;
+using MetaClip.Grains.Telemetry;
 using Orleans.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
-namespace MetaClip.Tests.Deploy;
+namespace MetaClip.Client.Tests.Deploy;
 
 /// <summary>
 /// docker-compose.yml, the Kubernetes manifests and the Grafana dashboard name only settings the silo reads and

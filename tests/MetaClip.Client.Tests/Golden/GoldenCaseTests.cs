@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace MetaClip.Tests.Golden;
+namespace MetaClip.Client.Tests.Golden;
 
 /// <summary>
 /// Every case under <c>shared/golden/</c>, run through the <c>metaclip curate</c> command line and compared

@@ -1,8 +1,8 @@
 using System.IO.Hashing;
 using System.Text;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Engine.Tests.Curation;
 
 /// <summary>CURATION-SPEC §5.2. Expected values computed independently (a Python transcription of the spec with its own XXH64).</summary>
 public class CounterDrawTests

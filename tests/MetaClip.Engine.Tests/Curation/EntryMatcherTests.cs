@@ -1,8 +1,8 @@
 using CsCheck;
-using MetaClip.Curation;
-using MetaClip.Metadata;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Engine.Tests.Curation;
 
 public class EntryMatcherTests
 {

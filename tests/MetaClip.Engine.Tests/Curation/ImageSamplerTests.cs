@@ -1,6 +1,6 @@
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Engine.Tests.Curation;
 
 /// <summary>CURATION-SPEC §5.1, §5.3–5.5.</summary>
 public class ImageSamplerTests

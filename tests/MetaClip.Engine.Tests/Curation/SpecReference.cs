@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Engine.Tests.Curation;
 
 /// <summary>
 /// The spec's matching written as literally as possible, over code points (Python's view of a string:

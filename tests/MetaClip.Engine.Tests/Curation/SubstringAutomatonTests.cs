@@ -1,7 +1,7 @@
 using CsCheck;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Engine.Tests.Curation;
 
 public class SubstringAutomatonTests
 {

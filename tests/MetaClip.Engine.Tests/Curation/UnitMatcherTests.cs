@@ -1,8 +1,8 @@
-using MetaClip.Curation;
-using MetaClip.Metadata;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Snapshots;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Engine.Tests.Curation;
 
 /// <summary>FORMATS.md "Grouping", CURATION-SPEC §1.2, §2.5 and §3 on one unit.</summary>
 public class UnitMatcherTests

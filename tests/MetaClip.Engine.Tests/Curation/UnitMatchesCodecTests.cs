@@ -1,6 +1,6 @@
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Engine.Tests.Curation;
 
 public class UnitMatchesCodecTests
 {

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using MetaClip.Json;
+using MetaClip.Engine.Json;
 
-namespace MetaClip.Tests.Json;
+namespace MetaClip.Engine.Tests.Json;
 
 public class JsonTextTests
 {

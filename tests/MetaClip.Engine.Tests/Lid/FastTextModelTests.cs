@@ -1,8 +1,8 @@
 using System.Text;
-using MetaClip.Curation;
-using MetaClip.Lid;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Lid;
 
-namespace MetaClip.Tests.Lid;
+namespace MetaClip.Engine.Tests.Lid;
 
 /// <summary>Model files (both formats, every loss), the Huffman tree, the tree search, and bad input.</summary>
 public sealed class FastTextModelTests
@@ -179,7 +179,7 @@ public sealed class FastTextModelTests
     public async Task A_missing_model_file_is_an_error_that_says_how_to_get_one()
     {
         using var dir = new TempFolder();
-        var e = await Assert.ThrowsAsync<CurationException>(() => FastTextModel.LoadAsync(new MetaClip.Storage.DataStore(null), dir.Combine("lid.176.ftz")));
+        var e = await Assert.ThrowsAsync<CurationException>(() => FastTextModel.LoadAsync(new MetaClip.Engine.Storage.DataStore(null), dir.Combine("lid.176.ftz")));
         Assert.Contains("lid.176.ftz: no such file", e.Message, StringComparison.Ordinal);
         Assert.Contains("METACLIP_LID_MODEL", e.Message, StringComparison.Ordinal);
     }

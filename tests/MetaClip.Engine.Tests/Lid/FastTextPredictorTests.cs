@@ -1,7 +1,7 @@
 using System.Text;
-using MetaClip.Lid;
+using MetaClip.Engine.Lid;
 
-namespace MetaClip.Tests.Lid;
+namespace MetaClip.Engine.Tests.Lid;
 
 /// <summary>Texts that are hard on a predictor: nothing in them, very long, broken UTF-16, control characters.</summary>
 public sealed class FastTextPredictorTests

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using MetaClip.Lid;
+using MetaClip.Engine.Lid;
 
-namespace MetaClip.Tests.Lid;
+namespace MetaClip.Engine.Tests.Lid;
 
 /// <summary>
 /// The managed predictor against fastText 0.9.2's own output with the real lid.176.ftz

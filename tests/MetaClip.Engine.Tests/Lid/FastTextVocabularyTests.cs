@@ -1,7 +1,7 @@
 using System.Text;
-using MetaClip.Lid;
+using MetaClip.Engine.Lid;
 
-namespace MetaClip.Tests.Lid;
+namespace MetaClip.Engine.Tests.Lid;
 
 /// <summary>fastText's text-to-rows step: tokenization, hashing, n-grams and the pruned bucket table.</summary>
 public sealed class FastTextVocabularyTests

@@ -1,10 +1,10 @@
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Lid;
-using MetaClip.Outputs;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Lid;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Snapshots;
 
-namespace MetaClip.Tests.Lid;
+namespace MetaClip.Engine.Tests.Lid;
 
 /// <summary>
 /// Curation without a language column: every text is identified by lid.176, and the result is exactly the

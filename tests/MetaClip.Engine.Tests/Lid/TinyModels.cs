@@ -1,7 +1,7 @@
 using System.Text;
-using MetaClip.Lid;
+using MetaClip.Engine.Lid;
 
-namespace MetaClip.Tests.Lid;
+namespace MetaClip.Engine.Tests.Lid;
 
 /// <summary>
 /// Small fastText model files written byte for byte in the 0.9.2 format (what <c>FastText::saveModel</c>

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
-using MetaClip.Curation;
-using MetaClip.Metadata;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Tests.Metadata;
+namespace MetaClip.Engine.Tests.Metadata;
 
 /// <summary>
 /// The compiled form of metadata lists (issue 5): a compiled list matches exactly as the list it was compiled from,

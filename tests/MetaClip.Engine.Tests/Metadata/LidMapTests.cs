@@ -1,6 +1,6 @@
-using MetaClip.Metadata;
+using MetaClip.Engine.Metadata;
 
-namespace MetaClip.Tests.Metadata;
+namespace MetaClip.Engine.Tests.Metadata;
 
 /// <summary>CURATION-SPEC §1.2 and FORMATS.md "Metadata".</summary>
 public class LidMapTests
@@ -37,7 +37,7 @@ public class LidMapTests
             File.WriteAllText(Path.Combine(dir, "de.json"), "[\"Hund\"]");
             File.WriteAllText(Path.Combine(dir, "lid_map.json"), "{\"en\": \"en\", \"de\": \"de\", \"gsw\": \"de\", \"xx\": \"N/A\"}");
             File.WriteAllText(Path.Combine(dir, "manifest.json"), "{}");
-            var set = await MetadataSet.LoadAsync(MetaClip.Storage.DataStore.Local, dir, MetaClip.Curation.CurationMode.V2, CancellationToken.None);
+            var set = await MetadataSet.LoadAsync(MetaClip.Engine.Storage.DataStore.Local, dir, MetaClip.Engine.Curation.CurationMode.V2, CancellationToken.None);
             Assert.Equal(["de", "en"], set.Languages);
             Assert.Equal("de", set.LidMap.Resolve("gsw"));
             Assert.Equal("other", set.LidMap.Resolve("xx"));
@@ -86,7 +86,7 @@ public class LidMapTests
         using var dir = new TempFolder();
         dir.File("zh.json", "[\"狗\"]");
         dir.File("en.json", "[\"dog\"]");
-        var set = await MetadataSet.LoadAsync(MetaClip.Storage.DataStore.Local, dir.Path, MetaClip.Curation.CurationMode.V2, CancellationToken.None);
+        var set = await MetadataSet.LoadAsync(MetaClip.Engine.Storage.DataStore.Local, dir.Path, MetaClip.Engine.Curation.CurationMode.V2, CancellationToken.None);
         Assert.Equal("zh", set.LidMap.Resolve("yue"));
         Assert.Equal("en", set.LidMap.Resolve("en"));
         Assert.Equal("other", set.LidMap.Resolve("de"));

@@ -1,8 +1,8 @@
 using System.Text;
-using MetaClip.Curation;
-using MetaClip.Metadata;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
 
-namespace MetaClip.Tests.Metadata;
+namespace MetaClip.Engine.Tests.Metadata;
 
 public class MetadataListTests
 {

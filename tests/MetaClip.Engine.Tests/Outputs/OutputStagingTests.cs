@@ -1,6 +1,6 @@
-using MetaClip.Outputs;
+using MetaClip.Engine.Outputs;
 
-namespace MetaClip.Tests.Outputs;
+namespace MetaClip.Engine.Tests.Outputs;
 
 public class OutputStagingTests
 {

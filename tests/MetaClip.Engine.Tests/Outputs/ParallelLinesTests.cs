@@ -1,7 +1,7 @@
 using System.Text;
-using MetaClip.Outputs;
+using MetaClip.Engine.Outputs;
 
-namespace MetaClip.Tests.Outputs;
+namespace MetaClip.Engine.Tests.Outputs;
 
 public class ParallelLinesTests
 {

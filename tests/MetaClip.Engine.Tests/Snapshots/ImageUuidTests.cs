@@ -1,7 +1,7 @@
 using System.Text;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Snapshots;
 
-namespace MetaClip.Tests.Snapshots;
+namespace MetaClip.Engine.Tests.Snapshots;
 
 /// <summary>CURATION-SPEC §6, with the FIPS 180-4 test vectors for SHA-224.</summary>
 public class ImageUuidTests

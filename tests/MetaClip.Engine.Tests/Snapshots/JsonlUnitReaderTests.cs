@@ -1,10 +1,10 @@
 using System.IO.Compression;
 using System.Text;
-using MetaClip.Curation;
-using MetaClip.Snapshots;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Tests.Snapshots;
+namespace MetaClip.Engine.Tests.Snapshots;
 
 public class JsonlUnitReaderTests
 {

@@ -1,10 +1,10 @@
-using MetaClip.Curation;
-using MetaClip.Snapshots;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
 using Parquet;
 using Parquet.Schema;
 
-namespace MetaClip.Tests.Snapshots;
+namespace MetaClip.Engine.Tests.Snapshots;
 
 public class ParquetUnitReaderTests
 {

@@ -1,8 +1,8 @@
-using MetaClip.Curation;
-using MetaClip.Snapshots;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
 
-namespace MetaClip.Tests.Storage;
+namespace MetaClip.Engine.Tests.Storage;
 
 public class DataStoreTests
 {

@@ -1,7 +1,7 @@
-using MetaClip.Cluster;
-using static MetaClip.Tests.TestClusters;
+using MetaClip.GrainInterfaces;
+using static MetaClip.Grains.Tests.TestClusters;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>Jobs whose snapshot, metadata, intermediates and outputs are in Azure Blob Storage (Azurite).</summary>
 public class BlobStorageJobTests

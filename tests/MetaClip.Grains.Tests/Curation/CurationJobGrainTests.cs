@@ -1,11 +1,11 @@
-using MetaClip.Cluster;
-using MetaClip.Cluster.Curation;
-using MetaClip.Curation;
-using MetaClip.Snapshots;
-using MetaClip.Storage;
-using static MetaClip.Tests.TestClusters;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Curation;
+using static MetaClip.Grains.Tests.TestClusters;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>The distributed job on real in-process clusters of 1, 2 and 3 silos against the single-process engine.</summary>
 public class CurationJobGrainTests

@@ -1,8 +1,8 @@
-using MetaClip.Cluster;
+using MetaClip.GrainInterfaces;
 using Orleans.TestingHost;
-using static MetaClip.Tests.TestClusters;
+using static MetaClip.Grains.Tests.TestClusters;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>
 /// Silos lost mid-job, on real in-process clusters whose grain state lives in Azure Blob Storage (Azurite):

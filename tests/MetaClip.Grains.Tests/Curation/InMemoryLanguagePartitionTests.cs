@@ -1,6 +1,6 @@
-using MetaClip.Cluster;
+using MetaClip.GrainInterfaces;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>
 /// A language partition on a silo that keeps everything in memory (the embedded cluster): partials are

@@ -1,9 +1,9 @@
-using MetaClip.Cluster;
-using MetaClip.Curation;
-using MetaClip.Metadata;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Snapshots;
+using MetaClip.GrainInterfaces;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>Exactly-once aggregation of shard counts on a real two-silo cluster.</summary>
 [Collection(ClusterTests.Name)]

@@ -1,7 +1,7 @@
-using MetaClip.Cluster;
-using static MetaClip.Tests.TestClusters;
+using MetaClip.GrainInterfaces;
+using static MetaClip.Grains.Tests.TestClusters;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>Language identification on the cluster: every silo loads lid.176 once and labels its shards' texts.</summary>
 public sealed class LidJobTests

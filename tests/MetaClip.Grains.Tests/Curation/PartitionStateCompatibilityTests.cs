@@ -1,10 +1,10 @@
-using MetaClip.Cluster;
-using MetaClip.Cluster.Curation;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Curation;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
-using static MetaClip.Tests.TestClusters;
+using static MetaClip.Grains.Tests.TestClusters;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>
 /// A rolling upgrade meets partition state written by the previous version (counts as a plain array): the new

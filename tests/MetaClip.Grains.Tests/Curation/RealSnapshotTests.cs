@@ -1,7 +1,7 @@
-using MetaClip.Cluster;
-using static MetaClip.Tests.TestClusters;
+using MetaClip.GrainInterfaces;
+using static MetaClip.Grains.Tests.TestClusters;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>
 /// The distributed result on 60,000 real multilingual captions (24 shards) is byte-identical to the

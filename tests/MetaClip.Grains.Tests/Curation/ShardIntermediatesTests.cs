@@ -1,7 +1,7 @@
-using MetaClip.Cluster;
-using static MetaClip.Tests.TestClusters;
+using MetaClip.GrainInterfaces;
+using static MetaClip.Grains.Tests.TestClusters;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>Where shard intermediates live: the job's work folder, or (the embedded cluster) the silo's memory.</summary>
 public class ShardIntermediatesTests

@@ -1,8 +1,8 @@
-using MetaClip.Cluster.Curation;
-using MetaClip.Curation;
-using MetaClip.Storage;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Storage;
+using MetaClip.Grains.Curation;
 
-namespace MetaClip.Tests.Curation;
+namespace MetaClip.Grains.Tests.Curation;
 
 public class ThresholdTableCacheTests
 {

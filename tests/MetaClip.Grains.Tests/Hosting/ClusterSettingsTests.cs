@@ -1,7 +1,7 @@
 using System.Net;
-using MetaClip.Cluster.Hosting;
+using MetaClip.Grains.Hosting;
 
-namespace MetaClip.Tests.Hosting;
+namespace MetaClip.Grains.Tests.Hosting;
 
 public sealed class ClusterSettingsTests
 {

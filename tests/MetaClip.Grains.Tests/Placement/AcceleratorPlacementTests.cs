@@ -1,11 +1,11 @@
-using MetaClip.Cluster.Placement;
+using MetaClip.Grains.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.TestingHost;
 
-namespace MetaClip.Tests.Placement;
+namespace MetaClip.Grains.Tests.Placement;
 
 /// <summary>A grain that says which silo it lives on.</summary>
-[Alias("MetaClip.Tests.ISiloProbeGrain")]
+[Alias("MetaClip.Grains.Tests.ISiloProbeGrain")]
 public interface ISiloProbeGrain : IGrainWithIntegerKey
 {
     [Alias("Where")]

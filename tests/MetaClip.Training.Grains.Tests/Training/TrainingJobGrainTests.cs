@@ -1,14 +1,14 @@
-using MetaClip.Cluster;
-using MetaClip.Cluster.Curation;
-using MetaClip.Cluster.Hosting;
-using MetaClip.Cluster.Placement;
-using MetaClip.Cluster.Training;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Curation;
+using MetaClip.Grains.Hosting;
+using MetaClip.Grains.Placement;
 using MetaClip.Training;
+using MetaClip.Training.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.TestingHost;
 
-namespace MetaClip.Tests.Training;
+namespace MetaClip.Training.Grains.Tests.Training;
 
 /// <summary>The training-job grain on real in-process clusters whose silos differ in their metadata.</summary>
 public sealed class TrainingJobGrainTests : IDisposable

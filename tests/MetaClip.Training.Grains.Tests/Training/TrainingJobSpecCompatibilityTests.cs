@@ -1,11 +1,11 @@
-using MetaClip.Cluster;
+using MetaClip.GrainInterfaces;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 
-namespace MetaClip.Tests.Training;
+namespace MetaClip.Training.Grains.Tests.Training;
 
 /// <summary>The training job spec as the previous version sent it (before Device and Precision, fields 12 and 13).</summary>
-[GenerateSerializer, Immutable, Alias("MetaClip.Tests.PreviousTrainingJobSpec")]
+[GenerateSerializer, Immutable, Alias("MetaClip.Training.Grains.Tests.PreviousTrainingJobSpec")]
 public sealed record PreviousTrainingJobSpec(
     [property: Id(0)] string CurationOutput,
     [property: Id(1)] string Run,
@@ -37,7 +37,7 @@ public sealed class TrainingJobSpecCompatibilityTests
         var read = Serializer.Deserialize<TrainingJobSpec>(Serializer.SerializeToArray(previous))!;
         Assert.Equal(new TrainingJobSpec("out/job", "out/run", true, "tiny", 300, 64, 2, 1e-3, 30, 7, 50, "spm.model"), read);
 
-        var run = MetaClip.Cluster.Training.TrainingJobSpecs.ToRunSpec(read);
+        var run = MetaClip.Training.Grains.TrainingJobSpecs.ToRunSpec(read);
         run.Validate();
         Assert.Equal("auto", run.Training.Device);
         Assert.Equal(MetaClip.Training.TrainingPrecision.Auto, run.Training.Precision);

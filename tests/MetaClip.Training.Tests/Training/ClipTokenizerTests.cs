@@ -1,6 +1,6 @@
 using MetaClip.Training;
 
-namespace MetaClip.Tests.Training;
+namespace MetaClip.Training.Tests.Training;
 
 public sealed class ClipTokenizerTests
 {

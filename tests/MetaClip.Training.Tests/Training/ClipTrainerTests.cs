@@ -1,7 +1,7 @@
 using MetaClip.Training;
 using TorchSharp;
 
-namespace MetaClip.Tests.Training;
+namespace MetaClip.Training.Tests.Training;
 
 /// <summary>The training loop on the tiny preset, on this machine's CPU (libtorch).</summary>
 public sealed class ClipTrainerTests

@@ -6,7 +6,7 @@ using MetaClip.Training;
 using Parquet;
 using Parquet.Schema;
 
-namespace MetaClip.Tests.Training;
+namespace MetaClip.Training.Tests.Training;
 
 /// <summary>Curated Parquet shards with image bytes, as training reads them.</summary>
 public sealed class CuratedPairsTests : IDisposable

@@ -1,6 +1,6 @@
 using MetaClip.Training;
 
-namespace MetaClip.Tests.Training;
+namespace MetaClip.Training.Tests.Training;
 
 /// <summary>Zero-shot evaluation: class names and templates in the shapes users bring, and languages that name a subset.</summary>
 public sealed class EvaluationTests : IDisposable
@@ -48,7 +48,7 @@ public sealed class EvaluationTests : IDisposable
             CheckpointEvery = 100,
             Training = new TrainingOptions { Steps = 100, BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 10, Seed = 2 },
         }, run).RunAsync();
-        var tokenizer = await TrainingRun.ReadTokenizerAsync(MetaClip.Storage.DataStore.Local, run, CancellationToken.None);
+        var tokenizer = await TrainingRun.ReadTokenizerAsync(MetaClip.Engine.Storage.DataStore.Local, run, CancellationToken.None);
         await using var file = File.OpenRead(trained.Checkpoint);
         var (model, _) = ClipTrainer.ReadModel(file, trained.Checkpoint);
         using (model)

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Snapshots;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Snapshots;
 using MetaClip.Training;
 
-namespace MetaClip.Tests.Training;
+namespace MetaClip.Training.Tests.Training;
 
 /// <summary>Online curation: the spec's draw with epoch = e over a job's matched pool.</summary>
 public sealed class OnlineCurationTests : IDisposable
@@ -63,7 +63,7 @@ public sealed class OnlineCurationTests : IDisposable
         File.WriteAllText(report, File.ReadAllText(report).Replace(JsonSerializer.Serialize(FashionSample.Metadata)[1..^1], metadata.Replace("\\", "\\\\", StringComparison.Ordinal), StringComparison.Ordinal));
 
         var spec = new TrainingRunSpec { Job = job, Online = true };
-        var e = await Assert.ThrowsAsync<InvalidDataException>(() => TrainingRun.LoadPoolAsync(spec, 32, MetaClip.Storage.DataStore.Local, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => TrainingRun.LoadPoolAsync(spec, 32, MetaClip.Engine.Storage.DataStore.Local, CancellationToken.None));
         Assert.Contains("the snapshot or metadata changed since the job ran", e.Message, StringComparison.Ordinal);
     }
 

@@ -2,7 +2,7 @@ using MetaClip.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MetaClip.Tests.Training;
+namespace MetaClip.Training.Tests.Training;
 
 /// <summary>
 /// Pairs made for the tests: a 32×32 image of one coloured square in one quadrant on a noisy background, and its

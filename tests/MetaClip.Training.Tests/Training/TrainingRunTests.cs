@@ -1,7 +1,7 @@
-using MetaClip.Storage;
+using MetaClip.Engine.Storage;
 using MetaClip.Training;
 
-namespace MetaClip.Tests.Training;
+namespace MetaClip.Training.Tests.Training;
 
 /// <summary>Whole training runs in a run folder, as <c>metaclip train</c> makes them, on the Fashion-MNIST sample.</summary>
 public sealed class TrainingRunTests : IDisposable
@@ -77,7 +77,7 @@ public sealed class TrainingRunTests : IDisposable
         string run = _dir.Combine("run");
         var result = await new TrainingRun(Spec(job, steps: 120) with { Online = true }, run).RunAsync();
 
-        var tokenizer = await TrainingRun.ReadTokenizerAsync(MetaClip.Storage.DataStore.Local, run, CancellationToken.None);
+        var tokenizer = await TrainingRun.ReadTokenizerAsync(MetaClip.Engine.Storage.DataStore.Local, run, CancellationToken.None);
         await using var file = File.OpenRead(result.Checkpoint);
         var (model, step) = ClipTrainer.ReadModel(file, result.Checkpoint);
         using (model)

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Metadata.Building;
+namespace MetaClip.Engine.Metadata.Building;
 
 /// <summary>
 /// The rules every entry from Wikipedia (unigrams, bigrams, titles) must pass: stripped, non-empty, at most

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Json;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Json;
 
-namespace MetaClip.Metadata.Building;
+namespace MetaClip.Engine.Metadata.Building;
 
 /// <summary>What <c>metaclip metadata build</c> reads and writes.</summary>
 public sealed record MetadataBuildOptions

@@ -1,4 +1,4 @@
-namespace MetaClip.Metadata.Building;
+namespace MetaClip.Engine.Metadata.Building;
 
 /// <summary>
 /// Unigram and bigram counts of one language's text, and the two selections the recipe makes from them:

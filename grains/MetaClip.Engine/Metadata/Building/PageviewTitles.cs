@@ -1,4 +1,4 @@
-namespace MetaClip.Metadata.Building;
+namespace MetaClip.Engine.Metadata.Building;
 
 /// <summary>
 /// Wikipedia page titles ranked by their views in the Wikimedia pageview dumps (hourly files of lines

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace MetaClip.Metadata.Building;
+namespace MetaClip.Engine.Metadata.Building;
 
 /// <summary>
 /// Words of Wikipedia text, for counting unigrams and bigrams. A text is cut into <em>runs</em> at whitespace,

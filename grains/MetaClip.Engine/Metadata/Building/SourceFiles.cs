@@ -1,8 +1,8 @@
 using System.IO.Compression;
 using System.Text;
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Metadata.Building;
+namespace MetaClip.Engine.Metadata.Building;
 
 /// <summary>Reading the dump files: plain or gzipped, UTF-8, line by line, in a stable (ordinal) file order.</summary>
 public static class SourceFiles

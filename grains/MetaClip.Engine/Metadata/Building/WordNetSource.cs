@@ -1,6 +1,6 @@
-using MetaClip.Curation;
+using MetaClip.Engine.Curation;
 
-namespace MetaClip.Metadata.Building;
+namespace MetaClip.Engine.Metadata.Building;
 
 /// <summary>
 /// Open Multilingual Wordnet lemmas (the <c>wn-data-LANG.tab</c> files of omw-data, plain or gzipped):

@@ -1,10 +1,10 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Metadata.Building;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata.Building;
 
-namespace MetaClip.Tests.Metadata.Building;
+namespace MetaClip.Engine.Tests.Metadata.Building;
 
 /// <summary><c>metaclip metadata build</c>'s recipe, rule by rule, on small sources written for each test.</summary>
 public sealed class MetadataBuilderTests : IDisposable

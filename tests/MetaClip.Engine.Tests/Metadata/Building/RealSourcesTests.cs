@@ -1,9 +1,9 @@
 using System.Text.Json;
-using MetaClip.Curation;
-using MetaClip.Metadata;
-using MetaClip.Metadata.Building;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Metadata.Building;
 
-namespace MetaClip.Tests.Metadata.Building;
+namespace MetaClip.Engine.Tests.Metadata.Building;
 
 /// <summary>The builder on the real Open Multilingual Wordnet and FrequencyWords files of <c>shared/data</c>.</summary>
 public sealed class RealSourcesTests : IDisposable
@@ -41,7 +41,7 @@ public sealed class RealSourcesTests : IDisposable
         Assert.Equal(1_000, manifest.GetProperty("languages").GetProperty("en").GetProperty("unigrams").GetInt32()); // 10% of 10,000 words
 
         // The lists load as metadata (no entry twice) and a job curates with them.
-        var set = await MetadataSet.LoadAsync(MetaClip.Storage.DataStore.Local, _dir.Combine("meta"), CurationMode.V2, CancellationToken.None);
+        var set = await MetadataSet.LoadAsync(MetaClip.Engine.Storage.DataStore.Local, _dir.Combine("meta"), CurationMode.V2, CancellationToken.None);
         Assert.Equal("no", set.LidMap.Resolve("no"));
         Assert.Equal("other", set.LidMap.Resolve("de"));
         var run = await new CurationPipeline(new CurationOptions
@@ -50,7 +50,7 @@ public sealed class RealSourcesTests : IDisposable
             Metadata = _dir.Combine("meta"),
             Output = _dir.Combine("out"),
             TEn = 20,
-            Columns = new MetaClip.Snapshots.SnapshotColumns { Lang = "lang" },
+            Columns = new MetaClip.Engine.Snapshots.SnapshotColumns { Lang = "lang" },
         }).RunAsync();
         Assert.True(run.Report.Totals.ImagesKept > 0);
     }
