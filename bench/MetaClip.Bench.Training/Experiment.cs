@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Training;
 
 namespace MetaClip.Bench.Training;

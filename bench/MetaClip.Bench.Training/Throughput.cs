@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using MetaClip.Training;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MetaClip.Bench.Training;
 

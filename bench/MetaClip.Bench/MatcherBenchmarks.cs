@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Bench;

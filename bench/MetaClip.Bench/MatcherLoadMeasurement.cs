@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
-using MetaClip.Engine.Curation;
-using MetaClip.Engine.Metadata;
+using MetaClip.Engine;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Storage;
 
 namespace MetaClip.Bench;

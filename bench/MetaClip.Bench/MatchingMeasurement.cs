@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Bench;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Bench;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine.Pipeline;
 using Spectre.Console;
 
 namespace MetaClip.Client;

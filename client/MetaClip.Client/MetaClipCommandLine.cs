@@ -1,6 +1,6 @@
 using System.CommandLine;
 using MetaClip.Client.Commands;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine;
 
 namespace MetaClip.Client;
 

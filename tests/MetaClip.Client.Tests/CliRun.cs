@@ -1,5 +1,3 @@
-using MetaClip.Client;
-
 namespace MetaClip.Client.Tests;
 
 /// <summary>Runs the <c>metaclip</c> command line in-process, exactly as the executable does.</summary>

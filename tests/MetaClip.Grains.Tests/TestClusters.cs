@@ -1,4 +1,4 @@
-using MetaClip.Engine.Curation;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Snapshots;
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Curation;

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine;
 using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 

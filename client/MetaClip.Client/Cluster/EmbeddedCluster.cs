@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using MetaClip.Engine.Curation;
-using MetaClip.Engine.Metadata;
+using MetaClip.Engine;
+using MetaClip.Engine.Matching;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Storage;
 using MetaClip.Grains.Curation;
 using MetaClip.Grains.Hosting;

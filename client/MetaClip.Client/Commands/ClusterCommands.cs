@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Azure.Data.Tables;
 using MetaClip.Client.Cluster;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Hosting;

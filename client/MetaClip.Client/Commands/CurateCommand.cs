@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using MetaClip.Client.Cluster;
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Outputs;
-using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Storage;
 
 namespace MetaClip.Client.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine;
 using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Snapshots;
 
 namespace MetaClip.Client.Commands;

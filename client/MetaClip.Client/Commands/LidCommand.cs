@@ -55,7 +55,7 @@ internal static class LidCommand
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
-            throw new MetaClip.Engine.Curation.CurationException($"input {file}: cannot be read: {e.Message}");
+            throw new MetaClip.Engine.CurationException($"input {file}: cannot be read: {e.Message}");
         }
     }
 

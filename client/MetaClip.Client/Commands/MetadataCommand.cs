@@ -34,7 +34,7 @@ internal static class MetadataCommand
                 var parts = pair.Split('=', 2);
                 if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
                 {
-                    throw new MetaClip.Engine.Curation.CurationException($"--wordnet-code {pair}: expected ISO=WIKI, e.g. kor=ko");
+                    throw new MetaClip.Engine.CurationException($"--wordnet-code {pair}: expected ISO=WIKI, e.g. kor=ko");
                 }
 
                 extra[parts[0]] = parts[1];

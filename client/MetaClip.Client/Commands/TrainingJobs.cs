@@ -30,7 +30,7 @@ internal static class TrainingJobs
             status = await job.GetStatus().ConfigureAwait(false);
             if (status.Steps == 0)
             {
-                throw new MetaClip.Engine.Curation.CurationException($"no training job {status.JobId} on this cluster");
+                throw new MetaClip.Engine.CurationException($"no training job {status.JobId} on this cluster");
             }
 
             if (status.Step != lastStep || status.Silo != lastSilo || status.Phase != TrainingJobPhase.Running)

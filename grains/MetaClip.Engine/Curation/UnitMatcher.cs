@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using MetaClip.Engine.Lid;
-using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Snapshots;
 
 namespace MetaClip.Engine.Curation;

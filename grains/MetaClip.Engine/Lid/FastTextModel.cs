@@ -1,4 +1,3 @@
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Storage;
 
 namespace MetaClip.Engine.Lid;

@@ -1,5 +1,3 @@
-using MetaClip.Engine.Curation;
-
 namespace MetaClip.Engine.Lid;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using MetaClip.Engine.Curation;
 
 namespace MetaClip.Engine.Lid;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Json;
 
 namespace MetaClip.Engine.Metadata;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Json;
-using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Matching;
 
 namespace MetaClip.Engine.Outputs;
 

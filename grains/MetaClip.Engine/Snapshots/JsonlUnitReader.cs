@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text.Json;
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Json;
 using MetaClip.Engine.Metadata;
 using MetaClip.Engine.Storage;

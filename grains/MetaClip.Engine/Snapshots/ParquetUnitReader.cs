@@ -1,4 +1,3 @@
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Storage;
 using Parquet;
 using Parquet.Schema;

@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using MetaClip.Engine;
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Lid;
 using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Hosting;
 using MetaClip.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
 
 namespace MetaClip.Grains.Curation;
 
@@ -361,7 +362,7 @@ public sealed partial class CurationJobGrain(
     }
 
     private async Task<(Dictionary<string, EntryCounts> Counts, ThresholdTable Table, string Path)> ComputeThresholdsAsync(
-        CurationJobSpec spec, MetaClip.Engine.Metadata.MetadataSet metadata)
+        CurationJobSpec spec, MetaClip.Engine.Matching.MetadataSet metadata)
     {
         var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
         foreach (string language in metadata.Languages)
@@ -492,7 +493,7 @@ public sealed partial class CurationJobGrain(
     private static TimeSpan RetryDelay(int runNumber) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(10, runNumber - 1))));
 
-    private async Task PublishAsync(CurationJobSpec spec, List<ShardTask> shards, MetaClip.Engine.Metadata.MetadataSet metadata,
+    private async Task PublishAsync(CurationJobSpec spec, List<ShardTask> shards, MetaClip.Engine.Matching.MetadataSet metadata,
         Dictionary<string, EntryCounts> counts, ThresholdTable table)
     {
         var matched = shards.Select(s => Job.Matched[s.Index]).ToArray();

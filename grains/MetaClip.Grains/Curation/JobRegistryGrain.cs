@@ -1,5 +1,4 @@
 using MetaClip.GrainInterfaces;
-using Orleans.Runtime;
 
 namespace MetaClip.Grains.Curation;
 

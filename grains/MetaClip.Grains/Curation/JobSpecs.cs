@@ -1,5 +1,7 @@
+using MetaClip.Engine;
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;

@@ -3,7 +3,6 @@ using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Telemetry;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
-using Orleans.Runtime;
 
 namespace MetaClip.Grains.Curation;
 

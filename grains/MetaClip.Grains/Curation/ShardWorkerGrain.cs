@@ -1,3 +1,4 @@
+using MetaClip.Engine;
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Snapshots;

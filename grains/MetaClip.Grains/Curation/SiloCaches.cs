@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
+using MetaClip.Engine;
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Lid;
-using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Runtime;
 
 namespace MetaClip.Grains.Curation;
 

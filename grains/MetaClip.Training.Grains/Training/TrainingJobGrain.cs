@@ -4,7 +4,6 @@ using MetaClip.Grains.Curation;
 using MetaClip.Grains.Hosting;
 using MetaClip.Grains.Placement;
 using MetaClip.Grains.Telemetry;
-using MetaClip.Training;
 using Microsoft.Extensions.Logging;
 
 namespace MetaClip.Training.Grains;

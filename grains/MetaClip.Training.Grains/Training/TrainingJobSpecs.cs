@@ -1,5 +1,4 @@
 using MetaClip.GrainInterfaces;
-using MetaClip.Training;
 
 namespace MetaClip.Training.Grains;
 

@@ -1,5 +1,4 @@
 using Parquet;
-using Parquet.Schema;
 using StbImageSharp;
 
 namespace MetaClip.Training;

@@ -1,4 +1,5 @@
 using MetaClip.Engine.Curation;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Storage;
 
 namespace MetaClip.Training;

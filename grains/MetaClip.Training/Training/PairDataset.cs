@@ -1,6 +1,5 @@
 using MetaClip.Engine.Curation;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MetaClip.Training;
 

@@ -2,11 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine;
 using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Storage;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MetaClip.Training;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using MetaClip.Client;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 using Microsoft.Extensions.DependencyInjection;

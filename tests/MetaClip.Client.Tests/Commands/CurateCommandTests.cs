@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using MetaClip.Client;
 using Parquet;
 using Parquet.Schema;
 

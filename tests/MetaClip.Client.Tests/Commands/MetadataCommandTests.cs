@@ -1,5 +1,3 @@
-using MetaClip.Client;
-
 namespace MetaClip.Client.Tests.Commands;
 
 /// <summary><c>metaclip metadata build</c> as a user runs it.</summary>

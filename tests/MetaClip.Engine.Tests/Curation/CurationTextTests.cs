@@ -1,5 +1,3 @@
-using MetaClip.Engine.Curation;
-
 namespace MetaClip.Engine.Tests.Curation;
 
 /// <summary>CURATION-SPEC §2.1–2.2.</summary>

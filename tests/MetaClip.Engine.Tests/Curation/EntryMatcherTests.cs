@@ -1,5 +1,5 @@
 using CsCheck;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Engine.Tests.Curation;

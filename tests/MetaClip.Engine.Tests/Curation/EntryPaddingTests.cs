@@ -1,4 +1,4 @@
-using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
 
 namespace MetaClip.Engine.Tests.Curation;
 

@@ -1,5 +1,5 @@
 using CsCheck;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
 
 namespace MetaClip.Engine.Tests.Curation;
 

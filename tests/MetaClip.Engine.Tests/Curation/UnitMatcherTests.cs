@@ -1,4 +1,5 @@
 using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata;
 using MetaClip.Engine.Snapshots;
 

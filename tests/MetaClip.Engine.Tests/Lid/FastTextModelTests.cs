@@ -1,5 +1,4 @@
 using System.Text;
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Lid;
 
 namespace MetaClip.Engine.Tests.Lid;

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Lid;
 using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Snapshots;
 
 namespace MetaClip.Engine.Tests.Lid;

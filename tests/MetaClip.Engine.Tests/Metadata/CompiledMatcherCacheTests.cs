@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata;
 using MetaClip.Engine.Storage;
 

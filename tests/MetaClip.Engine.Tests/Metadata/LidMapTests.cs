@@ -1,3 +1,4 @@
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Engine.Tests.Metadata;
@@ -37,7 +38,7 @@ public class LidMapTests
             File.WriteAllText(Path.Combine(dir, "de.json"), "[\"Hund\"]");
             File.WriteAllText(Path.Combine(dir, "lid_map.json"), "{\"en\": \"en\", \"de\": \"de\", \"gsw\": \"de\", \"xx\": \"N/A\"}");
             File.WriteAllText(Path.Combine(dir, "manifest.json"), "{}");
-            var set = await MetadataSet.LoadAsync(MetaClip.Engine.Storage.DataStore.Local, dir, MetaClip.Engine.Curation.CurationMode.V2, CancellationToken.None);
+            var set = await MetadataSet.LoadAsync(MetaClip.Engine.Storage.DataStore.Local, dir, MetaClip.Engine.CurationMode.V2, CancellationToken.None);
             Assert.Equal(["de", "en"], set.Languages);
             Assert.Equal("de", set.LidMap.Resolve("gsw"));
             Assert.Equal("other", set.LidMap.Resolve("xx"));
@@ -86,7 +87,7 @@ public class LidMapTests
         using var dir = new TempFolder();
         dir.File("zh.json", "[\"狗\"]");
         dir.File("en.json", "[\"dog\"]");
-        var set = await MetadataSet.LoadAsync(MetaClip.Engine.Storage.DataStore.Local, dir.Path, MetaClip.Engine.Curation.CurationMode.V2, CancellationToken.None);
+        var set = await MetadataSet.LoadAsync(MetaClip.Engine.Storage.DataStore.Local, dir.Path, MetaClip.Engine.CurationMode.V2, CancellationToken.None);
         Assert.Equal("zh", set.LidMap.Resolve("yue"));
         Assert.Equal("en", set.LidMap.Resolve("en"));
         Assert.Equal("other", set.LidMap.Resolve("de"));

@@ -1,5 +1,4 @@
 using System.Text;
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Engine.Tests.Metadata;

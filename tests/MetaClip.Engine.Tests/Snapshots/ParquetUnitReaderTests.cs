@@ -1,4 +1,3 @@
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
 using Parquet;

@@ -1,4 +1,6 @@
+using MetaClip.Engine;
 using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata;
 using MetaClip.Engine.Snapshots;
 using MetaClip.GrainInterfaces;

@@ -2,9 +2,6 @@ using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Curation;
 using MetaClip.Grains.Hosting;
 using MetaClip.Grains.Placement;
-using MetaClip.Training;
-using MetaClip.Training.Grains;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.TestingHost;
 

@@ -1,5 +1,3 @@
-using MetaClip.Training;
-
 namespace MetaClip.Training.Tests.Training;
 
 public sealed class ClipTokenizerTests

@@ -1,4 +1,3 @@
-using MetaClip.Training;
 using TorchSharp;
 
 namespace MetaClip.Training.Tests.Training;

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
 using System.Text;
-using MetaClip.Training;
 using Parquet;
 using Parquet.Schema;
 

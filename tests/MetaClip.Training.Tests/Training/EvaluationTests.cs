@@ -1,5 +1,3 @@
-using MetaClip.Training;
-
 namespace MetaClip.Training.Tests.Training;
 
 /// <summary>Zero-shot evaluation: class names and templates in the shapes users bring, and languages that name a subset.</summary>

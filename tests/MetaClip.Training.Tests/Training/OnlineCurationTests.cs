@@ -1,7 +1,6 @@
 using System.Text.Json;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Snapshots;
-using MetaClip.Training;
 
 namespace MetaClip.Training.Tests.Training;
 

@@ -1,6 +1,4 @@
-using MetaClip.Training;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace MetaClip.Training.Tests.Training;
 

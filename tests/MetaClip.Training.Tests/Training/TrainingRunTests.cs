@@ -1,5 +1,4 @@
 using MetaClip.Engine.Storage;
-using MetaClip.Training;
 
 namespace MetaClip.Training.Tests.Training;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using MetaClip.Engine.Curation;
 
 namespace MetaClip.Engine.Metadata.Building;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Json;
 
 namespace MetaClip.Engine.Metadata.Building;

@@ -1,5 +1,3 @@
-using MetaClip.Engine.Curation;
-
 namespace MetaClip.Engine.Metadata.Building;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using MetaClip.Engine.Curation;
 using MetaClip.Engine.Metadata.Building;
 
 namespace MetaClip.Engine.Tests.Metadata.Building;

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using MetaClip.Engine.Curation;
-using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata.Building;
+using MetaClip.Engine.Pipeline;
 
 namespace MetaClip.Engine.Tests.Metadata.Building;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using MetaClip.Engine.Metadata;
 
-namespace MetaClip.Engine.Curation;
+namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// Matches texts against one metadata list (CURATION-SPEC §2): strip, spacing, padded entries as
@@ -73,7 +73,7 @@ public sealed class EntryMatcher
     /// <summary>The memory footprint of the index and the automaton in bytes.</summary>
     public long SizeInBytes => (_spaceBounded?.SizeInBytes ?? 0) + (_automaton?.SizeInBytes ?? 0) + ((long)_automatonIds.Length * sizeof(int));
 
-    /// <summary>Writes the compiled matcher (not its list): see <see cref="MetaClip.Engine.Metadata.CompiledMatcherFile"/>.</summary>
+    /// <summary>Writes the compiled matcher (not its list): see <see cref="MetaClip.Engine.Matching.CompiledMatcherFile"/>.</summary>
     internal void Write(CompiledWriter writer)
     {
         writer.WriteInt((_spaceBounded is null ? 0 : 1) | (_automaton is null ? 0 : 2));

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
 using MetaClip.Engine.Storage;
 
-namespace MetaClip.Engine.Metadata;
+namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// A metadata folder: <c>{lang}.json</c> per metadata language and an optional <c>lid_map.json</c>.

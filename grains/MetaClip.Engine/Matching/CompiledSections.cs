@@ -3,7 +3,7 @@ using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace MetaClip.Engine.Curation;
+namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// Writes the sections of a compiled matcher: 32-bit little-endian integers and length-prefixed arrays of

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace MetaClip.Engine.Curation;
+namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// Finds the entries that are padded with a space on both sides (<c>" e "</c>) — nearly all entries of a

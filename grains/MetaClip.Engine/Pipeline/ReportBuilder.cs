@@ -1,7 +1,8 @@
 using MetaClip.Engine.Curation;
-using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Matching;
+using MetaClip.Engine.Outputs;
 
-namespace MetaClip.Engine.Outputs;
+namespace MetaClip.Engine.Pipeline;
 
 /// <summary>The figures a report needs besides counts and tallies.</summary>
 public sealed record ReportInputs(int Files, int Units, long Rows, long SkippedTexts, long Images, long ImagesDecided, long ImagesKept)

@@ -1,24 +1,13 @@
 using System.Diagnostics;
-using System.Text;
 using System.Threading.Channels;
+using MetaClip.Engine.Curation;
 using MetaClip.Engine.Lid;
-using MetaClip.Engine.Metadata;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
 
-namespace MetaClip.Engine.Curation;
-
-/// <summary>The outcome of a job: where its outputs are (a folder or blob prefix) and what its report says.</summary>
-public sealed record CurationResult(string OutputFolder, CurationReport Report)
-{
-    public string ReportHtml => DataStore.Combine(OutputFolder, ReportWriter.HtmlFile);
-
-    public string ReportJson => DataStore.Combine(OutputFolder, ReportWriter.JsonFile);
-}
-
-/// <summary>The result of pass 1 over a whole snapshot: every unit's matches, the global counts and the thresholds.</summary>
-public sealed record MatchedSnapshot(IReadOnlyList<UnitMatches> Units, IReadOnlyDictionary<string, EntryCounts> Counts, ThresholdTable Thresholds);
+namespace MetaClip.Engine.Pipeline;
 
 /// <summary>
 /// A whole curation job in one process: load metadata, match and count every unit (pass 1), compute the

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace MetaClip.Engine.Curation;
+namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// An Aho–Corasick automaton over UTF-16 code units, stored as a double array: every state is a slot

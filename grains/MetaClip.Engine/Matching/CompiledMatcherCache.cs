@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
-using MetaClip.Engine.Curation;
 
-namespace MetaClip.Engine.Metadata;
+namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// A folder of compiled metadata lists (<see cref="CompiledMatcherFile"/>), keyed by the SHA-256 of the list

@@ -1,6 +1,6 @@
-using MetaClip.Engine.Curation;
+using MetaClip.Engine.Metadata;
 
-namespace MetaClip.Engine.Metadata;
+namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// The compiled form of one metadata list: its entries and its <see cref="EntryMatcher"/>'s arrays, so a silo

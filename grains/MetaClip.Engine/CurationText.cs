@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace MetaClip.Engine.Curation;
+namespace MetaClip.Engine;
 
 /// <summary>
 /// The text side of matching (CURATION-SPEC §2.1–2.2): strip, then the spaced form that entries are

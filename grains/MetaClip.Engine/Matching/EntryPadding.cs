@@ -1,16 +1,6 @@
 using System.Text;
 
-namespace MetaClip.Engine.Curation;
-
-/// <summary>Which recipe's matching rules apply.</summary>
-public enum CurationMode
-{
-    /// <summary>MetaCLIP 2 (worldwide): per-language lists, CJK-aware entry padding.</summary>
-    V2,
-
-    /// <summary>MetaCLIP 1: one English list, every entry padded on both sides, no LID.</summary>
-    V1,
-}
+namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// Entry padding (CURATION-SPEC §2.3): a space before an entry unless its first code point is

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace MetaClip.Engine.Curation;
+namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// Multikey quicksort (Bentley–Sedgewick 3-way radix quicksort) of string indices in ordinal (UTF-16 code

@@ -1,4 +1,4 @@
-namespace MetaClip.Engine.Curation;
+namespace MetaClip.Engine;
 
 /// <summary>
 /// A problem with the user's input or request (a bad file, row, field, option or metadata list).

@@ -1,7 +1,7 @@
 using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Snapshots;
 
-namespace MetaClip.Engine.Curation;
+namespace MetaClip.Engine.Pipeline;
 
 /// <summary>Everything a curation job needs to know.</summary>
 public sealed record CurationOptions
@@ -47,7 +47,7 @@ public sealed record CurationOptions
     public bool NeedsLid => Mode == CurationMode.V2 && Columns.Lang is null;
 
     /// <summary>
-    /// The folder of compiled metadata lists on this machine (<see cref="MetaClip.Engine.Metadata.CompiledMatcherCache"/>),
+    /// The folder of compiled metadata lists on this machine (<see cref="MetaClip.Engine.Matching.CompiledMatcherCache"/>),
     /// <c>off</c> for none; when null, <c>METACLIP_MATCHER_CACHE</c>, else <c>~/.cache/metaclip/matchers</c>. A
     /// machine setting: it never changes a result.
     /// </summary>
@@ -58,25 +58,4 @@ public sealed record CurationOptions
 
     /// <summary>The threshold actually used: <see cref="TEn"/>, or the default when neither it nor <see cref="P"/> is given.</summary>
     public ulong? EffectiveTEn => P.HasValue ? null : TEn ?? DefaultTEn;
-}
-
-/// <summary>The phases of a job, in order.</summary>
-public enum CurationPhase
-{
-    /// <summary>Starting the cluster the job runs on.</summary>
-    Starting,
-    LoadingMetadata,
-    Planning,
-    Matching,
-    Thresholds,
-    Sampling,
-    Writing,
-    Done,
-}
-
-/// <summary>A progress report: which phase, how many units of how many, how many texts so far.</summary>
-public sealed record CurationProgress(CurationPhase Phase, int UnitsDone, int UnitsTotal, long TextsDone)
-{
-    /// <summary>More about the phase, on one line (rates, ETA, per-language tallies), where the source knows it.</summary>
-    public string? Detail { get; init; }
 }
