@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using MetaClip.GrainInterfaces;
-using MetaClip.Grains.Curation;
 using MetaClip.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

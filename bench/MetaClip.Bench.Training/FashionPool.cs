@@ -85,7 +85,7 @@ internal static class FashionPool
         return stream.ToArray();
     }
 
-    /// <summary>Writes the rows as a snapshot (FORMATS.md: uuid, text, lang, image) in row groups of 2,000.</summary>
+    /// <summary>Writes the rows as a snapshot (docs/formats.md: uuid, text, lang, image) in row groups of 2,000.</summary>
     public static async Task WriteSnapshotAsync(FashionMnist data, IReadOnlyList<PoolRow> rows, string file)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);

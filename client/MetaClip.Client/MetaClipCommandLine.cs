@@ -49,6 +49,11 @@ public static class MetaClipCommandLine
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
         }
+        catch (UsageException e)
+        {
+            await error.WriteLineAsync($"metaclip: error: {OneLine(e.Message)} (see '{e.Command} --help')").ConfigureAwait(false);
+            return UsageError;
+        }
         catch (CurationException e)
         {
             await error.WriteLineAsync($"metaclip: error: {OneLine(e.Message)}").ConfigureAwait(false);

@@ -28,8 +28,9 @@ public sealed record ShardPartialCounts(
     [property: Id(2)] int[] EntryIds,
     [property: Id(3)] ulong[] Counts);
 
-/// <summary>A language's global counts and the shards that made them.</summary>
+/// <summary>A language's global counts and the shards that made them (their ids, so that a coordinator can tell which are missing).</summary>
 [GenerateSerializer, Immutable, Alias("MetaClip.LanguageCounts.v1")]
 public sealed record LanguageCounts(
     [property: Id(0)] ulong[] Counts,
-    [property: Id(1)] int AppliedShards);
+    [property: Id(1)] int AppliedShards,
+    [property: Id(2)] string[]? AppliedShardIds = null);

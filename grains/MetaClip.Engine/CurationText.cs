@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace MetaClip.Engine;
 
 /// <summary>
-/// The text side of matching (CURATION-SPEC §2.1–2.2): strip, then the spaced form that entries are
+/// The text side of matching (docs/curation-spec.md §2.1–2.2): strip, then the spaced form that entries are
 /// searched in. Works on spans and caller buffers so the hot path allocates nothing.
 /// </summary>
 public static class CurationText

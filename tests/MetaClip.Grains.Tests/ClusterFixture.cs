@@ -1,4 +1,5 @@
 using MetaClip.Grains.Curation;
+using MetaClip.Grains.Hosting;
 using Orleans.TestingHost;
 
 namespace MetaClip.Grains.Tests;

@@ -1,7 +1,6 @@
 using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Snapshots;
 using MetaClip.GrainInterfaces;
-using MetaClip.Grains.Curation;
 using MetaClip.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
@@ -18,7 +17,8 @@ internal static class TestClusters
     /// blob locations (<c>az://</c>) in that account.
     /// </summary>
     public static async Task<InProcessTestCluster> StartAsync(int silos, string? storage = null, string? serviceId = null,
-        ShardGate? gate = null, int maxConcurrentShards = 2, string? dataStorage = null, bool intermediatesInMemory = false)
+        ShardGate? gate = null, int maxConcurrentShards = 2, string? dataStorage = null, bool intermediatesInMemory = false,
+        Action<IServiceCollection>? services = null)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
         serviceId ??= "test-" + Guid.NewGuid().ToString("N");
@@ -28,11 +28,13 @@ internal static class TestClusters
         {
             silo.AddCurationStorage(storage is null ? GrainStorageKind.Memory : GrainStorageKind.AzureBlob, storage, serviceId);
             silo.UseInMemoryReminderService();
+            services?.Invoke(silo.Services);
             silo.Services.AddMetaClipCuration(o =>
             {
                 o.MaxConcurrentShards = maxConcurrentShards;
                 o.StorageConnectionString = dataStorage;
                 o.IntermediatesInMemory = intermediatesInMemory;
+                o.SingleSilo = intermediatesInMemory;
             });
             if (gate is not null)
             {
@@ -46,26 +48,21 @@ internal static class TestClusters
     }
 
     /// <summary>The sample snapshot's job, as <c>metaclip curate --lang-column lang --t-en 20</c> gives it.</summary>
-    public static CurationJobSpec SampleSpec(string output) => new(
-        Repository.Path("samples", "snapshot"), Repository.Path("samples", "metadata"), output,
-        TEn: 20, P: null, Seed: 0, Mode: "v2", TextColumn: "text", UrlColumn: "url", UuidColumn: "uuid", LangColumn: "lang", Format: "parquet");
+    public static CurationOptions SampleSpec(string output) => new()
+    {
+        Snapshot = Repository.Path("samples", "snapshot"),
+        Metadata = Repository.Path("samples", "metadata"),
+        Output = output,
+        TEn = 20,
+        Columns = new SnapshotColumns { Lang = "lang" },
+    };
 
     /// <summary>The same job on the single-process engine, for comparison.</summary>
-    public static Task<CurationResult> RunEngineAsync(CurationJobSpec spec, string output) =>
-        new CurationPipeline(new CurationOptions
-        {
-            Snapshot = spec.Snapshot,
-            Metadata = spec.Metadata,
-            Output = output,
-            TEn = spec.TEn,
-            P = spec.P,
-            Seed = spec.Seed,
-            Columns = new SnapshotColumns { Lang = spec.LangColumn },
-            LidModel = spec.LidModel,
-        }).RunAsync();
+    public static Task<CurationResult> RunEngineAsync(CurationOptions spec, string output) =>
+        new CurationPipeline((spec ?? throw new ArgumentNullException(nameof(spec))) with { Output = output }).RunAsync();
 
     /// <summary>Starts a job and follows it until it ends.</summary>
-    public static async Task<CurationJobStatus> RunJobAsync(InProcessTestCluster cluster, string jobId, CurationJobSpec spec)
+    public static async Task<CurationJobStatus> RunJobAsync(InProcessTestCluster cluster, string jobId, CurationOptions spec)
     {
         await cluster.Client.GetGrain<ICurationJobGrain>(jobId).Start(spec);
         return await WaitAsync(cluster.Client, jobId, s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed or CurationJobPhase.Cancelled);

@@ -15,15 +15,6 @@ internal static class ClusterCuration
     /// <summary>How long a follower keeps asking while the cluster recovers (a silo lost, the coordinator moving).</summary>
     private static readonly TimeSpan RecoveryPatience = TimeSpan.FromMinutes(3);
 
-    /// <summary>The wire form of a job.</summary>
-    public static CurationJobSpec Spec(CurationOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return new CurationJobSpec(DataStore.Normalize(options.Snapshot), DataStore.Normalize(options.Metadata), DataStore.Normalize(options.Output),
-            options.TEn, options.P, options.Seed, options.Mode == CurationMode.V1 ? "v1" : "v2", options.Columns.Text, options.Columns.Url,
-            options.Columns.Uuid, options.Columns.Lang, options.Format == CuratedFormat.Jsonl ? "jsonl" : "parquet", options.Threads, options.SkipBadFiles, options.LidModel);
-    }
-
     /// <summary>Follows a job until it ends, reporting progress; a failed job throws with its error.</summary>
     public static async Task<CurationJobStatus> FollowAsync(ICurationJobGrain job, IProgress<CurationProgress>? progress, CancellationToken cancellationToken)
     {
@@ -55,17 +46,10 @@ internal static class ClusterCuration
     public static async Task<CurationResult> RunAsync(IClusterClient client, DataStore store, CurationOptions options, IProgress<CurationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var spec = Spec(options);
+        ArgumentNullException.ThrowIfNull(options);
         var job = client.GetGrain<ICurationJobGrain>("curate-" + Guid.NewGuid().ToString("N"));
         progress?.Report(new CurationProgress(CurationPhase.Planning, 0, 0, 0));
-        try
-        {
-            await job.Start(spec).ConfigureAwait(false);
-        }
-        catch (CurationInputException e)
-        {
-            throw new CurationException(e.Message, e);
-        }
+        await job.Start(options).ConfigureAwait(false);
 
         try
         {
@@ -102,7 +86,7 @@ internal static class ClusterCuration
             {
                 return await job.GetStatus().ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not (CurationInputException or OperationCanceledException) && patience.Elapsed < RecoveryPatience)
+            catch (Exception e) when (e is not (CurationException or OperationCanceledException) && patience.Elapsed < RecoveryPatience)
             {
                 waiting?.Invoke(FirstLine(e.Message));
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);

@@ -68,7 +68,11 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
             silo.Services.AddMetaClipCuration(o =>
             {
                 o.MaxConcurrentShards = 4;
+                // One silo in this process, grain state in memory: nothing outlives the process, so nothing is written
+                // that only a restart would read.
+                o.SingleSilo = true;
                 o.IntermediatesInMemory = true;
+                o.AcknowledgeBeforePersisting = true;
             });
         });
         var host = builder.Build();

@@ -101,15 +101,7 @@ internal static class ClusterCommands
             var options = job.Read(parse);
             await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
             string id = Guid.NewGuid().ToString("N");
-            CurationJobStatus status;
-            try
-            {
-                status = await client.Client.GetGrain<ICurationJobGrain>(id).Start(ClusterCuration.Spec(options)).ConfigureAwait(false);
-            }
-            catch (CurationInputException e)
-            {
-                throw new CurationException(e.Message, e);
-            }
+            var status = await client.Client.GetGrain<ICurationJobGrain>(id).Start(options).ConfigureAwait(false);
 
             await output.WriteLineAsync($"Submitted job {id} ({status.Shards} shards).").ConfigureAwait(false);
             await output.WriteLineAsync($"Follow it with: metaclip watch {id} --cluster {parse.GetValue(connection.Cluster)}").ConfigureAwait(false);

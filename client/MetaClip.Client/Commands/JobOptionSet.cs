@@ -70,21 +70,7 @@ internal sealed class JobOptionSet
         {
             Description = "Report a snapshot file (or Parquet row group) that cannot be read and go on without it, instead of failing the job.",
         };
-        Threads = new Option<int>("--threads") { Description = "Threads used for matching (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
-        Threads.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError("--threads must be at least 1");
-            }
-        });
-        P.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is double v && !(v >= 0 && v <= 1))
-            {
-                r.AddError("--p must be between 0 and 1");
-            }
-        });
+        Threads = new Option<int?>("--threads") { Description = "Threads used for matching (default: all cores of the machine that matches).", HelpName = "N" };
     }
 
     public Option<string> Snapshot { get; }
@@ -115,7 +101,7 @@ internal sealed class JobOptionSet
 
     public Option<bool> SkipBadFiles { get; }
 
-    public Option<int> Threads { get; }
+    public Option<int?> Threads { get; }
 
     public void AddTo(Command command)
     {
@@ -124,24 +110,18 @@ internal sealed class JobOptionSet
         {
             command.Options.Add(option);
         }
-
-        command.Validators.Add(r =>
-        {
-            if (r.GetResult(TEn) is { Implicit: false } && r.GetResult(P) is { Implicit: false })
-            {
-                r.AddError("give either --t-en or --p, not both");
-            }
-        });
     }
 
-    /// <summary>The job the command line describes.</summary>
+    /// <summary>
+    /// The job the command line describes, checked by the job's own rules (<see cref="CurationOptions.Validate"/>, the
+    /// same the cluster applies): a job they refuse is a usage error.
+    /// </summary>
     public CurationOptions Read(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
         bool v1 = parse.GetValue(Mode) == "v1";
         string? lang = parse.GetValue(LangColumn);
-
-        return new CurationOptions
+        var options = new CurationOptions
         {
             Snapshot = parse.GetRequiredValue(Snapshot),
             Metadata = parse.GetRequiredValue(Metadata),
@@ -162,5 +142,13 @@ internal sealed class JobOptionSet
             SkipBadFiles = parse.GetValue(SkipBadFiles),
             LidModel = v1 || lang is not null ? null : LidModelLocation.Resolve(parse.GetValue(LidModel)),
         };
+        try
+        {
+            return options.Validate();
+        }
+        catch (CurationException e)
+        {
+            throw new UsageException(e.Message, $"metaclip {parse.CommandResult.Command.Name}");
+        }
     }
 }

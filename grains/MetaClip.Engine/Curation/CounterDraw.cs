@@ -5,7 +5,7 @@ using System.Text;
 namespace MetaClip.Engine.Curation;
 
 /// <summary>
-/// The counter-based random draw (CURATION-SPEC §5.2): a pure function of (seed, epoch, uuid, k), so a
+/// The counter-based random draw (docs/curation-spec.md §5.2): a pure function of (seed, epoch, uuid, k), so a
 /// distributed run decides exactly as a single process does, in any order, any number of times.
 /// </summary>
 public static class CounterDraw

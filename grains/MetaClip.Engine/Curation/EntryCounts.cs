@@ -1,7 +1,7 @@
 namespace MetaClip.Engine.Curation;
 
 /// <summary>
-/// Per-entry match counts of one metadata language (CURATION-SPEC §3): <c>count[i]</c> = number of texts
+/// Per-entry match counts of one metadata language (docs/curation-spec.md §3): <c>count[i]</c> = number of texts
 /// whose matched set holds <c>i</c>. Unsigned 64-bit; every entry has a slot, zeros included.
 /// </summary>
 public sealed class EntryCounts
@@ -49,6 +49,20 @@ public sealed class EntryCounts
         foreach (int id in ids)
         {
             _counts[id]++;
+        }
+    }
+
+    /// <summary>Adds a unit's sparse partial counts (<see cref="ShardCountAggregator.PartialCounts"/>).</summary>
+    public void AddPartial(ReadOnlySpan<int> ids, ReadOnlySpan<ulong> counts)
+    {
+        if (ids.Length != counts.Length)
+        {
+            throw new ArgumentException($"{ids.Length} entry ids but {counts.Length} counts", nameof(counts));
+        }
+
+        for (int i = 0; i < ids.Length; i++)
+        {
+            _counts[ids[i]] = checked(_counts[ids[i]] + counts[i]);
         }
     }
 

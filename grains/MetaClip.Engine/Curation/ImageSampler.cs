@@ -1,10 +1,10 @@
 namespace MetaClip.Engine.Curation;
 
-/// <summary>One decision per matched image (FORMATS.md <c>decisions.jsonl</c>).</summary>
+/// <summary>One decision per matched image (docs/formats.md <c>decisions.jsonl</c>).</summary>
 public readonly record struct ImageDecision(string Uuid, int TextIndex, string Language, double Probability, bool Kept, MatchedText Chosen);
 
 /// <summary>
-/// Pass 2 over one unit (CURATION-SPEC §5): for each matched image, choose one candidate with the counter
+/// Pass 2 over one unit (docs/curation-spec.md §5): for each matched image, choose one candidate with the counter
 /// draw, compute its keep probability and decide. A pure function of the unit's matches, the thresholds,
 /// the seed and the epoch: the same on any silo, in any order, any number of times.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MetaClip.Engine.Curation;
 
 /// <summary>
-/// A global count vector that takes each shard's sparse partial counts exactly once (CURATION-SPEC §3
+/// A global count vector that takes each shard's sparse partial counts exactly once (docs/curation-spec.md §3
 /// summed over shards). Keyed by shard id; applying a shard id again changes nothing.
 /// </summary>
 public sealed class ShardCountAggregator

@@ -1,7 +1,7 @@
 namespace MetaClip.Engine.Curation;
 
 /// <summary>
-/// Thresholds and entry probabilities (CURATION-SPEC §4), exactly: integer sums, float64 shares,
+/// Thresholds and entry probabilities (docs/curation-spec.md §4), exactly: integer sums, float64 shares,
 /// first minimiser, float32 probabilities.
 /// </summary>
 public static class ThresholdCalculator

@@ -1,7 +1,7 @@
 namespace MetaClip.Engine.Curation;
 
 /// <summary>
-/// The job's thresholds (CURATION-SPEC §4): <c>p</c>, each language's <c>t_lang</c> and float32 entry
+/// The job's thresholds (docs/curation-spec.md §4): <c>p</c>, each language's <c>t_lang</c> and float32 entry
 /// probabilities. Immutable once computed.
 /// </summary>
 public sealed class ThresholdTable

@@ -6,7 +6,7 @@ using MetaClip.Engine.Snapshots;
 namespace MetaClip.Engine.Curation;
 
 /// <summary>
-/// Pass 1 over one unit (CURATION-SPEC §1–2): skip empty texts, group texts into images by uuid, give each
+/// Pass 1 over one unit (docs/curation-spec.md §1–2): skip empty texts, group texts into images by uuid, give each
 /// text its metadata language, and match it against that language's list — in parallel over texts. A text's
 /// LID label comes from the snapshot's language column when the job names one, else from the language
 /// identifier (MetaCLIP 1 mode needs neither: everything is English).

@@ -7,27 +7,6 @@ public readonly record struct MatchedText(
     int Row, int Image, int TextIndex, string Language, string LidLabel, int IdsStart, int IdsCount,
     string Text, string? Url, string? Key);
 
-/// <summary>Per-language text figures of one unit (or of a whole job when added up).</summary>
-public sealed class LanguageTally
-{
-    public long Texts { get; set; }
-
-    public long MatchedTexts { get; set; }
-
-    public long ImagesDecided { get; set; }
-
-    public long ImagesKept { get; set; }
-
-    public void Add(LanguageTally other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        Texts += other.Texts;
-        MatchedTexts += other.MatchedTexts;
-        ImagesDecided += other.ImagesDecided;
-        ImagesKept += other.ImagesKept;
-    }
-}
-
 /// <summary>The result of pass 1 over one unit: its images, its matched texts and their entry ids.</summary>
 public sealed class UnitMatches
 {

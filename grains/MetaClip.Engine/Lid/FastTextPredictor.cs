@@ -66,7 +66,7 @@ public sealed class FastTextPredictor
     /// <summary>
     /// <see cref="Predict(string, Span{LidPrediction}, float)"/> over characters; with
     /// <paramref name="newlinesAsSpaces"/>, a newline inside the text separates words instead of ending it
-    /// (curation's LID input, CURATION-SPEC §1.1). Lone surrogates become U+FFFD, as UTF-8 has no other way to
+    /// (curation's LID input, docs/curation-spec.md §1.1). Lone surrogates become U+FFFD, as UTF-8 has no other way to
     /// hold them.
     /// </summary>
     public int Predict(ReadOnlySpan<char> text, bool newlinesAsSpaces, Span<LidPrediction> predictions, float threshold = 0f)

@@ -1,7 +1,7 @@
 namespace MetaClip.Engine.Lid;
 
 /// <summary>
-/// Curation's language identification (CURATION-SPEC §1.1): the top-1 label of a fastText LID model on the
+/// Curation's language identification (docs/curation-spec.md §1.1): the top-1 label of a fastText LID model on the
 /// text with <c>\n</c> and <c>\r</c> as spaces, stripped; no confidence threshold. Many texts at once, in
 /// parallel, one predictor per worker thread over the shared read-only model.
 /// </summary>

@@ -4,7 +4,7 @@ using MetaClip.Engine.Metadata;
 namespace MetaClip.Engine.Matching;
 
 /// <summary>
-/// Matches texts against one metadata list (CURATION-SPEC §2): strip, spacing, padded entries as
+/// Matches texts against one metadata list (docs/curation-spec.md §2): strip, spacing, padded entries as
 /// substrings, the matched ids as an ascending set. Immutable and thread-safe; each thread brings its
 /// own <see cref="MatchScratch"/>.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text;
 namespace MetaClip.Engine.Matching;
 
 /// <summary>
-/// Entry padding (CURATION-SPEC §2.3): a space before an entry unless its first code point is
+/// Entry padding (docs/curation-spec.md §2.3): a space before an entry unless its first code point is
 /// CJK-or-similar, and after it unless its last code point is. Decided per code point (<see cref="Rune"/>).
 /// </summary>
 public static class EntryPadding

@@ -4,10 +4,10 @@ using MetaClip.Engine.Json;
 namespace MetaClip.Engine.Metadata;
 
 /// <summary>
-/// LID label → metadata language (CURATION-SPEC §1.2): an empty label, a label mapped to <c>N/A</c> and an
+/// LID label → metadata language (docs/curation-spec.md §1.2): an empty label, a label mapped to <c>N/A</c> and an
 /// unknown label go to <c>other</c>. Without a map file, the built-in map of the 176 <c>lid.176</c> labels
 /// (<see cref="BuiltIn"/>) applies, and a label whose language has no list goes to <c>other</c>: for every
-/// label that the built-in map sends to its own name, that is FORMATS.md's rule (the language of the same name
+/// label that the built-in map sends to its own name, that is docs/formats.md's rule (the language of the same name
 /// when it has a list); the others (<c>yue</c> → <c>zh</c>, <c>cbk</c> → <c>cbk_zam</c>) follow the metadata's
 /// Wikipedia codes.
 /// </summary>

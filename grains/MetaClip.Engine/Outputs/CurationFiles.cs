@@ -6,7 +6,7 @@ using MetaClip.Engine.Matching;
 
 namespace MetaClip.Engine.Outputs;
 
-/// <summary>Writers of <c>thresholds.json</c>, <c>entry_counts/{lang}.jsonl</c> and <c>decisions.jsonl</c> (FORMATS.md).</summary>
+/// <summary>Writers of <c>thresholds.json</c>, <c>entry_counts/{lang}.jsonl</c> and <c>decisions.jsonl</c> (docs/formats.md).</summary>
 public static class CurationFiles
 {
     public const string ThresholdsFile = "thresholds.json";

@@ -6,22 +6,32 @@ namespace MetaClip.Engine.Outputs;
 /// Writes a job's outputs into a staging folder and puts them in place only when everything succeeded, so a
 /// failed run never leaves half-written or successful-looking files and never damages the outputs of an
 /// earlier successful run. A local output stages in a hidden folder inside it (then moves); a blob output
-/// stages in a local temporary folder (then uploads, the report last, and removes what the new outputs replace).
+/// stages in a local temporary folder (then uploads, the report last). What the new outputs replace is removed
+/// only if an earlier run wrote it (its <see cref="OutputManifest"/> lists it): files of anyone else stay. A
+/// staging folder that a killed run left behind is removed by the next run in that folder.
 /// </summary>
 public sealed class OutputStaging : IDisposable
 {
+    /// <summary>The file in a staging folder that names the process writing it.</summary>
+    private const string OwnerFile = ".owner";
+
+    /// <summary>A staging folder without an owner (an older version's) is removed once it is this old.</summary>
+    private static readonly TimeSpan OwnerlessStagingAge = TimeSpan.FromHours(1);
+
     private readonly DataStore _store;
+    private readonly string _job;
     private bool _committed;
 
     /// <summary>Stages for a local output folder.</summary>
-    public OutputStaging(string outputFolder)
-        : this(DataStore.Local, DataStore.Normalize(outputFolder), StoredKind.Missing)
+    public OutputStaging(string outputFolder, string job = "")
+        : this(DataStore.Local, DataStore.Normalize(outputFolder), StoredKind.Missing, job)
     {
     }
 
-    private OutputStaging(DataStore store, string output, StoredKind kind)
+    private OutputStaging(DataStore store, string output, StoredKind kind, string job)
     {
         _store = store;
+        _job = job;
         Output = output;
         if (DataStore.IsBlob(output))
         {
@@ -40,19 +50,21 @@ public sealed class OutputStaging : IDisposable
             }
 
             Directory.CreateDirectory(output);
+            RemoveDeadStaging(output);
             Folder = Path.Combine(output, $".staging-{Guid.NewGuid():N}");
         }
 
         Directory.CreateDirectory(Folder);
+        File.WriteAllText(Path.Combine(Folder, OwnerFile), OutputClaim.ForThisProcess(job).Owner);
     }
 
     /// <summary>Stages for an output folder or blob prefix.</summary>
-    public static async Task<OutputStaging> CreateAsync(DataStore store, string output, CancellationToken cancellationToken)
+    public static async Task<OutputStaging> CreateAsync(DataStore store, string output, CancellationToken cancellationToken, string job = "")
     {
         ArgumentNullException.ThrowIfNull(store);
         string location = DataStore.Normalize(output);
         var kind = DataStore.IsBlob(location) ? await store.KindAsync(location, cancellationToken).ConfigureAwait(false) : StoredKind.Missing;
-        return new OutputStaging(store, location, kind);
+        return new OutputStaging(store, location, kind, job);
     }
 
     /// <summary>The output folder or blob prefix, in canonical form.</summary>
@@ -63,18 +75,40 @@ public sealed class OutputStaging : IDisposable
 
     public string PathOf(string relative) => Path.Combine(Folder, relative);
 
-    /// <summary>Replaces each top-level output with the staged one.</summary>
+    /// <summary>
+    /// Puts the staged outputs in place (the report last), removes what an earlier run of this tool wrote there and
+    /// this one did not, and records what this one wrote.
+    /// </summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
+        File.Delete(Path.Combine(Folder, OwnerFile));
+        var staged = Directory.EnumerateFiles(Folder, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Folder, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var earlier = await OutputManifest.ReadAsync(_store, Output, cancellationToken).ConfigureAwait(false);
         if (DataStore.IsBlob(Output))
         {
-            await UploadAsync(cancellationToken).ConfigureAwait(false);
+            await UploadAsync(staged, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            MoveIntoPlace();
+            MoveIntoPlace(staged);
         }
 
+        var current = staged.ToHashSet(StringComparer.Ordinal);
+        var previous = earlier?.Files ?? await OutputManifest.LegacyOutputsAsync(_store, Output, cancellationToken).ConfigureAwait(false);
+        foreach (string name in previous.Where(n => !current.Contains(n)))
+        {
+            await _store.DeleteAsync(DataStore.Combine(Output, name), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!DataStore.IsBlob(Output))
+        {
+            RemoveEmptyFolders(previous);
+        }
+
+        await new OutputManifest(_job, DateTimeOffset.UtcNow, staged).WriteAsync(_store, Output, cancellationToken).ConfigureAwait(false);
         Directory.Delete(Folder, recursive: true);
         _committed = true;
     }
@@ -87,61 +121,72 @@ public sealed class OutputStaging : IDisposable
         }
     }
 
-    private void MoveIntoPlace()
+    /// <summary>Moves each staged file over the file of the same name; the report last (it says the outputs are complete).</summary>
+    private void MoveIntoPlace(List<string> staged)
     {
-        foreach (string entry in Directory.EnumerateFileSystemEntries(Folder).Order(StringComparer.Ordinal))
+        foreach (string name in staged.OrderBy(IsReport))
         {
-            string target = Path.Combine(Output, Path.GetFileName(entry));
+            string target = Path.Combine(Output, name);
             if (Directory.Exists(target))
             {
-                Directory.Delete(target, recursive: true);
-            }
-            else if (File.Exists(target))
-            {
-                File.Delete(target);
+                throw new CurationException($"output {target} is a folder; an output file of this name cannot replace it");
             }
 
-            if (Directory.Exists(entry))
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(PathOf(name), target, overwrite: true);
+        }
+    }
+
+    private async Task UploadAsync(List<string> staged, CancellationToken cancellationToken)
+    {
+        var options = new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(staged.Where(n => !IsReport(n)), options, async (name, token) =>
+            await _store.UploadFileAsync(PathOf(name), DataStore.Combine(Output, name), token).ConfigureAwait(false)).ConfigureAwait(false);
+        foreach (string name in staged.Where(IsReport))
+        {
+            await _store.UploadFileAsync(PathOf(name), DataStore.Combine(Output, name), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsReport(string name) => name is ReportWriter.JsonFile or ReportWriter.HtmlFile;
+
+    /// <summary>Folders that held earlier outputs and hold nothing now go too.</summary>
+    private void RemoveEmptyFolders(IEnumerable<string> previous)
+    {
+        foreach (string folder in previous.Where(n => n.Contains('/', StringComparison.Ordinal)).Select(n => n[..n.LastIndexOf('/')]).Distinct().OrderByDescending(f => f.Length))
+        {
+            string path = Path.Combine(Output, folder);
+            if (Directory.Exists(path) && !Directory.EnumerateFileSystemEntries(path).Any())
             {
-                Directory.Move(entry, target);
-            }
-            else
-            {
-                File.Move(entry, target);
+                Directory.Delete(path);
             }
         }
     }
 
-    private async Task UploadAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Staging folders of runs that are gone (killed before they committed or cleaned up): their owner's process is
+    /// no longer alive on this machine, or, without an owner file, they are older than <see cref="OwnerlessStagingAge"/>.
+    /// A live run's staging folder is never touched.
+    /// </summary>
+    private static void RemoveDeadStaging(string output)
     {
-        var staged = Directory.EnumerateFiles(Folder, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(Folder, f).Replace('\\', '/'))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-
-        // The report says a job is complete: it goes up last.
-        bool IsReport(string name) => name is ReportWriter.JsonFile or ReportWriter.HtmlFile;
-        var options = new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(staged.Where(n => !IsReport(n)), options, async (name, token) =>
-            await _store.UploadFileAsync(PathOf(name), DataStore.Combine(Output, name), token).ConfigureAwait(false)).ConfigureAwait(false);
-
-        // What was under a replaced folder and is not part of the new outputs goes.
-        var folders = staged.Where(n => n.Contains('/', StringComparison.Ordinal)).Select(n => n[..n.IndexOf('/', StringComparison.Ordinal)]).ToHashSet(StringComparer.Ordinal);
-        var current = staged.ToHashSet(StringComparer.Ordinal);
-        foreach (string folder in folders.Order(StringComparer.Ordinal))
+        foreach (string folder in Directory.EnumerateDirectories(output, ".staging-*"))
         {
-            foreach (var old in await _store.ListAsync(DataStore.Combine(Output, folder), cancellationToken).ConfigureAwait(false))
+            string owner = Path.Combine(folder, OwnerFile);
+            bool dead = File.Exists(owner)
+                ? new OutputClaim("", File.ReadAllText(owner).Trim(), DateTimeOffset.MinValue).IsDeadProcessHere()
+                : DateTime.UtcNow - Directory.GetLastWriteTimeUtc(folder) > OwnerlessStagingAge;
+            if (dead)
             {
-                if (!current.Contains(folder + "/" + old.Name))
+                try
                 {
-                    await _store.DeleteAsync(old.Location, cancellationToken).ConfigureAwait(false);
+                    Directory.Delete(folder, recursive: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    // Another run removed it first.
                 }
             }
-        }
-
-        foreach (string name in staged.Where(IsReport))
-        {
-            await _store.UploadFileAsync(PathOf(name), DataStore.Combine(Output, name), cancellationToken).ConfigureAwait(false);
         }
     }
 }

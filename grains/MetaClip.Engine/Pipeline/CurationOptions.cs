@@ -1,9 +1,15 @@
+using MetaClip.Engine.Lid;
 using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Engine.Pipeline;
 
-/// <summary>Everything a curation job needs to know.</summary>
+/// <summary>
+/// What a curation job is: every choice of <c>metaclip curate</c> / <c>submit</c>. The one description of a job:
+/// the single-process pipeline runs it, the cluster carries it on the wire (a surrogate in grain-interfaces)
+/// and persists it, and the report records it. <see cref="Validate"/> holds every rule about it.
+/// </summary>
 public sealed record CurationOptions
 {
     /// <summary>The MetaCLIP 2 default English threshold.</summary>
@@ -35,7 +41,11 @@ public sealed record CurationOptions
 
     public CuratedFormat Format { get; init; } = CuratedFormat.Parquet;
 
-    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Matching threads; null for all cores of the machine that runs the step (each silo's own).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>The threads a step uses on this machine.</summary>
+    public int EffectiveThreads => Threads is int n && n > 0 ? n : Environment.ProcessorCount;
 
     /// <summary>
     /// The fastText LID model (<c>lid.176.ftz</c>, a local path or <c>az://</c> blob) that gives each text its
@@ -58,4 +68,83 @@ public sealed record CurationOptions
 
     /// <summary>The threshold actually used: <see cref="TEn"/>, or the default when neither it nor <see cref="P"/> is given.</summary>
     public ulong? EffectiveTEn => P.HasValue ? null : TEn ?? DefaultTEn;
+
+    /// <summary>
+    /// Checks every rule about a job and returns it with its locations in canonical form. The messages are
+    /// the user's: they name the option and what is wrong.
+    /// </summary>
+    /// <exception cref="CurationException">The job cannot run as given.</exception>
+    public CurationOptions Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Snapshot))
+        {
+            throw new CurationException("--snapshot is empty: name a snapshot file, folder or az:// prefix");
+        }
+
+        if (string.IsNullOrWhiteSpace(Metadata))
+        {
+            throw new CurationException("--metadata is empty: name a metadata folder or az:// prefix");
+        }
+
+        if (string.IsNullOrWhiteSpace(Output))
+        {
+            throw new CurationException("--out is empty: name an output folder or az:// prefix");
+        }
+
+        if (TEn.HasValue && P.HasValue)
+        {
+            throw new CurationException("give either --t-en or --p, not both");
+        }
+
+        if (P is double p && !(p >= 0 && p <= 1))
+        {
+            throw new CurationException($"--p must be between 0 and 1, got {p}");
+        }
+
+        if (Threads is int threads && threads < 1)
+        {
+            throw new CurationException($"--threads must be at least 1, got {threads}");
+        }
+
+        if (NeedsLid && string.IsNullOrWhiteSpace(LidModel))
+        {
+            throw new CurationException(LanguageIdentifier.NoModel);
+        }
+
+        if (string.IsNullOrEmpty(Columns.Text) || string.IsNullOrEmpty(Columns.Url) || string.IsNullOrEmpty(Columns.Uuid) || Columns.Lang is { Length: 0 })
+        {
+            throw new CurationException("a column option (--text-column, --url-column, --uuid-column, --lang-column) is empty");
+        }
+
+        var job = this with
+        {
+            Snapshot = DataStore.Normalize(Snapshot),
+            Metadata = DataStore.Normalize(Metadata),
+            Output = DataStore.Normalize(Output),
+            LidModel = NeedsLid ? DataStore.Normalize(LidModel!) : LidModel,
+        };
+        job.CheckOutputLocation();
+        return job;
+    }
+
+    /// <summary>
+    /// The output folder holds only outputs: not a file system's root, and not the snapshot's or the metadata's
+    /// folder or a folder inside them (the next run would read its own outputs as input).
+    /// </summary>
+    private void CheckOutputLocation()
+    {
+        if (!DataStore.IsBlob(Output) && Path.GetPathRoot(Output) is { Length: > 0 } root && string.Equals(Path.TrimEndingDirectorySeparator(Output), Path.TrimEndingDirectorySeparator(root), StringComparison.Ordinal))
+        {
+            throw new CurationException($"--out {Output} is the root of the file system: name a folder for the outputs");
+        }
+
+        foreach (var (option, input) in new[] { ("--snapshot", Snapshot), ("--metadata", Metadata) })
+        {
+            if (DataStore.IsSameOrInside(Output, input))
+            {
+                throw new CurationException($"--out {Output} is {(string.Equals(Output, input, StringComparison.Ordinal) ? "the same as" : "inside")} {option} {input}: " +
+                    "the outputs would be read as input by the next run; write them to a folder of their own");
+            }
+        }
+    }
 }

@@ -10,141 +10,126 @@ using MetaClip.Engine.Storage;
 namespace MetaClip.Engine.Pipeline;
 
 /// <summary>
-/// A whole curation job in one process: load metadata, match and count every unit (pass 1), compute the
-/// thresholds from the global counts, decide every image (pass 2), and publish the outputs. Units are read
-/// ahead while the previous one is matched on all cores. Outputs appear only when the job succeeds.
+/// A whole curation job in one process (<c>--engine-only</c>): the <see cref="ICurationSteps"/> run in order —
+/// plan, match and count every unit (pass 1), thresholds from the global counts, decide every unit (pass 2),
+/// publish. Units are read ahead while the previous one is matched on all cores. Outputs appear only when the
+/// job succeeds. The cluster runs the same steps on shards.
 /// </summary>
 public sealed class CurationPipeline
 {
     private readonly CurationOptions _options;
     private readonly IProgress<CurationProgress>? _progress;
     private readonly DataStore _store;
+    private readonly ICurationSteps _steps;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _skipped = new();
     private readonly Action<string> _warn;
 
     /// <summary>
     /// A job; blob locations (<c>az://</c>) are read and written through <paramref name="store"/> (local paths only
     /// when null). <paramref name="warn"/> hears about problems of this machine that change no result (a compiled
-    /// matcher cache that cannot be used); standard error when null.
+    /// matcher cache that cannot be used); standard error when null. <paramref name="steps"/> are the job's steps
+    /// (<see cref="CurationSteps"/> over the store when null).
     /// </summary>
-    public CurationPipeline(CurationOptions options, IProgress<CurationProgress>? progress = null, DataStore? store = null, Action<string>? warn = null)
+    public CurationPipeline(CurationOptions options, IProgress<CurationProgress>? progress = null, DataStore? store = null, Action<string>? warn = null,
+        ICurationSteps? steps = null)
     {
-        _options = options;
+        _options = (options ?? throw new ArgumentNullException(nameof(options))).Validate();
         _progress = progress;
         _store = store ?? DataStore.Local;
+        _steps = steps ?? new CurationSteps(_store);
         _warn = warn ?? (message => Console.Error.WriteLine("warning: " + message));
     }
 
     public async Task<CurationResult> RunAsync(CancellationToken cancellationToken = default)
     {
+        // The output folder is this run's until it ends: another job there is refused, and one killed is taken over.
+        string job = "engine-" + Guid.NewGuid().ToString("N");
+        await OutputClaim.ForThisProcess(job).TakeAsync(_store, _options.Output, held => Task.FromResult(held.IsDeadProcessHere()), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RunClaimedAsync(job, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await OutputClaim.ReleaseAsync(_store, _options.Output, job, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<CurationResult> RunClaimedAsync(string job, CancellationToken cancellationToken)
+    {
         var o = _options;
-        if (o.TEn.HasValue && o.P.HasValue)
-        {
-            throw new CurationException("give either t_en (--t-en) or p (--p), not both");
-        }
-
-        if (o.P is double p && !(p >= 0 && p <= 1))
-        {
-            throw new CurationException($"p must be between 0 and 1, got {p}");
-        }
-
         var timings = new Dictionary<string, double>();
-        var total = Stopwatch.StartNew();
         var phase = Stopwatch.StartNew();
 
         Report(CurationPhase.LoadingMetadata, 0, 0, 0);
-        var metadata = await MetadataSet.LoadAsync(_store, o.Metadata, o.Mode, cancellationToken, CompiledMatcherCache.Create(o.MatcherCache, _warn)).ConfigureAwait(false);
-        timings["load metadata"] = Lap(phase);
-        var identifier = o.NeedsLid
-            ? new LanguageIdentifier(await FastTextModel.LoadAsync(_store, o.LidModel ?? throw new CurationException(LanguageIdentifier.NoModel), cancellationToken).ConfigureAwait(false))
-            : null;
-        if (identifier is not null)
-        {
-            timings["load LID model"] = Lap(phase);
-        }
+        var (metadata, identifier) = await LoadAsync(timings, phase, cancellationToken).ConfigureAwait(false);
 
         Report(CurationPhase.Planning, 0, 0, 0);
-        var units = await SnapshotPlanner.PlanAsync(_store, await SnapshotFile.DiscoverAsync(_store, o.Snapshot, cancellationToken).ConfigureAwait(false), o.Columns, cancellationToken,
-            o.SkipBadFiles ? (name, e) => _skipped.Enqueue(e.Message) : null).ConfigureAwait(false);
+        var units = await _steps.PlanAsync(o, _skipped.Enqueue, cancellationToken).ConfigureAwait(false);
         int files = units.Select(u => u.File.Path).Distinct().Count();
         timings["plan"] = Lap(phase);
 
-        using var staging = await OutputStaging.CreateAsync(_store, o.Output, cancellationToken).ConfigureAwait(false);
-
         // Pass 1: match and count.
-        var (results, counts, tallies, texts) = await MatchUnitsAsync(metadata, identifier, units, cancellationToken).ConfigureAwait(false);
+        var pass1 = await MatchUnitsAsync(metadata, identifier, units, cancellationToken).ConfigureAwait(false);
         timings["match and count (pass 1)"] = Lap(phase);
 
-        Report(CurationPhase.Thresholds, units.Count, units.Count, texts);
-        var table = ThresholdTable.Compute(counts, o.EffectiveTEn, o.P);
+        Report(CurationPhase.Thresholds, units.Count, units.Count, pass1.Texts);
+        var table = _steps.ComputeThresholds(pass1.Counts, o);
         timings["thresholds"] = Lap(phase);
 
-        // Pass 2: decide, write decisions and the curated set.
-        Report(CurationPhase.Sampling, 0, units.Count, texts);
-        string? imageColumn = results.Select(r => r.ImageColumn).FirstOrDefault(c => c is not null);
-        bool withKey = results.Any(r => r.Matched.Any(m => m.Key is not null));
-        long decided = 0, kept = 0;
-        await using (var curated = new CuratedWriter(staging.Folder, o.Format, withKey, imageColumn))
-        await using (var decisions = CurationFiles.CreateLines(staging.PathOf(CurationFiles.DecisionsFile)))
+        // Pass 2: decide every unit and publish its decisions and kept rows, in unit order.
+        Report(CurationPhase.Sampling, 0, units.Count, pass1.Texts);
+        var columns = new PublishedColumns(pass1.Results.Any(r => r.Matched.Any(m => m.Key is not null)),
+            pass1.Results.Select(r => r.ImageColumn).FirstOrDefault(c => c is not null));
+        await using var publisher = await _steps.OpenPublisherAsync(o, columns, job, cancellationToken).ConfigureAwait(false);
+        for (int u = 0; u < pass1.Results.Count; u++)
         {
-            var keptRows = new List<CuratedRow>();
-            for (int u = 0; u < results.Count; u++)
-            {
-                var unit = results[u];
-                var unitDecisions = ImageSampler.Decide(unit, table, o.Seed, o.Epoch);
-                byte[]?[]? images = null;
-                if (unit.ImageColumn is not null && unitDecisions.Any(d => d.Kept))
-                {
-                    images = await ReadImagesAsync(unit.Unit, cancellationToken).ConfigureAwait(false);
-                }
-
-                keptRows.Clear();
-                foreach (var decision in unitDecisions)
-                {
-                    var tally = tallies[decision.Language];
-                    tally.ImagesDecided++;
-                    decided++;
-                    if (!decision.Kept)
-                    {
-                        continue;
-                    }
-
-                    tally.ImagesKept++;
-                    kept++;
-                    var chosen = decision.Chosen;
-                    keptRows.Add(new CuratedRow(decision.Uuid, chosen.Url, chosen.Text, chosen.Language, chosen.LidLabel,
-                        unit.IdsOf(chosen).ToArray(), decision.Probability, chosen.Key, images?[chosen.Row]));
-                }
-
-                await ParallelLines.WriteAsync(decisions, unitDecisions.Count, (text, i) =>
-                {
-                    CurationFiles.AppendDecision(text, unitDecisions[i]);
-                    text.Append('\n');
-                }, o.Threads, cancellationToken).ConfigureAwait(false);
-                await curated.WriteAsync(keptRows, cancellationToken).ConfigureAwait(false);
-                Report(CurationPhase.Sampling, u + 1, units.Count, texts);
-            }
+            var sampled = await _steps.DecideUnitAsync(pass1.Results[u], table, o, cancellationToken).ConfigureAwait(false);
+            pass1.Tallies.Add(sampled.Figures);
+            await publisher.AppendAsync(sampled, cancellationToken).ConfigureAwait(false);
+            Report(CurationPhase.Sampling, u + 1, units.Count, pass1.Texts);
         }
 
         timings["sample and write (pass 2)"] = Lap(phase);
 
-        Report(CurationPhase.Writing, units.Count, units.Count, texts);
-        CurationFiles.WriteThresholds(staging.PathOf(CurationFiles.ThresholdsFile), table, o.Seed, tallies, counts);
-        CurationFiles.WriteEntryCounts(staging.PathOf(CurationFiles.EntryCountsFolder), metadata, counts, table);
-        timings["write counts"] = Lap(phase);
-        timings["total"] = total.Elapsed.TotalSeconds;
-
-        var report = ReportBuilder.Build(o, metadata, new ReportInputs(files, units.Count, results.Sum(r => (long)r.Rows),
-            results.Sum(r => (long)r.SkippedTexts), results.Sum(r => (long)r.Images.Count), decided, kept)
-        { SkippedFiles = [.. _skipped] },
-            counts, tallies, table, timings);
-        ReportWriter.Write(staging.Folder, report);
-        await staging.CommitAsync(cancellationToken).ConfigureAwait(false);
-        Report(CurationPhase.Done, units.Count, units.Count, texts);
-        return new CurationResult(staging.Output, report);
+        Report(CurationPhase.Writing, units.Count, units.Count, pass1.Texts);
+        var inputs = new ReportInputs(files, units.Count, pass1.Results.Sum(r => (long)r.Rows), pass1.Results.Sum(r => (long)r.SkippedTexts),
+            pass1.Results.Sum(r => (long)r.Images.Count), pass1.Tallies.TotalDecided, pass1.Tallies.TotalKept)
+        { SkippedFiles = [.. _skipped] };
+        var result = await publisher.CommitAsync(metadata, pass1.Counts, table, pass1.Tallies, inputs, timings, cancellationToken).ConfigureAwait(false);
+        Report(CurationPhase.Done, units.Count, units.Count, pass1.Texts);
+        return result;
     }
 
-    private async Task ReadUnitsAsync(List<SnapshotUnit> units, ChannelWriter<UnitRows> writer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pass 1 alone, without writing anything: every unit's matches and the global counts and thresholds computed
+    /// from them — the matched pool that training's online curation draws from with <see cref="ImageSampler.Decide"/>
+    /// at each epoch.
+    /// </summary>
+    public async Task<MatchedSnapshot> MatchAsync(CancellationToken cancellationToken = default)
+    {
+        var (metadata, identifier) = await LoadAsync([], Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
+        var units = await _steps.PlanAsync(_options with { SkipBadFiles = false }, null, cancellationToken).ConfigureAwait(false);
+        var pass1 = await MatchUnitsAsync(metadata, identifier, units, cancellationToken).ConfigureAwait(false);
+        return new MatchedSnapshot(pass1.Results, pass1.Counts, _steps.ComputeThresholds(pass1.Counts, _options));
+    }
+
+    private async Task<(MetadataSet Metadata, LanguageIdentifier? Identifier)> LoadAsync(Dictionary<string, double> timings, Stopwatch phase, CancellationToken cancellationToken)
+    {
+        var o = _options;
+        var metadata = await MetadataSet.LoadAsync(_store, o.Metadata, o.Mode, cancellationToken, CompiledMatcherCache.Create(o.MatcherCache, _warn)).ConfigureAwait(false);
+        timings["load metadata"] = Lap(phase);
+        if (!o.NeedsLid)
+        {
+            return (metadata, null);
+        }
+
+        var identifier = new LanguageIdentifier(await FastTextModel.LoadAsync(_store, o.LidModel!, cancellationToken).ConfigureAwait(false));
+        timings["load LID model"] = Lap(phase);
+        return (metadata, identifier);
+    }
+
+    private async Task ReadUnitsAsync(IReadOnlyList<SnapshotUnit> units, ChannelWriter<UnitRows> writer, CancellationToken cancellationToken)
     {
         Exception? failure = null;
         ParquetUnitReader? open = null;
@@ -161,6 +146,7 @@ public sealed class CurationPipeline
                     }
                     else
                     {
+                        // One open reader per file, its row groups in turn.
                         if (open is null || unit.RowGroup == 0)
                         {
                             if (open is not null)
@@ -199,74 +185,40 @@ public sealed class CurationPipeline
         }
     }
 
-    /// <summary>
-    /// Pass 1 alone, without writing anything: every unit's matches and the global counts and thresholds computed
-    /// from them — the matched pool that training's online curation draws from with <see cref="ImageSampler.Decide"/>
-    /// at each epoch.
-    /// </summary>
-    public async Task<MatchedSnapshot> MatchAsync(CancellationToken cancellationToken = default)
-    {
-        var o = _options;
-        var metadata = await MetadataSet.LoadAsync(_store, o.Metadata, o.Mode, cancellationToken, CompiledMatcherCache.Create(o.MatcherCache, _warn)).ConfigureAwait(false);
-        var identifier = o.NeedsLid
-            ? new LanguageIdentifier(await FastTextModel.LoadAsync(_store, o.LidModel ?? throw new CurationException(LanguageIdentifier.NoModel), cancellationToken).ConfigureAwait(false))
-            : null;
-        var units = await SnapshotPlanner.PlanAsync(_store, await SnapshotFile.DiscoverAsync(_store, o.Snapshot, cancellationToken).ConfigureAwait(false), o.Columns, cancellationToken).ConfigureAwait(false);
-        var (results, counts, _, _) = await MatchUnitsAsync(metadata, identifier, units, cancellationToken).ConfigureAwait(false);
-        return new MatchedSnapshot(results, counts, ThresholdTable.Compute(counts, o.EffectiveTEn, o.P));
-    }
+    private sealed record PassOne(List<UnitMatches> Results, Dictionary<string, EntryCounts> Counts, LanguageTallies Tallies, long Texts);
 
-    /// <summary>The image column's values of one unit's rows (null when the snapshot has no image column).</summary>
-    public async Task<byte[]?[]?> ReadImagesAsync(SnapshotUnit unit, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(unit);
-        await using var reader = await ParquetUnitReader.OpenAsync(_store, unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
-        return await reader.ReadImagesAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<(List<UnitMatches> Results, Dictionary<string, EntryCounts> Counts, Dictionary<string, LanguageTally> Tallies, long Texts)> MatchUnitsAsync(
-        MetadataSet metadata, LanguageIdentifier? identifier, List<SnapshotUnit> units, CancellationToken cancellationToken)
+    private async Task<PassOne> MatchUnitsAsync(MetadataSet metadata, LanguageIdentifier? identifier, IReadOnlyList<SnapshotUnit> units, CancellationToken cancellationToken)
     {
         var o = _options;
         var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
-        var tallies = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
+        var tallies = new LanguageTallies();
         var results = new List<UnitMatches>(units.Count);
-        var matcher = new UnitMatcher(metadata, o.Threads, identifier);
+        var matcher = new UnitMatcher(metadata, o.EffectiveThreads, identifier);
 
         // Build the automata while the first unit is read: they are independent, and the build is the
         // longest single step before matching can start.
-        var warmUp = Task.Run(() => Parallel.ForEach(metadata.Languages, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads - 1), CancellationToken = cancellationToken }, l => metadata.GetMatcher(l)), cancellationToken);
+        var warmUp = Task.Run(() => Parallel.ForEach(metadata.Languages, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.EffectiveThreads - 1), CancellationToken = cancellationToken }, l => metadata.GetMatcher(l)), cancellationToken);
         long texts = 0;
         Report(CurationPhase.Matching, 0, units.Count, 0);
         var channel = Channel.CreateBounded<UnitRows>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         var producer = Task.Run(() => ReadUnitsAsync(units, channel.Writer, cancellationToken), cancellationToken);
         await foreach (var rows in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            var unit = matcher.Match(rows, cancellationToken);
-            foreach (var text in unit.Matched)
+            var unit = _steps.MatchUnit(rows, matcher, cancellationToken);
+            foreach (var (language, (ids, partial)) in unit.Partials)
             {
-                if (!counts.TryGetValue(text.Language, out var languageCounts))
+                if (!counts.TryGetValue(language, out var languageCounts))
                 {
-                    metadata.TryGetList(text.Language, out var list);
-                    languageCounts = new EntryCounts(text.Language, list.Count);
-                    counts[text.Language] = languageCounts;
+                    metadata.TryGetList(language, out var list);
+                    counts[language] = languageCounts = new EntryCounts(language, list.Count);
                 }
 
-                languageCounts.AddMatchedSet(unit.IdsOf(text));
+                languageCounts.AddPartial(ids, partial);
             }
 
-            foreach (var (language, tally) in unit.Languages)
-            {
-                if (!tallies.TryGetValue(language, out var sum))
-                {
-                    tallies[language] = sum = new LanguageTally();
-                }
-
-                sum.Add(tally);
-            }
-
-            results.Add(unit);
-            texts += unit.Texts;
+            tallies.Add(unit.Matches.Languages);
+            results.Add(unit.Matches);
+            texts += unit.Matches.Texts;
             Report(CurationPhase.Matching, results.Count, units.Count, texts);
         }
 
@@ -282,7 +234,7 @@ public sealed class CurationPipeline
             }
         }
 
-        return (results, counts, tallies, texts);
+        return new PassOne(results, counts, tallies, texts);
     }
 
     private void Report(CurationPhase phase, int done, int total, long texts) =>

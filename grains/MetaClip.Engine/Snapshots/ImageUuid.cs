@@ -2,7 +2,7 @@ using System.Text;
 
 namespace MetaClip.Engine.Snapshots;
 
-/// <summary>CURATION-SPEC §6: without a uuid column, an image's uuid is the first 24 lower-case hex digits of SHA-224(url).</summary>
+/// <summary>docs/curation-spec.md §6: without a uuid column, an image's uuid is the first 24 lower-case hex digits of SHA-224(url).</summary>
 public static class ImageUuid
 {
     public static string FromUrl(string url)

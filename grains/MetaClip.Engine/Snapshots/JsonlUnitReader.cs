@@ -242,7 +242,7 @@ public static class JsonlUnitReader
     }
 }
 
-/// <summary>Fills in uuids per row: the uuid column's value, else derived from the url (CURATION-SPEC §6).</summary>
+/// <summary>Fills in uuids per row: the uuid column's value, else derived from the url (docs/curation-spec.md §6).</summary>
 internal static class UuidResolver
 {
     public static string?[] Resolve(SnapshotFile file, string?[] texts, string?[]? uuids, string?[]? urls, SnapshotColumns columns, Func<int, string> locate)

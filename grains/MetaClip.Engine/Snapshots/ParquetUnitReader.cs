@@ -45,6 +45,14 @@ public sealed class ParquetUnitReader : IAsyncDisposable
     public static Task<ParquetUnitReader> OpenAsync(SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken) =>
         OpenAsync(DataStore.Local, file, columns, cancellationToken);
 
+    /// <summary>The image column's values of one unit's rows (null when the snapshot has no image column).</summary>
+    public static async Task<byte[]?[]?> ReadImagesAsync(DataStore store, SnapshotUnit unit, SnapshotColumns columns, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        await using var reader = await OpenAsync(store, unit.File, columns, cancellationToken).ConfigureAwait(false);
+        return await reader.ReadImagesAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
+    }
+
     public static async Task<ParquetUnitReader> OpenAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);

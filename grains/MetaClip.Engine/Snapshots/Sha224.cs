@@ -5,7 +5,7 @@ namespace MetaClip.Engine.Snapshots;
 
 /// <summary>
 /// SHA-224 (FIPS 180-4: SHA-256's compression with its own initial values, truncated to 224 bits).
-/// .NET has no SHA-224, and CURATION-SPEC §6 derives uuids from it.
+/// .NET has no SHA-224, and docs/curation-spec.md §6 derives uuids from it.
 /// </summary>
 public static class Sha224
 {

@@ -1,7 +1,7 @@
 namespace MetaClip.Engine.Snapshots;
 
 /// <summary>
-/// Which snapshot columns hold what (FORMATS.md), matched by name case-insensitively.
+/// Which snapshot columns hold what (docs/formats.md), matched by name case-insensitively.
 /// LAION dumps use <c>URL</c>/<c>TEXT</c> (matched by the defaults); img2dataset uses
 /// <c>url</c>/<c>caption</c>/<c>key</c> (give <c>Text = "caption"</c>).
 /// </summary>

@@ -1,7 +1,7 @@
 namespace MetaClip.Engine.Snapshots;
 
 /// <summary>
-/// The unit of grouping and of work (FORMATS.md "Grouping"): one Parquet row group or one whole JSONL file.
+/// The unit of grouping and of work (docs/formats.md "Grouping"): one Parquet row group or one whole JSONL file.
 /// Rows with the same uuid inside one unit are the texts of one image.
 /// </summary>
 public sealed record SnapshotUnit(SnapshotFile File, int RowGroup)
@@ -19,7 +19,7 @@ public sealed class UnitRows
 
     public required string?[] Text { get; init; }
 
-    /// <summary>Uuid per row: read, or derived from the url (CURATION-SPEC §6). Null only for rows whose text is skipped.</summary>
+    /// <summary>Uuid per row: read, or derived from the url (docs/curation-spec.md §6). Null only for rows whose text is skipped.</summary>
     public required string?[] Uuid { get; init; }
 
     public string?[]? Url { get; init; }

@@ -68,6 +68,25 @@ public sealed class DataStore
         return path.Length == 0 ? BlobScheme + container : $"{BlobScheme}{container}/{path}";
     }
 
+    /// <summary>
+    /// Whether <paramref name="location"/> is <paramref name="folder"/> or lies under it (both in canonical form; a
+    /// local path compared as the file system spells it, a blob location by container and prefix).
+    /// </summary>
+    public static bool IsSameOrInside(string location, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(folder);
+        if (IsBlob(location) != IsBlob(folder))
+        {
+            return false;
+        }
+
+        char separator = IsBlob(location) ? '/' : Path.DirectorySeparatorChar;
+        string a = IsBlob(location) ? location.TrimEnd('/') : Path.TrimEndingDirectorySeparator(location);
+        string b = IsBlob(folder) ? folder.TrimEnd('/') : Path.TrimEndingDirectorySeparator(folder);
+        return string.Equals(a, b, StringComparison.Ordinal) || a.StartsWith(b + separator, StringComparison.Ordinal);
+    }
+
     /// <summary><paramref name="relative"/> ('/'-separated) under <paramref name="location"/>.</summary>
     public static string Combine(string location, string relative)
     {
@@ -262,6 +281,46 @@ public sealed class DataStore
     }
 
     /// <summary>
+    /// Creates a small file only if nothing is at <paramref name="location"/> yet (atomically: of two writers, one
+    /// wins); false when something is there.
+    /// </summary>
+    public async Task<bool> TryCreateAsync(string location, byte[] content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (!IsBlob(location))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(location))!);
+            try
+            {
+                await using var stream = new FileStream(location, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(location))
+            {
+                return false;
+            }
+        }
+
+        var (container, path) = BlobPath(location);
+        try
+        {
+            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var options = new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } };
+            await container.GetBlobClient(path).UploadAsync(new BinaryData(content), options, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is RequestFailedException or AggregateException)
+        {
+            throw Failure(location, "cannot be written", e);
+        }
+    }
+
+    /// <summary>
     /// Copies a file, or every file under a folder or prefix (keeping their relative paths), to another location,
     /// local or blob, replacing files there; returns how many files were copied.
     /// </summary>
@@ -359,6 +418,13 @@ public sealed class DataStore
         if (!IsContainerName(container))
         {
             throw new CurationException($"{location}: \"{container}\" is not a blob container name (3-63 lower-case letters, digits and single hyphens); write az://container/path");
+        }
+
+        // Blob names are not resolved like paths: a '..' would name a blob called '..', or (read by a tool that does
+        // resolve it) another container. Neither is what a user means.
+        if (path.Split('/').Any(segment => segment is "." or ".."))
+        {
+            throw new CurationException($"{location}: a blob location may not hold '.' or '..' segments; write the path without them");
         }
 
         return (container, path);

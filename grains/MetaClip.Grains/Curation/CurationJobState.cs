@@ -10,8 +10,9 @@ namespace MetaClip.Grains.Curation;
 [GenerateSerializer, Alias("MetaClip.CurationJobState.v1")]
 public sealed class CurationJobState
 {
+    /// <summary>The job's <see cref="MetaClip.Engine.Pipeline.CurationOptions"/>, in the form earlier versions persisted.</summary>
     [Id(0)]
-    public CurationJobSpec? Spec { get; set; }
+    public CurationOptionsSurrogate? Spec { get; set; }
 
     [Id(1)]
     public CurationJobPhase Phase { get; set; }
@@ -61,12 +62,44 @@ public sealed class CurationJobState
 
     [Id(14)]
     public int ShardHandBacks { get; set; }
-}
 
-/// <summary>One planned shard: a Parquet row group (<see cref="RowGroup"/> ≥ 0) or a whole JSONL file.</summary>
-[GenerateSerializer, Immutable, Alias("MetaClip.ShardPlan.v1")]
-public sealed record ShardPlan(
-    [property: Id(0)] string FilePath,
-    [property: Id(1)] string FileName,
-    [property: Id(2)] int FileFormat,
-    [property: Id(3)] int RowGroup);
+    /// <summary>Shards counted again because a language partition had lost their counts (<see cref="CountVerification"/>).</summary>
+    [Id(15)]
+    public int Recounts { get; set; }
+
+    /// <summary>
+    /// This state (the live coordinator's) with what <paramref name="stored"/> adds: shard results either side has
+    /// (a shard's result is the same whichever run made it), skipped files, and the larger counters. The phase, spec
+    /// and plan stay this state's.
+    /// </summary>
+    public CurationJobState MergedWith(CurationJobState stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (stored.Spec is not null && Spec is not null && !Equals(stored.Spec, Spec) || stored.Shards.Count != 0 && stored.Shards.Count != Shards.Count)
+        {
+            // Another job's state under this id: keep this one whole.
+            return this;
+        }
+
+        foreach (var (index, summary) in stored.Matched)
+        {
+            Matched.TryAdd(index, summary);
+        }
+
+        foreach (var (index, summary) in stored.Sampled)
+        {
+            Sampled.TryAdd(index, summary);
+        }
+
+        foreach (string file in stored.SkippedFiles.Where(f => !SkippedFiles.Contains(f)))
+        {
+            SkippedFiles.Add(file);
+        }
+
+        Resumes = Math.Max(Resumes, stored.Resumes);
+        ShardRetries = Math.Max(ShardRetries, stored.ShardRetries);
+        ShardHandBacks = Math.Max(ShardHandBacks, stored.ShardHandBacks);
+        Recounts = Math.Max(Recounts, stored.Recounts);
+        return this;
+    }
+}

@@ -13,9 +13,9 @@ namespace MetaClip.Grains.Curation;
 /// hot partition (English, which every shard reaches) writes once per batch instead of once per shard. A
 /// partial is acknowledged only once a write that holds it succeeded; when a write fails, every partial not yet
 /// persisted is forgotten, its caller gets the failure (and retries), and the state is read back.
-/// On a silo that keeps everything in memory (<see cref="CurationSiloOptions.IntermediatesInMemory"/>: the embedded
-/// cluster, where nothing outlives the process), a partial is acknowledged once applied in memory, exactly once
-/// all the same, and the state is written only when the activation goes.
+/// With <see cref="CurationSiloOptions.AcknowledgeBeforePersisting"/> (the embedded cluster, whose grain state lives in
+/// memory and ends with the process anyway), a partial is acknowledged once applied in memory, exactly once all
+/// the same, and the state is written only when the activation goes.
 /// </summary>
 [Reentrant]
 public sealed class LanguagePartitionGrain(
@@ -26,7 +26,7 @@ public sealed class LanguagePartitionGrain(
     private static readonly KeyValuePair<string, object?> Applied = new("outcome", "applied");
     private static readonly KeyValuePair<string, object?> Duplicate = new("outcome", "duplicate");
 
-    private readonly bool _inMemory = options.Value.IntermediatesInMemory;
+    private readonly bool _acknowledgeBeforePersisting = options.Value.AcknowledgeBeforePersisting;
 
     /// <summary>In memory only: partials applied since the state was last written.</summary>
     private bool _unwritten;
@@ -69,7 +69,7 @@ public sealed class LanguagePartitionGrain(
 
         MetaClipMetrics.Partials.Add(1, Applied);
 
-        if (_inMemory)
+        if (_acknowledgeBeforePersisting)
         {
             _unwritten = true;
             return true;
@@ -160,8 +160,8 @@ public sealed class LanguagePartitionGrain(
         }
 
         var counts = _aggregator?.Counts ?? PersistedCounts() ?? [];
-        int applied = _inMemory && _aggregator is not null ? _aggregator.AppliedShards.Count : state.State.AppliedShards?.Length ?? 0;
-        return new LanguageCounts([.. counts], applied);
+        string[] applied = _aggregator is not null ? [.. _aggregator.AppliedShards] : state.State.AppliedShards ?? [];
+        return new LanguageCounts([.. counts], applied.Length, applied);
     }
 
     /// <summary>The persisted counts: compact bytes, or the plain array that version 1 of the state held.</summary>
@@ -187,36 +187,4 @@ public sealed class LanguagePartitionGrain(
 
         return _aggregator;
     }
-}
-
-/// <summary>Partials applied in memory and persisted by one write.</summary>
-internal sealed class PartitionCommit
-{
-    public HashSet<string> Shards { get; } = new(StringComparer.Ordinal);
-
-    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
-
-/// <summary>
-/// The persisted state of a language partition: counts and applied shard ids, written together. The counts
-/// are <see cref="EncodedCounts"/> (<see cref="CountVectorCodec"/>: a few percent of the plain array, and
-/// cheap to serialise per shard); <see cref="Counts"/> is read only from state that older silos wrote.
-/// </summary>
-[GenerateSerializer, Alias("MetaClip.LanguagePartitionState.v1")]
-public sealed record LanguagePartitionState(
-    [property: Id(0)] ulong[]? Counts,
-    [property: Id(1)] string[]? AppliedShards,
-    [property: Id(2)] byte[]? EncodedCounts = null)
-{
-    public LanguagePartitionState()
-        : this(null, null)
-    {
-    }
-}
-
-/// <summary>Names of the cluster's storage providers.</summary>
-public static class CurationStorage
-{
-    /// <summary>Grain state of jobs and language partitions.</summary>
-    public const string Name = "curation";
 }

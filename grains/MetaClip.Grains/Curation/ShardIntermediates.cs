@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Storage;
 using Microsoft.Extensions.Options;
 
@@ -46,47 +47,48 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     public Task<UnitMatches> GetMatchesAsync(string location, CancellationToken cancellationToken) =>
         GetAsync(location, stream => UnitMatchesCodec.Read(stream, location), cancellationToken);
 
-    /// <summary>A shard's decision lines, formatted here (by the shard's worker, in parallel with other shards).</summary>
-    public async Task PutDecisionsAsync(string location, IReadOnlyList<ImageDecision> decisions, CancellationToken cancellationToken)
+    /// <summary>
+    /// A shard's decision lines, formatted here (by the shard's worker, in parallel with other shards) as UTF-8 bytes:
+    /// one array per shard of exactly their length, kept in memory or written whole.
+    /// </summary>
+    public async Task PutDecisionsAsync(string location, SampledUnit sampled, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(sampled);
+        byte[] lines = sampled.DecisionLines(Environment.ProcessorCount, cancellationToken);
         if (_inMemory)
         {
-            // As UTF-8 bytes: one array per shard for the collector instead of an object per decision (of exactly
-            // their length: a growing memory stream copied each shard's lines three times, in large objects).
-            _memory[location] = ParallelLines.ToArray(decisions.Count, (text, i) => AppendDecisionLine(text, decisions[i]), Environment.ProcessorCount, cancellationToken);
+            _memory[location] = lines;
             return;
         }
 
-        await store.WriteAsync(location, stream => WriteDecisionsAsync(stream, decisions, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await store.WriteAsync(location, stream => stream.WriteAsync(lines, cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Appends the decision lines of shards (in the order given) to <paramref name="output"/>.</summary>
-    public async Task CopyDecisionsAsync(IReadOnlyList<string> locations, Stream output, CancellationToken cancellationToken)
+    /// <summary>Appends the decision lines of shards (in the order given) to <paramref name="output"/>; returns how many lines they hold.</summary>
+    public async Task<long> CopyDecisionsAsync(IReadOnlyList<string> locations, Stream output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(locations);
         ArgumentNullException.ThrowIfNull(output);
+        long lines = 0;
         foreach (string location in locations)
         {
-            if (_inMemory)
-            {
-                await output.WriteAsync(Take<byte[]>(location), cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            await using var part = await store.OpenReadAsync(location, cancellationToken).ConfigureAwait(false);
-            await part.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            byte[] part = _inMemory ? Take<byte[]>(location) : await store.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false);
+            lines += part.AsSpan().Count((byte)'\n');
+            await output.WriteAsync(part, cancellationToken).ConfigureAwait(false);
         }
+
+        return lines;
     }
 
-    public Task PutKeptRowsAsync(string location, List<CuratedRow> rows, CancellationToken cancellationToken) =>
+    public Task PutKeptRowsAsync(string location, IReadOnlyList<CuratedRow> rows, CancellationToken cancellationToken) =>
         PutAsync(location, rows, stream =>
         {
             CuratedRowsCodec.Write(stream, rows);
             return Task.CompletedTask;
         }, cancellationToken);
 
-    public Task<List<CuratedRow>> GetKeptRowsAsync(string location, CancellationToken cancellationToken) =>
-        GetAsync(location, stream => CuratedRowsCodec.Read(stream, location), cancellationToken);
+    public Task<IReadOnlyList<CuratedRow>> GetKeptRowsAsync(string location, CancellationToken cancellationToken) =>
+        GetAsync<IReadOnlyList<CuratedRow>>(location, stream => CuratedRowsCodec.Read(stream, location), cancellationToken);
 
     /// <summary>
     /// An intermediate whose next step is recorded as done: in memory, it is dropped at once (a single silo's
@@ -140,13 +142,4 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     private T Take<T>(string location) => _memory.TryGetValue(location, out var value)
         ? (T)value
         : throw new InvalidOperationException($"intermediate {location} is not in this silo's memory (intermediates in memory need a single-silo cluster)");
-
-    private static Task WriteDecisionsAsync(Stream stream, IReadOnlyList<ImageDecision> decisions, CancellationToken cancellationToken) =>
-        ParallelLines.WriteAsync(stream, decisions.Count, (text, i) => AppendDecisionLine(text, decisions[i]), Environment.ProcessorCount, cancellationToken);
-
-    private static void AppendDecisionLine(System.Text.StringBuilder text, ImageDecision decision)
-    {
-        CurationFiles.AppendDecision(text, decision);
-        text.Append('\n');
-    }
 }

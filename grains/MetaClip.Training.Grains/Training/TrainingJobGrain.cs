@@ -1,7 +1,7 @@
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
+using MetaClip.Grains;
 using MetaClip.Grains.Curation;
-using MetaClip.Grains.Hosting;
 using MetaClip.Grains.Placement;
 using MetaClip.Grains.Telemetry;
 using Microsoft.Extensions.Logging;

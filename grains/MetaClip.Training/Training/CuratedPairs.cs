@@ -7,7 +7,7 @@ namespace MetaClip.Training;
 public sealed record DecodedImages(float[] Pixels, IReadOnlyList<int> Kept, IReadOnlyList<string> Skipped);
 
 /// <summary>
-/// Image–text pairs from curated Parquet shards (FORMATS.md "curated/": a <c>text</c> column and the image bytes,
+/// Image–text pairs from curated Parquet shards (docs/formats.md "curated/": a <c>text</c> column and the image bytes,
 /// <c>image</c>, <c>jpg</c> or <c>png</c>), each image decoded (PNG or JPEG), resized on its shorter side,
 /// centre-cropped and normalised with CLIP's mean and standard deviation once, at load. A row whose image is
 /// missing or cannot be decoded is skipped and reported (file and row), never a crash.

@@ -1,12 +1,13 @@
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Pipeline;
+using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
 
 namespace MetaClip.Training;
 
 /// <summary>
 /// MetaCLIP 2's online curation: the matched pool of a curation job (every matched text of every matched image,
-/// with its image) and, per epoch <c>e</c>, the spec's draw (CURATION-SPEC §5) with <c>epoch = e</c> over it —
+/// with its image) and, per epoch <c>e</c>, the spec's draw (docs/curation-spec.md §5) with <c>epoch = e</c> over it —
 /// one text chosen per image and the image kept with its probability, from the job's own thresholds. Epoch 0 is
 /// exactly the job's curated set; later epochs are fresh balanced draws of the same size in expectation.
 /// </summary>
@@ -70,7 +71,7 @@ public sealed class OnlineCuration : IPairPool
                 continue;
             }
 
-            var values = await pipeline.ReadImagesAsync(unit.Unit, cancellationToken).ConfigureAwait(false)
+            var values = await ParquetUnitReader.ReadImagesAsync(store ?? DataStore.Local, unit.Unit, job.Columns, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidDataException($"snapshot file {unit.Unit.File.Path}: has no image column (image, jpg or png): online curation needs the image bytes");
             matchedImages += unit.Matched.Select(m => m.Image).Distinct().Count();
             foreach (var text in unit.Matched)

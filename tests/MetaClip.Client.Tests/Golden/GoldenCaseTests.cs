@@ -6,7 +6,7 @@ namespace MetaClip.Client.Tests.Golden;
 
 /// <summary>
 /// Every case under <c>shared/golden/</c>, run through the <c>metaclip curate</c> command line and compared
-/// as FORMATS.md says: counts, ids, thresholds, figures and <c>kept</c> exactly; <c>p</c> to 1e-12 relative;
+/// as docs/formats.md says: counts, ids, thresholds, figures and <c>kept</c> exactly; <c>p</c> to 1e-12 relative;
 /// entry probabilities as float32 exactly; decision probabilities to 1e-9. A case whose <c>expected/</c> holds
 /// only <c>error.json</c> must fail with a message naming what it names, and leave no results behind.
 /// </summary>

@@ -4,7 +4,7 @@ using MetaClip.Engine.Curation;
 
 namespace MetaClip.Engine.Tests.Curation;
 
-/// <summary>CURATION-SPEC §5.2. Expected values computed independently (a Python transcription of the spec with its own XXH64).</summary>
+/// <summary>docs/curation-spec.md §5.2. Expected values computed independently (a Python transcription of the spec with its own XXH64).</summary>
 public class CounterDrawTests
 {
     [Fact]

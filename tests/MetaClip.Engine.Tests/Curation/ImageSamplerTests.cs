@@ -2,7 +2,7 @@ using MetaClip.Engine.Curation;
 
 namespace MetaClip.Engine.Tests.Curation;
 
-/// <summary>CURATION-SPEC §5.1, §5.3–5.5.</summary>
+/// <summary>docs/curation-spec.md §5.1, §5.3–5.5.</summary>
 public class ImageSamplerTests
 {
     [Fact]

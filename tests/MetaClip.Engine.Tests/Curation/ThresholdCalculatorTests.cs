@@ -2,7 +2,7 @@ using MetaClip.Engine.Curation;
 
 namespace MetaClip.Engine.Tests.Curation;
 
-/// <summary>CURATION-SPEC §4, rule by rule.</summary>
+/// <summary>docs/curation-spec.md §4, rule by rule.</summary>
 public class ThresholdCalculatorTests
 {
     [Fact]

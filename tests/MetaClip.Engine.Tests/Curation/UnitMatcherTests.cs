@@ -5,7 +5,7 @@ using MetaClip.Engine.Snapshots;
 
 namespace MetaClip.Engine.Tests.Curation;
 
-/// <summary>FORMATS.md "Grouping", CURATION-SPEC §1.2, §2.5 and §3 on one unit.</summary>
+/// <summary>docs/formats.md "Grouping", docs/curation-spec.md §1.2, §2.5 and §3 on one unit.</summary>
 public class UnitMatcherTests
 {
     private static readonly MetadataSet Metadata = new(

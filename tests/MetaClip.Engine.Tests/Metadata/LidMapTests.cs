@@ -3,7 +3,7 @@ using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Engine.Tests.Metadata;
 
-/// <summary>CURATION-SPEC §1.2 and FORMATS.md "Metadata".</summary>
+/// <summary>docs/curation-spec.md §1.2 and docs/formats.md "Metadata".</summary>
 public class LidMapTests
 {
     private static readonly HashSet<string> Lists = ["en", "de", "zh", "other"];

@@ -3,7 +3,7 @@ using MetaClip.Engine.Snapshots;
 
 namespace MetaClip.Engine.Tests.Snapshots;
 
-/// <summary>CURATION-SPEC §6, with the FIPS 180-4 test vectors for SHA-224.</summary>
+/// <summary>docs/curation-spec.md §6, with the FIPS 180-4 test vectors for SHA-224.</summary>
 public class ImageUuidTests
 {
     [Theory]

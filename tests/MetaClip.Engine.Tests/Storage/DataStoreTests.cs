@@ -24,6 +24,18 @@ public class DataStoreTests
         Assert.StartsWith(location, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("az://out/../snap/good")]
+    [InlineData("az://out/a/./b")]
+    [InlineData("az://out/..")]
+    public void Regression_a_dot_dot_in_a_blob_location_wrote_into_another_container(string location)
+    {
+        // --out az://out/../snap/good wrote into container "snap", the snapshot's (issue 16).
+        var e = Assert.Throws<CurationException>(() => DataStore.Normalize(location));
+        Assert.Contains("'.' or '..'", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith(location, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_blob_location_without_a_storage_account_says_how_to_configure_one()
     {

@@ -1,7 +1,7 @@
+using MetaClip.Engine;
 using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
-using MetaClip.Grains.Curation;
 using static MetaClip.Grains.Tests.TestClusters;
 
 namespace MetaClip.Grains.Tests.Curation;
@@ -40,7 +40,7 @@ public class CurationJobGrainTests
         using var work = new TempFolder();
         await using var cluster = await StartAsync(1);
         var spec = SampleSpec(work.Combine("out")) with { Snapshot = work.Combine("missing") };
-        var e = await Assert.ThrowsAsync<CurationInputException>(() => cluster.Client.GetGrain<ICurationJobGrain>("missing").Start(spec));
+        var e = await Assert.ThrowsAsync<CurationException>(() => cluster.Client.GetGrain<ICurationJobGrain>("missing").Start(spec));
         Assert.Contains("missing does not exist", e.Message, StringComparison.Ordinal);
     }
 
@@ -120,7 +120,7 @@ public class CurationJobGrainTests
         using var work = new TempFolder();
         await using var cluster = await StartAsync(2);
         var spec = SampleSpec(work.Combine("out"));
-        var units = await SnapshotPlanner.PlanAsync(DataStore.Local, await SnapshotFile.DiscoverAsync(DataStore.Local, spec.Snapshot, CancellationToken.None), JobSpecs.Columns(spec), CancellationToken.None);
+        var units = await SnapshotPlanner.PlanAsync(DataStore.Local, await SnapshotFile.DiscoverAsync(DataStore.Local, spec.Snapshot, CancellationToken.None), spec.Columns, CancellationToken.None);
         var task = new ShardTask("twice", 0, units[0].File.Path, units[0].File.Name, (int)units[0].File.Format, units[0].RowGroup, work.Combine("work"), spec);
         var worker = cluster.Client.GetGrain<IShardWorkerGrain>("twice/0");
         await worker.Match(task);

@@ -1,3 +1,4 @@
+using MetaClip.Engine.Pipeline;
 using MetaClip.GrainInterfaces;
 using Orleans.TestingHost;
 using static MetaClip.Grains.Tests.TestClusters;
@@ -125,7 +126,7 @@ public sealed class FaultToleranceTests : IDisposable
         await AssertCountedOnceAsync(second, jobId, spec, status);
     }
 
-    private async Task<CurationJobSpec> ManyShardSpecAsync()
+    private async Task<CurationOptions> ManyShardSpecAsync()
     {
         // The sample's 4,650 real rows in 31 files: enough shards for every silo to hold some.
         string snapshot = await SampleJsonl.WriteAsync(_work.Combine("snapshot"), rowsPerFile: 150);
@@ -140,7 +141,7 @@ public sealed class FaultToleranceTests : IDisposable
     }
 
     /// <summary>The output equals the engine's, and every language's counts were made by each shard exactly once.</summary>
-    private async Task AssertCountedOnceAsync(InProcessTestCluster cluster, string jobId, CurationJobSpec spec, CurationJobStatus status)
+    private async Task AssertCountedOnceAsync(InProcessTestCluster cluster, string jobId, CurationOptions spec, CurationJobStatus status)
     {
         await RunEngineAsync(spec, _work.Combine("engine"));
         AssertSameOutputs(_work.Combine("engine"), _work.Combine("cluster"));

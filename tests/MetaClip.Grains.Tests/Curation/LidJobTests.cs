@@ -1,3 +1,5 @@
+using MetaClip.Engine;
+using MetaClip.Engine.Snapshots;
 using MetaClip.GrainInterfaces;
 using static MetaClip.Grains.Tests.TestClusters;
 
@@ -11,7 +13,7 @@ public sealed class LidJobTests
     {
         string model = LidModelFile.Require();
         using var work = new TempFolder();
-        var spec = SampleSpec(work.Combine("cluster")) with { LangColumn = null, LidModel = model };
+        var spec = SampleSpec(work.Combine("cluster")) with { Columns = new SnapshotColumns(), LidModel = model };
         await RunEngineAsync(spec, work.Combine("engine"));
 
         await using var cluster = await StartAsync(2);
@@ -31,12 +33,12 @@ public sealed class LidJobTests
         using var work = new TempFolder();
         await using var cluster = await StartAsync(1);
         string missing = work.Combine("models", "lid.176.ftz");
-        var spec = SampleSpec(work.Combine("out")) with { LangColumn = null, LidModel = missing };
-        var e = await Assert.ThrowsAsync<CurationInputException>(() => cluster.Client.GetGrain<ICurationJobGrain>("no-model").Start(spec));
+        var spec = SampleSpec(work.Combine("out")) with { Columns = new SnapshotColumns(), LidModel = missing };
+        var e = await Assert.ThrowsAsync<CurationException>(() => cluster.Client.GetGrain<ICurationJobGrain>("no-model").Start(spec));
         Assert.Contains(missing + ": no such file", e.Message, StringComparison.Ordinal);
 
         string broken = work.File("broken.ftz", "not a model at all");
-        e = await Assert.ThrowsAsync<CurationInputException>(() => cluster.Client.GetGrain<ICurationJobGrain>("broken-model").Start(spec with { LidModel = broken }));
+        e = await Assert.ThrowsAsync<CurationException>(() => cluster.Client.GetGrain<ICurationJobGrain>("broken-model").Start(spec with { LidModel = broken }));
         Assert.Contains("broken.ftz: not a fastText model", e.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(work.Combine("out")));
     }

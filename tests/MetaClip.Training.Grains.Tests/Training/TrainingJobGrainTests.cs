@@ -1,5 +1,4 @@
 using MetaClip.GrainInterfaces;
-using MetaClip.Grains.Curation;
 using MetaClip.Grains.Hosting;
 using MetaClip.Grains.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;

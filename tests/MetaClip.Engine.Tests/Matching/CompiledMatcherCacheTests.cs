@@ -4,7 +4,7 @@ using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata;
 using MetaClip.Engine.Storage;
 
-namespace MetaClip.Engine.Tests.Metadata;
+namespace MetaClip.Engine.Tests.Matching;
 
 /// <summary>
 /// The compiled form of metadata lists (issue 5): a compiled list matches exactly as the list it was compiled from,

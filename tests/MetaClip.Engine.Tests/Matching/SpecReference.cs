@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MetaClip.Engine.Tests.Curation;
+namespace MetaClip.Engine.Tests.Matching;
 
 /// <summary>
 /// The spec's matching written as literally as possible, over code points (Python's view of a string:

@@ -1,4 +1,4 @@
-namespace MetaClip.Grains.Hosting;
+namespace MetaClip.Grains;
 
 /// <summary>Reminder helpers shared by the job grains.</summary>
 public static class GrainReminders

@@ -1,8 +1,8 @@
 using MetaClip.Engine.Matching;
 
-namespace MetaClip.Engine.Tests.Curation;
+namespace MetaClip.Engine.Tests.Matching;
 
-/// <summary>CURATION-SPEC §2.3.</summary>
+/// <summary>docs/curation-spec.md §2.3.</summary>
 public class EntryPaddingTests
 {
     [Theory]

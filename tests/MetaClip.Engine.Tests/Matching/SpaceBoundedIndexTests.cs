@@ -2,7 +2,7 @@ using CsCheck;
 using MetaClip.Engine.Matching;
 using MetaClip.Engine.Metadata;
 
-namespace MetaClip.Engine.Tests.Curation;
+namespace MetaClip.Engine.Tests.Matching;
 
 public class SpaceBoundedIndexTests
 {

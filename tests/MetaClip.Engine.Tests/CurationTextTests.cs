@@ -1,6 +1,6 @@
-namespace MetaClip.Engine.Tests.Curation;
+namespace MetaClip.Engine.Tests;
 
-/// <summary>CURATION-SPEC §2.1–2.2.</summary>
+/// <summary>docs/curation-spec.md §2.1–2.2.</summary>
 public class CurationTextTests
 {
     [Theory]

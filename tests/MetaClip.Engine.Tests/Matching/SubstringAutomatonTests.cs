@@ -1,7 +1,7 @@
 using CsCheck;
 using MetaClip.Engine.Matching;
 
-namespace MetaClip.Engine.Tests.Curation;
+namespace MetaClip.Engine.Tests.Matching;
 
 public class SubstringAutomatonTests
 {

@@ -1,0 +1,23 @@
+using MetaClip.Engine.Pipeline;
+using MetaClip.Engine.Snapshots;
+
+namespace MetaClip.GrainInterfaces;
+
+/// <summary>One shard of a job: which unit of which file.</summary>
+[GenerateSerializer, Immutable, Alias("MetaClip.ShardTask.v1")]
+public sealed record ShardTask(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] int Index,
+    [property: Id(2)] string FilePath,
+    [property: Id(3)] string FileName,
+    [property: Id(4)] int FileFormat,
+    [property: Id(5)] int RowGroup,
+    [property: Id(6)] string WorkFolder,
+    [property: Id(7)] CurationOptions Spec)
+{
+    /// <summary>The shard's stable id, the key of exactly-once counting.</summary>
+    public string ShardId => RowGroup < 0 ? FileName : $"{FileName}#rg{RowGroup}";
+
+    /// <summary>The snapshot unit the shard is.</summary>
+    public SnapshotUnit Unit => new(new SnapshotFile(FilePath, FileName, (SnapshotFormat)FileFormat), RowGroup);
+}

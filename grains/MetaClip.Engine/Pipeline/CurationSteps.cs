@@ -1,0 +1,68 @@
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
+
+namespace MetaClip.Engine.Pipeline;
+
+/// <summary>The one implementation of every curation step (<see cref="ICurationSteps"/>), reading and writing through a <see cref="DataStore"/>.</summary>
+public sealed class CurationSteps(DataStore store) : ICurationSteps
+{
+    public DataStore Store { get; } = store ?? throw new ArgumentNullException(nameof(store));
+
+    public async Task<IReadOnlyList<SnapshotUnit>> PlanAsync(CurationOptions options, Action<string>? skipped, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var files = await SnapshotFile.DiscoverAsync(Store, options.Snapshot, cancellationToken).ConfigureAwait(false);
+        return await SnapshotPlanner.PlanAsync(Store, files, options.Columns, cancellationToken,
+            options.SkipBadFiles ? (_, e) => skipped?.Invoke(e.Message) : null).ConfigureAwait(false);
+    }
+
+    public MatchedUnit MatchUnit(UnitRows rows, UnitMatcher matcher, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(matcher);
+        var matches = matcher.Match(rows, cancellationToken);
+        return new MatchedUnit(matches, ShardCountAggregator.PartialCounts(matches));
+    }
+
+    public ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, CurationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ThresholdTable.Compute(counts, options.EffectiveTEn, options.P);
+    }
+
+    public async Task<SampledUnit> DecideUnitAsync(UnitMatches unit, ThresholdTable thresholds, CurationOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        ArgumentNullException.ThrowIfNull(options);
+        var decisions = ImageSampler.Decide(unit, thresholds, options.Seed, options.Epoch);
+        byte[]?[]? images = null;
+        if (unit.ImageColumn is not null && decisions.Any(d => d.Kept))
+        {
+            images = await ParquetUnitReader.ReadImagesAsync(Store, unit.Unit, options.Columns, cancellationToken).ConfigureAwait(false);
+        }
+
+        var figures = new LanguageTallies();
+        var kept = new List<CuratedRow>();
+        foreach (var decision in decisions)
+        {
+            figures.CountDecision(decision.Language, decision.Kept);
+            if (decision.Kept)
+            {
+                var chosen = decision.Chosen;
+                kept.Add(new CuratedRow(decision.Uuid, chosen.Url, chosen.Text, chosen.Language, chosen.LidLabel,
+                    unit.IdsOf(chosen).ToArray(), decision.Probability, chosen.Key, images?[chosen.Row]));
+            }
+        }
+
+        return new SampledUnit(decisions, kept, figures);
+    }
+
+    public async Task<CurationPublisher> OpenPublisherAsync(CurationOptions options, PublishedColumns columns, string job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(columns);
+        var staging = await OutputStaging.CreateAsync(Store, options.Output, cancellationToken, job).ConfigureAwait(false);
+        return new CurationPublisher(staging, options, columns);
+    }
+}

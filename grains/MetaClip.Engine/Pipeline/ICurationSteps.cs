@@ -1,0 +1,35 @@
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Snapshots;
+
+namespace MetaClip.Engine.Pipeline;
+
+/// <summary>
+/// The steps of a curation job (docs/architecture.md, "One implementation of each step"). <see cref="CurationSteps"/>
+/// is their one implementation: <see cref="CurationPipeline"/> runs them in one process (<c>--engine-only</c>), and
+/// the cluster's grains run the same calls on shards and add only distribution, persistence and retries. A change
+/// to a step is a change here, and both paths have it.
+/// </summary>
+public interface ICurationSteps
+{
+    /// <summary>
+    /// Plan: the snapshot's units in order (a Parquet row group or a whole JSONL file each: the shards of a job).
+    /// With <see cref="CurationOptions.SkipBadFiles"/>, a file that cannot be opened is passed to
+    /// <paramref name="skipped"/> (its message names it) and left out; otherwise it fails the plan.
+    /// </summary>
+    Task<IReadOnlyList<SnapshotUnit>> PlanAsync(CurationOptions options, Action<string>? skipped, CancellationToken cancellationToken);
+
+    /// <summary>Pass 1 on one unit: language of every text, its matched entries, and the unit's partial counts.</summary>
+    MatchedUnit MatchUnit(UnitRows rows, UnitMatcher matcher, CancellationToken cancellationToken);
+
+    /// <summary>Thresholds from the job's global counts: <c>p</c>, every <c>t_lang</c> and the entry probabilities.</summary>
+    ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, CurationOptions options);
+
+    /// <summary>Pass 2 on one unit: one decision per matched image, the kept rows (with image bytes) and the unit's figures.</summary>
+    Task<SampledUnit> DecideUnitAsync(UnitMatches unit, ThresholdTable thresholds, CurationOptions options, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Publish: a staged writer of job <paramref name="job"/>'s outputs, put in place by <see cref="CurationPublisher.CommitAsync"/>
+    /// (which records the job in the folder's manifest).
+    /// </summary>
+    Task<CurationPublisher> OpenPublisherAsync(CurationOptions options, PublishedColumns columns, string job, CancellationToken cancellationToken);
+}

@@ -1,0 +1,32 @@
+using MetaClip.GrainInterfaces;
+using Microsoft.Extensions.Logging;
+
+namespace MetaClip.Grains.Curation;
+
+/// <summary>The coordinator's log lines.</summary>
+public sealed partial class CurationJobGrain
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: started with {Shards} shards over {Snapshot}")]
+    private static partial void LogStarted(ILogger logger, string jobId, int shards, string snapshot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: resuming in phase {Phase} ({Matched} matched, {Sampled} sampled of {Shards} shards)")]
+    private static partial void LogResuming(ILogger logger, string jobId, CurationJobPhase phase, int matched, int sampled, int shards);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: this activation stops ({Reason}); the job resumes on the next one")]
+    private static partial void LogHandingOver(ILogger logger, string jobId, DeactivationReasonCode reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Shards} shards are missing from the language partitions' counts; counting them again")]
+    private static partial void LogRecounting(ILogger logger, string jobId, int shards);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: retrying from phase {Phase}")]
+    private static partial void LogRetrying(ILogger logger, string jobId, CurationJobPhase phase);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: done in {Seconds:0.00} s")]
+    private static partial void LogDone(ILogger logger, string jobId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: cancelled")]
+    private static partial void LogCancelled(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: failed in phase {Phase}: {Error}")]
+    private static partial void LogFailed(ILogger logger, string jobId, CurationJobPhase phase, string error);
+}

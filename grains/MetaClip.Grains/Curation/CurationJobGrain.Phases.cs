@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using MetaClip.Engine;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
+using MetaClip.Engine.Pipeline;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Telemetry;
+
+namespace MetaClip.Grains.Curation;
+
+/// <summary>The coordinator's run: its phases in order, each resumable from the persisted state.</summary>
+public sealed partial class CurationJobGrain
+{
+    private async Task RunAsync()
+    {
+        // Let the call (or activation) that started the run finish first.
+        await Task.Yield();
+        var options = Options;
+        var shards = Job.Shards.Select((plan, index) => new ShardTask(JobId, index, plan.FilePath, plan.FileName, plan.FileFormat, plan.RowGroup, Job.WorkFolder, options)).ToList();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            if (Job.Phase == CurationJobPhase.Matching)
+            {
+                await MatchAsync(options, shards);
+                AddTiming("match and count (pass 1)", clock);
+                Job.Phase = CurationJobPhase.Thresholds;
+                await Checkpoints.WriteAsync(force: true);
+            }
+
+            // The barrier is behind us: every shard's counts are applied. They are verified against the shards' own
+            // figures, then the thresholds computed (again on a resume in a later phase: a pure function of the counts).
+            _cancel.Token.ThrowIfCancellationRequested();
+            clock.Restart();
+            var matchedShards = shards.Where(s => Job.Matched.ContainsKey(s.Index)).ToList();
+            var metadata = await metadataCache.GetAsync(options.Metadata, options.Mode);
+            var counts = await CountVerification.GatherVerifiedAsync(GrainFactory, JobId, metadata, [.. matchedShards.Select(s => Job.Matched[s.Index])],
+                missing => RecountAsync(shards, missing), matchedShards.ToDictionary(s => s.Index, s => s.ShardId));
+            var table = await Task.Run(() => steps.ComputeThresholds(counts, options));
+            string tablePath = JobWorkFolder.ThresholdTableOf(Job.WorkFolder);
+            await intermediates.PutThresholdTableAsync(tablePath, table, CancellationToken.None);
+            if (Job.Phase == CurationJobPhase.Thresholds)
+            {
+                AddTiming("thresholds", clock);
+                Job.Phase = CurationJobPhase.Sampling;
+                await Checkpoints.WriteAsync(force: true);
+            }
+
+            if (Job.Phase == CurationJobPhase.Sampling)
+            {
+                clock.Restart();
+                await SampleAsync(matchedShards, tablePath);
+                AddTiming("sample and write (pass 2)", clock);
+                Job.Phase = CurationJobPhase.Publishing;
+                await Checkpoints.WriteAsync(force: true);
+            }
+
+            _cancel.Token.ThrowIfCancellationRequested();
+            await PublishAsync(options, matchedShards, metadata, counts, table);
+            await FinishAsync(CurationJobPhase.Done);
+            double total = Job.Timings.GetValueOrDefault("total");
+            LogDone(logger, JobId, total);
+        }
+        catch (OperationCanceledException) when (Checkpoints.Deactivating)
+        {
+            // This activation is going away; the job stays where its checkpoint says and resumes elsewhere.
+        }
+        catch (OperationCanceledException) when (_cancelRequested)
+        {
+            await FinishAsync(CurationJobPhase.Cancelled);
+            LogCancelled(logger, JobId);
+        }
+        catch (Exception e) when (!Checkpoints.Deactivating)
+        {
+            Job.FailedPhase = Job.Phase;
+            Job.Phase = CurationJobPhase.Failed;
+            Job.Error = e.Message;
+            MetaClipMetrics.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+            _phaseClock.Stop();
+            await Checkpoints.WriteAsync(force: true);
+            await this.UnregisterReminderIfAnyAsync(ResumeReminder);
+            LogFailed(logger, JobId, Job.FailedPhase, e.Message);
+        }
+    }
+
+    private ShardDispatcher Dispatcher() => new(GrainFactory, JobId, logger, reason =>
+    {
+        Job.ShardRetries++;
+        if (reason == ShardRetryReason.HandedBack)
+        {
+            Job.ShardHandBacks++;
+        }
+    });
+
+    private async Task MatchAsync(CurationOptions options, List<ShardTask> shards)
+    {
+        _phaseClock.Restart();
+        _phaseShardsThisRun = 0;
+        var pending = shards.Where(s => !Job.Matched.ContainsKey(s.Index) && !Job.SkippedShards.Contains(s.Index)).ToList();
+        await Dispatcher().RunAsync(pending, "match", async (shard, worker) =>
+        {
+            try
+            {
+                return await worker.Match(shard);
+            }
+            catch (CurationException e) when (options.SkipBadFiles)
+            {
+                // Reported and left out; its counts were never applied (a shard applies them last).
+                Job.SkippedFiles.Add(e.Message);
+                return null;
+            }
+        }, async (shard, summary) =>
+        {
+            _phaseShardsThisRun++;
+            if (summary is null)
+            {
+                Job.SkippedShards.Add(shard.Index);
+            }
+            else
+            {
+                Job.Matched[shard.Index] = summary;
+                _tallies.Add(summary.Languages);
+                _texts += summary.Languages.Sum(l => l.Texts);
+            }
+
+            await Checkpoints.WriteAsync(force: false);
+        }, _cancel.Token);
+    }
+
+    /// <summary>
+    /// Runs pass 1 again for shards whose counts a partition lacks (its state was lost or rolled back): their
+    /// partials are applied again (exactly once: a partition that has them ignores them).
+    /// </summary>
+    private async Task RecountAsync(List<ShardTask> shards, IReadOnlyCollection<int> missing)
+    {
+        LogRecounting(logger, JobId, missing.Count);
+        Job.Recounts += missing.Count;
+        var again = shards.Where(s => missing.Contains(s.Index)).ToList();
+        await Dispatcher().RunAsync(again, "recount", async (shard, worker) => await worker.Match(shard), (_, _) => Task.CompletedTask, _cancel.Token);
+    }
+
+    private async Task SampleAsync(List<ShardTask> shards, string tablePath)
+    {
+        _phaseClock.Restart();
+        _phaseShardsThisRun = 0;
+        var pending = shards.Where(s => !Job.Sampled.ContainsKey(s.Index)).ToList();
+        await Dispatcher().RunAsync(pending, "sample", async (shard, worker) => await worker.Sample(shard, tablePath), async (shard, summary) =>
+        {
+            _phaseShardsThisRun++;
+            Job.Sampled[shard.Index] = summary;
+            _tallies.Add(summary.Languages);
+            intermediates.Release(JobWorkFolder.MatchesOf(shard));
+            await Checkpoints.WriteAsync(force: false);
+        }, _cancel.Token);
+    }
+
+    private async Task PublishAsync(CurationOptions options, List<ShardTask> shards, MetadataSet metadata, Dictionary<string, EntryCounts> counts, ThresholdTable table)
+    {
+        var matched = shards.Select(s => Job.Matched[s.Index]).ToArray();
+        var sampled = shards.Select(s => Job.Sampled[s.Index]).ToArray();
+        CountVerification.VerifyDecisions(matched, sampled, shards);
+        var tallies = new LanguageTallies();
+        foreach (var summary in matched)
+        {
+            tallies.Add(summary.Languages);
+        }
+
+        foreach (var summary in sampled)
+        {
+            tallies.Add(summary.Languages);
+        }
+
+        var inputs = new ReportInputs(shards.Select(s => s.FilePath).Distinct().Count(), shards.Count, matched.Sum(m => (long)m.Rows),
+            matched.Sum(m => (long)m.SkippedTexts), matched.Sum(m => (long)m.Images), tallies.TotalDecided, tallies.TotalKept)
+        { SkippedFiles = [.. Job.SkippedFiles] };
+        var timings = new Dictionary<string, double>(Job.Timings);
+        await Task.Run(() => JobPublishing.PublishAsync(steps, intermediates, options, shards, matched, metadata, counts, table, tallies, inputs, timings));
+        Job.Timings = timings;
+    }
+}

@@ -1,0 +1,68 @@
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Pipeline;
+using MetaClip.GrainInterfaces;
+
+namespace MetaClip.Grains.Curation;
+
+/// <summary>
+/// A coordinator's publish step: the shards' decision lines and kept rows, in shard order, go through the engine's
+/// <see cref="CurationPublisher"/> — the same publisher as the single-process pipeline — and are released as they go.
+/// </summary>
+public static class JobPublishing
+{
+    /// <summary>The publisher appends shards' outputs this many kept rows or shards at a time.</summary>
+    private const int BatchRows = 16_384;
+    private const int BatchShards = 256;
+
+    public static async Task<CurationResult> PublishAsync(ICurationSteps steps, ShardIntermediates intermediates, CurationOptions options,
+        IReadOnlyList<ShardTask> shards, IReadOnlyList<ShardMatchSummary> matched, MetadataSet metadata, IReadOnlyDictionary<string, EntryCounts> counts,
+        ThresholdTable thresholds, LanguageTallies tallies, ReportInputs inputs, IDictionary<string, double> timings)
+    {
+        ArgumentNullException.ThrowIfNull(tallies);
+        ArgumentNullException.ThrowIfNull(timings);
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(intermediates);
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(matched);
+        var columns = new PublishedColumns(matched.Any(m => m.HasKey), matched.Select(m => m.ImageColumn).FirstOrDefault(c => c is not null));
+        await using var publisher = await steps.OpenPublisherAsync(options, columns, shards.Count > 0 ? shards[0].JobId : string.Empty, CancellationToken.None).ConfigureAwait(false);
+
+        // Shards in index order, a batch of them at a time (trivial shards would each pay for a parallel write).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var parts = new List<string>();
+        var rows = new List<CuratedRow>();
+        long lines = 0;
+        for (int i = 0; i < shards.Count; i++)
+        {
+            string work = shards[i].WorkFolder;
+            parts.Add(JobWorkFolder.DecisionsOf(work, shards[i].Index));
+            rows.AddRange(await intermediates.GetKeptRowsAsync(JobWorkFolder.CuratedOf(work, shards[i].Index), CancellationToken.None).ConfigureAwait(false));
+            if (rows.Count >= BatchRows || parts.Count >= BatchShards || i == shards.Count - 1)
+            {
+                await publisher.AppendAsync(async (stream, token) => lines += await intermediates.CopyDecisionsAsync(parts, stream, token).ConfigureAwait(false),
+                    rows, CancellationToken.None).ConfigureAwait(false);
+                for (int j = i - parts.Count + 1; j <= i; j++)
+                {
+                    intermediates.Release(JobWorkFolder.DecisionsOf(work, shards[j].Index));
+                    intermediates.Release(JobWorkFolder.CuratedOf(work, shards[j].Index));
+                }
+
+                parts.Clear();
+                rows.Clear();
+            }
+        }
+
+        // What is about to be published is what the shards decided: one line per decided image, one row per kept one.
+        if (lines != tallies.TotalDecided || publisher.KeptRows != tallies.TotalKept)
+        {
+            throw new InvalidOperationException(
+                $"the shards' outputs hold {lines} decisions and {publisher.KeptRows} kept rows, but they decided {tallies.TotalDecided} and kept {tallies.TotalKept}; " +
+                "nothing was published. Retry the job");
+        }
+
+        timings["publish"] = clock.Elapsed.TotalSeconds;
+        return await publisher.CommitAsync(metadata, counts, thresholds, tallies, inputs, timings, CancellationToken.None).ConfigureAwait(false);
+    }
+}
