@@ -30,7 +30,7 @@ public sealed class ReferenceOracleTests : IDisposable
         _dir.File("text/fr/a.txt", string.Join('\n',
             "<ref name=\"a\">la maison</ref> bleue &lt;span&gt;la maison bleue",
             "l'eau de la maison « bleue » et la maison: 5$ + 3 = 8 ~ ok",
-            "prix¿ maison—bleue ¡vamos! Tokyo 東京 ไทย ั่ "  + longWord + " " + longWord,
+            "prix¿ maison—bleue ¡vamos! Tokyo 東京 ไทย ั่ " + longWord + " " + longWord,
             "la la la la maison maison bleue bleue bleue chat chat",
             "un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize",
             "(parenthèse) [crochet] {accolade} “guillemets” 「括弧」 『二重』 l'été, l'été; l'été") + "\n");
