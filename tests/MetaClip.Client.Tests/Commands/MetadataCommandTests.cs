@@ -38,4 +38,19 @@ public sealed class MetadataCommandTests
         Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
         Assert.Contains("--wordnet", run.ErrorLine, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task No_language_in_languages_and_a_NaN_threshold_are_one_line_errors_and_nothing_is_written()
+    {
+        using var dir = new TempFolder();
+        dir.File("counts/de.txt", "Hund 10\n");
+        var run = await CliRun.RunAsync("metadata", "build", "--unigram-counts", dir.Combine("counts"), "--languages", ",,,", "--out", dir.Combine("meta"));
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("--languages: no language given", run.ErrorLine, StringComparison.Ordinal);
+
+        run = await CliRun.RunAsync("metadata", "build", "--unigram-counts", dir.Combine("counts"), "--pmi-threshold", "NaN", "--out", dir.Combine("meta"));
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("--pmi-threshold NaN", run.ErrorLine, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Combine("meta")));
+    }
 }

@@ -61,7 +61,18 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
         ["pt_br"] = "pt",
     };
 
+    /// <summary>FrequencyWords' mixed subtitle lists (English or Chinese with another language): not languages.</summary>
+    private static readonly HashSet<string> NotLanguages = new(StringComparer.Ordinal) { "ze_en", "ze_zh" };
+
     private readonly BuildProblems _problems = new(options.SkipBadInput);
+    private readonly List<string> _warnings = [];
+    private readonly SortedDictionary<string, string> _segmenters = new(StringComparer.Ordinal);
+
+    /// <summary>The builder's version, as the manifest records it.</summary>
+    public static string Version { get; } =
+        typeof(MetadataBuilder).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
+        ?? typeof(MetadataBuilder).Assembly.GetName().Version?.ToString() ?? "unknown";
 
     public async Task<MetadataBuildResult> BuildAsync(CancellationToken cancellationToken = default)
     {
@@ -69,6 +80,21 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
         if (o.WordNet is null && o.WikiText is null && o.UnigramCounts is null && o.Pageviews is null && o.English is null)
         {
             throw new CurationException("give at least one source: --wordnet, --wiki-text, --unigram-counts, --pageviews or --english");
+        }
+
+        if (double.IsNaN(o.PmiThreshold) || double.IsInfinity(o.PmiThreshold))
+        {
+            throw new CurationException($"--pmi-threshold {o.PmiThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture)}: expected a finite number (the reference's is 30)");
+        }
+
+        if (o.Languages is { Count: 0 })
+        {
+            throw new CurationException("--languages: no language given (a comma-separated list of Wikipedia codes, e.g. da,nl,zh)");
+        }
+
+        if (o.Languages?.FirstOrDefault(l => NotLanguages.Contains(l)) is string mixed)
+        {
+            throw new CurationException($"--languages {mixed}: FrequencyWords' {mixed} is a mixed subtitle list, not a language");
         }
 
         var lidMap = o.LidMap is null ? LidMap.BuiltInMap : LidMap.Parse(await ReadBytesAsync(o.LidMap, cancellationToken).ConfigureAwait(false), o.LidMap);
@@ -83,6 +109,10 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
             wordnet = WordNetSource.Read(o.WordNet, _problems, o.WordNetCodes, o.Cldr);
             sources["wordnet"] = Describe(o.WordNet, SourceFiles.Find(o.WordNet, name => WordNetSource.IsWordNetFile(name, o.Cldr)));
             EmptySource("--wordnet", o.WordNet, sources["wordnet"], "wn-data-LANG.tab[.gz] files");
+            if (sources["wordnet"].Count > 0 && wordnet.Values.All(l => l.Count == 0))
+            {
+                _problems.Report($"--wordnet {o.WordNet}: an empty source, its wordnet files hold no lemma");
+            }
         }
 
         var wikiFiles = o.WikiText is null ? [] : WikiTextFiles(o.WikiText).Where(f => Wanted(f.Key)).ToDictionary(StringComparer.Ordinal);
@@ -143,6 +173,17 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
                 progress?.Invoke($"{language}: {entries.Count:N0} entries (wordnet {fig.WordNet:N0}, unigrams {fig.Unigrams:N0}, bigrams {fig.Bigrams:N0}, titles {fig.Titles:N0})");
             }
 
+            if (built.Count == 0)
+            {
+                throw new CurationException("nothing to build: no source has anything for " + (o.Languages is null ? "any language" : "the languages asked for (--languages)"));
+            }
+
+            if (built.ContainsKey("en") && english is null)
+            {
+                _warnings.Add("en was built from these sources, not copied: MetaCLIP 2 uses MetaCLIP 1's English list (give it with --english metadata.json), so this en differs from MetaCLIP 2's");
+                progress?.Invoke("warning: " + _warnings[^1]);
+            }
+
             var merged = Align(built, targets);
             return await WriteAsync(merged, figures, lidMap, sources, cancellationToken).ConfigureAwait(false);
         }
@@ -175,12 +216,21 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
     {
         var entries = new OrderedEntries();
         var fig = new LanguageFigures { Numbers = entries.AddRange(Enumerable.Range(0, 100).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))) };
-        fig.WordNet = lemmas is null ? 0 : entries.AddRange(lemmas);
 
-        var lexicon = new List<string>(lemmas ?? []);
-        var countLines = new List<(string Word, long Count)>();
+        // The reference's wordnet_per_lang.json: each language's lemmas distinct, in code point order; then cleaned.
+        foreach (string lemma in (lemmas ?? []).Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance))
+        {
+            if (EntryRules.CleanLemma(lemma, language) is string entry && entries.Add(entry))
+            {
+                fig.WordNet++;
+            }
+        }
+
+        var ngrams = new NgramCounts(new ScriptTokenizer(language));
         foreach (string file in counts ?? [])
         {
+            int lines = 0;
+            bool lower = false, upper = false;
             foreach (var (number, line) in SourceFiles.ReadLines(file))
             {
                 int space = line.LastIndexOf(' ');
@@ -195,19 +245,28 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
                     continue;
                 }
 
-                countLines.Add((line[..space], count));
-                lexicon.Add(line[..space]);
+                string word = line[..space];
+                lower |= word.Any(char.IsLower);
+                upper |= word.Any(char.IsUpper);
+                lines++;
+                ngrams.AddUnigram(word, count);
             }
-        }
 
-        var ngrams = new NgramCounts(new ScriptTokenizer(language, lexicon));
-        foreach (var (word, count) in countLines)
-        {
-            ngrams.AddUnigram(word, count);
+            string name = Relative(file);
+            if (lower && !upper)
+            {
+                Warn($"{name}: all lower-case; matching is case-sensitive, so capitalised words (German nouns, names) in it never match. Wikipedia text (--wiki-text) keeps case; a frequency list is a fallback");
+            }
+
+            if (lines is 10_000 or 50_000 || SourceFiles.PlainName(file).Contains(".top", StringComparison.Ordinal))
+            {
+                Warn($"{name}: a truncated top-{lines:N0} list, not a vocabulary: the unigram cap (10 % of the language's unigrams) is counted from its {lines:N0} words");
+            }
         }
 
         foreach (string file in texts ?? [])
         {
+            ngrams.BeginFile();
             bool json = SourceFiles.PlainName(file) is var name && (name.EndsWith(".jsonl", StringComparison.Ordinal) || name.EndsWith(".json", StringComparison.Ordinal));
             foreach (var (number, line) in SourceFiles.ReadLines(file))
             {
@@ -240,14 +299,33 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
                     continue;
                 }
 
-                ngrams.AddText(text);
+                foreach (string textLine in text.Split('\n'))
+                {
+                    ngrams.AddText(textLine);
+                }
             }
         }
 
-        fig.Unigrams = entries.AddRange(ngrams.TopUnigrams());
-        fig.Bigrams = entries.AddRange(ngrams.TopBigrams(options.PmiThreshold));
-        fig.Titles = titles is null ? 0 : entries.AddRange(PageviewTitles.Rank(PageviewTitles.ReadSpill(titles)));
+        if (ngrams.Tokenizer.Segmenter is IWordSegmenter segmenter)
+        {
+            _segmenters[language] = segmenter.Description;
+        }
+
+        fig.Unigrams = entries.AddCapped(ngrams.RankedUnigrams(), ngrams.UnigramCap);
+        fig.Bigrams = entries.AddCapped(ngrams.RankedBigrams(options.PmiThreshold), ngrams.BigramCap);
+        if (titles is not null)
+        {
+            var (ranked, cap) = PageviewTitles.Rank(PageviewTitles.ReadSpill(titles));
+            fig.Titles = entries.AddCapped(ranked, cap);
+        }
+
         return (entries, fig);
+    }
+
+    private void Warn(string message)
+    {
+        _warnings.Add(message);
+        progress?.Invoke("warning: " + message);
     }
 
     private static (OrderedEntries, LanguageFigures) FromEnglish(List<string> english)
@@ -301,6 +379,8 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
     {
         string output = options.Output;
         Directory.CreateDirectory(output);
+        var written = new List<string>(lists.Keys.Select(l => l + ".json")) { "lid_map.json", "manifest.json" };
+        DeleteStale(output, written);
         using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (language, (entries, _)) in lists)
         {
@@ -332,7 +412,41 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
         await File.WriteAllBytesAsync(Path.Combine(output, "lid_map.json"), mapBytes, cancellationToken).ConfigureAwait(false);
         string contentHash = Convert.ToHexStringLower(content.GetHashAndReset());
 
-        var manifest = new StringBuilder("{\n  \"builder\": \"metaclip metadata build\",\n  \"content_sha256\": ").AppendString(contentHash).Append(",\n  \"sources\": {");
+        var o = options;
+        var manifest = new StringBuilder("{\n  \"builder\": \"metaclip metadata build\",\n  \"builder_version\": ").AppendString(Version)
+            .Append(",\n  \"content_sha256\": ").AppendString(contentHash)
+            .Append(",\n  \"options\": {\"pmi_threshold\": ").Append(o.PmiThreshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture))
+            .Append(", \"cldr\": ").Append(o.Cldr ? "true" : "false")
+            .Append(", \"languages\": ").Append(o.Languages is null ? "null" : "[" + string.Join(", ", o.Languages.Order(StringComparer.Ordinal).Select(l => new StringBuilder().AppendString(l).ToString())) + "]")
+            .Append(", \"wordnet_codes\": {").Append(string.Join(", ", (o.WordNetCodes ?? new Dictionary<string, string>()).OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => new StringBuilder().AppendString(c.Key).Append(": ").AppendString(c.Value).ToString()))).Append('}')
+            .Append(", \"lid_map\": ").Append(o.LidMap is null ? "\"built-in lid.176\"" : new StringBuilder().AppendString(Path.GetFileName(o.LidMap)).ToString())
+            .Append(", \"skip_bad_input\": ").Append(o.SkipBadInput ? "true" : "false")
+            .Append(", \"english\": ").Append(o.English is not null ? "\"copied from --english (MetaCLIP 1's list, as MetaCLIP 2 does)\"" : lists.ContainsKey("en") ? "\"built from the sources: not MetaCLIP 2's en (that is MetaCLIP 1's list, --english)\"" : "null")
+            .Append(",\n    \"caps\": {\"max_length\": ").Append(EntryRules.MaxLength).Append(", \"unigram_share\": ").Append(NgramCounts.UnigramShare.ToString("R", System.Globalization.CultureInfo.InvariantCulture))
+            .Append(", \"max_unigrams\": ").Append(NgramCounts.MaxUnigrams).Append(", \"max_bigrams\": ").Append(NgramCounts.MaxBigrams)
+            .Append(", \"title_share\": ").Append(PageviewTitles.TitleShare.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append(", \"max_titles\": ").Append(PageviewTitles.MaxTitles)
+            .Append(", \"counted\": \"new entries\"}}");
+        manifest.Append(",\n  \"segmenters\": {");
+        first = true;
+        foreach (var (language, segmenter) in _segmenters)
+        {
+            manifest.Append(first ? "\n    " : ",\n    ").AppendString(language).Append(": ").AppendString(segmenter);
+            first = false;
+        }
+
+        manifest.Append(_segmenters.Count == 0 ? "}" : "\n  }").Append(",\n  \"files\": [");
+        for (int i = 0; i < written.Count; i++)
+        {
+            manifest.Append(i == 0 ? "" : ", ").AppendString(written[i]);
+        }
+
+        manifest.Append("],\n  \"warnings\": [");
+        for (int i = 0; i < _warnings.Count; i++)
+        {
+            manifest.Append(i == 0 ? "\n    " : ",\n    ").AppendString(_warnings[i]);
+        }
+
+        manifest.Append(_warnings.Count == 0 ? "]" : "\n  ]").Append(",\n  \"sources\": {");
         first = true;
         foreach (var (kind, files) in sources)
         {
@@ -373,7 +487,44 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
 
         manifest.Append(_problems.Skipped.Count == 0 ? "]\n}\n" : "\n  ]\n}\n");
         await File.WriteAllTextAsync(Path.Combine(output, "manifest.json"), manifest.ToString(), new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
-        return new MetadataBuildResult(output, lists.ToDictionary(l => l.Key, l => l.Value.Entries.Count, StringComparer.Ordinal), contentHash, _problems.Skipped);
+        return new MetadataBuildResult(output, lists.ToDictionary(l => l.Key, l => l.Value.Entries.Count, StringComparer.Ordinal), contentHash, _problems.Skipped) { Warnings = _warnings };
+    }
+
+    /// <summary>
+    /// Deletes what an earlier build wrote into <paramref name="output"/> and this one does not: the files its
+    /// manifest lists (or, from a manifest without that list, its languages' <c>{lang}.json</c>). Nothing else is touched.
+    /// </summary>
+    private static void DeleteStale(string output, List<string> written)
+    {
+        string previous = Path.Combine(output, "manifest.json");
+        if (!File.Exists(previous))
+        {
+            return;
+        }
+
+        var stale = new List<string>();
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(previous));
+            var root = doc.RootElement;
+            if (root.TryGetProperty("files", out var files) && files.ValueKind == JsonValueKind.Array)
+            {
+                stale.AddRange(files.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.String).Select(f => f.GetString()!));
+            }
+            else if (root.TryGetProperty("languages", out var languages) && languages.ValueKind == JsonValueKind.Object)
+            {
+                stale.AddRange(languages.EnumerateObject().Select(l => l.Name + ".json"));
+            }
+        }
+        catch (JsonException)
+        {
+            return; // not a manifest of ours: nothing is known to be ours
+        }
+
+        foreach (string name in stale.Where(n => n.Length > 0 && Path.GetFileName(n) == n && !written.Contains(n, StringComparer.Ordinal)))
+        {
+            File.Delete(Path.Combine(output, name));
+        }
     }
 
     private Dictionary<string, List<string>> WikiTextFiles(string folder)
@@ -433,6 +584,12 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
         {
             string code = SourceFiles.PlainName(path).Split('.')[0];
             string language = FrequencyListCodes.GetValueOrDefault(code, code);
+            if (NotLanguages.Contains(code))
+            {
+                _problems.Skip($"{path}: FrequencyWords' {code} is a mixed subtitle list, not a language: not read");
+                continue;
+            }
+
             if (!IsLanguageCode(language))
             {
                 _problems.Report($"{path}: \"{code}\" is not a Wikipedia language code");
@@ -440,6 +597,16 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
             }
 
             (files.TryGetValue(language, out var list) ? list : files[language] = []).Add(path);
+        }
+
+        // One list per code: top10k and top50k (or two years) of one language would be counted twice.
+        foreach (var (language, list) in files)
+        {
+            var twice = list.GroupBy(f => SourceFiles.PlainName(f).Split('.')[0], StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null)
+            {
+                throw new CurationException($"--unigram-counts {folder}: {language} has {twice.Count()} lists of \"{twice.Key}\" ({string.Join(", ", twice.Select(f => Path.GetRelativePath(folder, f)))}); their counts would be summed twice: point --unigram-counts at a folder with one of them (e.g. frequencywords/top10k or top50k)");
+            }
         }
 
         return files;
@@ -508,4 +675,8 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
 }
 
 /// <summary>Where the metadata went, the entries per language, its content hash and what was skipped.</summary>
-public sealed record MetadataBuildResult(string Output, IReadOnlyDictionary<string, int> Entries, string ContentSha256, IReadOnlyList<string> Skipped);
+public sealed record MetadataBuildResult(string Output, IReadOnlyDictionary<string, int> Entries, string ContentSha256, IReadOnlyList<string> Skipped)
+{
+    /// <summary>What the user should know about the sources (lower-cased or truncated frequency lists, a built en).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

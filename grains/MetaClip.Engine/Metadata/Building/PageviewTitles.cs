@@ -5,8 +5,10 @@ namespace MetaClip.Engine.Metadata.Building;
 /// <c>DOMAIN TITLE VIEWS BYTES</c>, plain or gzipped). A domain <c>xx</c> or <c>xx.m</c> (mobile) is the
 /// <c>xx</c> Wikipedia (<c>zh-yue</c> → <c>zh_yue</c>); other projects (<c>xx.b</c>, <c>xx.d</c>, …) are not read.
 /// <c>_</c> in a title is a space. Views are summed over every file; titles containing <c>:</c> (other
-/// namespaces) are excluded; the rest, cleaned by <see cref="EntryRules"/>, most viewed first (ties in
-/// ordinal order), capped at <c>min(61,235, 76% of them)</c>.
+/// namespaces) are excluded; the rest, most viewed first (ties in ordinal order), are the candidates of the
+/// recipe's capped walk (<see cref="OrderedEntries.AddCapped"/>), capped at <c>min(61,235, 76% of them)</c>.
+/// (The reference also sums the other projects of a language, <c>xx.b</c>, <c>xx.d</c>, …, into its titles; we
+/// read Wikipedia's only.)
 /// </summary>
 public static class PageviewTitles
 {
@@ -43,12 +45,13 @@ public static class PageviewTitles
             {
                 foreach (var (number, line) in SourceFiles.ReadLines(file))
                 {
-                    if (line.Length == 0)
+                    string stripped = CurationText.Strip(line).ToString();
+                    if (stripped.Length == 0 || stripped.StartsWith("\"\" ", StringComparison.Ordinal))
                     {
                         continue;
                     }
 
-                    var fields = line.Split(' ');
+                    var fields = stripped.Split(' ');
                     if (fields.Length != 4 || !long.TryParse(fields[2], out long views) || views < 0)
                     {
                         problems.Report($"{file}: line {number}: expected \"DOMAIN TITLE VIEWS BYTES\", got \"{WordNetSource.Shorten(line)}\"");
@@ -84,23 +87,28 @@ public static class PageviewTitles
         return files;
     }
 
-    /// <summary>The title entries of one language's spill file, ranked and capped.</summary>
-    public static List<string> Rank(IEnumerable<(string Title, long Views)> views)
+    /// <summary>
+    /// One language's titles ranked: <c>_</c> read as a space, stripped, titles with <c>:</c> or no views left
+    /// out, views summed, most viewed first (ties in ordinal order); and the cap, <c>min(61,235, ⌊76 % of the
+    /// titles⌋)</c>, counted over these titles (the reference's <c>len(title_per_lang)</c>).
+    /// </summary>
+    public static (List<string> Ranked, int Cap) Rank(IEnumerable<(string Title, long Views)> views)
     {
+        ArgumentNullException.ThrowIfNull(views);
         var totals = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var (raw, count) in views)
         {
-            string title = raw.Replace('_', ' ');
-            if (title.Contains(':', StringComparison.Ordinal) || EntryRules.Clean(title) is not string entry)
+            string title = CurationText.Strip(raw).ToString().Replace('_', ' ');
+            if (count == 0 || title.Contains(':', StringComparison.Ordinal))
             {
                 continue;
             }
 
-            totals[entry] = totals.GetValueOrDefault(entry) + count;
+            totals[title] = totals.GetValueOrDefault(title) + count;
         }
 
         int cap = (int)Math.Min(MaxTitles, Math.Floor(TitleShare * totals.Count));
-        return [.. totals.OrderByDescending(t => t.Value).ThenBy(t => t.Key, StringComparer.Ordinal).Take(cap).Select(t => t.Key)];
+        return ([.. totals.OrderByDescending(t => t.Value).ThenBy(t => t.Key, StringComparer.Ordinal).Select(t => t.Key)], cap);
     }
 
     /// <summary>The lines of a spill file.</summary>

@@ -1,135 +1,165 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace MetaClip.Engine.Metadata.Building;
 
 /// <summary>
-/// Words of Wikipedia text, for counting unigrams and bigrams. A text is cut into <em>runs</em> at whitespace,
-/// punctuation (P*), symbols (S*) and control characters; a bigram never spans a cut of punctuation, a line
-/// or a sentence (only a space). In languages written with spaces each run is a word. In languages written
-/// without them (<see cref="IsUnspaced"/>) a run is segmented by forward maximum matching against the
-/// language's own lexicon (its WordNet lemmas and any other words the builder knows for it): at each position
-/// the longest lexicon word, up to <see cref="MaxWordLength"/> characters, else one character. This is an
-/// approximation of the reference's MeCab (ja), CKIP (zh) and Thai segmenters, not a reproduction.
+/// Tokens of Wikipedia text by the reference's rules (<c>build_ngram.py</c>). HTML tags (<c>&lt;…&gt;</c>,
+/// escaped or not, within a line) are removed first. In a language written with spaces a token ends at white
+/// space, and every CJK, Thai, Lao, Myanmar, Khmer or Tibetan character and every
+/// <see cref="EntryRules.IsPunctuation(char)">punctuation</see> character is a token of its own. In a language
+/// written without spaces (<see cref="Segmenters.IsUnspaced"/>) the text is split at white space and each
+/// piece is cut into words by the language's segmenter (<see cref="Segmenters"/>). What the counting does with
+/// the tokens is <see cref="NgramCounts"/>'s.
 /// </summary>
-public sealed class ScriptTokenizer
+public sealed partial class ScriptTokenizer(string language, IWordSegmenter? segmenter = null)
 {
-    /// <summary>The longest lexicon word tried by the segmenter, in UTF-16 units.</summary>
-    public const int MaxWordLength = 16;
+    private IWordSegmenter? _segmenter = segmenter;
 
-    private static readonly HashSet<string> UnspacedBases = new(StringComparer.Ordinal) { "bo", "dz", "ja", "km", "lo", "my", "th", "zh" };
+    /// <summary>True for a language written without spaces: the reference's bo, dz, ja, km, lo, my, ryu, th, zh, zh_classical, zh_yue.</summary>
+    public bool Unspaced { get; } = Segmenters.IsUnspaced(language ?? throw new ArgumentNullException(nameof(language)));
 
-    private readonly HashSet<string>? _lexicon;
-    private readonly int _longest;
+    public string Language { get; } = language;
 
-    public ScriptTokenizer(string language, IEnumerable<string>? lexicon = null)
-    {
-        ArgumentNullException.ThrowIfNull(language);
-        Unspaced = IsUnspaced(language);
-        if (Unspaced)
-        {
-            _lexicon = new HashSet<string>(StringComparer.Ordinal);
-            foreach (string word in lexicon ?? [])
-            {
-                if (word.Length is > 1 and <= MaxWordLength && !word.Contains(' ', StringComparison.Ordinal))
-                {
-                    _lexicon.Add(word);
-                    _longest = Math.Max(_longest, word.Length);
-                }
-            }
-        }
-    }
-
-    /// <summary>True for a language written without spaces: bo, dz, ja, km, lo, my, th, zh and their variants (zh_yue, …).</summary>
-    public bool Unspaced { get; }
-
-    public static bool IsUnspaced(string language)
-    {
-        ArgumentNullException.ThrowIfNull(language);
-        int cut = language.IndexOf('_', StringComparison.Ordinal);
-        return UnspacedBases.Contains(cut < 0 ? language : language[..cut]);
-    }
+    /// <summary>The segmenter used so far (null for a language with spaces, or before any text).</summary>
+    public IWordSegmenter? Segmenter => _segmenter;
 
     /// <summary>How a bigram of this language is written: with a space between its words, or none.</summary>
     public string Join(string first, string second) => Unspaced ? first + second : first + " " + second;
 
-    /// <summary>
-    /// The words of <paramref name="text"/>, as <c>(word, follows)</c>: <c>follows</c> is true when the word
-    /// continues a phrase with the previous one (they may form a bigram).
-    /// </summary>
-    public IEnumerable<(string Word, bool Follows)> Words(string text)
+    /// <summary>The line without HTML tags (the reference's <c>(&amp;lt;.*?&amp;gt;|&lt;.*?&gt;)</c>).</summary>
+    public static string RemoveHtmlTags(string line) => HtmlTag().Replace(line, "");
+
+    /// <summary>The tokens of one line, each with <c>Word</c> false when the segmenter says it is not a word.</summary>
+    public IEnumerable<(string Token, bool Word)> Tokens(string line)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        bool follows = false;
+        ArgumentNullException.ThrowIfNull(line);
+        string text = RemoveHtmlTags(line);
+        return Unspaced ? Segmented(text) : Simple(text);
+    }
+
+    /// <summary>The reference's <c>is_cjk_or_similar</c> without its punctuation: the scripts whose characters are tokens of their own.</summary>
+    public static bool IsSingleCharacterScript(int c) =>
+        c is (>= 0x4E00 and <= 0x9FFF) or (>= 0x3400 and <= 0x4DBF) or (>= 0x20000 and <= 0x2A6DF) or (>= 0x2A700 and <= 0x2B73F)
+            or (>= 0x2B740 and <= 0x2B81F) or (>= 0x2B820 and <= 0x2CEAF) or (>= 0x2CEB0 and <= 0x2EBEF) or (>= 0xF900 and <= 0xFAFF)
+            or (>= 0x2E80 and <= 0x2EFF) or (>= 0x2F00 and <= 0x2FDF) or (>= 0x2FF0 and <= 0x2FFF)
+        || IsSyllabicScript(c);
+
+    /// <summary>Thai, Lao, Myanmar, Khmer, Tibetan: scripts whose single characters are letters or marks, not words.</summary>
+    public static bool IsSyllabicScript(int c) =>
+        c is (>= 0x0E00 and <= 0x0E7F) or (>= 0x0E80 and <= 0x0EFF) or (>= 0x1000 and <= 0x109F) or (>= 0x1780 and <= 0x17FF) or (>= 0x0F00 and <= 0x0FFF);
+
+    private static IEnumerable<(string, bool)> Simple(string text)
+    {
+        var current = new StringBuilder();
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (IsSingleCharacterScript(rune.Value) || EntryRules.IsPunctuation(rune))
+            {
+                if (current.Length > 0)
+                {
+                    yield return (current.ToString(), true);
+                    current.Clear();
+                }
+
+                yield return (rune.ToString(), true);
+            }
+            else if (rune.IsBmp && CurationText.IsStripSpace((char)rune.Value))
+            {
+                if (current.Length > 0)
+                {
+                    yield return (current.ToString(), true);
+                    current.Clear();
+                }
+            }
+            else
+            {
+                current.Append(rune.ToString());
+            }
+        }
+
+        if (current.Length > 0)
+        {
+            yield return (current.ToString(), true);
+        }
+    }
+
+    private IEnumerable<(string, bool)> Segmented(string text)
+    {
         int i = 0;
         while (i < text.Length)
         {
-            var rune = Rune.GetRuneAt(text, i);
-            if (Rune.IsWhiteSpace(rune))
+            if (CurationText.IsStripSpace(text[i]))
             {
-                i += rune.Utf16SequenceLength;
-                continue;
-            }
-
-            if (IsCut(rune))
-            {
-                follows = false;
-                i += rune.Utf16SequenceLength;
+                i++;
                 continue;
             }
 
             int start = i;
-            while (i < text.Length)
+            while (i < text.Length && !CurationText.IsStripSpace(text[i]))
             {
-                var r = Rune.GetRuneAt(text, i);
-                if (Rune.IsWhiteSpace(r) || IsCut(r))
-                {
-                    break;
-                }
-
-                i += r.Utf16SequenceLength;
+                i++;
             }
 
-            if (!Unspaced)
+            _segmenter ??= Segmenters.For(Language);
+            foreach (var token in _segmenter.Segment(text[start..i]))
             {
-                yield return (text[start..i], follows);
-                follows = true;
-                continue;
-            }
-
-            foreach (string word in Segment(text[start..i]))
-            {
-                yield return (word, follows);
-                follows = true;
+                yield return token;
             }
         }
     }
 
-    /// <summary>Forward maximum matching of one run against the lexicon.</summary>
-    public IEnumerable<string> Segment(string run)
+    /// <summary>
+    /// True for a token that never counts (and breaks the bigram chain), beyond the reference's rules: a lone
+    /// combining mark anywhere; in a language with spaces a single Thai, Lao, Myanmar, Khmer or Tibetan
+    /// character; in a language without spaces a single character that is a mark, punctuation, symbol, separator
+    /// or control character.
+    /// </summary>
+    public bool IsNotAWord(string token)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        int i = 0;
-        while (i < run.Length)
+        ArgumentNullException.ThrowIfNull(token);
+        if (EntryRules.IsLoneMark(token))
         {
-            int take = char.IsHighSurrogate(run[i]) && i + 1 < run.Length ? 2 : 1;
-            for (int length = Math.Min(_longest, run.Length - i); length > take; length--)
-            {
-                if (_lexicon!.Contains(run.Substring(i, length)))
-                {
-                    take = length;
-                    break;
-                }
-            }
-
-            yield return run.Substring(i, take);
-            i += take;
+            return true;
         }
+
+        if (Rune.DecodeFromUtf16(token, out var rune, out int used) != System.Buffers.OperationStatus.Done || used != token.Length)
+        {
+            return false;
+        }
+
+        return Unspaced
+            ? Rune.GetUnicodeCategory(rune) is not (UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
+                or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber)
+            : IsSyllabicScript(rune.Value);
     }
 
-    private static bool IsCut(Rune rune) => Rune.GetUnicodeCategory(rune) is
-        UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation or UnicodeCategory.OpenPunctuation or
-        UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation or UnicodeCategory.FinalQuotePunctuation or
-        UnicodeCategory.OtherPunctuation or UnicodeCategory.MathSymbol or UnicodeCategory.CurrencySymbol or
-        UnicodeCategory.ModifierSymbol or UnicodeCategory.OtherSymbol or UnicodeCategory.Control or UnicodeCategory.Format;
+    /// <summary>The reference's <c>check_weird_token</c> (no-space languages): starts with punctuation, or has one of a bracket or quote pair without the other.</summary>
+    public static bool IsWeird(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (token.Length > 0 && EntryRules.IsPunctuation(Rune.GetRuneAt(token, 0)))
+        {
+            return true;
+        }
+
+        foreach (var (open, close) in Pairs)
+        {
+            bool hasOpen = token.Contains(open, StringComparison.Ordinal), hasClose = token.Contains(close, StringComparison.Ordinal);
+            if (hasOpen != hasClose)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // The reference's pairs, "『 " (with its space) included: a token never holds a space, so any "』" is unpaired.
+    private static readonly (string Open, string Close)[] Pairs =
+        [("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"), ("‘", "’"), ("（", "）"), ("【", "】"), ("《", "》"), ("〈", "〉"), ("「", "」"), ("『 ", "』")];
+
+    [GeneratedRegex("(&lt;.*?&gt;|<.*?>)")]
+    private static partial Regex HtmlTag();
 }
