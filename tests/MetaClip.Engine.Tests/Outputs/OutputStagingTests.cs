@@ -1,4 +1,5 @@
 using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Engine.Tests.Outputs;
 
@@ -30,6 +31,54 @@ public class OutputStagingTests
         File.WriteAllText(staging.PathOf("curated/part-00000.jsonl"), "new");
         await staging.CommitAsync(CancellationToken.None);
         Assert.Equal(["part-00000.jsonl"], Directory.EnumerateFiles(dir.Combine("out", "curated")).Select(Path.GetFileName));
-        Assert.Single(Directory.EnumerateFileSystemEntries(dir.Combine("out")));
+        Assert.Equal([OutputManifest.FileName, "curated"], Directory.EnumerateFileSystemEntries(dir.Combine("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Regression_a_rerun_deleted_files_the_tool_never_wrote()
+    {
+        // Every file under OUT/curated/ and OUT/entry_counts/ was deleted, my-notes.txt included (issue 16).
+        using var dir = new TempFolder();
+        string notes = dir.File("out/curated/my-notes.txt", "mine");
+        string other = dir.File("out/entry_counts/my-list.txt", "mine too");
+        await CommitAsync(dir, "first", "entry_counts/de.jsonl", "entry_counts/fr.jsonl", "curated/part-00000.parquet");
+        await CommitAsync(dir, "second", "entry_counts/de.jsonl", "curated/part-00000.parquet");
+
+        Assert.Equal("mine", File.ReadAllText(notes));
+        Assert.Equal("mine too", File.ReadAllText(other));
+        Assert.False(File.Exists(dir.Combine("out", "entry_counts", "fr.jsonl")), "what the first run wrote and the second did not is gone");
+        Assert.Equal("second", File.ReadAllText(dir.Combine("out", "entry_counts", "de.jsonl")));
+        var manifest = await OutputManifest.ReadAsync(DataStore.Local, dir.Combine("out"), CancellationToken.None);
+        Assert.Equal("job-second", manifest!.Job);
+        Assert.Equal(["curated/part-00000.parquet", "entry_counts/de.jsonl"], manifest.Files);
+    }
+
+    [Fact]
+    public async Task Regression_a_killed_run_s_staging_folder_stayed_forever()
+    {
+        // After SIGKILL, OUT/.staging-<guid> (227 MB after a kill during a 3M-text write) stayed (issue 16).
+        using var dir = new TempFolder();
+        string dead = dir.File("out/.staging-dead/decisions.jsonl", "half");
+        File.WriteAllText(dir.Combine("out", ".staging-dead", ".owner"), $"process {Environment.MachineName} {int.MaxValue - 1} 0");
+        string live = dir.File("out/.staging-live/decisions.jsonl", "being written");
+        File.WriteAllText(dir.Combine("out", ".staging-live", ".owner"), OutputClaim.ForThisProcess("live").Owner);
+
+        using (new OutputStaging(dir.Combine("out")))
+        {
+            Assert.False(Directory.Exists(Path.GetDirectoryName(dead)), "a dead run's staging is removed");
+            Assert.True(File.Exists(live), "a live run's staging is never touched");
+        }
+    }
+
+    private static async Task CommitAsync(TempFolder dir, string run, params string[] files)
+    {
+        using var staging = new OutputStaging(dir.Combine("out"), "job-" + run);
+        foreach (string file in files)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(staging.PathOf(file))!);
+            File.WriteAllText(staging.PathOf(file), run);
+        }
+
+        await staging.CommitAsync(CancellationToken.None);
     }
 }
