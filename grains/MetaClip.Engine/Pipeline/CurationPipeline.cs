@@ -74,7 +74,7 @@ public sealed class CurationPipeline
         timings["match and count (pass 1)"] = Lap(phase);
 
         Report(CurationPhase.Thresholds, units.Count, units.Count, pass1.Texts);
-        var table = _steps.ComputeThresholds(pass1.Counts, o);
+        var table = _steps.ComputeThresholds(pass1.Counts, pass1.Tallies, metadata, o);
         timings["thresholds"] = Lap(phase);
 
         // Pass 2: decide every unit and publish its decisions and kept rows, in unit order.
@@ -111,7 +111,7 @@ public sealed class CurationPipeline
         var (metadata, identifier) = await LoadAsync([], Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
         var units = await _steps.PlanAsync(_options with { SkipBadFiles = false }, null, cancellationToken).ConfigureAwait(false);
         var pass1 = await MatchUnitsAsync(metadata, identifier, units, cancellationToken).ConfigureAwait(false);
-        return new MatchedSnapshot(pass1.Results, pass1.Counts, _steps.ComputeThresholds(pass1.Counts, _options));
+        return new MatchedSnapshot(pass1.Results, pass1.Counts, _steps.ComputeThresholds(pass1.Counts, pass1.Tallies, metadata, _options));
     }
 
     private async Task<(MetadataSet Metadata, LanguageIdentifier? Identifier)> LoadAsync(Dictionary<string, double> timings, Stopwatch phase, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
@@ -25,10 +26,49 @@ public sealed class CurationSteps(DataStore store) : ICurationSteps
         return new MatchedUnit(matches, ShardCountAggregator.PartialCounts(matches));
     }
 
-    public ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, CurationOptions options)
+    public ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, LanguageTallies texts, MetadataSet metadata, CurationOptions options)
     {
+        ArgumentNullException.ThrowIfNull(counts);
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(metadata);
         ArgumentNullException.ThrowIfNull(options);
+        if (texts.TotalTexts == 0)
+        {
+            throw new CurationException($"snapshot {options.Snapshot} holds no texts (no rows, or only empty texts): nothing to curate; earlier outputs are left as they were");
+        }
+
+        bool englishMatched = counts.TryGetValue("en", out var english) && english.Total > 0;
+        if (!englishMatched && options.P is null)
+        {
+            throw new CurationException(
+                $"no English text matched, so p cannot be derived from t_en: {WhyNoEnglish(metadata, texts)}; give the tail proportion directly with --p (0 <= p <= 1)");
+        }
+
         return ThresholdTable.Compute(counts, options.EffectiveTEn, options.P);
+    }
+
+    /// <summary>Why no English text matched, as far as the metadata and the texts tell.</summary>
+    private static string WhyNoEnglish(MetadataSet metadata, LanguageTallies texts)
+    {
+        if (!metadata.TryGetList("en", out var list))
+        {
+            return "the metadata has no English list (en.json)";
+        }
+
+        if (list.Count == 0)
+        {
+            return $"the English list {list.Source} is empty";
+        }
+
+        string target = metadata.LidMap.Resolve("en");
+        if (!string.Equals(target, "en", StringComparison.Ordinal))
+        {
+            return $"the lid map sends the label en to '{target}', not to the English list";
+        }
+
+        return texts.TryGetValue("en", out var english) && english.Texts > 0
+            ? $"none of the {english.Texts:N0} English texts contains an entry of {list.Source}"
+            : "the snapshot has no English texts";
     }
 
     public async Task<SampledUnit> DecideUnitAsync(UnitMatches unit, ThresholdTable thresholds, CurationOptions options, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Snapshots;
 
 namespace MetaClip.Engine.Pipeline;
@@ -21,8 +22,12 @@ public interface ICurationSteps
     /// <summary>Pass 1 on one unit: language of every text, its matched entries, and the unit's partial counts.</summary>
     MatchedUnit MatchUnit(UnitRows rows, UnitMatcher matcher, CancellationToken cancellationToken);
 
-    /// <summary>Thresholds from the job's global counts: <c>p</c>, every <c>t_lang</c> and the entry probabilities.</summary>
-    ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, CurationOptions options);
+    /// <summary>
+    /// Thresholds from the job's global counts: <c>p</c>, every <c>t_lang</c> and the entry probabilities. A job with no
+    /// text, or whose <c>p</c> cannot be derived, fails here naming the cause (<paramref name="texts"/>: the job's
+    /// figures per language; <paramref name="metadata"/>: its lists and lid map).
+    /// </summary>
+    ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, LanguageTallies texts, MetadataSet metadata, CurationOptions options);
 
     /// <summary>Pass 2 on one unit: one decision per matched image, the kept rows (with image bytes) and the unit's figures.</summary>
     Task<SampledUnit> DecideUnitAsync(UnitMatches unit, ThresholdTable thresholds, CurationOptions options, CancellationToken cancellationToken);

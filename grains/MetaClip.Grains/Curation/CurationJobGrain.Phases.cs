@@ -36,7 +36,7 @@ public sealed partial class CurationJobGrain
             var metadata = await metadataCache.GetAsync(options.Metadata, options.Mode);
             var counts = await CountVerification.GatherVerifiedAsync(GrainFactory, JobId, metadata, [.. matchedShards.Select(s => Job.Matched[s.Index])],
                 missing => RecountAsync(shards, missing), matchedShards.ToDictionary(s => s.Index, s => s.ShardId));
-            var table = await Task.Run(() => steps.ComputeThresholds(counts, options));
+            var table = await Task.Run(() => steps.ComputeThresholds(counts, _tallies, metadata, options));
             string tablePath = JobWorkFolder.ThresholdTableOf(Job.WorkFolder);
             await intermediates.PutThresholdTableAsync(tablePath, table, CancellationToken.None);
             if (Job.Phase == CurationJobPhase.Thresholds)

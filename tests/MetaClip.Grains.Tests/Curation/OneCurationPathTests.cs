@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
 using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
@@ -92,10 +93,10 @@ public sealed class OneCurationPathTests
             return inner.MatchUnit(rows, matcher, cancellationToken);
         }
 
-        public ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, CurationOptions options)
+        public ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, LanguageTallies texts, MetadataSet metadata, CurationOptions options)
         {
             calls.Add(nameof(ComputeThresholds));
-            return inner.ComputeThresholds(counts, options);
+            return inner.ComputeThresholds(counts, texts, metadata, options);
         }
 
         public async Task<SampledUnit> DecideUnitAsync(UnitMatches unit, ThresholdTable thresholds, CurationOptions options, CancellationToken cancellationToken)
@@ -121,7 +122,8 @@ public sealed class OneCurationPathTests
 
         public MatchedUnit MatchUnit(UnitRows rows, UnitMatcher matcher, CancellationToken cancellationToken) => inner.MatchUnit(rows, matcher, cancellationToken);
 
-        public ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, CurationOptions options) => inner.ComputeThresholds(counts, options);
+        public ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, LanguageTallies texts, MetadataSet metadata, CurationOptions options) =>
+            inner.ComputeThresholds(counts, texts, metadata, options);
 
         public async Task<SampledUnit> DecideUnitAsync(UnitMatches unit, ThresholdTable thresholds, CurationOptions options, CancellationToken cancellationToken)
         {
