@@ -18,6 +18,7 @@ public sealed class ShardGate
     private int _calls;
 
     private readonly Dictionary<string, int> _callsByMethod = [];
+    private readonly Dictionary<string, int> _callsBySilo = [];
     private readonly Dictionary<string, int> _heldBySilo = [];
 
     /// <summary>Calls being held right now on <paramref name="silo"/>.</summary>
@@ -26,6 +27,15 @@ public sealed class ShardGate
         lock (_gate)
         {
             return _heldBySilo.GetValueOrDefault(silo.ToString());
+        }
+    }
+
+    /// <summary>Calls of an <c>IShardWorkerGrain</c> method that reached a worker on <paramref name="silo"/> so far.</summary>
+    public int CallsOn(SiloAddress silo, string method)
+    {
+        lock (_gate)
+        {
+            return _callsBySilo.GetValueOrDefault($"{silo}/{method}");
         }
     }
 
@@ -88,6 +98,7 @@ public sealed class ShardGate
         lock (_gate)
         {
             _callsByMethod[method] = _callsByMethod.GetValueOrDefault(method) + 1;
+            _callsBySilo[$"{silo}/{method}"] = _callsBySilo.GetValueOrDefault($"{silo}/{method}") + 1;
             if (!Applies(method, silo) || _calls++ < _pass)
             {
                 return;
