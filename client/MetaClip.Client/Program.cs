@@ -1,4 +1,4 @@
-using MetaClip.Client;
+using MetaClip.Client.Commands;
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

@@ -1,4 +1,5 @@
 using System.Net;
+using MetaClip.Client.Commands;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 using Microsoft.Extensions.DependencyInjection;

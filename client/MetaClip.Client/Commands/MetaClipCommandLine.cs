@@ -1,8 +1,7 @@
 using System.CommandLine;
-using MetaClip.Client.Commands;
 using MetaClip.Engine;
 
-namespace MetaClip.Client;
+namespace MetaClip.Client.Commands;
 
 /// <summary>
 /// The <c>metaclip</c> command line. Exit codes: 0 success, 1 the job failed on its input, 2 the command line
@@ -26,11 +25,13 @@ public static class MetaClipCommandLine
         {
             CurateCommand.Create(output, error, interactive),
         };
-        foreach (var command in ClusterCommands.Create(output, interactive))
-        {
-            root.Subcommands.Add(command);
-        }
-
+        root.Subcommands.Add(SubmitCommand.Create(output));
+        root.Subcommands.Add(StatusCommand.Create(output));
+        root.Subcommands.Add(WatchCommand.Create(output, interactive));
+        root.Subcommands.Add(CancelCommand.Create(output));
+        root.Subcommands.Add(RetryCommand.Create(output));
+        root.Subcommands.Add(JobsCommand.Create(output));
+        root.Subcommands.Add(ResultsCommand.Create(output));
         root.Subcommands.Add(CopyCommand.Create(output));
         root.Subcommands.Add(LidCommand.Create(output));
         root.Subcommands.Add(MetadataCommand.Create(output));
