@@ -38,17 +38,25 @@ public static class MetaClipCommandLine
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output));
 
+        UsageErrors.Harden(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
             string command = parse.CommandResult.Command == root ? "metaclip" : $"metaclip {parse.CommandResult.Command.Name}";
-            await error.WriteLineAsync($"metaclip: error: {parse.Errors[0].Message} (see '{command} --help')").ConfigureAwait(false);
+            await error.WriteLineAsync($"metaclip: error: {UsageErrors.Describe(parse.Errors[0])} (see '{command} --help')").ConfigureAwait(false);
             return UsageError;
         }
 
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: whatever the interrupted step threw (a silo stopped during its start, a disposed resource), the
+            // user's answer is that the command was cancelled.
+            await error.WriteLineAsync("metaclip: cancelled; no outputs were written").ConfigureAwait(false);
+            return Cancelled;
         }
         catch (CurationException e)
         {
