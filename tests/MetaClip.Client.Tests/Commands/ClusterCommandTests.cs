@@ -162,13 +162,18 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Watching_a_job_the_cluster_does_not_know_is_an_error()
+    public async Task Status_watch_cancel_and_retry_of_a_job_the_cluster_does_not_know_are_one_line_errors()
     {
+        // status and cancel used to print "NotStarted ... 0/0" and exit 0.
         await using var silos = new SiloProcesses(1, AzuriteStorage.Require());
         await silos.StartAllAsync();
-        var watch = await CliRun.RunAsync(["watch", "no-such-job", .. silos.ClientOptions]);
-        Assert.Equal(MetaClipCommandLine.InputError, watch.ExitCode);
-        Assert.Contains("no job no-such-job", watch.ErrorLine, StringComparison.Ordinal);
+        foreach (string command in new[] { "status", "watch", "cancel", "retry", "results" })
+        {
+            var run = await CliRun.RunAsync([command, "no-such-job", .. silos.ClientOptions]);
+            Assert.True(run.ExitCode == MetaClipCommandLine.InputError, $"{command}: exit {run.ExitCode}\n{run.Output}{run.Error}");
+            Assert.Equal("metaclip: error: no job no-such-job on this cluster", run.ErrorLine);
+            Assert.Equal(string.Empty, run.Output);
+        }
     }
 
     [Fact]
