@@ -1,9 +1,11 @@
-using MetaClip.Client;
+using MetaClip.Client.Commands;
 
-using var cancel = new CancellationTokenSource();
+// Not disposed: a Ctrl+C can arrive while the process ends, and cancelling a disposed source would throw on the
+// signal's thread. A second Ctrl+C ends the process at once.
+var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
-    e.Cancel = true;
+    e.Cancel = !cancel.IsCancellationRequested;
     cancel.Cancel();
 };
 

@@ -1,3 +1,5 @@
+using MetaClip.Client.Commands;
+
 namespace MetaClip.Client.Tests;
 
 /// <summary>Runs the <c>metaclip</c> command line in-process, exactly as the executable does.</summary>

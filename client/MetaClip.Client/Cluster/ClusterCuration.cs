@@ -119,11 +119,14 @@ internal static class ClusterCuration
         private CurationJobPhase _phase;
         private long _textsAtPhaseStart;
         private TimeSpan _phaseStart;
+        private int _resumes;
 
         public string? Describe(CurationJobStatus status)
         {
-            if (status.Phase != _phase)
+            // A resumed job (its coordinator lost and activated again) starts its rate afresh: the downtime is not counted.
+            if (status.Phase != _phase || status.Resumes != _resumes)
             {
+                _resumes = status.Resumes;
                 _phase = status.Phase;
                 _textsAtPhaseStart = status.Texts;
                 _phaseStart = _clock.Elapsed;

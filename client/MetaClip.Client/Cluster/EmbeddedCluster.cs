@@ -55,9 +55,13 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         }, cancellationToken);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // The silo logs to standard error, never between the command's lines on standard output; a job's failure is the
+        // command's one error line, so only critical lines are logged, and with METACLIP_DEBUG=1 every error too.
+        bool debug = Environment.GetEnvironmentVariable("METACLIP_DEBUG") == "1";
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(options => options.SingleLine = true).SetMinimumLevel(LogLevel.Error);
-        builder.Logging.AddFilter((category, level) => level >= LogLevel.Error && category?.StartsWith("Orleans", StringComparison.Ordinal) != true || level >= LogLevel.Critical);
+        builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddFilter((_, level) => level >= LogLevel.Critical || (debug && level >= LogLevel.Error));
         builder.UseOrleans(silo =>
         {
             var (siloPort, gatewayPort) = TwoFreePorts();

@@ -38,6 +38,11 @@ internal static class LidCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             string location = LidModelLocation.Resolve(parse.GetValue(model));
+            if (!DataStore.IsBlob(location) && !File.Exists(location) && !Directory.Exists(location))
+            {
+                throw new MetaClip.Engine.CurationException($"LID model {location}: no such file (download lid.176.ftz with ./run.sh or ./test.sh, or give --model PATH / ${LidModelLocation.EnvironmentVariable})");
+            }
+
             var loaded = await FastTextModel.LoadAsync(DataStore.FromEnvironment(), location, cancellationToken).ConfigureAwait(false);
             string file = parse.GetRequiredValue(input);
             await using var stream = file == "-" ? Console.OpenStandardInput() : OpenInput(file);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using MetaClip.Client.Cluster;
 using MetaClip.Engine.Storage;
 using MetaClip.Training;
 
@@ -31,7 +32,7 @@ internal static class TrainCommand
         var precision = new Option<string>("--precision") { Description = "auto (bf16 on CUDA, fp32 on a CPU), fp32, or bf16 (forward and backward in bf16, weights and optimiser in float32).", DefaultValueFactory = _ => "auto" };
         precision.AcceptOnlyFromAmong("auto", "fp32", "bf16");
         var submit = new Option<bool>("--submit") { Description = "Submit to a running cluster instead (a silo with accelerator=gpu, or training=accept, trains it): prints a job id for 'metaclip watch'. --job and --out must then be locations every silo reaches (az://, or a shared folder)." };
-        var connection = new ClusterCommands.ConnectionOptions();
+        var connection = new ClusterConnection();
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
         var command = new Command("train",
             "Train a CLIP model on a curation job's output (contrastive loss, AdamW, warm-up + cosine), checkpointing as it goes.\n\n" +
@@ -77,13 +78,13 @@ internal static class TrainCommand
             if (parse.GetValue(submit))
             {
                 await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
-                string id = TrainingJobs.NewId();
+                string id = TrainingClusterJob.NewId();
                 var t = spec.Training;
                 var status = await client.Client.GetGrain<MetaClip.GrainInterfaces.ITrainingJobGrain>(id).Start(new MetaClip.GrainInterfaces.TrainingJobSpec(
                     DataStore.Normalize(spec.Job), folder, spec.Online, spec.Preset, t.Steps, t.BatchSize, t.AccumulationSteps, t.LearningRate, t.WarmupSteps, t.Seed,
                     spec.CheckpointEvery, spec.Tokenizer, t.Device, t.Precision.ToString())).ConfigureAwait(false);
                 await output.WriteLineAsync($"Submitted training job {id} (on {status.Silo}).").ConfigureAwait(false);
-                await output.WriteLineAsync($"Follow it: metaclip watch {id}").ConfigureAwait(false);
+                await output.WriteLineAsync($"Follow it: metaclip watch {id} --cluster {parse.GetValue(connection.Cluster)}").ConfigureAwait(false);
                 return MetaClipCommandLine.Success;
             }
 

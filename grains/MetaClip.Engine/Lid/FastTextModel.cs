@@ -70,6 +70,11 @@ public sealed class FastTextModel
     public static async Task<FastTextModel> LoadAsync(DataStore store, string location, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
+        if (!DataStore.IsBlob(location) && Directory.Exists(location))
+        {
+            throw new CurationException($"LID model {location}: is a folder, not a model file (give the .ftz or .bin file)");
+        }
+
         byte[] bytes;
         try
         {
@@ -91,6 +96,19 @@ public sealed class FastTextModel
     public static FastTextModel Load(ReadOnlySpan<byte> bytes, string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        try
+        {
+            return LoadCore(bytes, name);
+        }
+        catch (Exception e) when (e is not (CurationException or OperationCanceledException))
+        {
+            // A header whose sizes do not add up (a bucket count of 2^31-1 overflows, a matrix too large to allocate).
+            throw new CurationException($"LID model {name}: not a valid fastText model: {e.Message}", e);
+        }
+    }
+
+    private static FastTextModel LoadCore(ReadOnlySpan<byte> bytes, string name)
+    {
         var reader = new ModelReader(bytes, name);
         if (bytes.Length < 8)
         {

@@ -81,9 +81,12 @@ public sealed class MetadataSet
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(folder);
-        if (await store.KindAsync(folder, cancellationToken).ConfigureAwait(false) != StoredKind.Folder)
+        switch (await store.KindAsync(folder, cancellationToken).ConfigureAwait(false))
         {
-            throw new CurationException($"metadata folder {folder} does not exist");
+            case StoredKind.Missing:
+                throw new CurationException($"metadata folder {folder} does not exist");
+            case StoredKind.File:
+                throw new CurationException($"metadata {folder} is a file, not a folder: give the folder that holds the {{lang}}.json lists");
         }
 
         var all = (await store.ListAsync(folder, cancellationToken).ConfigureAwait(false)).Where(f => !f.Name.Contains('/', StringComparison.Ordinal)).ToList();

@@ -84,7 +84,7 @@ public sealed class LidMap
     public static Dictionary<string, string> Parse(byte[] bytes, string name)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        var reader = new Utf8JsonReader(bytes);
+        var reader = new Utf8JsonReader(MetadataList.WithoutBom(bytes));
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -110,6 +110,11 @@ public sealed class LidMap
         catch (JsonException e)
         {
             throw new CurationException($"metadata {name}: not valid JSON: {e.Message}", e);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            // A label or language that is not valid UTF-8.
+            throw new CurationException($"metadata {name}: {e.Message}", e);
         }
 
         return map;

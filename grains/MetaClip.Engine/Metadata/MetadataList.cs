@@ -59,7 +59,7 @@ public sealed class MetadataList
     public static MetadataList Parse(string language, ReadOnlySpan<byte> json, string source)
     {
         var entries = new List<string>();
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        var reader = new Utf8JsonReader(WithoutBom(json), new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
@@ -90,9 +90,20 @@ public sealed class MetadataList
         {
             throw new CurationException($"metadata {source}: entry {entries.Count}: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader's word for a string that is not valid UTF-8.
+            throw new CurationException($"metadata {source}: entry {entries.Count}: {e.Message}", e);
+        }
 
         return new MetadataList(language, entries, source);
     }
+
+    /// <summary>
+    /// The JSON without a leading UTF-8 byte order mark: metadata files, lid_map.json and JSONL snapshot lines all accept
+    /// one (editors on Windows write it).
+    /// </summary>
+    internal static ReadOnlySpan<byte> WithoutBom(ReadOnlySpan<byte> json) => json.StartsWith("\uFEFF"u8) ? json[3..] : json;
 
     internal static string Describe(JsonTokenType type) => type switch
     {

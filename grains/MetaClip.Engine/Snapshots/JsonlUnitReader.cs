@@ -208,8 +208,9 @@ public static class JsonlUnitReader
             {
                 throw new CurationException($"snapshot file {file.Name} line {lineNumber}: not valid JSON: {e.Message}", e);
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
             {
+                // A string that is not valid UTF-8 (Utf8JsonReader says InvalidOperationException).
                 throw new CurationException($"snapshot file {file.Name} line {lineNumber}: {e.Message}", e);
             }
 

@@ -23,7 +23,7 @@ public sealed class ParquetUnitReader : IAsyncDisposable
         var fields = reader.Schema.GetDataFields().Where(f => f.Path.ToList().Count == 1).ToList();
         _text = Find(fields, columns.Text, typeof(string)) ??
             throw new CurationException($"snapshot file {file.Name}: has no \"{columns.Text}\" column (the text column; rename it with --text-column); columns: {string.Join(", ", fields.Select(f => f.Name))}");
-        _uuid = Find(fields, columns.Uuid, typeof(string));
+        _uuid = Find(fields, columns.Uuid, typeof(string), integersToo: true);
         _url = Find(fields, columns.Url, typeof(string));
         _key = Find(fields, columns.Key, typeof(string));
         if (columns.Lang is not null)
@@ -78,7 +78,7 @@ public sealed class ParquetUnitReader : IAsyncDisposable
             await stream.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+        catch (Exception e) when (IsBadData(e))
         {
             await stream.DisposeAsync().ConfigureAwait(false);
             throw new CurationException($"snapshot file {file.Name}: not a readable Parquet file: {e.Message}", e);
@@ -116,7 +116,7 @@ public sealed class ParquetUnitReader : IAsyncDisposable
         {
             throw;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+        catch (Exception e) when (IsBadData(e))
         {
             throw new CurationException($"snapshot file {_file.Name}: row group {rowGroup} cannot be read: {e.Message}", e);
         }
@@ -130,10 +130,17 @@ public sealed class ParquetUnitReader : IAsyncDisposable
             return null;
         }
 
-        using var group = _reader.OpenRowGroupReader(rowGroup);
-        var values = new byte[]?[checked((int)group.RowCount)];
-        await group.ReadAsync(_image, values.AsMemory()!, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return values;
+        try
+        {
+            using var group = _reader.OpenRowGroupReader(rowGroup);
+            var values = new byte[]?[checked((int)group.RowCount)];
+            await group.ReadAsync(_image, values.AsMemory()!, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return values;
+        }
+        catch (Exception e) when (IsBadData(e))
+        {
+            throw new CurationException($"snapshot file {_file.Name}: row group {rowGroup}: the images cannot be read: {e.Message}", e);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -142,14 +149,67 @@ public sealed class ParquetUnitReader : IAsyncDisposable
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A column's values as text; an integer column (a uuid column may be one) as its decimal digits, the same text a
+    /// JSON number uuid has in a JSONL snapshot.
+    /// </summary>
     private static async Task<string?[]> ReadStringsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
     {
+        if (IsInteger(field.ClrType))
+        {
+            return await ReadIntegersAsync(group, field, rows, cancellationToken).ConfigureAwait(false);
+        }
+
         var values = new string?[rows];
         await group.ReadAsync(field, values.AsMemory()!, cancellationToken: cancellationToken).ConfigureAwait(false);
         return values;
     }
 
-    private DataField? Find(List<DataField> fields, string name, Type expected)
+    private static Task<string?[]> ReadIntegersAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken) =>
+        field.ClrType == typeof(long) ? ReadIntegersAsync<long>(group, field, rows, cancellationToken)
+        : field.ClrType == typeof(ulong) ? ReadIntegersAsync<ulong>(group, field, rows, cancellationToken)
+        : field.ClrType == typeof(uint) ? ReadIntegersAsync<uint>(group, field, rows, cancellationToken)
+        : ReadIntegersAsync<int>(group, field, rows, cancellationToken);
+
+    private static async Task<string?[]> ReadIntegersAsync<T>(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
+        where T : struct, IFormattable
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (field.IsNullable)
+        {
+            var nullable = new T?[rows];
+            await group.ReadAsync(field, nullable.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return [.. nullable.Select(v => v?.ToString(null, inv))];
+        }
+
+        var values = new T[rows];
+        await group.ReadAsync(field, values.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return [.. values.Select(v => v.ToString(null, inv))];
+    }
+
+    private static bool IsInteger(Type type) => type == typeof(int) || type == typeof(long) || type == typeof(uint) || type == typeof(ulong);
+
+    /// <summary>
+    /// What a damaged or unexpected file can make the Parquet reader throw (a Thrift error, a bad offset, a null
+    /// reference deep in a decoder): anything but a cancellation, an error already naming the file, or a storage
+    /// service's own failure (which is not the file's fault, and may pass).
+    /// </summary>
+    private static bool IsBadData(Exception e) => e is not (OperationCanceledException or CurationException or OutOfMemoryException or Azure.RequestFailedException);
+
+    /// <summary>A Parquet column type in a user's words (never a .NET generic name such as ReadOnlyMemory`1).</summary>
+    private static string Describe(Type type) =>
+        type == typeof(ReadOnlyMemory<char>) || type == typeof(string) ? "string"
+        : type == typeof(ReadOnlyMemory<byte>) || type == typeof(byte[]) ? "binary"
+        : type == typeof(int) ? "int32"
+        : type == typeof(long) ? "int64"
+        : type == typeof(uint) ? "uint32"
+        : type == typeof(ulong) ? "uint64"
+        : type == typeof(float) ? "float"
+        : type == typeof(double) ? "double"
+        : type == typeof(bool) ? "boolean"
+        : type.Name.Split('`')[0].ToLowerInvariant();
+
+    private DataField? Find(List<DataField> fields, string name, Type expected, bool integersToo = false)
     {
         var field = fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal))
             ?? fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -162,11 +222,13 @@ public sealed class ParquetUnitReader : IAsyncDisposable
         // both read into string[] / byte[][] buffers.
         bool compatible = field.ClrType == expected ||
             (expected == typeof(string) && field.ClrType == typeof(ReadOnlyMemory<char>)) ||
-            (expected == typeof(byte[]) && field.ClrType == typeof(ReadOnlyMemory<byte>));
+            (expected == typeof(byte[]) && field.ClrType == typeof(ReadOnlyMemory<byte>)) ||
+            (integersToo && IsInteger(field.ClrType));
         if (field.IsArray || !compatible)
         {
+            string wanted = expected == typeof(string) ? (integersToo ? "strings or integers" : "strings") : "binary";
             throw new CurationException(
-                $"snapshot file {_file.Name}: column \"{field.Name}\" holds {(field.IsArray ? "lists of " : "")}{field.ClrType.Name} values, expected {(expected == typeof(string) ? "strings" : "binary")}");
+                $"snapshot file {_file.Name}: column \"{field.Name}\" holds {(field.IsArray ? "lists of " : "")}{Describe(field.ClrType)} values, expected {wanted}");
         }
 
         return field;

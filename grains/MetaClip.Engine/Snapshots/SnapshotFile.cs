@@ -41,12 +41,42 @@ public sealed record SnapshotFile(string Path, string Name, SnapshotFormat Forma
                 continue;
             }
 
+            if (UnfollowableLink(file.Location) is string why)
+            {
+                throw new CurationException($"snapshot file {file.Name}: a symbolic link that cannot be followed ({why})");
+            }
+
             var format = FormatOf(file.Name) ??
                 throw new CurationException($"snapshot file {file.Name}: not a .parquet, .jsonl or .jsonl.gz file (remove it from the snapshot folder, or prefix its name with '_' to mark it as not data)");
             files.Add(new SnapshotFile(file.Location, file.Name, format));
         }
 
         return files;
+    }
+
+    /// <summary>Why a local symbolic link leads nowhere (a loop, a missing target); null for anything else.</summary>
+    private static string? UnfollowableLink(string location)
+    {
+        if (DataStore.IsBlob(location))
+        {
+            return null;
+        }
+
+        try
+        {
+            var info = new FileInfo(location);
+            if (info.LinkTarget is null)
+            {
+                return null;
+            }
+
+            var target = info.ResolveLinkTarget(returnFinalTarget: true);
+            return target is null || target.Exists || Directory.Exists(target.FullName) ? null : $"its target {target.FullName} does not exist";
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
     }
 
     private static SnapshotFormat? FormatOf(string name)

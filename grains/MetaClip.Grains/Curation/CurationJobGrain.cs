@@ -27,6 +27,7 @@ public sealed partial class CurationJobGrain(
     ShardIntermediates intermediates,
     DataStore store,
     IOptions<ClusterOptions> cluster,
+    IOptions<CurationSiloOptions> siloOptions,
     ILogger<CurationJobGrain> logger) : Grain, ICurationJobGrain, IRemindable, IDisposable
 {
     private const string ResumeReminder = "resume";
@@ -111,7 +112,10 @@ public sealed partial class CurationJobGrain(
         var units = await steps.PlanAsync(job, skipped.Add, CancellationToken.None);
 
         // The output folder is this job's from now until it is done or cancelled (a failed job keeps it for a retry).
-        await OutputClaim.ForCluster(JobId, cluster.Value.ServiceId).TakeAsync(store, job.Output, IsOverAsync, CancellationToken.None);
+        // A silo alone with its state in memory is a process's own cluster (the embedded one of metaclip curate): the
+        // process holds the folder, and a killed one is seen as such.
+        var claim = siloOptions.Value is { SingleSilo: true, IntermediatesInMemory: true } ? OutputClaim.ForThisProcess(JobId) : OutputClaim.ForCluster(JobId, cluster.Value.ServiceId);
+        await claim.TakeAsync(store, job.Output, IsOverAsync, CancellationToken.None);
         Job.Spec = Converter.ConvertToSurrogate(job);
         Job.Phase = CurationJobPhase.Matching;
         Job.SubmittedAt = DateTimeOffset.UtcNow;

@@ -76,6 +76,7 @@ public sealed partial class TrainingJobGrain(
         Job.SubmittedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await GrainFactory.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry(JobId, Job.SubmittedAt, Job.Spec.CurationOutput, Job.Spec.Run));
         LogStarted(logger, JobId, spec.Preset, spec.Steps, RuntimeIdentity);
         StartRun();
         return Status();
@@ -136,10 +137,9 @@ public sealed partial class TrainingJobGrain(
             Job.Loss = p.Loss;
         }
 
+        bool ended = _run is { IsCompleted: true };
         if (_run is { IsCompleted: true } run)
         {
-            _timer?.Dispose();
-            _timer = null;
             if (run.IsCompletedSuccessfully)
             {
                 var result = await run;
@@ -166,7 +166,18 @@ public sealed partial class TrainingJobGrain(
             }
         }
 
-        await state.WriteStateAsync(cancellationToken);
+        if (!ended)
+        {
+            await state.WriteStateAsync(cancellationToken);
+            return;
+        }
+
+        // The run's end is saved before this timer stops: disposing a grain timer cancels the token of the callback it
+        // is running, so a write after it (or with its token) never happened, and the job came back Running after a
+        // restart and trained again.
+        await state.WriteStateAsync(CancellationToken.None);
+        _timer?.Dispose();
+        _timer = null;
     }
 
     private TrainingJobStatus Status()

@@ -45,10 +45,11 @@ public sealed class ClassNames
         }
 
         using var json = Parse(location);
-        var root = json.RootElement.TryGetProperty("labels_by_locale", out var locales) ? locales : json.RootElement;
+        var root = json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("labels_by_locale", out var locales) ? locales : json.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidDataException($"class names {location}: expected an object of language → list of names");
+            string given = root.ValueKind == JsonValueKind.Array ? "a list; name its language: {\"en\": [...]}" : $"a JSON {root.ValueKind.ToString().ToLowerInvariant()}";
+            throw new InvalidDataException($"class names {location}: expected an object of language → list of names, not {given}");
         }
 
         var byLanguage = new Dictionary<string, string?[]>(StringComparer.Ordinal);

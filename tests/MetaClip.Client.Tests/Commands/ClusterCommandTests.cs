@@ -1,4 +1,5 @@
 using System.Net;
+using MetaClip.Client.Commands;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 using Microsoft.Extensions.DependencyInjection;
@@ -119,6 +120,39 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Watch_goes_on_through_another_gateway_within_seconds_when_its_silo_dies_and_never_steps_back()
+    {
+        // It froze for 30 s (a status call to the dead silo waited out Orleans' response timeout) and its shard count
+        // stepped back (11 -> 10) when the resumed coordinator's saved state was older than what it had shown.
+        var job = RealJob();
+        await using var silos = new SiloProcesses(2, AzuriteStorage.Require());
+        string id = await SubmitUnderWayAsync(silos, job, s => s.ShardsMatched >= 1);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var watch = MetaClipCommandLine.RunAsync(["watch", id, .. silos.ClientOptions], output, error, interactive: false, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        silos.Kill(0);
+        int code = await watch;
+        Assert.True(code == 0, error + "\n" + output + "\n" + silos.Logs());
+        await AssertEngineResultAsync(job);
+
+        // Plain progress lines: "[  12.3s] match and count: shard 7/24, ...": at least one every few seconds, and the
+        // shards done never fewer than the line before in the same phase.
+        var lines = output.ToString().Split('\n').Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^\[\s*([0-9.]+)s\] ([a-z ]+?)(?:: shard (\d+)/\d+)?(?:[,:—]|$)"))
+            .Where(m => m.Success).Select(m => (Seconds: double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Phase: m.Groups[2].Value,
+                Shards: m.Groups[3].Success ? int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) : -1)).ToList();
+        Assert.True(lines.Count > 2, output.ToString());
+        for (int i = 1; i < lines.Count; i++)
+        {
+            Assert.True(lines[i].Seconds - lines[i - 1].Seconds < 10, $"no progress line for {lines[i].Seconds - lines[i - 1].Seconds:0.0} s:\n{output}");
+            if (lines[i].Phase == lines[i - 1].Phase && lines[i].Shards >= 0 && lines[i - 1].Shards >= 0)
+            {
+                Assert.True(lines[i].Shards >= lines[i - 1].Shards, $"the shard count stepped back:\n{output}");
+            }
+        }
+    }
+
+    [SkippableFact]
     public async Task Restarting_every_silo_process_mid_job_resumes_it_and_gives_the_engine_result()
     {
         var job = RealJob();
@@ -161,13 +195,18 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Watching_a_job_the_cluster_does_not_know_is_an_error()
+    public async Task Status_watch_cancel_and_retry_of_a_job_the_cluster_does_not_know_are_one_line_errors()
     {
+        // status and cancel used to print "NotStarted ... 0/0" and exit 0.
         await using var silos = new SiloProcesses(1, AzuriteStorage.Require());
         await silos.StartAllAsync();
-        var watch = await CliRun.RunAsync(["watch", "no-such-job", .. silos.ClientOptions]);
-        Assert.Equal(MetaClipCommandLine.InputError, watch.ExitCode);
-        Assert.Contains("no job no-such-job", watch.ErrorLine, StringComparison.Ordinal);
+        foreach (string command in new[] { "status", "watch", "cancel", "retry", "results" })
+        {
+            var run = await CliRun.RunAsync([command, "no-such-job", .. silos.ClientOptions]);
+            Assert.True(run.ExitCode == MetaClipCommandLine.InputError, $"{command}: exit {run.ExitCode}\n{run.Output}{run.Error}");
+            Assert.Equal("metaclip: error: no job no-such-job on this cluster", run.ErrorLine);
+            Assert.Equal(string.Empty, run.Output);
+        }
     }
 
     [Fact]

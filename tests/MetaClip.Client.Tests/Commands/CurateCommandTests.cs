@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MetaClip.Client.Commands;
 using Parquet;
 using Parquet.Schema;
 

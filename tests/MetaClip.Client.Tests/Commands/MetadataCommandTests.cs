@@ -1,3 +1,5 @@
+using MetaClip.Client.Commands;
+
 namespace MetaClip.Client.Tests.Commands;
 
 /// <summary><c>metaclip metadata build</c> as a user runs it.</summary>

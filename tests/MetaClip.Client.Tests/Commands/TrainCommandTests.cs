@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MetaClip.Client.Commands;
 
 namespace MetaClip.Client.Tests.Commands;
 
@@ -102,6 +103,48 @@ public sealed class TrainCommandTests : IDisposable
         // The training silo's /metrics counted every step and pair.
         Assert.Equal(80, await silos.MetricAsync("metaclip_training_steps_total"));
         Assert.Equal(80 * 32, await silos.MetricAsync("metaclip_training_images_total"));
+    }
+
+    [SkippableFact]
+    public async Task A_finished_training_job_stays_done_after_the_whole_cluster_restarts_and_is_listed_with_the_jobs()
+    {
+        // The job's Done state used to be lost (the timer that saved it disposed itself first): after a restart the job
+        // came back Running, "resumed", and trained again.
+        string job = await CurateAsync();
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), trainingSilos: new HashSet<int> { 0 });
+        await silos.StartAllAsync();
+        string run = _dir.Combine("run");
+        var submit = await CliRun.RunAsync(["train", "--job", job, "--steps", "10", "--batch", "16", "--checkpoint-every", "5", "--out", run, "--submit", .. silos.ClientOptions]);
+        Assert.True(submit.ExitCode == 0, submit.Error);
+        string id = submit.Output.Split(' ')[3];
+        Assert.Contains($"metaclip watch {id} --cluster {silos.Gateways}", submit.Output, StringComparison.Ordinal);
+
+        var watch = await CliRun.RunAsync(["watch", id, .. silos.ClientOptions]);
+        Assert.True(watch.ExitCode == 0, watch.Error + "\n" + silos.Logs());
+        Assert.Contains($"{id}: Done; step 10/10", watch.Output, StringComparison.Ordinal);
+
+        var jobs = await CliRun.RunAsync(["jobs", .. silos.ClientOptions]);
+        Assert.True(jobs.ExitCode == 0, jobs.Error);
+        Assert.Contains(id, jobs.Output, StringComparison.Ordinal);
+        Assert.Contains("Done", jobs.Output, StringComparison.Ordinal);
+        Assert.Contains("step 10/10", jobs.Output, StringComparison.Ordinal);
+
+        var cancel = await CliRun.RunAsync(["cancel", id, .. silos.ClientOptions]);
+        Assert.Equal(MetaClipCommandLine.Success, cancel.ExitCode);
+        Assert.Contains($"Job {id} is already done: nothing to cancel.", cancel.Output, StringComparison.Ordinal);
+
+        // The state write follows the phase by a moment; then the whole cluster stops hard and comes back.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var written = File.GetLastWriteTimeUtc(Path.Combine(run, "model.ckpt"));
+        silos.Kill(0);
+        await silos.StartAllAsync();
+        var status = await CliRun.RunAsync(["status", id, .. silos.ClientOptions]);
+        Assert.True(status.ExitCode == 0, status.Error + "\n" + silos.Logs());
+        Assert.Contains($"{id}: Done; step 10/10", status.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("resumed", status.Output, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(run, "model.ckpt")));
+        Assert.DoesNotContain("OperationCanceledException", silos.Logs(), StringComparison.Ordinal);
     }
 
     private async Task<string> CurateAsync()

@@ -3,7 +3,7 @@ using System.Globalization;
 using MetaClip.Engine.Pipeline;
 using Spectre.Console;
 
-namespace MetaClip.Client;
+namespace MetaClip.Client.Commands;
 
 /// <summary>
 /// Shows a job's progress: live bars on a terminal, plain timestamped lines when output is redirected

@@ -1,8 +1,7 @@
 using System.CommandLine;
-using MetaClip.Client.Commands;
 using MetaClip.Engine;
 
-namespace MetaClip.Client;
+namespace MetaClip.Client.Commands;
 
 /// <summary>
 /// The <c>metaclip</c> command line. Exit codes: 0 success, 1 the job failed on its input, 2 the command line
@@ -26,28 +25,38 @@ public static class MetaClipCommandLine
         {
             CurateCommand.Create(output, error, interactive),
         };
-        foreach (var command in ClusterCommands.Create(output, interactive))
-        {
-            root.Subcommands.Add(command);
-        }
-
+        root.Subcommands.Add(SubmitCommand.Create(output));
+        root.Subcommands.Add(StatusCommand.Create(output));
+        root.Subcommands.Add(WatchCommand.Create(output, interactive));
+        root.Subcommands.Add(CancelCommand.Create(output));
+        root.Subcommands.Add(RetryCommand.Create(output));
+        root.Subcommands.Add(JobsCommand.Create(output));
+        root.Subcommands.Add(ResultsCommand.Create(output));
         root.Subcommands.Add(CopyCommand.Create(output));
         root.Subcommands.Add(LidCommand.Create(output));
         root.Subcommands.Add(MetadataCommand.Create(output));
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output));
 
+        UsageErrors.Harden(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
             string command = parse.CommandResult.Command == root ? "metaclip" : $"metaclip {parse.CommandResult.Command.Name}";
-            await error.WriteLineAsync($"metaclip: error: {parse.Errors[0].Message} (see '{command} --help')").ConfigureAwait(false);
+            await error.WriteLineAsync($"metaclip: error: {UsageErrors.Describe(parse.Errors[0])} (see '{command} --help')").ConfigureAwait(false);
             return UsageError;
         }
 
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: whatever the interrupted step threw (a silo stopped during its start, a disposed resource), the
+            // user's answer is that the command was cancelled.
+            await error.WriteLineAsync("metaclip: cancelled; no outputs were written").ConfigureAwait(false);
+            return Cancelled;
         }
         catch (UsageException e)
         {

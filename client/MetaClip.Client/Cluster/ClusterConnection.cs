@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Azure.Data.Tables;
+using MetaClip.Engine;
+using MetaClip.Grains.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace MetaClip.Client.Cluster;
+
+/// <summary>
+/// How a command reaches a running cluster: its gateways (<c>HOST:PORT,...</c>) or its membership table
+/// (<c>azure-table</c>, with the storage connection string from METACLIP_STORAGE_CONNECTION_STRING), and its
+/// cluster and service ids, as options of the command; <see cref="ConnectAsync"/> starts a client.
+/// </summary>
+internal sealed class ClusterConnection
+{
+    /// <summary>The environment variable holding the default of <c>--cluster</c>.</summary>
+    public const string ClusterVariable = "METACLIP_CLUSTER";
+
+    /// <summary>The file <c>silo/run-local-cluster.sh</c> writes its gateways to (the default after <see cref="ClusterVariable"/>).</summary>
+    public const string LocalClusterFile = "out/local-cluster/gateways";
+
+    private const string FallbackGateway = "127.0.0.1:30000";
+
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+
+    public Option<string> Cluster { get; } = new("--cluster")
+    {
+        Description = "The cluster: gateway endpoints HOST:PORT, comma-separated, or 'azure-table' to find the gateways in the cluster's Azure Table " +
+            $"(connection string from {ClusterSettings.ConnectionStringVariable}). Default: ${ClusterVariable}, else the gateways silo/run-local-cluster.sh " +
+            $"wrote to {LocalClusterFile}, else {FallbackGateway}.",
+        DefaultValueFactory = _ => DefaultCluster(),
+        HelpName = "HOST:PORT,...|azure-table",
+    };
+
+    public Option<string> ClusterId { get; } = new("--cluster-id")
+    {
+        Description = "The cluster id the silos were started with (env METACLIP_CLUSTER_ID).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("METACLIP_CLUSTER_ID") ?? "metaclip-local",
+        HelpName = "ID",
+    };
+
+    public Option<string> ServiceId { get; } = new("--service-id")
+    {
+        Description = "The service id the silos were started with (env METACLIP_SERVICE_ID).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("METACLIP_SERVICE_ID") ?? "metaclip",
+        HelpName = "ID",
+    };
+
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Options.Add(Cluster);
+        command.Options.Add(ClusterId);
+        command.Options.Add(ServiceId);
+    }
+
+    /// <summary>
+    /// Connects to the cluster. <paramref name="responseTimeout"/>: how long a grain call may go unanswered before it
+    /// fails (a follower asks again at once through another gateway, so it is short for <c>watch</c>; Orleans'
+    /// default of 30 s otherwise).
+    /// </summary>
+    public async Task<ConnectedClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken, TimeSpan? responseTimeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        string cluster = parse.GetRequiredValue(Cluster).Trim();
+        string clusterId = parse.GetRequiredValue(ClusterId);
+        string serviceId = parse.GetRequiredValue(ServiceId);
+        IPEndPoint[]? gateways = null;
+        string? connection = null;
+        if (cluster.Equals("azure-table", StringComparison.OrdinalIgnoreCase))
+        {
+            connection = Environment.GetEnvironmentVariable(ClusterSettings.ConnectionStringVariable);
+            if (string.IsNullOrWhiteSpace(connection))
+            {
+                throw new CurationException($"--cluster azure-table: set {ClusterSettings.ConnectionStringVariable} to the cluster's storage connection string");
+            }
+        }
+        else
+        {
+            gateways = await ParseGatewaysAsync(cluster, cancellationToken).ConfigureAwait(false);
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterId;
+                o.ServiceId = serviceId;
+            });
+            if (responseTimeout is TimeSpan timeout)
+            {
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = timeout);
+            }
+
+            // A gateway that went away is tried again soon, and the others are used meanwhile.
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            if (gateways is not null)
+            {
+                client.UseStaticClustering(gateways);
+            }
+            else
+            {
+                client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+            }
+        });
+        var host = builder.Build();
+
+        // The client retries its gateways indefinitely: give up after a while with a clear message.
+        using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connectTimeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            await host.StartAsync(connectTimeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            string why = e is OperationCanceledException ? $"no gateway answered within {ConnectTimeout.TotalSeconds:0} s" : e.Message;
+            throw new CurationException($"cannot reach the cluster at {cluster} (cluster id {clusterId}): {why}", e);
+        }
+        catch (Exception)
+        {
+            host.Dispose();
+            throw;
+        }
+
+        return new ConnectedClient(host);
+    }
+
+    /// <summary><c>METACLIP_CLUSTER</c>, else the gateways of the local cluster started from this folder, else the first local gateway.</summary>
+    private static string DefaultCluster()
+    {
+        if (Environment.GetEnvironmentVariable(ClusterVariable) is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        try
+        {
+            if (File.Exists(LocalClusterFile) && File.ReadAllText(LocalClusterFile).Trim() is { Length: > 0 } written)
+            {
+                return written;
+            }
+        }
+        catch (IOException)
+        {
+            // Being rewritten: fall back.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Not ours: fall back.
+        }
+
+        return FallbackGateway;
+    }
+
+    private static async Task<IPEndPoint[]> ParseGatewaysAsync(string cluster, CancellationToken cancellationToken)
+    {
+        var endpoints = new List<IPEndPoint>();
+        foreach (string endpoint in cluster.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int colon = endpoint.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(endpoint[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+            {
+                throw new CurationException($"--cluster {endpoint}: expected HOST:PORT (or 'azure-table')");
+            }
+
+            string host = endpoint[..colon].Trim('[', ']');
+            if (!IPAddress.TryParse(host, out var address))
+            {
+                IPAddress[] found;
+                try
+                {
+                    found = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException e)
+                {
+                    throw new CurationException($"--cluster {endpoint}: cannot resolve {host}: {e.Message}", e);
+                }
+
+                address = found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault()
+                    ?? throw new CurationException($"--cluster {endpoint}: {host} has no address");
+            }
+
+            endpoints.Add(new IPEndPoint(address, port));
+        }
+
+        return endpoints.Count > 0 ? [.. endpoints] : throw new CurationException("--cluster: no gateway given");
+    }
+}

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using System.Globalization;
+using MetaClip.Client.Cluster;
+using MetaClip.GrainInterfaces;
+
+namespace MetaClip.Client.Commands;
+
+/// <summary><c>metaclip jobs</c>: every job submitted to the cluster, curation and training, oldest first.</summary>
+internal static class JobsCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var connection = new ClusterConnection();
+        var command = new Command("jobs", "List the jobs submitted to the cluster (curation and training), with their phase.");
+        connection.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
+            var jobs = await client.Client.GetGrain<IJobRegistryGrain>(0).List().ConfigureAwait(false);
+            if (jobs.Length == 0)
+            {
+                await output.WriteLineAsync("No jobs on this cluster.").ConfigureAwait(false);
+            }
+
+            foreach (var entry in jobs)
+            {
+                var summary = await ClusterJob.Of(client.Client, entry.Id).GetSummaryAsync(cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{entry.Id}  {entry.SubmittedAt:u}  {summary?.Phase ?? "unknown",-10}  {summary?.Progress ?? "-"}  {entry.Snapshot} -> {entry.Output}")).ConfigureAwait(false);
+            }
+
+            return MetaClipCommandLine.Success;
+        });
+        return command;
+    }
+}
