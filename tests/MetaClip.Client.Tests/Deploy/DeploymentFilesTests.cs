@@ -83,8 +83,9 @@ public sealed partial class DeploymentFilesTests : IDisposable
         foreach (string silo in silos)
         {
             Assert.Contains($"\"{silo}:8080\"", prometheus, StringComparison.Ordinal);
-            var service = (Dictionary<object, object>)((Dictionary<object, object>)compose["services"])[silo];
-            Assert.Contains(((List<object>)service["ports"]).Cast<string>(), p => p.EndsWith(":8080", StringComparison.Ordinal));
+            Assert.True(((Dictionary<object, object>)compose["services"]).ContainsKey(silo));
+            var service = (Dictionary<object, object>)((Dictionary<object, object>)DeploymentFiles.Compose("docker-compose.override.yml")["services"])[silo];
+            Assert.Contains(((List<object>)service["ports"]).Cast<string>(), p => p.StartsWith("127.0.0.1:", StringComparison.Ordinal) && p.EndsWith(":8080", StringComparison.Ordinal));
         }
     }
 
@@ -242,10 +243,10 @@ public sealed partial class DeploymentFilesTests : IDisposable
 /// <summary>The repository's deployment files, read as their tools read them.</summary>
 internal static class DeploymentFiles
 {
-    /// <summary>docker-compose.yml with its YAML anchors and merge keys resolved.</summary>
-    public static Dictionary<object, object> Compose()
+    /// <summary>docker-compose.yml (or another compose file of the repository) with its YAML anchors and merge keys resolved.</summary>
+    public static Dictionary<object, object> Compose(string file = "docker-compose.yml")
     {
-        using var reader = new StreamReader(Repository.Path("docker-compose.yml"));
+        using var reader = new StreamReader(Repository.Path(file));
         return (Dictionary<object, object>)new DeserializerBuilder().Build().Deserialize(new MergingParser(new Parser(reader)))!;
     }
 
