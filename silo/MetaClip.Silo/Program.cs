@@ -16,8 +16,21 @@ if (args is ["--health-check", var url])
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-var settings = builder.Configuration.GetSection("MetaClip").Get<ClusterSettings>() ?? new ClusterSettings();
-builder.UseOrleans(silo => silo.UseMetaClip(settings, builder.Configuration));
+ClusterSettings settings;
+try
+{
+    // Wrong settings (a missing storage secret, a connection string that is none, or one whose account does not
+    // answer or refuses the key) stop the silo at once with one line naming the setting: exit 2, no stack trace.
+    settings = builder.Configuration.GetSection("MetaClip").Get<ClusterSettings>() ?? new ClusterSettings();
+    settings.Validate();
+    await settings.CheckStorageAsync(TimeSpan.FromSeconds(10));
+    builder.UseOrleans(silo => silo.UseMetaClip(settings, builder.Configuration));
+}
+catch (InvalidOperationException e)
+{
+    await Console.Error.WriteLineAsync($"MetaClip.Silo: {e.Message}");
+    return 2;
+}
 
 // A graceful stop (SIGTERM, Ctrl+C) hands this silo's running shards back to their coordinators first; keep
 // the whole stop shorter than a Kubernetes pod's grace period (30 s by default).
@@ -45,5 +58,17 @@ app.MapGet("/health", (IOptions<SiloMetadata> metadata) =>
         training = TrainingPlugin.IsLoaded,
         torchLoaded = TrainingPlugin.TorchLoaded,
     }));
-await app.RunAsync();
+try
+{
+    await app.StartAsync();
+}
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    await Console.Error.WriteLineAsync($"MetaClip.Silo: the silo did not start: {e.GetBaseException().Message}");
+    return 1;
+}
+
+// The project's counters from 0 on every silo (a panel shows 0, not "No data", before the first event).
+MetaClipMetrics.InitializeSeries();
+await app.WaitForShutdownAsync();
 return 0;

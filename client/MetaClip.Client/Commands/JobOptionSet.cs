@@ -148,7 +148,7 @@ internal sealed class JobOptionSet
         }
         catch (CurationException e)
         {
-            throw new UsageException(e.Message, $"metaclip {parse.CommandResult.Command.Name}");
+            throw new UsageException(e.Message, MetaClipCommandLine.CommandPath(parse.CommandResult));
         }
     }
 }

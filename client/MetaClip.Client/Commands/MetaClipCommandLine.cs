@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using MetaClip.Engine;
 
 namespace MetaClip.Client.Commands;
@@ -42,7 +43,7 @@ public static class MetaClipCommandLine
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            string command = parse.CommandResult.Command == root ? "metaclip" : $"metaclip {parse.CommandResult.Command.Name}";
+            string command = CommandPath(parse.CommandResult);
             await error.WriteLineAsync($"metaclip: error: {UsageErrors.Describe(parse.Errors[0])} (see '{command} --help')").ConfigureAwait(false);
             return UsageError;
         }
@@ -91,4 +92,20 @@ public static class MetaClipCommandLine
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+
+    /// <summary>The command as typed, e.g. <c>metaclip metadata build</c>.</summary>
+    public static string CommandPath(SymbolResult? result)
+    {
+        var names = new List<string>();
+        for (var r = result; r is not null; r = r.Parent)
+        {
+            if (r is CommandResult command)
+            {
+                names.Add(command.Command is RootCommand ? "metaclip" : command.Command.Name);
+            }
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
 }

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 
 namespace MetaClip.Grains.Hosting;
 
@@ -114,9 +117,102 @@ public sealed class ClusterSettings
                 $"MetaClip:Clustering={Clustering} / MetaClip:GrainStorage={ResolveGrainStorage()} need a storage connection string: set MetaClip:StorageConnectionString or {ConnectionStringVariable}");
         }
 
+        if (needsStorage || ResolveConnectionString() is { Length: > 0 })
+        {
+            CheckConnectionStringFormat();
+        }
+
         if (MaxConcurrentShards < 1)
         {
             throw new InvalidOperationException($"MetaClip:MaxConcurrentShards must be at least 1, not {MaxConcurrentShards}");
         }
     }
+
+    /// <summary>The setting that gave the connection string, for messages (never the value: it holds the account key).</summary>
+    public string ConnectionStringSource =>
+        string.IsNullOrWhiteSpace(StorageConnectionString) ? ConnectionStringVariable : "MetaClip:StorageConnectionString";
+
+    /// <summary>
+    /// Reaches the storage account once before the silo starts (table service when the membership is there, blob
+    /// service when grain state is), with one retry and a short timeout: a wrong endpoint or account key fails here
+    /// with one line that names the setting and the endpoint, instead of Orleans' start-up retries and stack traces.
+    /// </summary>
+    public async Task CheckStorageAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        string? connection = ResolveConnectionString();
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            return;
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        Uri? endpoint = null;
+        try
+        {
+            if (Clustering == ClusteringKind.AzureTable)
+            {
+                var options = new TableClientOptions();
+                options.Retry.MaxRetries = 1;
+                options.Retry.NetworkTimeout = timeout;
+                var tables = new TableServiceClient(connection, options);
+                endpoint = tables.Uri;
+                await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: deadline.Token).AsPages().ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+
+            if (ResolveGrainStorage() == GrainStorageKind.AzureBlob)
+            {
+                var options = new BlobClientOptions();
+                options.Retry.MaxRetries = 1;
+                options.Retry.NetworkTimeout = timeout;
+                var blobs = new BlobServiceClient(connection, options);
+                endpoint = blobs.Uri;
+                await foreach (var _ in blobs.GetBlobContainersAsync(cancellationToken: deadline.Token).AsPages(pageSizeHint: 1).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+        }
+        catch (RequestFailedException e)
+        {
+            string reason = e.Status == 0 ? e.Message : $"HTTP {e.Status} {e.ErrorCode}";
+            throw new InvalidOperationException($"{ConnectionStringSource}: the storage account at {endpoint} refused the silo ({FirstLine(reason)}): check the endpoint and the account key");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"{ConnectionStringSource}: the storage account at {endpoint} did not answer within {timeout.TotalSeconds:0} s");
+        }
+        catch (Exception e) when (e is AggregateException or HttpRequestException or IOException)
+        {
+            string reason = e is AggregateException all && all.InnerExceptions.Count > 0 ? all.InnerExceptions[^1].Message : e.Message;
+            throw new InvalidOperationException($"{ConnectionStringSource}: the storage account at {endpoint} cannot be reached ({FirstLine(reason)})");
+        }
+    }
+
+    private void CheckConnectionStringFormat()
+    {
+        string connection = ResolveConnectionString() ?? "";
+        try
+        {
+            if (Clustering == ClusteringKind.AzureTable)
+            {
+                _ = new TableServiceClient(connection);
+            }
+
+            if (ResolveGrainStorage() == GrainStorageKind.AzureBlob)
+            {
+                _ = new BlobServiceClient(connection);
+            }
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or UriFormatException)
+        {
+            // The parser's message may quote the string; name the setting only.
+            throw new InvalidOperationException($"{ConnectionStringSource} is not an Azure Storage connection string with {(Clustering == ClusteringKind.AzureTable ? "a table" : "a blob")} endpoint (e.g. DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net)", e);
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 }

@@ -58,7 +58,10 @@ public static class SiloBuilderExtensions
 
         if (settings.Clustering == ClusteringKind.AzureTable)
         {
-            silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            // A loopback address (one machine, e.g. compose with host networking) is also where the silo listens, so
+            // nothing is reachable from outside; any other address listens on every interface (a pod's IP, a container's).
+            var advertised = settings.ResolveAdvertisedAddress();
+            silo.ConfigureEndpoints(advertised, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
             silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
             silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connection));
         }

@@ -35,4 +35,37 @@ public static class MetaClipMetrics
 
     /// <summary>Training images (pairs) seen on this silo.</summary>
     public static readonly Counter<long> TrainingImages = Meter.CreateCounter<long>("metaclip_training_images", "{image}", "Image-text pairs trained on on this silo");
+
+    /// <summary>
+    /// Records 0 on every counter and every label value the project uses, so that each series exists from the start
+    /// (dashboards show 0 rather than "No data" until the first re-run or training step). Call once the metrics
+    /// exporter listens; adding 0 changes no count.
+    /// </summary>
+    public static void InitializeSeries()
+    {
+        foreach (string pass in (string[])["match", "sample"])
+        {
+            Shards.Add(0, new KeyValuePair<string, object?>("pass", pass));
+        }
+
+        foreach (string outcome in (string[])["applied", "duplicate"])
+        {
+            Partials.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+
+        foreach (string reason in (string[])["handed-back", "cluster", "error"])
+        {
+            ShardRetries.Add(0, new KeyValuePair<string, object?>("reason", reason));
+        }
+
+        foreach (string outcome in (string[])["done", "failed", "cancelled"])
+        {
+            Jobs.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+
+        Texts.Add(0);
+        ImagesKept.Add(0);
+        TrainingSteps.Add(0);
+        TrainingImages.Add(0);
+    }
 }

@@ -50,9 +50,11 @@ public sealed class MetadataCommandTests
         Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
         Assert.Contains("--languages: no language given", run.ErrorLine, StringComparison.Ordinal);
 
+        // Not a number at all: the command line says so before anything runs (a usage error).
         run = await CliRun.RunAsync("metadata", "build", "--unigram-counts", dir.Combine("counts"), "--pmi-threshold", "NaN", "--out", dir.Combine("meta"));
-        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
-        Assert.Contains("--pmi-threshold NaN", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Equal(MetaClipCommandLine.UsageError, run.ExitCode);
+        Assert.Contains("--pmi-threshold: 'NaN' is not a number", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("metaclip metadata build --help", run.ErrorLine, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir.Combine("meta")));
     }
 }

@@ -83,8 +83,9 @@ public sealed partial class DeploymentFilesTests : IDisposable
         foreach (string silo in silos)
         {
             Assert.Contains($"\"{silo}:8080\"", prometheus, StringComparison.Ordinal);
-            var service = (Dictionary<object, object>)((Dictionary<object, object>)compose["services"])[silo];
-            Assert.Contains(((List<object>)service["ports"]).Cast<string>(), p => p.EndsWith(":8080", StringComparison.Ordinal));
+            Assert.True(((Dictionary<object, object>)compose["services"]).ContainsKey(silo));
+            var service = (Dictionary<object, object>)((Dictionary<object, object>)DeploymentFiles.Compose("docker-compose.override.yml")["services"])[silo];
+            Assert.Contains(((List<object>)service["ports"]).Cast<string>(), p => p.StartsWith("127.0.0.1:", StringComparison.Ordinal) && p.EndsWith(":8080", StringComparison.Ordinal));
         }
     }
 
@@ -121,11 +122,18 @@ public sealed partial class DeploymentFilesTests : IDisposable
         Assert.True(watch.ExitCode == 0, watch.Error + silos.Logs());
         Assert.True(File.Exists(_dir.Combine("out", "thresholds.json")));
 
-        // What the silos serve after a job: metric names and, per metric, its label names.
+        // What the silos serve after a job: metric names and, per metric, its label names (and each family's type).
         var served = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var types = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < 2; i++)
         {
-            foreach (Match sample in PrometheusSample().Matches(await silos.MetricsAsync(i)))
+            string metrics = await silos.MetricsAsync(i);
+            foreach (Match type in PrometheusType().Matches(metrics))
+            {
+                types[type.Groups["name"].Value] = type.Groups["type"].Value;
+            }
+
+            foreach (Match sample in PrometheusSample().Matches(metrics))
             {
                 var labels = served.TryGetValue(sample.Groups["name"].Value, out var known) ? known : served[sample.Groups["name"].Value] = [];
                 labels.UnionWith(LabelName().Matches(sample.Groups["labels"].Value).Select(m => m.Groups[1].Value));
@@ -161,6 +169,43 @@ public sealed partial class DeploymentFilesTests : IDisposable
 
         Assert.Contains("metaclip_shards_total", served.Keys);
         Assert.Contains("pass", served["metaclip_shards_total"]);
+
+        // rate() and increase() only of counters (and histograms' buckets): a gauge's rate means nothing.
+        foreach (string expression in expressions)
+        {
+            foreach (Match rate in RateOf().Matches(expression))
+            {
+                string name = rate.Groups["name"].Value;
+                string family = Regex.Replace(name, "_(bucket|count|sum)$", "");
+                string? type = types.GetValueOrDefault(name) ?? types.GetValueOrDefault(family);
+                Assert.True(type is null or "counter" or "histogram", $"{expression}: {name} is a {type}, not a counter");
+            }
+        }
+
+        // The counters a job without re-runs or training never touches are served from 0 on every silo (a panel shows
+        // 0, not "No data").
+        for (int i = 0; i < 2; i++)
+        {
+            string metrics = await silos.MetricsAsync(i);
+            Assert.Contains("metaclip_shard_retries_total{", metrics, StringComparison.Ordinal);
+            Assert.Contains("reason=\"handed-back\"", metrics, StringComparison.Ordinal);
+            Assert.Matches(@"(?m)^metaclip_training_steps_total(\{[^}]*\})? 0( |$)", metrics);
+            Assert.Matches(@"(?m)^metaclip_training_images_total(\{[^}]*\})? 0( |$)", metrics);
+        }
+    }
+
+    [Fact]
+    public void The_silos_up_panel_counts_the_compose_job_and_the_prometheus_operators_job()
+    {
+        string expression = DeploymentFiles.DashboardExpressions().Single(e => e.StartsWith("count(up{", StringComparison.Ordinal));
+        var matcher = JobMatcher().Match(expression);
+        Assert.True(matcher.Success, $"'Silos up' does not select the silo job by a regex: {expression}");
+        var job = new Regex("^(?:" + matcher.Groups["regex"].Value + ")$");
+        // The compose file's Prometheus job, and the PodMonitor's (Prometheus Operator: NAMESPACE/NAME).
+        Assert.Matches(job, "metaclip-silo");
+        Assert.Matches(job, "metaclip/metaclip-silo");
+        Assert.DoesNotMatch(job, "metaclip-silo-other");
+        Assert.Contains("job_name: metaclip-silo", File.ReadAllText(Repository.Path("deploy", "prometheus", "prometheus.yml")), StringComparison.Ordinal);
     }
 
     private static async Task<(int Code, string Error)> HealthCheckAsync(string silo, Uri url)
@@ -176,6 +221,15 @@ public sealed partial class DeploymentFilesTests : IDisposable
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? ", RegexOptions.Multiline)]
     private static partial Regex PrometheusSample();
 
+    [GeneratedRegex(@"^# TYPE (?<name>[a-zA-Z_:][a-zA-Z0-9_:]*) (?<type>[a-z]+)", RegexOptions.Multiline)]
+    private static partial Regex PrometheusType();
+
+    [GeneratedRegex(@"\b(?:rate|irate|increase)\((?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)")]
+    private static partial Regex RateOf();
+
+    [GeneratedRegex(@"job=~""(?<regex>[^""]+)""")]
+    private static partial Regex JobMatcher();
+
     [GeneratedRegex(@"([a-zA-Z_][a-zA-Z0-9_]*)=""")]
     private static partial Regex LabelName();
 
@@ -189,10 +243,10 @@ public sealed partial class DeploymentFilesTests : IDisposable
 /// <summary>The repository's deployment files, read as their tools read them.</summary>
 internal static class DeploymentFiles
 {
-    /// <summary>docker-compose.yml with its YAML anchors and merge keys resolved.</summary>
-    public static Dictionary<object, object> Compose()
+    /// <summary>docker-compose.yml (or another compose file of the repository) with its YAML anchors and merge keys resolved.</summary>
+    public static Dictionary<object, object> Compose(string file = "docker-compose.yml")
     {
-        using var reader = new StreamReader(Repository.Path("docker-compose.yml"));
+        using var reader = new StreamReader(Repository.Path(file));
         return (Dictionary<object, object>)new DeserializerBuilder().Build().Deserialize(new MergingParser(new Parser(reader)))!;
     }
 
