@@ -1,3 +1,5 @@
+using MetaClip.Engine.Pipeline;
+
 namespace MetaClip.GrainInterfaces;
 
 /// <summary>
@@ -57,4 +59,8 @@ public sealed record CurationJobStatus(
     /// <summary>Shards counted again because a language partition had lost their counts (storage that rolled back).</summary>
     [Id(17)]
     public int Recounts { get; init; }
+
+    /// <summary>The job's own options (its seed, thresholds, locations), whatever later jobs did to its output folder.</summary>
+    [Id(18)]
+    public CurationOptions? Options { get; init; }
 }

@@ -30,7 +30,18 @@ internal static class ResultsCommand
                     : new CurationException($"job {jobId} has no results: it is {status.Phase}{(status.Error is null ? "" : " (" + status.Error + ")")}");
             }
 
-            var report = await ReportWriter.ReadAsync(DataStore.FromEnvironment(), status.Output!, cancellationToken).ConfigureAwait(false);
+            // The folder holds what the last job there wrote: say so when that is another job, with this one's own settings.
+            var store = DataStore.FromEnvironment();
+            var manifest = await OutputManifest.ReadAsync(store, status.Output!, cancellationToken).ConfigureAwait(false);
+            if (manifest is not null && !string.Equals(manifest.Job, jobId, StringComparison.Ordinal))
+            {
+                string settings = status.Options is { } o
+                    ? string.Create(CultureInfo.InvariantCulture, $" (this job: {(o.P is double p ? $"p = {p:R}" : $"t_en = {o.EffectiveTEn}")}, seed = {o.Seed}, snapshot {o.Snapshot})")
+                    : string.Empty;
+                throw new CurationException($"job {jobId}'s outputs at {status.Output} were replaced by job {manifest.Job} on {manifest.WrittenAt:u}{settings}");
+            }
+
+            var report = await ReportWriter.ReadAsync(store, status.Output!, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"Results: {status.Output}").ConfigureAwait(false);
             await output.WriteLineAsync($"Report:  {DataStore.Combine(status.Output!, "report.html")}").ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"p = {report.P:R}, t_en = {report.TEn?.ToString(CultureInfo.InvariantCulture) ?? "-"}, seed = {report.Seed}")).ConfigureAwait(false);

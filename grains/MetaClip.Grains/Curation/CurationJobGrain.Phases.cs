@@ -83,21 +83,32 @@ public sealed partial class CurationJobGrain
         }
     }
 
-    private ShardDispatcher Dispatcher() => new(GrainFactory, JobId, logger, reason =>
+    private ShardDispatcher Dispatcher(string pass) => new(GrainFactory, JobId, logger, reason =>
     {
         Job.ShardRetries++;
         if (reason == ShardRetryReason.HandedBack)
         {
             Job.ShardHandBacks++;
         }
-    });
+    }, shard => Job.Started.Add($"{pass}/{shard.Index}"));
+
+    /// <summary>
+    /// A dispatcher for a pass over <paramref name="pending"/>; shards that an earlier coordinator had started (it was
+    /// lost mid-pass) count as re-runs, as they are: their work, and their partials, are done again.
+    /// </summary>
+    private ShardDispatcher DispatcherFor(string pass, List<ShardTask> pending)
+    {
+        var dispatcher = Dispatcher(pass);
+        dispatcher.CountResumed(pending.Count(s => Job.Started.Contains($"{pass}/{s.Index}")));
+        return dispatcher;
+    }
 
     private async Task MatchAsync(CurationOptions options, List<ShardTask> shards)
     {
         _phaseClock.Restart();
         _phaseShardsThisRun = 0;
         var pending = shards.Where(s => !Job.Matched.ContainsKey(s.Index) && !Job.SkippedShards.Contains(s.Index)).ToList();
-        await Dispatcher().RunAsync(pending, "match", async (shard, worker) =>
+        await DispatcherFor("match", pending).RunAsync(pending, "match", async (shard, worker) =>
         {
             try
             {
@@ -136,7 +147,7 @@ public sealed partial class CurationJobGrain
         LogRecounting(logger, JobId, missing.Count);
         Job.Recounts += missing.Count;
         var again = shards.Where(s => missing.Contains(s.Index)).ToList();
-        await Dispatcher().RunAsync(again, "recount", async (shard, worker) => await worker.Match(shard), (_, _) => Task.CompletedTask, _cancel.Token);
+        await Dispatcher("recount").RunAsync(again, "recount", async (shard, worker) => await worker.Match(shard), (_, _) => Task.CompletedTask, _cancel.Token);
     }
 
     private async Task SampleAsync(List<ShardTask> shards, string tablePath)
@@ -144,7 +155,7 @@ public sealed partial class CurationJobGrain
         _phaseClock.Restart();
         _phaseShardsThisRun = 0;
         var pending = shards.Where(s => !Job.Sampled.ContainsKey(s.Index)).ToList();
-        await Dispatcher().RunAsync(pending, "sample", async (shard, worker) => await worker.Sample(shard, tablePath), async (shard, summary) =>
+        await DispatcherFor("sample", pending).RunAsync(pending, "sample", async (shard, worker) => await worker.Sample(shard, tablePath), async (shard, summary) =>
         {
             _phaseShardsThisRun++;
             Job.Sampled[shard.Index] = summary;

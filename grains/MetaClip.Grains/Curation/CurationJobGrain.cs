@@ -218,6 +218,7 @@ public sealed partial class CurationJobGrain(
             ShardRetries = job.ShardRetries,
             ShardHandBacks = job.ShardHandBacks,
             Recounts = job.Recounts,
+            Options = Converter.ConvertFromSurrogate(spec),
             Coordinator = RuntimeIdentity,
             SkippedFiles = [.. job.SkippedFiles],
             ShardResultsPersisted = _checkpoints?.PersistedResults ?? 0,

@@ -67,6 +67,10 @@ public sealed class CurationJobState
     [Id(15)]
     public int Recounts { get; set; }
 
+    /// <summary>Shards started by some coordinator of this job (<c>match/INDEX</c>, <c>sample/INDEX</c>), as far as checkpointed.</summary>
+    [Id(16)]
+    public HashSet<string> Started { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// This state (the live coordinator's) with what <paramref name="stored"/> adds: shard results either side has
     /// (a shard's result is the same whichever run made it), skipped files, and the larger counters. The phase, spec
@@ -100,6 +104,7 @@ public sealed class CurationJobState
         ShardRetries = Math.Max(ShardRetries, stored.ShardRetries);
         ShardHandBacks = Math.Max(ShardHandBacks, stored.ShardHandBacks);
         Recounts = Math.Max(Recounts, stored.Recounts);
+        Started.UnionWith(stored.Started);
         return this;
     }
 }

@@ -15,6 +15,9 @@ public enum ShardRetryReason
     /// <summary>A silo was lost or did not answer in time.</summary>
     Cluster,
 
+    /// <summary>It had started under a coordinator that was lost (its silo died); the resumed job runs it again.</summary>
+    Resumed,
+
     /// <summary>The run failed for another reason than its input (an I/O error, say).</summary>
     Error,
 }
@@ -27,7 +30,7 @@ public enum ShardRetryReason
 /// further shard starts, and the first failure is thrown once every shard in flight has finished (so nothing
 /// writes into the job's folder after it is cleaned up). Runs in the coordinator's grain context.
 /// </summary>
-public sealed partial class ShardDispatcher(IGrainFactory grains, string jobId, ILogger logger, Action<ShardRetryReason> retried)
+public sealed partial class ShardDispatcher(IGrainFactory grains, string jobId, ILogger logger, Action<ShardRetryReason> retried, Action<ShardTask>? started = null)
 {
     /// <summary>Shards in flight per active silo; each silo bounds how many it runs at once (back-pressure).</summary>
     public const int ShardsPerSilo = 4;
@@ -72,6 +75,7 @@ public sealed partial class ShardDispatcher(IGrainFactory grains, string jobId, 
                 {
                     if (firstFailure is null)
                     {
+                        started?.Invoke(shard);
                         var result = await RunShardAsync(shard, pass, run, token);
                         token.ThrowIfCancellationRequested();
                         await done(shard, result);
@@ -133,6 +137,20 @@ public sealed partial class ShardDispatcher(IGrainFactory grains, string jobId, 
         }
     }
 
+    /// <summary>Counts the shards that a lost coordinator had started and a resumed one runs again.</summary>
+    public void CountResumed(int shards)
+    {
+        for (int i = 0; i < shards; i++)
+        {
+            retried(ShardRetryReason.Resumed);
+        }
+
+        if (shards > 0)
+        {
+            MetaClipMetrics.ShardRetries.Add(shards, new KeyValuePair<string, object?>("reason", "resumed"));
+        }
+    }
+
     private void Retried(ShardRetryReason reason, ShardTask shard, Exception failure)
     {
         retried(reason);
@@ -140,6 +158,7 @@ public sealed partial class ShardDispatcher(IGrainFactory grains, string jobId, 
         {
             ShardRetryReason.HandedBack => "handed-back",
             ShardRetryReason.Cluster => "cluster",
+            ShardRetryReason.Resumed => "resumed",
             _ => "error",
         }));
         if (logger.IsEnabled(LogLevel.Warning))

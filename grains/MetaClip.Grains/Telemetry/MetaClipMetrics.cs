@@ -24,7 +24,7 @@ public static class MetaClipMetrics
     /// <summary>Partial counts a language partition on this silo applied, or ignored as a repeated delivery (<c>outcome</c>).</summary>
     public static readonly Counter<long> Partials = Meter.CreateCounter<long>("metaclip_partials", "{partial}", "Shard partial counts received by language partitions, by outcome (applied, duplicate)");
 
-    /// <summary>Shard runs repeated by coordinators on this silo, by <c>reason</c> (<c>handed-back</c>, <c>cluster</c>, <c>error</c>).</summary>
+    /// <summary>Shard runs repeated by coordinators on this silo, by <c>reason</c> (<c>handed-back</c>, <c>cluster</c>, <c>error</c>, <c>resumed</c>: started under a coordinator that was lost).</summary>
     public static readonly Counter<long> ShardRetries = Meter.CreateCounter<long>("metaclip_shard_retries", "{run}", "Shard runs repeated by job coordinators on this silo, by reason");
 
     /// <summary>Curation jobs that ended, coordinated on this silo, by <c>outcome</c> (<c>done</c>, <c>failed</c>, <c>cancelled</c>).</summary>
@@ -53,7 +53,7 @@ public static class MetaClipMetrics
             Partials.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
         }
 
-        foreach (string reason in (string[])["handed-back", "cluster", "error"])
+        foreach (string reason in (string[])["handed-back", "cluster", "error", "resumed"])
         {
             ShardRetries.Add(0, new KeyValuePair<string, object?>("reason", reason));
         }

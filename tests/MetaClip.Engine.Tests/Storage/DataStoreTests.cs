@@ -1,3 +1,4 @@
+using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
@@ -111,7 +112,8 @@ public class DataStoreTests
         Assert.DoesNotContain("curated/part-00099.parquet", names);
         Assert.Contains("NOTES.txt", names);
         Assert.Contains("report.json", names);
-        Assert.DoesNotContain(names, n => n.StartsWith('.'));
+        Assert.Contains(OutputManifest.FileName, names);
+        Assert.DoesNotContain(names, n => n.StartsWith('.') && n != OutputManifest.FileName);
 
         await blobs.DownloadAsync(blobs.Location("out"), work.Combine("blob"));
         foreach (string file in Directory.EnumerateFiles(work.Combine("local"), "*", SearchOption.AllDirectories))

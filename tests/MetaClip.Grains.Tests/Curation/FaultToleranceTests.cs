@@ -90,6 +90,10 @@ public sealed class FaultToleranceTests : IDisposable
         Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
         Assert.Equal(1, status.Resumes);
         Assert.NotEqual(before.Coordinator, status.Coordinator);
+
+        // Regression (issue 20): no re-run was counted when the coordinator's own silo died, though the shards it had
+        // started ran again. They count now (reason "resumed").
+        Assert.True(status.ShardRetries >= 1, $"the shards the lost coordinator had started count as re-runs (retries: {status.ShardRetries})");
         await AssertCountedOnceAsync(cluster, jobId, spec, status);
     }
 
