@@ -77,7 +77,7 @@ public class ParquetUnitReaderTests
         {
             await using var r = await ParquetUnitReader.OpenAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0], new SnapshotColumns(), CancellationToken.None);
         });
-        Assert.Contains("column \"text\" holds Int32 values, expected strings", e.Message, StringComparison.Ordinal);
+        Assert.Contains("column \"text\" holds int32 values, expected strings", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
