@@ -5,6 +5,7 @@ using MetaClip.Grains.Curation;
 using MetaClip.Grains.Placement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Serialization;
@@ -58,7 +59,8 @@ public static class SiloBuilderExtensions
 
         if (settings.Clustering == ClusteringKind.AzureTable)
         {
-            silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            // The ports listen on the advertised address only, unless the settings say every address (NAT, some containers).
+            silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
             silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
             silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connection));
         }
@@ -76,6 +78,13 @@ public static class SiloBuilderExtensions
             }
         }
 
+        if (settings.ExposesTransport())
+        {
+            // Allowed on purpose (Validate refuses it otherwise): said at every start.
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+                new InsecureTransportWarning(sp.GetRequiredService<ILogger<InsecureTransportWarning>>(), settings));
+        }
+
         silo.AddCurationStorage(settings.ResolveGrainStorage(), connection, settings.ServiceId);
         var metadata = configuration.GetSection("Orleans:Metadata");
         silo.UseSiloMetadata(metadata);
@@ -91,6 +100,7 @@ public static class SiloBuilderExtensions
             o.MaxConcurrentShards = settings.MaxConcurrentShards;
             o.StorageConnectionString = connection;
             o.MatcherCache = settings.MatcherCache;
+            o.AllowedLocations = AllowedLocations.Parse(settings.AllowedLocations);
         });
         return silo;
     }
