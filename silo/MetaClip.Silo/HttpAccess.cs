@@ -11,7 +11,8 @@ using System.Text.RegularExpressions;
 /// <c>MetaClip:Http:ViewerKeysFile</c> / <c>OperatorKeysFile</c>: a mounted Kubernetes secret), separated by commas,
 /// white space or lines; at least 16 characters each. Only their SHA-256 hashes are kept, compared in constant time;
 /// a key is never logged. <c>MetaClip:Http:AnonymousMetrics=true</c> opens <c>/metrics</c> to anyone (Prometheus
-/// inside the cluster). Without any key the port answers without authentication but binds to loopback only.
+/// inside the cluster). Without any key (and without that setting) the port answers without authentication but
+/// binds to loopback only; with the setting and no key, only <c>/health</c> and <c>/metrics</c> answer, on any address.
 /// </summary>
 internal sealed partial class HttpAccess
 {
@@ -37,8 +38,14 @@ internal sealed partial class HttpAccess
         Operator,
     }
 
-    /// <summary>Whether any key is configured (else the port is loopback only and open).</summary>
+    /// <summary>Whether any key is configured.</summary>
     public bool HasKeys => _viewers.Length + _operators.Length > 0;
+
+    /// <summary>
+    /// Whether requests are checked: with keys, or with anonymous metrics (then, without keys, only <c>/health</c> and
+    /// <c>/metrics</c> answer). Otherwise the port answers everything, on loopback only.
+    /// </summary>
+    public bool Checks => HasKeys || AnonymousMetrics;
 
     /// <summary><c>/metrics</c> answers without a key.</summary>
     public bool AnonymousMetrics { get; }
@@ -82,7 +89,7 @@ internal sealed partial class HttpAccess
         ArgumentNullException.ThrowIfNull(next);
         var request = context.Request;
         bool reads = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
-        if (!HasKeys || (reads && request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase))
+        if (!Checks || (reads && request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase))
             || (reads && AnonymousMetrics && request.Path.Equals("/metrics", StringComparison.OrdinalIgnoreCase)))
         {
             await next(context);
@@ -112,7 +119,7 @@ internal sealed partial class HttpAccess
     /// <summary>Says at the start how the HTTP port is protected (never a key).</summary>
     public void LogStart(ILogger logger, string? urls)
     {
-        if (HasKeys)
+        if (Checks)
         {
             LogKeys(logger, _viewers.Length, _operators.Length, AnonymousMetrics);
         }

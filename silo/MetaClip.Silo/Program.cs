@@ -19,9 +19,9 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 var settings = builder.Configuration.GetSection("MetaClip").Get<ClusterSettings>() ?? new ClusterSettings();
 builder.UseOrleans(silo => silo.UseMetaClip(settings, builder.Configuration));
 
-// HTTP keys (viewer, operator); without any, the HTTP port moves to loopback whatever --urls says.
+// HTTP keys (viewer, operator); without any (nor anonymous metrics), the HTTP port moves to loopback whatever --urls says.
 var access = HttpAccess.FromConfiguration(builder.Configuration);
-string? loopbackUrls = access.HasKeys ? null : HttpAccess.LoopbackUrls(builder.Configuration["urls"], builder.Configuration["http_ports"]);
+string? loopbackUrls = access.Checks ? null : HttpAccess.LoopbackUrls(builder.Configuration["urls"], builder.Configuration["http_ports"]);
 if (loopbackUrls is not null)
 {
     builder.WebHost.UseUrls(loopbackUrls);

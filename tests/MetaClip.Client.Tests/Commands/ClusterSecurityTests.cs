@@ -113,19 +113,26 @@ public sealed class ClusterSecurityTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Metrics_answer_without_a_key_only_where_a_setting_says_so()
+    public async Task Metrics_answer_without_a_key_only_where_a_setting_says_so_and_then_nothing_else_does()
     {
+        // No key at all, metrics opened on purpose (Prometheus in the cluster): the port stays where --urls puts it.
         await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string>
         {
-            ["MetaClip__Http__ViewerKeys"] = ViewerKey,
             ["MetaClip__Http__AnonymousMetrics"] = "true",
-        });
+        }, httpAddress: "0.0.0.0");
         await silos.StartAllAsync();
+        if (File.Exists("/proc/net/tcp"))
+        {
+            Assert.Equal([IPAddress.Any], Listening(silos.HealthPort(0)));
+        }
+
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var root = new Uri($"http://127.0.0.1:{silos.HealthPort(0)}/");
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, new Uri(root, "metrics"), null)).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Post, new Uri(root, "metrics"), null)).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, new Uri(root, "other"), null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, new Uri(root, "other"), ViewerKey)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, new Uri(root, "health"), null)).Status);
     }
 
     [SkippableFact]
