@@ -187,6 +187,23 @@ public sealed class ClusterSecurityTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Training_jobs_outside_the_allowed_roots_are_refused_naming_the_setting()
+    {
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), trainingSilos: new HashSet<int> { 0 }, settings: new Dictionary<string, string>
+        {
+            ["MetaClip__AllowedLocations"] = _dir.Combine("allowed"),
+        });
+        await silos.StartAllAsync();
+        var outside = await CliRun.RunAsync(["train", "--job", "/etc", "--steps", "5", "--out", _dir.Combine("allowed", "run"), "--submit", .. silos.ClientOptions]);
+        Assert.Equal(MetaClipCommandLine.InputError, outside.ExitCode);
+        Assert.Contains("--job /etc is outside the locations this cluster allows (MetaClip:AllowedLocations", outside.ErrorLine, StringComparison.Ordinal);
+        var run = await CliRun.RunAsync(["train", "--job", _dir.Combine("allowed", "job"), "--steps", "5", "--out", _dir.Combine("allowed", "..", "run"), "--submit", .. silos.ClientOptions]);
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("--out ", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("(MetaClip:AllowedLocations", run.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task A_silo_without_allowed_locations_refuses_every_job_naming_the_setting()
     {
         await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string> { ["MetaClip__AllowedLocations"] = "" });
