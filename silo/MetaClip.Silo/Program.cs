@@ -7,8 +7,9 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 
 // One silo of a MetaClip cluster. Settings: the MetaClip section (appsettings.json, MetaClip__* environment
 // variables, --MetaClip:* arguments); silo metadata from Orleans:Metadata. Health: GET /health on --urls (open
-// to all); metrics: GET /metrics (Prometheus text format; needs a key, see HttpAccess). `--health-check URL` asks a running silo's /health instead (a
-// container's health check: the runtime image has no curl) and exits 0 when it answers "ok".
+// to all); metrics: GET /metrics (Prometheus text format; needs a key, see HttpAccess). `--health-check URL` asks
+// a running silo's /health instead (a container's health check: the runtime image has no curl) and exits 0 when
+// it answers "ok".
 if (args is ["--health-check", var url])
 {
     return await HealthCheck.RunAsync(new Uri(url), Console.Error);

@@ -78,12 +78,11 @@ public static class SiloBuilderExtensions
             }
         }
 
-        if (settings.ExposesTransport())
-        {
-            // Allowed on purpose (Validate refuses it otherwise): said at every start.
-            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
-                new InsecureTransportWarning(sp.GetRequiredService<ILogger<InsecureTransportWarning>>(), settings));
-        }
+        // Plain ports other machines reach (allowed on purpose: Validate refuses them otherwise) and the allowed
+        // locations, said at every start.
+        var locations = AllowedLocations.Parse(settings.AllowedLocations);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+            new SecuritySettingsLog(sp.GetRequiredService<ILogger<SecuritySettingsLog>>(), settings, locations));
 
         silo.AddCurationStorage(settings.ResolveGrainStorage(), connection, settings.ServiceId);
         var metadata = configuration.GetSection("Orleans:Metadata");
@@ -100,7 +99,7 @@ public static class SiloBuilderExtensions
             o.MaxConcurrentShards = settings.MaxConcurrentShards;
             o.StorageConnectionString = connection;
             o.MatcherCache = settings.MatcherCache;
-            o.AllowedLocations = AllowedLocations.Parse(settings.AllowedLocations);
+            o.AllowedLocations = locations;
         });
         return silo;
     }

@@ -213,6 +213,7 @@ public sealed class ClusterSecurityTests : IDisposable
         Assert.Equal(MetaClipCommandLine.InputError, submit.ExitCode);
         Assert.Contains("this cluster allows no locations yet", submit.ErrorLine, StringComparison.Ordinal);
         Assert.Contains("MetaClip:AllowedLocations", submit.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("MetaClip:AllowedLocations is not set: every job is refused", silos.Logs(), StringComparison.Ordinal);
     }
 
     [Fact]
