@@ -67,6 +67,13 @@ public sealed class AllowedLocations
             return true;
         }
 
+        // A local path is used as it is given: '..' after a link would climb from the link's target, not from where
+        // Path.GetFullPath puts it, so a location with '..' in it is refused (a job's locations are already full paths).
+        if (!DataStore.IsBlob(location) && location.Split(['/', Path.DirectorySeparatorChar]).Contains(".."))
+        {
+            return false;
+        }
+
         string resolved;
         try
         {

@@ -2,7 +2,13 @@ using System.Globalization;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using MetaClip.Engine.Pipeline;
+using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Curation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 
 namespace MetaClip.Client.Tests.Commands;
 
@@ -204,6 +210,37 @@ public sealed class ClusterSecurityTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task A_shard_forged_by_a_client_calling_the_worker_grain_directly_is_refused_outside_the_allowed_roots()
+    {
+        // A gateway client can call any grain, not only a job's: the shard worker checks its locations too.
+        string allowed = _dir.Combine("allowed");
+        Directory.CreateDirectory(allowed);
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string> { ["MetaClip__AllowedLocations"] = allowed });
+        await silos.StartAllAsync();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = silos.ClusterId;
+                o.ServiceId = silos.ServiceId;
+            });
+            client.UseStaticClustering([.. silos.Gateways.Split(',').Select(IPEndPoint.Parse)]);
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var spec = new CurationOptions { Snapshot = Path.Combine(allowed, "snapshot"), Metadata = Path.Combine(allowed, "metadata"), Output = Path.Combine(allowed, "out"), Columns = new() { Lang = "lang" } };
+        var task = new ShardTask("forged", 0, "/etc/passwd", "passwd", 0, 0, Path.Combine(allowed, "out", ".work", "forged"), spec);
+        var worker = host.Services.GetRequiredService<IClusterClient>().GetGrain<IShardWorkerGrain>("forged/0/match");
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => worker.Match(task));
+        Assert.Contains("--snapshot /etc/passwd is outside the locations this cluster allows (MetaClip:AllowedLocations", error.Message, StringComparison.Ordinal);
+        error = await Assert.ThrowsAnyAsync<Exception>(() => worker.Sample(task with { FilePath = Path.Combine(allowed, "snapshot", "a.jsonl"), WorkFolder = "/tmp/../etc" }, "/etc/table"));
+        Assert.Contains("(MetaClip:AllowedLocations", error.Message, StringComparison.Ordinal);
+        await host.StopAsync();
+    }
+
+    [SkippableFact]
     public async Task A_silo_without_allowed_locations_refuses_every_job_naming_the_setting()
     {
         await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string> { ["MetaClip__AllowedLocations"] = "" });
@@ -238,6 +275,10 @@ public sealed class ClusterSecurityTests : IDisposable
         Assert.False(locations.Allows(Path.Combine(root, "up", "x")));
         Assert.True(locations.Allows(Path.Combine(root, "up", "root", "x")));
         Assert.False(locations.Allows(Path.Combine(root, "dangling")));
+
+        // '..' after a link climbs from the link's target: a location with '..' is refused even where it would end inside.
+        Assert.False(locations.Allows(Path.Combine(root, "up", "..", "root", "x")));
+        Assert.False(locations.Allows(Path.Combine(root, "a", "..", "b")));
 
         Assert.True(AllowedLocations.Parse("az://").Allows("az://any/thing"));
         Assert.False(AllowedLocations.Parse("az://").Allows(root));
