@@ -14,6 +14,9 @@
 # stops the silos, then Azurite, and leaves no process behind.
 # METACLIP_TRAINING_SILOS=K makes the last K silos accept training jobs on their CPU (silo metadata
 # training=accept; they load the training plugin, grains/MetaClip.Training.Grains); the others never load it.
+# Jobs may read and write only under METACLIP_ALLOWED_LOCATIONS (MetaClip:AllowedLocations; default: this
+# repository, the temporary folder and every container of Azurite's account), separated by ';'.
+# Every port listens on 127.0.0.1 only; /metrics needs no key here (no HTTP keys: the HTTP port stays on loopback).
 # METACLIP_SILO_DLL=PATH starts the silos (or, with --restart, that silo) from another build of MetaClip.Silo.dll
 # (bench/rolling-upgrade.sh: a cluster of the previous build upgraded silo by silo to this one).
 set -euo pipefail
@@ -42,6 +45,7 @@ start_silo() {
     Orleans__Membership__NumMissedTableIAmAliveLimit=2 \
   MetaClip__Clustering=AzureTable MetaClip__SiloPort=$((silo_port + i)) MetaClip__GatewayPort=$((gateway_port + i)) \
     MetaClip__MaxConcurrentShards=${METACLIP_MAX_CONCURRENT_SHARDS:-2} METACLIP_STORAGE_CONNECTION_STRING="$connection" \
+    MetaClip__AllowedLocations="${METACLIP_ALLOWED_LOCATIONS:-$PWD;${TMPDIR:-/tmp};az://}" \
     nohup "${training[@]}" dotnet "${METACLIP_SILO_DLL:-silo/MetaClip.Silo/bin/Release/net10.0/MetaClip.Silo.dll}" --urls "http://127.0.0.1:$((health_port + i))" \
     >>"$state/silo-$i.log" 2>&1 &
   echo $! >"$state/silo-$i.pid"

@@ -6,9 +6,10 @@ using OpenTelemetry.Resources;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 // One silo of a MetaClip cluster. Settings: the MetaClip section (appsettings.json, MetaClip__* environment
-// variables, --MetaClip:* arguments); silo metadata from Orleans:Metadata. Health: GET /health on --urls;
-// metrics: GET /metrics (Prometheus text format). `--health-check URL` asks a running silo's /health instead (a
-// container's health check: the runtime image has no curl) and exits 0 when it answers "ok".
+// variables, --MetaClip:* arguments); silo metadata from Orleans:Metadata. Health: GET /health on --urls (open
+// to all); metrics: GET /metrics (Prometheus text format; needs a key, see HttpAccess). `--health-check URL` asks
+// a running silo's /health instead (a container's health check: the runtime image has no curl) and exits 0 when
+// it answers "ok".
 if (args is ["--health-check", var url])
 {
     return await HealthCheck.RunAsync(new Uri(url), Console.Error);
@@ -32,6 +33,14 @@ catch (InvalidOperationException e)
     return 2;
 }
 
+// HTTP keys (viewer, operator); without any (nor anonymous metrics), the HTTP port moves to loopback whatever --urls says.
+var access = HttpAccess.FromConfiguration(builder.Configuration);
+string? loopbackUrls = access.Checks ? null : HttpAccess.LoopbackUrls(builder.Configuration["urls"], builder.Configuration["http_ports"]);
+if (loopbackUrls is not null)
+{
+    builder.WebHost.UseUrls(loopbackUrls);
+}
+
 // A graceful stop (SIGTERM, Ctrl+C) hands this silo's running shards back to their coordinators first; keep
 // the whole stop shorter than a Kubernetes pod's grace period (30 s by default).
 builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(20));
@@ -43,6 +52,8 @@ builder.Services.AddOpenTelemetry()
     .WithMetrics(metrics => metrics.AddMeter(MetaClipMetrics.MeterName, "Microsoft.Orleans").AddRuntimeInstrumentation().AddPrometheusExporter());
 
 var app = builder.Build();
+access.LogStart(app.Logger, loopbackUrls ?? builder.Configuration["urls"]);
+app.Use(access.FilterAsync);
 app.MapPrometheusScrapingEndpoint();
 app.MapGet("/health", (IOptions<SiloMetadata> metadata) =>
     // Liveness must not depend on grain calls: report the silo's own view only.

@@ -19,15 +19,20 @@ internal sealed class SiloProcesses : IAsyncDisposable
     private readonly IReadOnlySet<int> _training;
     private readonly string _trainingPlugin;
     private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly string _httpAddress;
 
     /// <summary>
     /// <paramref name="silos"/> silos on <paramref name="storage"/> (Azurite); those in <paramref name="trainingSilos"/>
     /// accept training jobs (metadata <c>training=accept</c>, the training plugin loaded). <paramref name="settings"/>: more
     /// environment for every silo (a deployment's settings); the cluster's identity, ports and storage stay the harness's.
+    /// Unless the settings say otherwise, jobs may use the repository, the temporary folder and every blob container
+    /// (<c>MetaClip__AllowedLocations</c>). <paramref name="httpAddress"/>: the host of each silo's <c>--urls</c>.
     /// </summary>
-    public SiloProcesses(int silos, string storage, int maxConcurrentShards = 1, IReadOnlySet<int>? trainingSilos = null, IReadOnlyDictionary<string, string>? settings = null)
+    public SiloProcesses(int silos, string storage, int maxConcurrentShards = 1, IReadOnlySet<int>? trainingSilos = null, IReadOnlyDictionary<string, string>? settings = null,
+        string httpAddress = "127.0.0.1")
     {
         _settings = settings ?? new Dictionary<string, string>();
+        _httpAddress = httpAddress;
         string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         _silo = Repository.Path("silo", "MetaClip.Silo", "bin", configuration, "net10.0", "MetaClip.Silo.dll");
         _trainingPlugin = Repository.Path("grains", "MetaClip.Training.Grains", "bin", configuration, "net10.0", "MetaClip.Training.Grains.dll");
@@ -67,7 +72,26 @@ internal sealed class SiloProcesses : IAsyncDisposable
 
     public async Task StartAsync(int index)
     {
-        var start = new ProcessStartInfo("dotnet", [_silo, "--urls", $"http://127.0.0.1:{HealthPort(index)}"])
+        StartProcess(index);
+        await WaitHealthyAsync(index);
+    }
+
+    /// <summary>Starts silo <paramref name="index"/> expecting it to refuse to start: waits until it exits; returns its logs.</summary>
+    public async Task<string> StartRefusedAsync(int index)
+    {
+        var process = StartProcess(index);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        process.WaitForExit();
+        Assert.NotEqual(0, process.ExitCode);
+        process.Dispose();
+        _processes[index] = null;
+        return Logs();
+    }
+
+    private Process StartProcess(int index)
+    {
+        var start = new ProcessStartInfo("dotnet", [_silo, "--urls", $"http://{_httpAddress}:{HealthPort(index)}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -90,6 +114,11 @@ internal sealed class SiloProcesses : IAsyncDisposable
         }
 
         env["METACLIP_STORAGE_CONNECTION_STRING"] = _storage;
+        if (!_settings.ContainsKey("MetaClip__AllowedLocations"))
+        {
+            env["MetaClip__AllowedLocations"] = $"{Repository.Root};{Path.GetTempPath()};az://";
+        }
+
         if (_training.Contains(index))
         {
             env["Orleans__Metadata__training"] = "accept";
@@ -111,7 +140,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes[index] = process;
-        await WaitHealthyAsync(index);
+        return process;
     }
 
     /// <summary>Kills a silo process at once (no graceful shutdown: its shards and activations are simply lost).</summary>
@@ -216,11 +245,14 @@ internal sealed class SiloProcesses : IAsyncDisposable
         return sum;
     }
 
-    private int SiloPort(int i) => _ports[3 * i];
+    /// <summary>Silo <paramref name="index"/>'s silo-to-silo port.</summary>
+    public int SiloPort(int index) => _ports[3 * index];
 
-    private int GatewayPort(int i) => _ports[(3 * i) + 1];
+    /// <summary>Silo <paramref name="index"/>'s gateway port.</summary>
+    public int GatewayPort(int index) => _ports[(3 * index) + 1];
 
-    private int HealthPort(int i) => _ports[(3 * i) + 2];
+    /// <summary>Silo <paramref name="index"/>'s HTTP port (<c>/health</c>, <c>/metrics</c>).</summary>
+    public int HealthPort(int index) => _ports[(3 * index) + 2];
 
     private void Log(int index, string? line)
     {

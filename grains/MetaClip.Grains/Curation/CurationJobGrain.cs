@@ -101,6 +101,7 @@ public sealed partial class CurationJobGrain(
         }
 
         var job = options.Validate();
+        siloOptions.Value.AllowedLocations.Check(job);
         var skipped = new List<string>();
         if (job.NeedsLid)
         {
@@ -110,6 +111,12 @@ public sealed partial class CurationJobGrain(
         }
 
         var units = await steps.PlanAsync(job, skipped.Add, CancellationToken.None);
+
+        // A snapshot folder's files are read one by one: a link among them must not lead out of the allowed roots.
+        foreach (string file in units.Select(u => u.File.Path).Distinct(StringComparer.Ordinal))
+        {
+            siloOptions.Value.AllowedLocations.Check("--snapshot", file);
+        }
 
         // The output folder is this job's from now until it is done or cancelled (a failed job keeps it for a retry).
         // A silo alone with its state in memory is a process's own cluster (the embedded one of metaclip curate): the

@@ -31,6 +31,13 @@ public sealed class CurationSiloOptions
     /// </summary>
     public bool AcknowledgeBeforePersisting { get; set; }
 
+    /// <summary>
+    /// The locations jobs may read and write, checked when a job starts (<c>MetaClip:AllowedLocations</c> on a silo
+    /// host). Default: <see cref="AllowedLocations.Unrestricted"/>, for the embedded cluster of <c>metaclip curate</c>,
+    /// which runs as its user on the user's own files; a silo host always sets it.
+    /// </summary>
+    public AllowedLocations AllowedLocations { get; set; } = AllowedLocations.Unrestricted;
+
     /// <summary>Checks that the settings fit together.</summary>
     /// <exception cref="InvalidOperationException">Intermediates in memory on a silo that is not alone.</exception>
     public void Validate()

@@ -5,6 +5,7 @@ using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Telemetry;
+using Microsoft.Extensions.Options;
 using Orleans.Placement;
 
 namespace MetaClip.Grains.Curation;
@@ -26,11 +27,37 @@ public sealed class ShardWorkerGrain(
     ShardIntermediates intermediates,
     ShardSlots slots,
     DataStore store,
-    LidModelCache lidModels) : Grain, IShardWorkerGrain
+    LidModelCache lidModels,
+    IOptions<CurationSiloOptions> siloOptions) : Grain, IShardWorkerGrain
 {
-    public Task<ShardMatchSummary> Match(ShardTask task) => RunAsync(token => MatchShardAsync(task, token));
+    public Task<ShardMatchSummary> Match(ShardTask task)
+    {
+        CheckLocations(task, null);
+        return RunAsync(token => MatchShardAsync(task, token));
+    }
 
-    public Task<ShardSampleSummary> Sample(ShardTask task, string thresholdTablePath) => RunAsync(token => SampleShardAsync(task, thresholdTablePath, token));
+    public Task<ShardSampleSummary> Sample(ShardTask task, string thresholdTablePath)
+    {
+        CheckLocations(task, thresholdTablePath);
+        return RunAsync(token => SampleShardAsync(task, thresholdTablePath, token));
+    }
+
+    /// <summary>
+    /// A gateway client can call this grain directly, not only through a job: its locations are checked here too
+    /// (<see cref="AllowedLocations"/>), so a forged shard cannot read or write outside the allowed roots.
+    /// </summary>
+    private void CheckLocations(ShardTask task, string? thresholdTablePath)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var allowed = siloOptions.Value.AllowedLocations;
+        allowed.Check(task.Spec);
+        allowed.Check("--snapshot", task.FilePath);
+        allowed.Check("--out", task.WorkFolder);
+        if (thresholdTablePath is not null)
+        {
+            allowed.Check("--out", thresholdTablePath);
+        }
+    }
 
     private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> run)
     {

@@ -78,6 +78,35 @@ public sealed class ClusterSettings
     /// </summary>
     public string? TrainingPlugin { get; set; }
 
+    /// <summary>
+    /// Bind the silo and gateway ports to every address of the machine (<c>0.0.0.0</c>) instead of the advertised
+    /// address only: for a container or host whose advertised address is not one of its own (NAT). Default: false.
+    /// Without TLS this needs <see cref="AllowInsecureTransport"/>.
+    /// </summary>
+    public bool ListenOnAnyAddress { get; set; }
+
+    /// <summary>
+    /// Run the silo and gateway ports without TLS although they can be reached from other machines (an advertised
+    /// address that is not loopback, or <see cref="ListenOnAnyAddress"/>): anyone who reaches them can submit and
+    /// cancel jobs. Only on a private network that nothing else reaches; the silo logs a warning at every start.
+    /// Default: false (such a silo refuses to start).
+    /// </summary>
+    public bool AllowInsecureTransport { get; set; }
+
+    /// <summary>
+    /// The folders and <c>az://</c> containers or prefixes that jobs may read and write, separated by <c>;</c> or
+    /// <c>,</c> (<c>az://</c> alone: every container of the storage account). Unset: none, and every job is refused
+    /// until the operator sets it. See <see cref="Curation.AllowedLocations"/>.
+    /// </summary>
+    public string? AllowedLocations { get; set; }
+
+    /// <summary>
+    /// Whether the silo and gateway ports can be reached from other machines: Azure Table clustering with an
+    /// advertised address that is not loopback, or <see cref="ListenOnAnyAddress"/>.
+    /// </summary>
+    public bool ExposesTransport() =>
+        Clustering == ClusteringKind.AzureTable && (ListenOnAnyAddress || !IPAddress.IsLoopback(ResolveAdvertisedAddress()));
+
     /// <summary>The connection string from the settings or the environment.</summary>
     public string? ResolveConnectionString() =>
         string.IsNullOrWhiteSpace(StorageConnectionString) ? Environment.GetEnvironmentVariable(ConnectionStringVariable) : StorageConnectionString;
@@ -125,6 +154,14 @@ public sealed class ClusterSettings
         if (MaxConcurrentShards < 1)
         {
             throw new InvalidOperationException($"MetaClip:MaxConcurrentShards must be at least 1, not {MaxConcurrentShards}");
+        }
+
+        if (!AllowInsecureTransport && ExposesTransport())
+        {
+            string exposed = ListenOnAnyAddress ? "MetaClip:ListenOnAnyAddress=true" : $"MetaClip:AdvertisedAddress={AdvertisedAddress} is not loopback";
+            throw new InvalidOperationException(
+                $"{exposed}, and the silo and gateway ports have no TLS: anyone who reaches them could run and cancel jobs. " +
+                "On a private network that nothing else reaches, set MetaClip:AllowInsecureTransport=true to run so on purpose");
         }
     }
 

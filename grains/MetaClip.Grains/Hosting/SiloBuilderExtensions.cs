@@ -5,6 +5,7 @@ using MetaClip.Grains.Curation;
 using MetaClip.Grains.Placement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Serialization;
@@ -58,10 +59,8 @@ public static class SiloBuilderExtensions
 
         if (settings.Clustering == ClusteringKind.AzureTable)
         {
-            // A loopback address (one machine, e.g. compose with host networking) is also where the silo listens, so
-            // nothing is reachable from outside; any other address listens on every interface (a pod's IP, a container's).
-            var advertised = settings.ResolveAdvertisedAddress();
-            silo.ConfigureEndpoints(advertised, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+            // The ports listen on the advertised address only, unless the settings say every address (NAT, some containers).
+            silo.ConfigureEndpoints(settings.ResolveAdvertisedAddress(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
             silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
             silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connection));
         }
@@ -79,6 +78,12 @@ public static class SiloBuilderExtensions
             }
         }
 
+        // Plain ports other machines reach (allowed on purpose: Validate refuses them otherwise) and the allowed
+        // locations, said at every start.
+        var locations = AllowedLocations.Parse(settings.AllowedLocations);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+            new SecuritySettingsLog(sp.GetRequiredService<ILogger<SecuritySettingsLog>>(), settings, locations));
+
         silo.AddCurationStorage(settings.ResolveGrainStorage(), connection, settings.ServiceId);
         var metadata = configuration.GetSection("Orleans:Metadata");
         silo.UseSiloMetadata(metadata);
@@ -94,6 +99,7 @@ public static class SiloBuilderExtensions
             o.MaxConcurrentShards = settings.MaxConcurrentShards;
             o.StorageConnectionString = connection;
             o.MatcherCache = settings.MatcherCache;
+            o.AllowedLocations = locations;
         });
         return silo;
     }

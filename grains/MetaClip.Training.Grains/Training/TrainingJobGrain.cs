@@ -5,6 +5,7 @@ using MetaClip.Grains.Curation;
 using MetaClip.Grains.Placement;
 using MetaClip.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MetaClip.Training.Grains;
 
@@ -19,6 +20,7 @@ public sealed partial class TrainingJobGrain(
     [PersistentState("training", CurationStorage.Name)] IPersistentState<TrainingJobState> state,
     DataStore store,
     ShardSlots silo,
+    IOptions<CurationSiloOptions> siloOptions,
     ILogger<TrainingJobGrain> logger) : Grain, ITrainingJobGrain, IRemindable, IDisposable
 {
     private const string ResumeReminder = "resume-training";
@@ -71,6 +73,16 @@ public sealed partial class TrainingJobGrain(
 
         var runSpec = TrainingJobSpecs.ToRunSpec(spec);
         runSpec.Validate();
+
+        // Only the silo's allowed locations (MetaClip:AllowedLocations), as for a curation job.
+        var allowed = siloOptions.Value.AllowedLocations;
+        allowed.Check("--job", spec.CurationOutput);
+        allowed.Check("--out", spec.Run);
+        if (spec.Tokenizer is { Length: > 0 } tokenizer)
+        {
+            allowed.Check("--tokenizer", tokenizer);
+        }
+
         Job.Spec = spec with { Run = DataStore.Normalize(spec.Run), CurationOutput = DataStore.Normalize(spec.CurationOutput) };
         Job.Phase = TrainingJobPhase.Running;
         Job.SubmittedAt = DateTimeOffset.UtcNow;

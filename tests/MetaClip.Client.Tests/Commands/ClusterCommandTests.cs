@@ -195,38 +195,6 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task A_silo_added_mid_job_runs_shards_of_that_job()
-    {
-        // Scale-out as the HorizontalPodAutoscaler does it: a third silo joins while a job runs on two, and shards
-        // placed after it joined run there (its own /metrics count them); the output is still the engine's.
-        // 240,000 captions in 240 shards: a silo takes seconds to start on a busy machine, and the job must still be
-        // placing shards when it has joined.
-        var job = RealJob(rows: 240_000, rowsPerFile: 1_000, stride: 2);
-        await using var silos = new SiloProcesses(3, AzuriteStorage.Require());
-        await silos.StartAsync(0);
-        await silos.StartAsync(1);
-        string[] firstTwo = ["--cluster", string.Join(',', silos.Gateways.Split(',').Take(2)), "--cluster-id", silos.ClusterId, "--service-id", silos.ServiceId];
-        var submit = await CliRun.RunAsync(["submit", .. job, "--out", Path.Combine(job[1], "..", "cluster"), .. firstTwo]);
-        Assert.True(submit.ExitCode == 0, submit.Error);
-        string id = submit.Output.Split(' ')[2];
-        await silos.StartAsync(2);
-        var joined = await CliRun.RunAsync(["status", id, .. firstTwo]);
-        Assert.DoesNotContain($"{id}: Done", joined.Output, StringComparison.Ordinal);
-
-        var watch = await CliRun.RunAsync(["watch", id, .. firstTwo]);
-        Assert.True(watch.ExitCode == 0, watch.Error + "\n" + silos.Logs());
-        double third = 0;
-        foreach (string line in (await silos.MetricsAsync(2)).Split('\n').Where(l => l.StartsWith("metaclip_shards_total{", StringComparison.Ordinal)))
-        {
-            third += double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        double all = await silos.MetricAsync("metaclip_shards_total");
-        Assert.True(third >= 1, $"the silo that joined mid-job ran no shard ({all} shard runs in all; status when it joined: {joined.Output})");
-        await AssertEngineResultAsync(job);
-    }
-
-    [SkippableFact]
     public async Task Status_watch_cancel_and_retry_of_a_job_the_cluster_does_not_know_are_one_line_errors()
     {
         // status and cancel used to print "NotStarted ... 0/0" and exit 0.

@@ -21,6 +21,8 @@ public sealed partial class DeploymentFilesTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    private static readonly HashSet<string> HttpSettings = new(["ViewerKeys", "OperatorKeys", "ViewerKeysFile", "OperatorKeysFile", "AnonymousMetrics"], StringComparer.Ordinal);
+
     public static TheoryData<string> SiloEnvironments => [.. DeploymentFiles.SiloEnvironments().Keys];
 
     [Theory]
@@ -45,6 +47,12 @@ public sealed partial class DeploymentFilesTests : IDisposable
                         Assert.NotNull(parsed);
                     }
 
+                    break;
+                case ["MetaClip", "Http", var http]:
+                    // The silo's HTTP access (silo/MetaClip.Silo/HttpAccess.cs).
+                    Assert.True(HttpSettings.Contains(http), $"{silo}: {name} is not an HTTP setting of the silo");
+                    break;
+                case ["METACLIP_HTTP_VIEWER_KEYS" or "METACLIP_HTTP_OPERATOR_KEYS" or "METACLIP_HTTP_VIEWER_KEYS_FILE" or "METACLIP_HTTP_OPERATOR_KEYS_FILE"]:
                     break;
                 case ["Orleans", "Membership", var option]:
                     Assert.True(membership.Contains(option), $"{silo}: {name} is not a ClusterMembershipOptions property");
@@ -98,6 +106,7 @@ public sealed partial class DeploymentFilesTests : IDisposable
             .Where(e => e.Value is not null && !e.Value.StartsWith('<'))
             .ToDictionary(e => e.Key, e => e.Key == "MetaClip__MatcherCache" ? _dir.Combine("matchers") : e.Value!, StringComparer.Ordinal);
         settings["MetaClip__AdvertisedAddress"] = "127.0.0.1";
+        settings["MetaClip__AllowedLocations"] = $"{Repository.Root};{Path.GetTempPath()}";
         await using var silos = new SiloProcesses(2, storage, settings: settings);
         await silos.StartAllAsync();
         for (int i = 0; i < 2; i++)

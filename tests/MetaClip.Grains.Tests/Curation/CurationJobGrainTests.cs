@@ -89,16 +89,18 @@ public class CurationJobGrainTests
     }
 
     [Fact]
-    public async Task A_job_over_an_empty_snapshot_publishes_empty_results_when_p_is_given()
+    public async Task Regression_a_job_over_an_empty_snapshot_fails_instead_of_replacing_earlier_outputs_with_nothing()
     {
+        // With --p, an empty snapshot "succeeded" with 0 images and replaced earlier outputs (issue 16).
         using var work = new TempFolder();
         Directory.CreateDirectory(work.Combine("empty"));
+        string earlier = work.File("out/thresholds.json", "earlier");
         await using var cluster = await StartAsync(1);
         var spec = SampleSpec(work.Combine("out")) with { Snapshot = work.Combine("empty"), TEn = null, P = 0.5 };
         var status = await RunJobAsync(cluster, "empty", spec);
-        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
-        Assert.Equal(0, status.Shards);
-        Assert.Empty(File.ReadAllText(work.Combine("out", "decisions.jsonl")));
+        Assert.Equal(CurationJobPhase.Failed, status.Phase);
+        Assert.Contains("holds no texts", status.Error, StringComparison.Ordinal);
+        Assert.Equal("earlier", File.ReadAllText(earlier));
     }
 
     [Fact]

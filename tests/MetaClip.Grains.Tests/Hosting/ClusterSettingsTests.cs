@@ -24,4 +24,24 @@ public sealed class ClusterSettingsTests
         var error = Assert.Throws<InvalidOperationException>(() => new ClusterSettings { AdvertisedAddress = "no-such-silo.invalid" }.ResolveAdvertisedAddress());
         Assert.StartsWith("MetaClip:AdvertisedAddress=no-such-silo.invalid: not an IP address", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_table_silo_reachable_from_other_machines_without_tls_is_refused_unless_allowed_on_purpose()
+    {
+        var exposed = new ClusterSettings { Clustering = ClusteringKind.AzureTable, StorageConnectionString = "UseDevelopmentStorage=true", AdvertisedAddress = "10.1.2.3" };
+        var error = Assert.Throws<InvalidOperationException>(exposed.Validate);
+        Assert.StartsWith("MetaClip:AdvertisedAddress=10.1.2.3 is not loopback, and the silo and gateway ports have no TLS", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MetaClip:AllowInsecureTransport=true", error.Message, StringComparison.Ordinal);
+
+        var everyAddress = new ClusterSettings { Clustering = ClusteringKind.AzureTable, StorageConnectionString = "UseDevelopmentStorage=true", ListenOnAnyAddress = true };
+        Assert.StartsWith("MetaClip:ListenOnAnyAddress=true", Assert.Throws<InvalidOperationException>(everyAddress.Validate).Message, StringComparison.Ordinal);
+
+        exposed.AllowInsecureTransport = true;
+        exposed.Validate();
+        Assert.True(exposed.ExposesTransport());
+
+        // Loopback, and the development clustering (always loopback), need nothing.
+        new ClusterSettings { Clustering = ClusteringKind.AzureTable, StorageConnectionString = "UseDevelopmentStorage=true" }.Validate();
+        Assert.False(new ClusterSettings { AdvertisedAddress = "10.1.2.3" }.ExposesTransport());
+    }
 }

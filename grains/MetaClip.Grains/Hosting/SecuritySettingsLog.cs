@@ -1,0 +1,45 @@
+using MetaClip.Grains.Curation;
+using Microsoft.Extensions.Logging;
+
+namespace MetaClip.Grains.Hosting;
+
+/// <summary>
+/// Says at every start of a silo host what its security settings leave open: plain (no TLS) silo and gateway ports
+/// that other machines can reach, allowed on purpose (<see cref="ClusterSettings.AllowInsecureTransport"/>), and the
+/// locations jobs may use (<see cref="ClusterSettings.AllowedLocations"/>; none: every job is refused).
+/// </summary>
+internal sealed partial class SecuritySettingsLog(ILogger<SecuritySettingsLog> logger, ClusterSettings settings, AllowedLocations locations) : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        ArgumentNullException.ThrowIfNull(lifecycle);
+        lifecycle.Subscribe(nameof(SecuritySettingsLog), ServiceLifecycleStage.First, _ =>
+        {
+            if (settings.ExposesTransport())
+            {
+                LogInsecure(logger, settings.SiloPort, settings.GatewayPort, settings.AdvertisedAddress, settings.ListenOnAnyAddress);
+            }
+
+            if (locations.Roots is { Count: 0 })
+            {
+                LogNoLocations(logger);
+            }
+            else if (locations.Roots is { } roots)
+            {
+                string joined = string.Join("; ", roots);
+                LogLocations(logger, joined);
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "INSECURE TRANSPORT (MetaClip:AllowInsecureTransport=true): silo port {SiloPort} and gateway port {GatewayPort} on {Address} (every address: {ListenOnAnyAddress}) have no TLS and no authentication; anyone who reaches them can submit and cancel jobs")]
+    private static partial void LogInsecure(ILogger logger, int siloPort, int gatewayPort, string address, bool listenOnAnyAddress);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MetaClip:AllowedLocations is not set: every job is refused until it names the folders and az:// prefixes jobs may use")]
+    private static partial void LogNoLocations(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Jobs may use only these locations (MetaClip:AllowedLocations): {Roots}")]
+    private static partial void LogLocations(ILogger logger, string roots);
+}

@@ -1,0 +1,349 @@
+using MetaClip.Client.Commands;
+using System.Globalization;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using MetaClip.Engine.Pipeline;
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Curation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace MetaClip.Client.Tests.Commands;
+
+/// <summary>
+/// A closed cluster (issue 18) on real silo processes: the ports listen on loopback unless told otherwise, a silo
+/// reachable from other machines without TLS starts only on purpose, the HTTP port needs keys with roles, and jobs
+/// may use only the allowed locations.
+/// </summary>
+public sealed class ClusterSecurityTests : IDisposable
+{
+    private const string ViewerKey = "viewer-key-0123456789abcdef";
+    private const string OperatorKey = "operator-key-0123456789abcdef";
+
+    private readonly TempFolder _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [SkippableFact]
+    public async Task A_default_silo_process_listens_on_loopback_only_even_when_its_urls_say_every_address()
+    {
+        Skip.IfNot(File.Exists("/proc/net/tcp"), "no /proc/net/tcp here");
+
+        // The local cluster's settings (run-local-cluster.sh): advertised 127.0.0.1, no HTTP keys; --urls on 0.0.0.0.
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), httpAddress: "0.0.0.0");
+        await silos.StartAllAsync();
+        foreach (int port in new[] { silos.SiloPort(0), silos.GatewayPort(0), silos.HealthPort(0) })
+        {
+            var listening = Listening(port);
+            Assert.NotEmpty(listening);
+            Assert.All(listening, address => Assert.True(IPAddress.IsLoopback(address), $"port {port} listens on {address}"));
+        }
+
+        Assert.Contains("listens on loopback only", silos.Logs(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_silo_advertising_an_address_that_is_not_loopback_without_tls_refuses_to_start_unless_allowed_on_purpose()
+    {
+        string storage = AzuriteStorage.Require();
+        var address = NonLoopbackAddress();
+        await using (var refused = new SiloProcesses(1, storage, settings: new Dictionary<string, string> { ["MetaClip__AdvertisedAddress"] = address?.ToString() ?? "10.255.255.1" }))
+        {
+            string logs = await refused.StartRefusedAsync(0);
+            Assert.Contains("no TLS", logs, StringComparison.Ordinal);
+            Assert.Contains("MetaClip:AllowInsecureTransport=true", logs, StringComparison.Ordinal);
+        }
+
+        Skip.If(address is null, "this machine has no address but loopback");
+        await using var allowed = new SiloProcesses(1, storage, settings: new Dictionary<string, string>
+        {
+            ["MetaClip__AdvertisedAddress"] = address.ToString(),
+            ["MetaClip__AllowInsecureTransport"] = "true",
+        });
+        await allowed.StartAllAsync();
+        Assert.Contains("INSECURE TRANSPORT (MetaClip:AllowInsecureTransport=true)", allowed.Logs(), StringComparison.Ordinal);
+        if (File.Exists("/proc/net/tcp"))
+        {
+            // Still on the advertised address only, not every address.
+            Assert.Equal([address], Listening(allowed.SiloPort(0)));
+            Assert.Equal([address], Listening(allowed.GatewayPort(0)));
+        }
+    }
+
+    [SkippableFact]
+    public async Task The_http_port_needs_a_viewer_key_to_read_and_an_operator_key_to_write_but_not_for_health()
+    {
+        string operatorKeys = _dir.Combine("operator-keys");
+        await File.WriteAllTextAsync(operatorKeys, OperatorKey + "\n");
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string>
+        {
+            ["METACLIP_HTTP_VIEWER_KEYS"] = "another-viewer-key-0123456789," + ViewerKey,
+            ["METACLIP_HTTP_OPERATOR_KEYS_FILE"] = operatorKeys,
+        });
+        await silos.StartAllAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var root = new Uri($"http://127.0.0.1:{silos.HealthPort(0)}/");
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, new Uri(root, "health"), null)).Status);
+
+        var anonymous = await SendAsync(http, HttpMethod.Get, new Uri(root, "metrics"), null);
+        var wrong = await SendAsync(http, HttpMethod.Get, new Uri(root, "metrics"), "wrong-key-0123456789abcdef");
+        var malformed = await SendAsync(http, HttpMethod.Get, new Uri(root, "metrics"), "");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, malformed.Status);
+
+        // Nothing says whether the key was missing or wrong.
+        Assert.Equal(anonymous.Body, wrong.Body);
+        Assert.Equal(anonymous.Body, malformed.Body);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, new Uri(root, "no-such-page"), null)).Status);
+
+        var viewer = await SendAsync(http, HttpMethod.Get, new Uri(root, "metrics"), ViewerKey);
+        Assert.Equal(HttpStatusCode.OK, viewer.Status);
+        Assert.Contains("target_info", viewer.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(http, HttpMethod.Post, new Uri(root, "metrics"), ViewerKey)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(http, HttpMethod.Delete, new Uri(root, "metrics"), ViewerKey)).Status);
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, new Uri(root, "metrics"), OperatorKey)).Status);
+        var write = await SendAsync(http, HttpMethod.Post, new Uri(root, "metrics"), OperatorKey);
+        Assert.NotEqual(HttpStatusCode.Unauthorized, write.Status);
+        Assert.NotEqual(HttpStatusCode.Forbidden, write.Status);
+
+        // With keys, the port stays where --urls put it; no key is ever logged.
+        string logs = silos.Logs();
+        Assert.DoesNotContain(ViewerKey, logs, StringComparison.Ordinal);
+        Assert.DoesNotContain(OperatorKey, logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("listens on loopback only", logs, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Metrics_answer_without_a_key_only_where_a_setting_says_so_and_then_nothing_else_does()
+    {
+        // No key at all, metrics opened on purpose (Prometheus in the cluster): the port stays where --urls puts it.
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string>
+        {
+            ["MetaClip__Http__AnonymousMetrics"] = "true",
+        }, httpAddress: "0.0.0.0");
+        await silos.StartAllAsync();
+        if (File.Exists("/proc/net/tcp"))
+        {
+            Assert.Equal([IPAddress.Any], Listening(silos.HealthPort(0)));
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var root = new Uri($"http://127.0.0.1:{silos.HealthPort(0)}/");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, new Uri(root, "metrics"), null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Post, new Uri(root, "metrics"), null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, new Uri(root, "other"), null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, new Uri(root, "other"), ViewerKey)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, new Uri(root, "health"), null)).Status);
+    }
+
+    [SkippableFact]
+    public async Task A_silo_with_a_short_http_key_refuses_to_start_without_printing_it()
+    {
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string> { ["METACLIP_HTTP_OPERATOR_KEYS"] = "short-secret" });
+        string logs = await silos.StartRefusedAsync(0);
+        Assert.Contains("METACLIP_HTTP_OPERATOR_KEYS: a key is shorter than 16 characters", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("short-secret", logs, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Jobs_naming_locations_outside_the_allowed_roots_are_refused_naming_the_setting()
+    {
+        string allowed = _dir.Combine("allowed");
+        Directory.CreateDirectory(allowed);
+        CopyFolder(Repository.Path("samples", "snapshot"), Path.Combine(allowed, "snapshot"));
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string>
+        {
+            ["MetaClip__AllowedLocations"] = $"{allowed};{Repository.Path("samples", "metadata")}",
+        });
+        await silos.StartAllAsync();
+        string[] rest = ["--metadata", Repository.Path("samples", "metadata"), "--lang-column", "lang", "--t-en", "20", .. silos.ClientOptions];
+
+        // Outside: a system folder, a relative path that climbs out, '..' from inside a root, a link inside a root that leads out.
+        Directory.CreateSymbolicLink(Path.Combine(allowed, "link"), Repository.Path("samples", "snapshot"));
+        Directory.CreateSymbolicLink(Path.Combine(allowed, "out-link"), _dir.Combine("elsewhere"));
+        var refused = new (string Option, string[] Job)[]
+        {
+            ("--out", ["--snapshot", Path.Combine(allowed, "snapshot"), "--out", "/etc"]),
+            ("--snapshot", ["--snapshot", "../../x", "--out", Path.Combine(allowed, "out")]),
+            ("--snapshot", ["--snapshot", Path.Combine(allowed, "..", "..", "x"), "--out", Path.Combine(allowed, "out")]),
+            ("--snapshot", ["--snapshot", Path.Combine(allowed, "link"), "--out", Path.Combine(allowed, "out")]),
+            ("--out", ["--snapshot", Path.Combine(allowed, "snapshot"), "--out", Path.Combine(allowed, "out-link", "new")]),
+        };
+        foreach (var (option, job) in refused)
+        {
+            var submit = await CliRun.RunAsync(["submit", .. job, .. rest]);
+            Assert.Equal(MetaClipCommandLine.InputError, submit.ExitCode);
+            Assert.Contains(option + " ", submit.ErrorLine, StringComparison.Ordinal);
+            Assert.Contains("outside the locations this cluster allows (MetaClip:AllowedLocations", submit.ErrorLine, StringComparison.Ordinal);
+        }
+
+        Assert.False(Directory.Exists(_dir.Combine("elsewhere")));
+
+        // Inside the roots, the job runs.
+        var ok = await CliRun.RunAsync(["submit", "--snapshot", Path.Combine(allowed, "snapshot"), "--out", Path.Combine(allowed, "out"), .. rest]);
+        Assert.True(ok.ExitCode == 0, ok.Error);
+        var watch = await CliRun.RunAsync(["watch", ok.Output.Split(' ')[2], .. silos.ClientOptions]);
+        Assert.True(watch.ExitCode == 0, watch.Error + silos.Logs());
+        Assert.True(File.Exists(Path.Combine(allowed, "out", "thresholds.json")));
+    }
+
+    [SkippableFact]
+    public async Task Training_jobs_outside_the_allowed_roots_are_refused_naming_the_setting()
+    {
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), trainingSilos: new HashSet<int> { 0 }, settings: new Dictionary<string, string>
+        {
+            ["MetaClip__AllowedLocations"] = _dir.Combine("allowed"),
+        });
+        await silos.StartAllAsync();
+        var outside = await CliRun.RunAsync(["train", "--job", "/etc", "--steps", "5", "--out", _dir.Combine("allowed", "run"), "--submit", .. silos.ClientOptions]);
+        Assert.Equal(MetaClipCommandLine.InputError, outside.ExitCode);
+        Assert.Contains("--job /etc is outside the locations this cluster allows (MetaClip:AllowedLocations", outside.ErrorLine, StringComparison.Ordinal);
+        var run = await CliRun.RunAsync(["train", "--job", _dir.Combine("allowed", "job"), "--steps", "5", "--out", _dir.Combine("allowed", "..", "run"), "--submit", .. silos.ClientOptions]);
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("--out ", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("(MetaClip:AllowedLocations", run.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_shard_forged_by_a_client_calling_the_worker_grain_directly_is_refused_outside_the_allowed_roots()
+    {
+        // A gateway client can call any grain, not only a job's: the shard worker checks its locations too.
+        string allowed = _dir.Combine("allowed");
+        Directory.CreateDirectory(allowed);
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string> { ["MetaClip__AllowedLocations"] = allowed });
+        await silos.StartAllAsync();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = silos.ClusterId;
+                o.ServiceId = silos.ServiceId;
+            });
+            client.UseStaticClustering([.. silos.Gateways.Split(',').Select(IPEndPoint.Parse)]);
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var spec = new CurationOptions { Snapshot = Path.Combine(allowed, "snapshot"), Metadata = Path.Combine(allowed, "metadata"), Output = Path.Combine(allowed, "out"), Columns = new() { Lang = "lang" } };
+        var task = new ShardTask("forged", 0, "/etc/passwd", "passwd", 0, 0, Path.Combine(allowed, "out", ".work", "forged"), spec);
+        var worker = host.Services.GetRequiredService<IClusterClient>().GetGrain<IShardWorkerGrain>("forged/0/match");
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => worker.Match(task));
+        Assert.Contains("--snapshot /etc/passwd is outside the locations this cluster allows (MetaClip:AllowedLocations", error.Message, StringComparison.Ordinal);
+        error = await Assert.ThrowsAnyAsync<Exception>(() => worker.Sample(task with { FilePath = Path.Combine(allowed, "snapshot", "a.jsonl"), WorkFolder = "/tmp/../etc" }, "/etc/table"));
+        Assert.Contains("(MetaClip:AllowedLocations", error.Message, StringComparison.Ordinal);
+        await host.StopAsync();
+    }
+
+    [SkippableFact]
+    public async Task A_silo_without_allowed_locations_refuses_every_job_naming_the_setting()
+    {
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string> { ["MetaClip__AllowedLocations"] = "" });
+        await silos.StartAllAsync();
+        var submit = await CliRun.RunAsync(["submit", "--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"),
+            "--lang-column", "lang", "--out", _dir.Combine("out"), .. silos.ClientOptions]);
+        Assert.Equal(MetaClipCommandLine.InputError, submit.ExitCode);
+        Assert.Contains("this cluster allows no locations yet", submit.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("MetaClip:AllowedLocations", submit.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("MetaClip:AllowedLocations is not set: every job is refused", silos.Logs(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Allowed_locations_compare_resolved_paths_and_blob_prefixes_on_their_boundaries()
+    {
+        string root = _dir.Combine("root");
+        Directory.CreateDirectory(root);
+        var locations = AllowedLocations.Parse($"{root}; az://data/crawls/2024 ,az://shared");
+        Assert.True(locations.Allows(Path.Combine(root, "a", "b")));
+        Assert.True(locations.Allows(root));
+        Assert.False(locations.Allows(root + "-sibling"));
+        Assert.False(locations.Allows(Path.Combine(root, "..", "x")));
+        Assert.True(locations.Allows("az://data/crawls/2024/part-1"));
+        Assert.False(locations.Allows("az://data/crawls/2024-old"));
+        Assert.False(locations.Allows("az://data/crawls/2024/../2023"));
+        Assert.True(locations.Allows("az://shared/any/thing"));
+        Assert.False(locations.Allows("az://other"));
+
+        // A link inside the root, dangling or not, is followed before the check.
+        Directory.CreateSymbolicLink(Path.Combine(root, "up"), _dir.Path);
+        File.CreateSymbolicLink(Path.Combine(root, "dangling"), _dir.Combine("not-yet"));
+        Assert.False(locations.Allows(Path.Combine(root, "up", "x")));
+        Assert.True(locations.Allows(Path.Combine(root, "up", "root", "x")));
+        Assert.False(locations.Allows(Path.Combine(root, "dangling")));
+
+        // '..' after a link climbs from the link's target: a location with '..' is refused even where it would end inside.
+        Assert.False(locations.Allows(Path.Combine(root, "up", "..", "root", "x")));
+        Assert.False(locations.Allows(Path.Combine(root, "a", "..", "b")));
+
+        Assert.True(AllowedLocations.Parse("az://").Allows("az://any/thing"));
+        Assert.False(AllowedLocations.Parse("az://").Allows(root));
+        Assert.False(AllowedLocations.Parse(null).Allows(root));
+        Assert.True(AllowedLocations.Unrestricted.Allows("/etc"));
+        var error = Assert.Throws<InvalidOperationException>(() => AllowedLocations.Parse("az://Not_A_Container"));
+        Assert.StartsWith("MetaClip:AllowedLocations: az://Not_A_Container", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The addresses that listen on TCP <paramref name="port"/> (IPv4 and IPv6), from <c>/proc/net/tcp*</c> as <c>ss -ltn</c> reads them.</summary>
+    private static List<IPAddress> Listening(int port)
+    {
+        var addresses = new List<IPAddress>();
+        foreach (string table in new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists))
+        {
+            foreach (string line in File.ReadLines(table).Skip(1))
+            {
+                string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                string[] local = fields[1].Split(':');
+                if (fields[3] != "0A" || int.Parse(local[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) != port)
+                {
+                    continue;
+                }
+
+                // The kernel writes the address as 32-bit words in host (little-endian) order.
+                byte[] bytes = Convert.FromHexString(local[0]);
+                for (int i = 0; i < bytes.Length; i += 4)
+                {
+                    Array.Reverse(bytes, i, 4);
+                }
+
+                addresses.Add(new IPAddress(bytes));
+            }
+        }
+
+        return addresses;
+    }
+
+    private static IPAddress? NonLoopbackAddress() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+
+    private static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient http, HttpMethod method, Uri url, string? key)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (key is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + key);
+        }
+
+        using var response = await http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
