@@ -1,8 +1,8 @@
-using MetaClip.Client.Commands;
 using System.Globalization;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using MetaClip.Client.Commands;
 using MetaClip.Engine.Pipeline;
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Curation;
