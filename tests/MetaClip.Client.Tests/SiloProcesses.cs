@@ -2,6 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 
 namespace MetaClip.Client.Tests;
 
@@ -11,6 +15,25 @@ namespace MetaClip.Client.Tests;
 /// </summary>
 internal sealed class SiloProcesses : IAsyncDisposable
 {
+    /// <summary>An Orleans client of the test's own, connected to these silos' gateways (stopped when disposed).</summary>
+    public async Task<TestClient> ConnectAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = ClusterId;
+                o.ServiceId = ServiceId;
+            });
+            client.UseStaticClustering([.. Gateways.Split(',').Select(IPEndPoint.Parse)]);
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new TestClient(host);
+    }
+
     private readonly string _silo;
     private readonly string _storage;
     private readonly int[] _ports;
@@ -354,5 +377,19 @@ internal sealed class SiloProcesses : IAsyncDisposable
         {
             listener.Stop();
         }
+    }
+}
+
+/// <summary>An Orleans client of a test's own, stopped when disposed.</summary>
+internal sealed class TestClient(IHost host) : IAsyncDisposable
+{
+    public IServiceProvider Services => host.Services;
+
+    public IClusterClient Client => host.Services.GetRequiredService<IClusterClient>();
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.StopAsync();
+        host.Dispose();
     }
 }

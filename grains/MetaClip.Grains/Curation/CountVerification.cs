@@ -29,6 +29,8 @@ public static class CountVerification
         ArgumentNullException.ThrowIfNull(matched);
         ArgumentNullException.ThrowIfNull(recount);
         ArgumentNullException.ThrowIfNull(shardIds);
+        // What each language's partition must hold, from the shards' own summaries (one pass over them).
+        var expectedByLanguage = Expected(matched, shardIds);
         for (int round = 0; ; round++)
         {
             var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
@@ -38,7 +40,7 @@ public static class CountVerification
             {
                 metadata.TryGetList(language, out var list);
                 var global = await grains.GetGrain<ILanguagePartitionGrain>(JobWorkFolder.PartitionKey(jobId, language)).GetCounts();
-                var expected = Expected(matched, language, shardIds);
+                var expected = expectedByLanguage.GetValueOrDefault(language) ?? [];
                 var check = Check(language, list.Count, global, expected);
                 missing.UnionWith(check.Missing);
                 if (check.Problem is not null)
@@ -72,20 +74,22 @@ public static class CountVerification
         }
     }
 
-    /// <summary>Per shard that matched something in <paramref name="language"/>: its id and how many matches it added there.</summary>
-    public static Dictionary<string, (int Index, long Matches)> Expected(IReadOnlyList<ShardMatchSummary> matched, string language, IReadOnlyDictionary<int, string> shardIds)
+    /// <summary>Per language, per shard that matched something there: the shard's id, index and how many matches it added.</summary>
+    public static Dictionary<string, Dictionary<string, (int Index, long Matches)>> Expected(IReadOnlyList<ShardMatchSummary> matched, IReadOnlyDictionary<int, string> shardIds)
     {
         ArgumentNullException.ThrowIfNull(matched);
         ArgumentNullException.ThrowIfNull(shardIds);
-        var expected = new Dictionary<string, (int, long)>(StringComparer.Ordinal);
+        var expected = new Dictionary<string, Dictionary<string, (int, long)>>(StringComparer.Ordinal);
         foreach (var summary in matched)
         {
-            foreach (var figures in summary.Languages)
+            foreach (var figures in summary.Languages.Where(f => f.MatchedTexts > 0))
             {
-                if (figures.MatchedTexts > 0 && string.Equals(figures.Language, language, StringComparison.Ordinal))
+                if (!expected.TryGetValue(figures.Language, out var shards))
                 {
-                    expected[shardIds[summary.Index]] = (summary.Index, figures.Matches);
+                    expected[figures.Language] = shards = new Dictionary<string, (int, long)>(StringComparer.Ordinal);
                 }
+
+                shards[shardIds[summary.Index]] = (summary.Index, figures.Matches);
             }
         }
 

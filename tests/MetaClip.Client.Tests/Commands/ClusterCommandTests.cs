@@ -1,11 +1,7 @@
-using System.Net;
 using MetaClip.Client.Commands;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 
 namespace MetaClip.Client.Tests.Commands;
 
@@ -167,7 +163,7 @@ public sealed class ClusterCommandTests : IDisposable
         Assert.True(watch.ExitCode == 0, watch.Error + "\n" + silos.Logs());
         var status = await CliRun.RunAsync(["status", id, .. silos.ClientOptions]);
         Assert.Contains($"{id}: Done", status.Output, StringComparison.Ordinal);
-        await using (var client = await ConnectAsync(silos))
+        await using (var client = await silos.ConnectAsync())
         {
             Assert.True((await client.Services.GetRequiredService<IClusterClient>().GetGrain<ICurationJobGrain>(id).GetStatus()).Resumes >= 1);
         }
@@ -260,7 +256,7 @@ public sealed class ClusterCommandTests : IDisposable
         var submit = await CliRun.RunAsync(["submit", .. job, "--out", Path.Combine(job[1], "..", "cluster"), .. silos.ClientOptions]);
         Assert.True(submit.ExitCode == 0, submit.Error);
         string id = submit.Output.Split(' ')[2];
-        await using var client = await ConnectAsync(silos);
+        await using var client = await silos.ConnectAsync();
         var before = await WaitAsync(client, id, underWay);
         Assert.True(before.Phase != CurationJobPhase.Done, "the job finished before silos could be killed: use a bigger snapshot");
         return id;
@@ -283,36 +279,6 @@ public sealed class ClusterCommandTests : IDisposable
         }
 
         Assert.False(Directory.Exists(Path.Combine(actual, ".work")), "the job's intermediates are removed once published");
-    }
-
-    private static async Task<TestClient> ConnectAsync(SiloProcesses silos)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = silos.ClusterId;
-                o.ServiceId = silos.ServiceId;
-            });
-            client.UseStaticClustering([.. silos.Gateways.Split(',').Select(IPEndPoint.Parse)]);
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        return new TestClient(host);
-    }
-
-    /// <summary>An Orleans client of the test's own, stopped when disposed.</summary>
-    private sealed class TestClient(IHost host) : IAsyncDisposable
-    {
-        public IServiceProvider Services => host.Services;
-
-        public async ValueTask DisposeAsync()
-        {
-            await host.StopAsync();
-            host.Dispose();
-        }
     }
 
     private static async Task<CurationJobStatus> WaitAsync(TestClient client, string id, Func<CurationJobStatus, bool> until)

@@ -6,10 +6,6 @@ using MetaClip.Client.Commands;
 using MetaClip.Engine.Pipeline;
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Curation;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 
 namespace MetaClip.Client.Tests.Commands;
 
@@ -218,27 +214,14 @@ public sealed class ClusterSecurityTests : IDisposable
         Directory.CreateDirectory(allowed);
         await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string> { ["MetaClip__AllowedLocations"] = allowed });
         await silos.StartAllAsync();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = silos.ClusterId;
-                o.ServiceId = silos.ServiceId;
-            });
-            client.UseStaticClustering([.. silos.Gateways.Split(',').Select(IPEndPoint.Parse)]);
-        });
-        using var host = builder.Build();
-        await host.StartAsync();
+        await using var client = await silos.ConnectAsync();
         var spec = new CurationOptions { Snapshot = Path.Combine(allowed, "snapshot"), Metadata = Path.Combine(allowed, "metadata"), Output = Path.Combine(allowed, "out"), Columns = new() { Lang = "lang" } };
         var task = new ShardTask("forged", 0, "/etc/passwd", "passwd", 0, 0, Path.Combine(allowed, "out", ".work", "forged"), spec);
-        var worker = host.Services.GetRequiredService<IClusterClient>().GetGrain<IShardWorkerGrain>("forged/0/match");
+        var worker = client.Client.GetGrain<IShardWorkerGrain>("forged/0/match");
         var error = await Assert.ThrowsAnyAsync<Exception>(() => worker.Match(task));
         Assert.Contains("--snapshot /etc/passwd is outside the locations this cluster allows (MetaClip:AllowedLocations", error.Message, StringComparison.Ordinal);
         error = await Assert.ThrowsAnyAsync<Exception>(() => worker.Sample(task with { FilePath = Path.Combine(allowed, "snapshot", "a.jsonl"), WorkFolder = "/tmp/../etc" }, "/etc/table"));
         Assert.Contains("(MetaClip:AllowedLocations", error.Message, StringComparison.Ordinal);
-        await host.StopAsync();
     }
 
     [SkippableFact]
