@@ -3,7 +3,7 @@ using MetaClip.Engine.Snapshots;
 
 namespace MetaClip.GrainInterfaces;
 
-/// <summary>One shard of a job: which unit of which file.</summary>
+/// <summary>One shard of a job: which unit of which file (and which range of it, when the unit was split: <see cref="RangeEnd"/> &gt; 0).</summary>
 [GenerateSerializer, Immutable, Alias("MetaClip.ShardTask.v1")]
 public sealed record ShardTask(
     [property: Id(0)] string JobId,
@@ -13,11 +13,17 @@ public sealed record ShardTask(
     [property: Id(4)] int FileFormat,
     [property: Id(5)] int RowGroup,
     [property: Id(6)] string WorkFolder,
-    [property: Id(7)] CurationOptions Spec)
+    [property: Id(7)] CurationOptions Spec,
+    [property: Id(8)] long RangeStart = 0,
+    [property: Id(9)] long RangeEnd = 0,
+    [property: Id(10)] int RangeFirstLine = 0)
 {
+    /// <summary>The shard's range, when its unit was split.</summary>
+    public UnitRange? Range => RangeEnd > 0 ? new UnitRange(RangeStart, RangeEnd, RangeFirstLine) : null;
+
     /// <summary>The shard's stable id, the key of exactly-once counting.</summary>
-    public string ShardId => RowGroup < 0 ? FileName : $"{FileName}#rg{RowGroup}";
+    public string ShardId => SnapshotUnit.IdOf(FileName, RowGroup, Range);
 
     /// <summary>The snapshot unit the shard is.</summary>
-    public SnapshotUnit Unit => new(new SnapshotFile(FilePath, FileName, (SnapshotFormat)FileFormat), RowGroup);
+    public SnapshotUnit Unit => new(new SnapshotFile(FilePath, FileName, (SnapshotFormat)FileFormat), RowGroup, Range);
 }

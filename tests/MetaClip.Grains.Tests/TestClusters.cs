@@ -18,7 +18,7 @@ internal static class TestClusters
     /// </summary>
     public static async Task<InProcessTestCluster> StartAsync(int silos, string? storage = null, string? serviceId = null,
         ShardGate? gate = null, int maxConcurrentShards = 2, string? dataStorage = null, bool intermediatesInMemory = false,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null, long? intermediateMemoryBytes = null)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
         serviceId ??= "test-" + Guid.NewGuid().ToString("N");
@@ -35,6 +35,7 @@ internal static class TestClusters
                 o.StorageConnectionString = dataStorage;
                 o.IntermediatesInMemory = intermediatesInMemory;
                 o.SingleSilo = intermediatesInMemory;
+                o.IntermediateMemoryBytes = intermediateMemoryBytes ?? Grains.Curation.CurationSiloOptions.DefaultIntermediateMemoryBytes;
             });
             if (gate is not null)
             {

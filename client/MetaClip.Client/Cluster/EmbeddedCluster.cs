@@ -71,7 +71,9 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
             silo.Services.AddSingleton(store).AddSingleton(metadataCache);
             silo.Services.AddMetaClipCuration(o =>
             {
-                o.MaxConcurrentShards = 4;
+                // Two shards at once (each matches on every core): a third and fourth sped a 1M-text job up by 5 %
+                // and held two more shards' rows in memory (bench/RESULTS.md, "Bounded memory").
+                o.MaxConcurrentShards = 2;
                 // One silo in this process, grain state in memory: nothing outlives the process, so nothing is written
                 // that only a restart would read.
                 o.SingleSilo = true;

@@ -71,7 +71,14 @@ internal sealed class JobOptionSet
             Description = "Report a snapshot file (or Parquet row group) that cannot be read and go on without it, instead of failing the job.",
         };
         Threads = new Option<int?>("--threads") { Description = "Threads used for matching (default: all cores of the machine that matches).", HelpName = "N" };
+        ShardSize = new Option<string?>("--shard-size")
+        {
+            Description = "Split a JSON Lines file larger than this (bytes of text; suffix K, M or G) into shards that never split an image: spreads one big file over the cores and silos and bounds each shard's memory. Outputs never depend on it (default: 8M).",
+            HelpName = "SIZE",
+        };
     }
+
+    public Option<string?> ShardSize { get; }
 
     public Option<string> Snapshot { get; }
 
@@ -106,7 +113,7 @@ internal sealed class JobOptionSet
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (Option option in new Option[] { Snapshot, Metadata, OutFolder, TEn, P, Seed, Mode, LangColumn, LidModel, TextColumn, UrlColumn, UuidColumn, Format, SkipBadFiles, Threads })
+        foreach (Option option in new Option[] { Snapshot, Metadata, OutFolder, TEn, P, Seed, Mode, LangColumn, LidModel, TextColumn, UrlColumn, UuidColumn, Format, SkipBadFiles, Threads, ShardSize })
         {
             command.Options.Add(option);
         }
@@ -121,6 +128,14 @@ internal sealed class JobOptionSet
         ArgumentNullException.ThrowIfNull(parse);
         bool v1 = parse.GetValue(Mode) == "v1";
         string? lang = parse.GetValue(LangColumn);
+        long? shardBytes = null;
+        if (parse.GetValue(ShardSize) is string size)
+        {
+            shardBytes = ByteSize.TryParse(size, out long bytes)
+                ? bytes
+                : throw new UsageException($"--shard-size {size} is not a size: give bytes, or a number with K, M or G (e.g. 64M)", MetaClipCommandLine.CommandPath(parse.CommandResult));
+        }
+
         var options = new CurationOptions
         {
             Snapshot = parse.GetRequiredValue(Snapshot),
@@ -141,6 +156,7 @@ internal sealed class JobOptionSet
             Threads = parse.GetValue(Threads),
             SkipBadFiles = parse.GetValue(SkipBadFiles),
             LidModel = v1 || lang is not null ? null : LidModelLocation.Resolve(parse.GetValue(LidModel)),
+            ShardBytes = shardBytes,
         };
         try
         {

@@ -9,7 +9,7 @@ namespace MetaClip.Engine.Outputs;
 /// </summary>
 public static class ParallelLines
 {
-    private const int Slice = 8192;
+    private const int Slice = 4096;
 
     /// <summary>A builder that grew beyond this (very long lines) is not kept.</summary>
     private const int MaxKeptCapacity = 8 << 20;
@@ -71,9 +71,19 @@ public static class ParallelLines
 
                 // Pooled: these buffers are large, and fresh ones would each be a large-object allocation. One
                 // encoder over all of the builder's chunks: a surrogate pair may straddle two of them.
-                var bytes = ArrayPool<byte>.Shared.Rent(Utf8.GetMaxByteCount(text.Length));
+                // Rented at the exact size (not the 3 bytes per character of the worst case): the pool keeps what
+                // it is given back, and buffers three times too large made it hold a few hundred megabytes.
                 var encoder = _threadEncoder ??= Utf8.GetEncoder();
                 encoder.Reset();
+                int size = 0;
+                foreach (var chunk in text.GetChunks())
+                {
+                    size += encoder.GetByteCount(chunk.Span, flush: false);
+                }
+
+                size += encoder.GetByteCount([], flush: true);
+                encoder.Reset();
+                var bytes = ArrayPool<byte>.Shared.Rent(size);
                 int length = 0;
                 foreach (var chunk in text.GetChunks())
                 {

@@ -63,6 +63,19 @@ public sealed record CurationOptions
     /// </summary>
     public string? MatcherCache { get; init; }
 
+    /// <summary>
+    /// A JSON Lines file larger than this many bytes (of text, after decompression) is split into several shards that
+    /// never split an image (docs/formats.md, "Grouping"): the work spreads over the cores and silos, and a shard's
+    /// memory stays bounded whatever the file's size. Outputs never depend on it. Null: <see cref="DefaultShardBytes"/>.
+    /// </summary>
+    public long? ShardBytes { get; init; }
+
+    /// <summary>The default of <see cref="ShardBytes"/>.</summary>
+    public const long DefaultShardBytes = 8L << 20;
+
+    /// <summary>The shard size a plan uses.</summary>
+    public long EffectiveShardBytes => ShardBytes is long n && n > 0 ? n : DefaultShardBytes;
+
     /// <summary>Report and skip a snapshot file (or row group) that cannot be read, instead of failing the job.</summary>
     public bool SkipBadFiles { get; init; }
 
@@ -104,6 +117,11 @@ public sealed record CurationOptions
         if (Threads is int threads && threads < 1)
         {
             throw new CurationException($"--threads must be at least 1, got {threads}");
+        }
+
+        if (ShardBytes is long shardBytes && shardBytes < 1 << 20)
+        {
+            throw new CurationException($"--shard-size must be at least 1M (1,048,576 bytes), got {shardBytes:N0} bytes");
         }
 
         if (NeedsLid && string.IsNullOrWhiteSpace(LidModel))

@@ -77,24 +77,30 @@ public sealed class CurationPipeline
         var table = _steps.ComputeThresholds(pass1.Counts, pass1.Tallies, metadata, o);
         timings["thresholds"] = Lap(phase);
 
-        // Pass 2: decide every unit and publish its decisions and kept rows, in unit order.
+        // Pass 2: read every unit again, decide it and publish its decisions and kept rows, in unit order. Between the
+        // passes each unit is only its compact intermediate (a few bytes per matched text), so memory does not grow
+        // with the snapshot; the unit's rows are read ahead while the previous one is decided.
         Report(CurationPhase.Sampling, 0, units.Count, pass1.Texts);
-        var columns = new PublishedColumns(pass1.Results.Any(r => r.Matched.Any(m => m.Key is not null)),
-            pass1.Results.Select(r => r.ImageColumn).FirstOrDefault(c => c is not null));
+        var columns = new PublishedColumns(pass1.Results.Any(r => r.HasKeys), pass1.Results.Select(r => r.ImageColumn).FirstOrDefault(c => c is not null));
         await using var publisher = await _steps.OpenPublisherAsync(o, columns, job, cancellationToken).ConfigureAwait(false);
-        for (int u = 0; u < pass1.Results.Count; u++)
+        var reread = Channel.CreateBounded<UnitRows>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var reader = Task.Run(() => ReadUnitsAsync([.. pass1.Results.Select(r => r.Unit)], reread.Writer, cancellationToken, skipBadFiles: false), cancellationToken);
+        int decided = 0;
+        while (await reread.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var sampled = await _steps.DecideUnitAsync(pass1.Results[u], table, o, cancellationToken).ConfigureAwait(false);
-            pass1.Tallies.Add(sampled.Figures);
-            await publisher.AppendAsync(sampled, cancellationToken).ConfigureAwait(false);
-            Report(CurationPhase.Sampling, u + 1, units.Count, pass1.Texts);
+            while (reread.Reader.TryRead(out var rows))
+            {
+                await DecideAndPublishAsync(pass1.Results[decided].Matches().WithTexts(rows), table, pass1.Tallies, publisher, cancellationToken).ConfigureAwait(false);
+                Report(CurationPhase.Sampling, ++decided, units.Count, pass1.Texts);
+            }
         }
 
+        await reader.ConfigureAwait(false);
         timings["sample and write (pass 2)"] = Lap(phase);
 
         Report(CurationPhase.Writing, units.Count, units.Count, pass1.Texts);
         var inputs = new ReportInputs(files, units.Count, pass1.Results.Sum(r => (long)r.Rows), pass1.Results.Sum(r => (long)r.SkippedTexts),
-            pass1.Results.Sum(r => (long)r.Images.Count), pass1.Tallies.TotalDecided, pass1.Tallies.TotalKept)
+            pass1.Results.Sum(r => (long)r.Images), pass1.Tallies.TotalDecided, pass1.Tallies.TotalKept)
         { SkippedFiles = [.. _skipped] };
         var result = await publisher.CommitAsync(metadata, pass1.Counts, table, pass1.Tallies, inputs, timings, cancellationToken).ConfigureAwait(false);
         Report(CurationPhase.Done, units.Count, units.Count, pass1.Texts);
@@ -110,8 +116,8 @@ public sealed class CurationPipeline
     {
         var (metadata, identifier) = await LoadAsync([], Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
         var units = await _steps.PlanAsync(_options with { SkipBadFiles = false }, null, cancellationToken).ConfigureAwait(false);
-        var pass1 = await MatchUnitsAsync(metadata, identifier, units, cancellationToken).ConfigureAwait(false);
-        return new MatchedSnapshot(pass1.Results, pass1.Counts, _steps.ComputeThresholds(pass1.Counts, pass1.Tallies, metadata, _options));
+        var pass1 = await MatchUnitsAsync(metadata, identifier, units, cancellationToken, keepTexts: true).ConfigureAwait(false);
+        return new MatchedSnapshot([.. pass1.Results.Select(r => r.Matches())], pass1.Counts, _steps.ComputeThresholds(pass1.Counts, pass1.Tallies, metadata, _options));
     }
 
     private async Task<(MetadataSet Metadata, LanguageIdentifier? Identifier)> LoadAsync(Dictionary<string, double> timings, Stopwatch phase, CancellationToken cancellationToken)
@@ -129,7 +135,15 @@ public sealed class CurationPipeline
         return (metadata, identifier);
     }
 
-    private async Task ReadUnitsAsync(IReadOnlyList<SnapshotUnit> units, ChannelWriter<UnitRows> writer, CancellationToken cancellationToken)
+    /// <summary>Pass 2 of one unit and its publishing (a method of its own, so that nothing of the unit outlives it).</summary>
+    private async Task DecideAndPublishAsync(UnitMatches unit, ThresholdTable table, LanguageTallies tallies, CurationPublisher publisher, CancellationToken cancellationToken)
+    {
+        var sampled = await _steps.DecideUnitAsync(unit, table, _options, cancellationToken).ConfigureAwait(false);
+        tallies.Add(sampled.Figures);
+        await publisher.AppendAsync(sampled, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReadUnitsAsync(IReadOnlyList<SnapshotUnit> units, ChannelWriter<UnitRows> writer, CancellationToken cancellationToken, bool skipBadFiles = true)
     {
         Exception? failure = null;
         ParquetUnitReader? open = null;
@@ -142,7 +156,7 @@ public sealed class CurationPipeline
                 {
                     if (unit.RowGroup < 0)
                     {
-                        rows = await JsonlUnitReader.ReadAsync(_store, unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
+                        rows = await JsonlUnitReader.ReadAsync(_store, unit, _options.Columns, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -160,13 +174,14 @@ public sealed class CurationPipeline
                         rows = await open.ReadUnitAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
                     }
                 }
-                catch (CurationException e) when (_options.SkipBadFiles)
+                catch (CurationException e) when (skipBadFiles && _options.SkipBadFiles)
                 {
                     _skipped.Enqueue(e.Message);
                     continue;
                 }
 
                 await writer.WriteAsync(rows, cancellationToken).ConfigureAwait(false);
+                rows = null!; // handed over: this method must not keep it alive while it reads the next unit
             }
         }
         catch (Exception e)
@@ -185,14 +200,39 @@ public sealed class CurationPipeline
         }
     }
 
-    private sealed record PassOne(List<UnitMatches> Results, Dictionary<string, EntryCounts> Counts, LanguageTallies Tallies, long Texts);
+    private sealed record PassOne(List<MatchedUnitEntry> Results, Dictionary<string, EntryCounts> Counts, LanguageTallies Tallies, long Texts);
 
-    private async Task<PassOne> MatchUnitsAsync(MetadataSet metadata, LanguageIdentifier? identifier, IReadOnlyList<SnapshotUnit> units, CancellationToken cancellationToken)
+    /// <summary>One unit between the passes: its figures, and its matches whole or as their compact intermediate.</summary>
+    private sealed record MatchedUnitEntry(SnapshotUnit Unit, int Rows, int SkippedTexts, int Images, string? ImageColumn, bool HasKeys, UnitMatches? Whole, byte[]? Compact)
+    {
+        public static MatchedUnitEntry Of(UnitMatches matches, bool keepTexts)
+        {
+            byte[]? compact = null;
+            if (!keepTexts)
+            {
+                using var buffer = new MemoryStream();
+                UnitMatchesCodec.Write(buffer, matches);
+                compact = buffer.ToArray();
+            }
+
+            return new MatchedUnitEntry(matches.Unit, matches.Rows, matches.SkippedTexts, matches.Images.Count, matches.ImageColumn, matches.HasKeys,
+                keepTexts ? matches : null, compact);
+        }
+
+        public UnitMatches Matches() => Whole ?? UnitMatchesCodec.Read(new MemoryStream(Compact!), Unit.Id);
+    }
+
+    /// <summary>
+    /// Pass 1 over every unit. Each unit's matches are kept as their compact intermediate (<see cref="UnitMatchesCodec"/>,
+    /// read back without texts) unless <paramref name="keepTexts"/>.
+    /// </summary>
+    private async Task<PassOne> MatchUnitsAsync(MetadataSet metadata, LanguageIdentifier? identifier, IReadOnlyList<SnapshotUnit> units, CancellationToken cancellationToken,
+        bool keepTexts = false)
     {
         var o = _options;
         var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
         var tallies = new LanguageTallies();
-        var results = new List<UnitMatches>(units.Count);
+        var results = new List<MatchedUnitEntry>(units.Count);
         var matcher = new UnitMatcher(metadata, o.EffectiveThreads, identifier);
 
         // Build the automata while the first unit is read: they are independent, and the build is the
@@ -200,10 +240,16 @@ public sealed class CurationPipeline
         var warmUp = Task.Run(() => Parallel.ForEach(metadata.Languages, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.EffectiveThreads - 1), CancellationToken = cancellationToken }, l => metadata.GetMatcher(l)), cancellationToken);
         long texts = 0;
         Report(CurationPhase.Matching, 0, units.Count, 0);
-        var channel = Channel.CreateBounded<UnitRows>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        // One unit read ahead: memory holds at most three units (the one matched, one waiting, one being read).
+        var channel = Channel.CreateBounded<UnitRows>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var producer = Task.Run(() => ReadUnitsAsync(units, channel.Writer, cancellationToken), cancellationToken);
-        await foreach (var rows in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (!channel.Reader.TryRead(out var rows))
+            {
+                continue;
+            }
+
             var unit = _steps.MatchUnit(rows, matcher, cancellationToken);
             foreach (var (language, (ids, partial)) in unit.Partials)
             {
@@ -217,7 +263,7 @@ public sealed class CurationPipeline
             }
 
             tallies.Add(unit.Matches.Languages);
-            results.Add(unit.Matches);
+            results.Add(MatchedUnitEntry.Of(unit.Matches, keepTexts));
             texts += unit.Matches.Texts;
             Report(CurationPhase.Matching, results.Count, units.Count, texts);
         }

@@ -16,7 +16,7 @@ public sealed class CurationSteps(DataStore store) : ICurationSteps
         ArgumentNullException.ThrowIfNull(options);
         var files = await SnapshotFile.DiscoverAsync(Store, options.Snapshot, cancellationToken).ConfigureAwait(false);
         return await SnapshotPlanner.PlanAsync(Store, files, options.Columns, cancellationToken,
-            options.SkipBadFiles ? (_, e) => skipped?.Invoke(e.Message) : null).ConfigureAwait(false);
+            options.SkipBadFiles ? (_, e) => skipped?.Invoke(e.Message) : null, options.EffectiveShardBytes).ConfigureAwait(false);
     }
 
     public MatchedUnit MatchUnit(UnitRows rows, UnitMatcher matcher, CancellationToken cancellationToken)
@@ -75,6 +75,11 @@ public sealed class CurationSteps(DataStore store) : ICurationSteps
     {
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(options);
+        if (!unit.HasTexts)
+        {
+            unit = unit.WithTexts(await SnapshotPlanner.ReadUnitAsync(Store, unit.Unit, options.Columns, cancellationToken).ConfigureAwait(false));
+        }
+
         var decisions = ImageSampler.Decide(unit, thresholds, options.Seed, options.Epoch);
         byte[]?[]? images = null;
         if (unit.ImageColumn is not null && decisions.Any(d => d.Kept))

@@ -29,7 +29,11 @@ public interface ICurationSteps
     /// </summary>
     ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, LanguageTallies texts, MetadataSet metadata, CurationOptions options);
 
-    /// <summary>Pass 2 on one unit: one decision per matched image, the kept rows (with image bytes) and the unit's figures.</summary>
+    /// <summary>
+    /// Pass 2 on one unit: one decision per matched image, the kept rows (with image bytes) and the unit's figures. A
+    /// unit read back from its intermediate (without texts) is read from the snapshot again first
+    /// (<see cref="UnitMatches.WithTexts"/>).
+    /// </summary>
     Task<SampledUnit> DecideUnitAsync(UnitMatches unit, ThresholdTable thresholds, CurationOptions options, CancellationToken cancellationToken);
 
     /// <summary>

@@ -6,21 +6,31 @@ using MetaClip.Engine.Storage;
 
 namespace MetaClip.Engine.Snapshots;
 
-/// <summary>Reads a JSON Lines file (optionally gzip-compressed) as one unit: one JSON object per line.</summary>
+/// <summary>
+/// Reads a JSON Lines file (optionally gzip-compressed) as one unit, or a byte range of it (a split unit,
+/// <see cref="UnitRange"/>): one JSON object per line.
+/// </summary>
 public static class JsonlUnitReader
 {
     public static Task<UnitRows> ReadAsync(SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken) =>
-        ReadAsync(DataStore.Local, file, columns, cancellationToken);
+        ReadAsync(DataStore.Local, new SnapshotUnit(file, -1), columns, cancellationToken);
 
-    public static async Task<UnitRows> ReadAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken)
+    public static Task<UnitRows> ReadAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken) =>
+        ReadAsync(store, new SnapshotUnit(file, -1), columns, cancellationToken);
+
+    /// <summary>Reads a whole file's unit, or only the bytes of its range.</summary>
+    public static async Task<UnitRows> ReadAsync(DataStore store, SnapshotUnit unit, SnapshotColumns columns, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(columns);
+        var file = unit.File;
         byte[] bytes;
         try
         {
-            bytes = await ReadAllAsync(store, file, cancellationToken).ConfigureAwait(false);
+            bytes = unit.Range is UnitRange range
+                ? await ReadRangeAsync(store, file, range, cancellationToken).ConfigureAwait(false)
+                : await ReadAllAsync(store, file, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidDataException e)
         {
@@ -31,7 +41,7 @@ public static class JsonlUnitReader
             throw new CurationException($"snapshot file {file.Name}: cannot be read: {e.Message}", e);
         }
 
-        return Parse(file, bytes, columns);
+        return Parse(unit, bytes, columns);
     }
 
     private static async Task<byte[]> ReadAllAsync(DataStore store, SnapshotFile file, CancellationToken cancellationToken)
@@ -48,12 +58,85 @@ public static class JsonlUnitReader
         return memory.ToArray();
     }
 
+    /// <summary>
+    /// The bytes of a range: a plain file is read from its start offset; a gzip file is decompressed from its beginning
+    /// and the bytes before the range are passed over (gzip has no index to seek by).
+    /// </summary>
+    private static async Task<byte[]> ReadRangeAsync(DataStore store, SnapshotFile file, UnitRange range, CancellationToken cancellationToken)
+    {
+        if (range.Length > Array.MaxLength)
+        {
+            throw new CurationException($"snapshot file {file.Name}: range {range.Start}-{range.End} is larger than one unit can be; give a smaller --shard-size");
+        }
+
+        await using var stored = await store.OpenReadAsync(file.Path, cancellationToken).ConfigureAwait(false);
+        Stream text = stored;
+        GZipStream? gzip = null;
+        try
+        {
+            if (file.Format == SnapshotFormat.JsonlGzip)
+            {
+                text = gzip = new GZipStream(stored, CompressionMode.Decompress, leaveOpen: true);
+                await SkipAsync(text, range.Start, file, cancellationToken).ConfigureAwait(false);
+            }
+            else if (stored.CanSeek)
+            {
+                stored.Seek(range.Start, SeekOrigin.Begin);
+            }
+            else
+            {
+                await SkipAsync(stored, range.Start, file, cancellationToken).ConfigureAwait(false);
+            }
+
+            var bytes = new byte[range.Length];
+            int read = await text.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read < bytes.Length)
+            {
+                throw new CurationException($"snapshot file {file.Name}: ends at byte {range.Start + read}, inside the planned range {range.Start}-{range.End} (the file changed after the job was planned)");
+            }
+
+            return bytes;
+        }
+        finally
+        {
+            if (gzip is not null)
+            {
+                await gzip.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task SkipAsync(Stream stream, long count, SnapshotFile file, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            while (count > 0)
+            {
+                int read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new CurationException($"snapshot file {file.Name}: ends before byte {count} of the planned range (the file changed after the job was planned)");
+                }
+
+                count -= read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Lines are parsed in slices of about this many bytes, in parallel, and joined in order.</summary>
     private const int SliceBytes = 1 << 20;
 
-    internal static UnitRows Parse(SnapshotFile file, byte[] bytes, SnapshotColumns columns)
+    internal static UnitRows Parse(SnapshotFile file, byte[] bytes, SnapshotColumns columns) => Parse(new SnapshotUnit(file, -1), bytes, columns);
+
+    internal static UnitRows Parse(SnapshotUnit unit, byte[] bytes, SnapshotColumns columns)
     {
-        int begin = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        var file = unit.File;
+        int begin = unit.Range is { Start: > 0 } || !bytes.AsSpan().StartsWith("\uFEFF"u8) ? 0 : 3;
 
         // Slice boundaries just after a newline, and the line number each slice starts at.
         var bounds = new List<int> { begin };
@@ -76,7 +159,7 @@ public static class JsonlUnitReader
 
         bounds.Add(bytes.Length);
         var firstLine = new int[bounds.Count - 1];
-        firstLine[0] = 1;
+        firstLine[0] = unit.Range?.FirstLine ?? 1;
         for (int i = 1; i < firstLine.Length; i++)
         {
             firstLine[i] = firstLine[i - 1] + bytes.AsSpan(bounds[i - 1], bounds[i] - bounds[i - 1]).Count((byte)'\n');
@@ -114,14 +197,15 @@ public static class JsonlUnitReader
         }
 
         string?[] Join(Func<Slice, List<string?>> column) => [.. slices.SelectMany(column)];
-        var lines = slices.SelectMany(r => r.Line).ToArray();
-        Func<int, string> locate = row => $"line {lines[row]}";
+        // Built by a method of its own: a lambda here would share this method's closure, and the unit's rows would
+        // keep the file's bytes and every slice alive through it.
+        var locate = LineLocator(slices.SelectMany(r => r.Line).ToArray());
         var texts = Join(r => r.Text);
         var urls = sawUrl ? Join(r => r.Url) : null;
         var uuids = UuidResolver.Resolve(file, texts, sawUuid ? Join(r => r.Uuid) : null, urls, columns, locate);
         return new UnitRows
         {
-            Unit = new SnapshotUnit(file, -1),
+            Unit = unit,
             RowCount = texts.Length,
             Text = texts,
             Uuid = uuids,
@@ -132,12 +216,32 @@ public static class JsonlUnitReader
         };
     }
 
+    private static Func<int, string> LineLocator(int[] lines) => row => $"line {lines[row]}";
+
     /// <summary>The rows of one slice of lines.</summary>
     private sealed class Slice
     {
         public readonly List<string?> Text = [], Uuid = [], Url = [], Lang = [], Key = [];
         public readonly List<int> Line = [];
         public bool SawText, SawUuid, SawUrl, SawLang, SawKey;
+
+        private readonly Dictionary<string, string> _labels = new(StringComparer.Ordinal);
+
+        /// <summary>One string per distinct language label of the slice (a few labels over many rows).</summary>
+        public string? Intern(string? label)
+        {
+            if (label is null || label.Length > 32)
+            {
+                return label;
+            }
+
+            if (!_labels.TryGetValue(label, out string? same))
+            {
+                _labels[label] = same = label;
+            }
+
+            return same;
+        }
     }
 
     private static Slice ParseSlice(SnapshotFile file, ReadOnlySpan<byte> data, int lineNumber, SnapshotColumns columns)
@@ -185,7 +289,7 @@ public static class JsonlUnitReader
                     else if (columns.Lang is not null && JsonStrings.NameEquals(ref reader, columns.Lang))
                     {
                         slice.SawLang = true;
-                        rowLang = ReadValue(ref reader, file, lineNumber, columns.Lang);
+                        rowLang = slice.Intern(ReadValue(ref reader, file, lineNumber, columns.Lang));
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Key))
                     {

@@ -1,13 +1,24 @@
 namespace MetaClip.Engine.Snapshots;
 
 /// <summary>
-/// The unit of grouping and of work (docs/formats.md "Grouping"): one Parquet row group or one whole JSONL file.
-/// Rows with the same uuid inside one unit are the texts of one image.
+/// The unit of work (docs/formats.md "Grouping"): one Parquet row group or one whole JSONL file, or, when it is
+/// large, a <see cref="Range"/> of one that holds every row of its images. Rows with the same uuid inside one file's
+/// unit of grouping (the file or row group) are the texts of one image, and they are never split between ranges.
 /// </summary>
-public sealed record SnapshotUnit(SnapshotFile File, int RowGroup)
+public sealed record SnapshotUnit(SnapshotFile File, int RowGroup, UnitRange? Range = null)
 {
-    /// <summary>A stable id: the file's relative path, plus <c>#rg{n}</c> for a Parquet row group.</summary>
-    public string Id => RowGroup < 0 ? File.Name : $"{File.Name}#rg{RowGroup}";
+    /// <summary>
+    /// A stable id: the file's relative path, plus <c>#rg{n}</c> for a Parquet row group, plus <c>#bytes{start}-{end}</c>
+    /// (JSONL) or <c>#rows{start}-{end}</c> (Parquet) for a range.
+    /// </summary>
+    public string Id => IdOf(File.Name, RowGroup, Range);
+
+    /// <summary>The id of a unit (<see cref="Id"/>), from its parts.</summary>
+    public static string IdOf(string fileName, int rowGroup, UnitRange? range)
+    {
+        string id = rowGroup < 0 ? fileName : $"{fileName}#rg{rowGroup}";
+        return range is not UnitRange r ? id : rowGroup < 0 ? $"{id}#bytes{r.Start}-{r.End}" : $"{id}#rows{r.Start}-{r.End}";
+    }
 }
 
 /// <summary>The rows of one unit, column by column. Arrays have <see cref="RowCount"/> elements; absent columns are null.</summary>

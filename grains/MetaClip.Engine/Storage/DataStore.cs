@@ -194,6 +194,18 @@ public sealed class DataStore
         }
     }
 
+    /// <summary>A file's size in bytes.</summary>
+    public async Task<long> SizeAsync(string location, CancellationToken cancellationToken)
+    {
+        if (!IsBlob(location))
+        {
+            return new FileInfo(location).Length;
+        }
+
+        await using var stream = await OpenReadAsync(location, cancellationToken).ConfigureAwait(false);
+        return stream.Length;
+    }
+
     /// <summary>Reads a whole file.</summary>
     public async Task<byte[]> ReadAllBytesAsync(string location, CancellationToken cancellationToken)
     {

@@ -16,7 +16,8 @@ public sealed partial class CurationJobGrain
         // Let the call (or activation) that started the run finish first.
         await Task.Yield();
         var options = Options;
-        var shards = Job.Shards.Select((plan, index) => new ShardTask(JobId, index, plan.FilePath, plan.FileName, plan.FileFormat, plan.RowGroup, Job.WorkFolder, options)).ToList();
+        var shards = Job.Shards.Select((plan, index) => new ShardTask(JobId, index, plan.FilePath, plan.FileName, plan.FileFormat, plan.RowGroup, Job.WorkFolder, options,
+            plan.RangeStart, plan.RangeEnd, plan.RangeFirstLine)).ToList();
         var clock = Stopwatch.StartNew();
         try
         {

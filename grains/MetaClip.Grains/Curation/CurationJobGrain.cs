@@ -127,7 +127,8 @@ public sealed partial class CurationJobGrain(
         Job.Phase = CurationJobPhase.Matching;
         Job.SubmittedAt = DateTimeOffset.UtcNow;
         Job.WorkFolder = JobWorkFolder.Of(job.Output, JobId);
-        Job.Shards = [.. units.Select(u => new ShardPlan(u.File.Path, u.File.Name, (int)u.File.Format, u.RowGroup))];
+        Job.Shards = [.. units.Select(u => new ShardPlan(u.File.Path, u.File.Name, (int)u.File.Format, u.RowGroup,
+            u.Range?.Start ?? 0, u.Range?.End ?? 0, u.Range?.FirstLine ?? 0))];
         Job.SkippedFiles = skipped;
         await Checkpoints.WriteAsync(force: true);
         await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));

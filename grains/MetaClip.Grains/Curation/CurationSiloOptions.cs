@@ -19,6 +19,15 @@ public sealed class CurationSiloOptions
     public bool IntermediatesInMemory { get; set; }
 
     /// <summary>
+    /// With <see cref="IntermediatesInMemory"/>: at most this many bytes of encoded intermediates stay in memory; the
+    /// rest go to files in this process's temporary folder, so a big job's memory stays bounded.
+    /// </summary>
+    public long IntermediateMemoryBytes { get; set; } = DefaultIntermediateMemoryBytes;
+
+    /// <summary>The default of <see cref="IntermediateMemoryBytes"/>: 64 MiB.</summary>
+    public const long DefaultIntermediateMemoryBytes = 64L << 20;
+
+    /// <summary>
     /// This silo is its cluster's only one: when it stops, no other silo would run the shards it hands back, so it
     /// stops at once instead of waiting for their hand-back.
     /// </summary>

@@ -12,12 +12,29 @@ namespace MetaClip.Grains.Curation;
 /// decision lines and kept rows (read by the publisher). Written whole to the job's work folder or prefix, so
 /// any silo can pick them up and a resumed job finds them; or, on a cluster whose state lives in memory
 /// anyway (the embedded single silo of <c>metaclip curate</c>, where nothing survives the process), kept in
-/// this silo's memory as they are, with no encoding and no I/O.
+/// this silo's memory as encoded bytes up to <see cref="CurationSiloOptions.IntermediateMemoryBytes"/>, and beyond
+/// that in files of this process's own temporary folder (removed with the job and when the process ends), so a big
+/// job's memory stays bounded.
 /// </summary>
-public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thresholdTables, IOptions<CurationSiloOptions> options)
+public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thresholdTables, IOptions<CurationSiloOptions> options) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, object> _memory = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte[]> _memory = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _spilled = new(StringComparer.Ordinal);
     private readonly bool _inMemory = options?.Value.IntermediatesInMemory == true;
+    private readonly long _memoryBudget = options?.Value.IntermediateMemoryBytes ?? CurationSiloOptions.DefaultIntermediateMemoryBytes;
+    private readonly Lazy<string> _spillFolder = new(() => Directory.CreateTempSubdirectory("metaclip-intermediates-").FullName);
+    private long _memoryBytes;
+
+    /// <summary>Bytes of intermediates held in memory now.</summary>
+    public long MemoryBytes => Interlocked.Read(ref _memoryBytes);
+
+    /// <summary>Intermediates in this process's temporary folder now (the memory budget was used up when they came).</summary>
+    public int SpilledCount => _spilled.Count;
+
+    /// <summary>Intermediates written to this process's temporary folder since it started.</summary>
+    public long SpilledTotal => Interlocked.Read(ref _spilledTotal);
+
+    private long _spilledTotal;
 
     /// <summary>
     /// The job's threshold table, computed by its coordinator: written for the other silos (which read it once
@@ -37,15 +54,21 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         thresholdTables.Add(location, table);
     }
 
-    public Task PutMatchesAsync(string location, UnitMatches matches, CancellationToken cancellationToken) =>
-        PutAsync(location, matches, stream =>
-        {
-            UnitMatchesCodec.Write(stream, matches);
-            return Task.CompletedTask;
-        }, cancellationToken);
+    /// <summary>
+    /// A shard's pass-1 matches, encoded compactly (<see cref="UnitMatchesCodec"/>: a few bytes per matched text, no
+    /// texts), so that memory between the passes does not grow with the texts.
+    /// </summary>
+    public Task PutMatchesAsync(string location, UnitMatches matches, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(matches);
+        using var buffer = new MemoryStream();
+        UnitMatchesCodec.Write(buffer, matches);
+        return PutBytesAsync(location, buffer.ToArray(), cancellationToken);
+    }
 
-    public Task<UnitMatches> GetMatchesAsync(string location, CancellationToken cancellationToken) =>
-        GetAsync(location, stream => UnitMatchesCodec.Read(stream, location), cancellationToken);
+    /// <summary>A shard's pass-1 matches, without their texts (pass 2 reads them from the snapshot again).</summary>
+    public async Task<UnitMatches> GetMatchesAsync(string location, CancellationToken cancellationToken) =>
+        UnitMatchesCodec.Read(new MemoryStream(await GetBytesAsync(location, cancellationToken).ConfigureAwait(false)), location);
 
     /// <summary>
     /// A shard's decision lines, formatted here (by the shard's worker, in parallel with other shards) as UTF-8 bytes:
@@ -54,14 +77,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     public async Task PutDecisionsAsync(string location, SampledUnit sampled, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sampled);
-        byte[] lines = sampled.DecisionLines(Environment.ProcessorCount, cancellationToken);
-        if (_inMemory)
-        {
-            _memory[location] = lines;
-            return;
-        }
-
-        await store.WriteAsync(location, stream => stream.WriteAsync(lines, cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
+        await PutBytesAsync(location, sampled.DecisionLines(Environment.ProcessorCount, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Appends the decision lines of shards (in the order given) to <paramref name="output"/>; returns how many lines they hold.</summary>
@@ -72,7 +88,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         long lines = 0;
         foreach (string location in locations)
         {
-            byte[] part = _inMemory ? Take<byte[]>(location) : await store.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false);
+            byte[] part = await GetBytesAsync(location, cancellationToken).ConfigureAwait(false);
             lines += part.AsSpan().Count((byte)'\n');
             await output.WriteAsync(part, cancellationToken).ConfigureAwait(false);
         }
@@ -80,15 +96,15 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         return lines;
     }
 
-    public Task PutKeptRowsAsync(string location, IReadOnlyList<CuratedRow> rows, CancellationToken cancellationToken) =>
-        PutAsync(location, rows, stream =>
-        {
-            CuratedRowsCodec.Write(stream, rows);
-            return Task.CompletedTask;
-        }, cancellationToken);
+    public Task PutKeptRowsAsync(string location, IReadOnlyList<CuratedRow> rows, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        CuratedRowsCodec.Write(buffer, rows);
+        return PutBytesAsync(location, buffer.ToArray(), cancellationToken);
+    }
 
-    public Task<IReadOnlyList<CuratedRow>> GetKeptRowsAsync(string location, CancellationToken cancellationToken) =>
-        GetAsync<IReadOnlyList<CuratedRow>>(location, stream => CuratedRowsCodec.Read(stream, location), cancellationToken);
+    public async Task<IReadOnlyList<CuratedRow>> GetKeptRowsAsync(string location, CancellationToken cancellationToken) =>
+        CuratedRowsCodec.Read(new MemoryStream(await GetBytesAsync(location, cancellationToken).ConfigureAwait(false)), location);
 
     /// <summary>
     /// An intermediate whose next step is recorded as done: in memory, it is dropped at once (a single silo's
@@ -96,9 +112,14 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     /// </summary>
     public void Release(string location)
     {
-        if (_inMemory)
+        if (_memory.TryRemove(location, out var bytes))
         {
-            _memory.TryRemove(location, out _);
+            Interlocked.Add(ref _memoryBytes, -bytes.Length);
+        }
+
+        if (_spilled.TryRemove(location, out string? file))
+        {
+            File.Delete(file);
         }
     }
 
@@ -106,9 +127,9 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     public async Task RemoveAllAsync(string workFolder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(workFolder);
-        foreach (string key in _memory.Keys.Where(k => k.Length > workFolder.Length && k.StartsWith(workFolder, StringComparison.Ordinal) && k[workFolder.Length] is '/' or '\\'))
+        foreach (string key in _memory.Keys.Concat(_spilled.Keys).Where(k => k.Length > workFolder.Length && k.StartsWith(workFolder, StringComparison.Ordinal) && k[workFolder.Length] is '/' or '\\').ToList())
         {
-            _memory.TryRemove(key, out _);
+            Release(key);
         }
 
         thresholdTables.RemoveUnder(workFolder);
@@ -116,30 +137,56 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         await store.DeleteAsync(workFolder, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task PutAsync(string location, object value, Func<Stream, Task> write, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores an intermediate whole: in memory while the budget allows, else in a file of this process's temporary
+    /// folder (memory) or the job's work folder (files). A retried shard never sees half of one.
+    /// </summary>
+    private async Task PutBytesAsync(string location, byte[] bytes, CancellationToken cancellationToken)
     {
-        if (_inMemory)
+        if (!_inMemory)
         {
-            _memory[location] = value;
+            await store.WriteAsync(location, stream => stream.WriteAsync(bytes, cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await store.WriteAsync(location, write, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<T> GetAsync<T>(string location, Func<Stream, T> read, CancellationToken cancellationToken)
-        where T : class
-    {
-        if (_inMemory)
+        Release(location); // a shard run again replaces its intermediate
+        if (Interlocked.Add(ref _memoryBytes, bytes.Length) <= _memoryBudget)
         {
-            return Take<T>(location);
+            _memory[location] = bytes;
+            return;
         }
 
-        return read(new MemoryStream(await store.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false)));
+        Interlocked.Add(ref _memoryBytes, -bytes.Length);
+        string file = Path.Combine(_spillFolder.Value, Guid.NewGuid().ToString("N"));
+        await File.WriteAllBytesAsync(file, bytes, cancellationToken).ConfigureAwait(false);
+        _spilled[location] = file;
+        Interlocked.Increment(ref _spilledTotal);
     }
 
-    /// <summary>An in-memory intermediate; kept (not removed) so that a repeated run of the next step finds it too.</summary>
-    private T Take<T>(string location) => _memory.TryGetValue(location, out var value)
-        ? (T)value
-        : throw new InvalidOperationException($"intermediate {location} is not in this silo's memory (intermediates in memory need a single-silo cluster)");
+    /// <summary>An intermediate; in memory it is kept (not removed), so that a repeated run of the next step finds it too.</summary>
+    private async Task<byte[]> GetBytesAsync(string location, CancellationToken cancellationToken)
+    {
+        if (!_inMemory)
+        {
+            return await store.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_memory.TryGetValue(location, out var bytes))
+        {
+            return bytes;
+        }
+
+        return _spilled.TryGetValue(location, out string? file)
+            ? await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false)
+            : throw new InvalidOperationException($"intermediate {location} is not in this silo's memory (intermediates in memory need a single-silo cluster)");
+    }
+
+    /// <summary>Removes this process's temporary folder of intermediates.</summary>
+    public void Dispose()
+    {
+        if (_spillFolder.IsValueCreated && Directory.Exists(_spillFolder.Value))
+        {
+            Directory.Delete(_spillFolder.Value, recursive: true);
+        }
+    }
 }

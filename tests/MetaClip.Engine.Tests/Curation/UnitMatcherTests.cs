@@ -68,10 +68,14 @@ public class UnitMatcherTests
         Assert.Equal(2, unit.Languages["en"].MatchedTexts);
     }
 
-    internal static UnitMatches Match(params (string Uuid, string Lang, string? Text)[] rows)
+    internal static UnitMatches Match(params (string Uuid, string Lang, string? Text)[] rows) => Match(Rows(rows));
+
+    internal static UnitMatches Match(UnitRows rows) => new UnitMatcher(Metadata, threads: 2).Match(rows, CancellationToken.None);
+
+    internal static UnitRows Rows(params (string Uuid, string Lang, string? Text)[] rows)
     {
         var file = new SnapshotFile("mem.jsonl", "mem.jsonl", SnapshotFormat.Jsonl);
-        var unitRows = new UnitRows
+        return new UnitRows
         {
             Unit = new SnapshotUnit(file, -1),
             RowCount = rows.Length,
@@ -79,6 +83,5 @@ public class UnitMatcherTests
             Uuid = [.. rows.Select(r => (string?)r.Uuid)],
             Lang = [.. rows.Select(r => (string?)r.Lang)],
         };
-        return new UnitMatcher(Metadata, threads: 2).Match(unitRows, CancellationToken.None);
     }
 }

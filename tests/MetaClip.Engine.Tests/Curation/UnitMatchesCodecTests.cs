@@ -5,19 +5,52 @@ namespace MetaClip.Engine.Tests.Curation;
 public class UnitMatchesCodecTests
 {
     [Fact]
-    public void A_shard_survives_the_round_trip_including_lone_surrogates()
+    public void A_shard_survives_the_round_trip_without_its_texts_and_gets_them_back_from_its_rows_including_lone_surrogates()
     {
-        var unit = UnitMatcherTests.Match(("a", "en", "dog \uD800 cat"), ("a", "de", "Hund"), ("b", "en", ""), ("c", "sw", "dog"));
+        var rows = UnitMatcherTests.Rows(("a", "en", "dog \uD800 cat"), ("a", "de", "Hund"), ("b", "en", ""), ("c", "sw", "dog"));
+        var unit = UnitMatcherTests.Match(rows);
         using var stream = new MemoryStream();
         UnitMatchesCodec.Write(stream, unit);
         stream.Position = 0;
         var back = UnitMatchesCodec.Read(stream, "mem");
-        Assert.Equal(unit.Images, back.Images);
-        Assert.Equal(unit.Matched, back.Matched);
+        Assert.False(back.HasTexts);
+        Assert.Equal(unit.Images.Count, back.Images.Count);
+        Assert.Equal(unit.Matched.Select(m => m with { Text = "", Url = null, Key = null }), back.Matched);
         Assert.Equal(unit.Ids, back.Ids);
         Assert.Equal(unit.SkippedTexts, back.SkippedTexts);
         Assert.Equal(unit.Unit, back.Unit);
         Assert.Equal(unit.Languages.ToDictionary(l => l.Key, l => (l.Value.Texts, l.Value.MatchedTexts)), back.Languages.ToDictionary(l => l.Key, l => (l.Value.Texts, l.Value.MatchedTexts)));
+
+        var whole = back.WithTexts(rows);
+        Assert.True(whole.HasTexts);
+        Assert.Equal(unit.Matched, whole.Matched);
+        Assert.Equal(unit.Matched.Select(m => unit.Images[m.Image]), whole.Matched.Select(m => whole.Images[m.Image]));
+    }
+
+    [Fact]
+    public void An_intermediate_is_a_few_bytes_per_matched_text_whatever_the_texts_length()
+    {
+        string longText = "dog " + new string('x', 5_000);
+        var unit = UnitMatcherTests.Match([.. Enumerable.Range(0, 200).Select(i => ($"image-{i}", "en", longText))]);
+        using var stream = new MemoryStream();
+        UnitMatchesCodec.Write(stream, unit);
+        Assert.Equal(200, unit.Matched.Count);
+        Assert.True(stream.Length < 200 * 16, $"{stream.Length} bytes for 200 matched texts of 5,004 characters");
+    }
+
+    [Fact]
+    public void Rows_that_changed_between_the_passes_are_an_error_naming_the_unit()
+    {
+        var rows = UnitMatcherTests.Rows(("a", "en", "dog"), ("a", "en", "cat"), ("b", "en", "dog"));
+        using var stream = new MemoryStream();
+        UnitMatchesCodec.Write(stream, UnitMatcherTests.Match(rows));
+        var back = UnitMatchesCodec.Read(new MemoryStream(stream.ToArray()), "mem");
+        var fewer = UnitMatcherTests.Rows(("a", "en", "dog"), ("a", "en", "cat"));
+        var e = Assert.Throws<CurationException>(() => back.WithTexts(fewer));
+        Assert.Contains("changed between the two passes", e.Message, StringComparison.Ordinal);
+        Assert.Contains(back.Unit.Id, e.Message, StringComparison.Ordinal);
+        var otherImage = UnitMatcherTests.Rows(("a", "en", "dog"), ("z", "en", "cat"), ("b", "en", "dog"));
+        Assert.Throws<CurationException>(() => back.WithTexts(otherImage));
     }
 
     [Fact]

@@ -1,0 +1,225 @@
+using System.IO.Compression;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using MetaClip.Engine.Json;
+using MetaClip.Engine.Storage;
+
+namespace MetaClip.Engine.Snapshots;
+
+/// <summary>
+/// Splits a large JSON Lines file into byte ranges of about a given size (docs/formats.md, "Grouping"), so that its
+/// work spreads over several shards and each shard's memory stays bounded. A range ends only at a line boundary,
+/// and never between two rows of one image: the file is read once, each line's uuid (read, or derived from the url)
+/// is fingerprinted with the range it fell in, and a uuid seen again after a split joins the ranges back from the one
+/// it was first seen in. So the ranges group rows into images exactly as the whole file does, and outputs do not
+/// change. A fingerprint collision can only join ranges that did not need it (never split an image).
+/// Memory: one fingerprint per distinct image of the file (about 24 bytes each) while the file is read.
+/// </summary>
+public static class JsonlSplitter
+{
+    private const int BufferBytes = 4 << 20;
+
+    /// <summary>
+    /// The ranges of <paramref name="file"/> for units of about <paramref name="rangeBytes"/> bytes; one range (the
+    /// whole file) when it is not larger than that, or when its images leave no place to split.
+    /// </summary>
+    public static async Task<IReadOnlyList<UnitRange>> SplitAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, long rangeBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rangeBytes, 1);
+        try
+        {
+            await using var stored = await store.OpenReadAsync(file.Path, cancellationToken).ConfigureAwait(false);
+            await using var text = file.Format == SnapshotFormat.JsonlGzip ? new GZipStream(stored, CompressionMode.Decompress, leaveOpen: true) : stored;
+            var splitter = new Splitter(columns, rangeBytes);
+            await splitter.ReadAsync(text, cancellationToken).ConfigureAwait(false);
+            return splitter.Ranges();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CurationException($"snapshot file {file.Name}: not a valid gzip file: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new CurationException($"snapshot file {file.Name}: cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A range being built: where it starts, its first line, and the first fingerprint serial it owns.</summary>
+    private readonly record struct OpenRange(long Start, int FirstLine, int Serial);
+
+    private sealed class Splitter(SnapshotColumns columns, long rangeBytes)
+    {
+        // Fingerprint → serial of the range it was seen in. Serials only grow; a range owns the serials from its own
+        // up to the next live range's, so joining ranges needs no rewrite of the table.
+        private readonly Dictionary<ulong, int> _seen = [];
+        private readonly List<OpenRange> _ranges = [new(0, 1, 0)];
+        private int _serial;
+        private long _length;
+        private ulong _previous;
+
+        public async Task ReadAsync(Stream text, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[BufferBytes];
+            int filled = 0;
+            long offset = 0; // file offset of buffer[0]
+            int line = 1;
+            while (true)
+            {
+                int read = await text.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                filled += read;
+                int position = 0;
+                while (true)
+                {
+                    int newline = buffer.AsSpan(position, filled - position).IndexOf((byte)'\n');
+                    if (newline < 0 && read > 0)
+                    {
+                        break;
+                    }
+
+                    int end = newline < 0 ? filled : position + newline;
+                    if (end > position || newline >= 0)
+                    {
+                        Line(buffer.AsSpan(position, end - position), offset + position, line);
+                    }
+
+                    line++;
+                    position = newline < 0 ? filled : end + 1;
+                    if (newline < 0)
+                    {
+                        break;
+                    }
+                }
+
+                if (read == 0)
+                {
+                    _length = offset + filled;
+                    return;
+                }
+
+                // Keep the partial line; grow the buffer when one line does not fit.
+                int rest = filled - position;
+                if (position == 0 && rest == buffer.Length)
+                {
+                    Array.Resize(ref buffer, checked(buffer.Length * 2));
+                }
+                else
+                {
+                    buffer.AsSpan(position, rest).CopyTo(buffer);
+                }
+
+                offset += position;
+                filled = rest;
+            }
+        }
+
+        private void Line(ReadOnlySpan<byte> data, long start, int line)
+        {
+            if (start == 0 && data.StartsWith("\uFEFF"u8))
+            {
+                data = data[3..];
+            }
+
+            ulong fingerprint = Fingerprint(data);
+            if (fingerprint == 0)
+            {
+                return; // blank, or no uuid: it joins no image (or the reader reports it)
+            }
+
+            var current = _ranges[^1];
+            bool seen = _seen.TryGetValue(fingerprint, out int serial);
+            if (start - current.Start >= rangeBytes && fingerprint != _previous && !(seen && serial >= current.Serial))
+            {
+                _ranges.Add(current = new OpenRange(start, line, ++_serial));
+            }
+
+            if (seen && serial < current.Serial)
+            {
+                // The image began in an earlier range: join every range since that one.
+                int owner = _ranges.FindLastIndex(r => r.Serial <= serial);
+                _ranges.RemoveRange(owner + 1, _ranges.Count - owner - 1);
+            }
+            else if (!seen)
+            {
+                _seen[fingerprint] = _serial;
+            }
+
+            _previous = fingerprint;
+        }
+
+        public UnitRange[] Ranges()
+        {
+            var result = new UnitRange[_ranges.Count];
+            for (int i = 0; i < result.Length; i++)
+            {
+                long end = i + 1 < _ranges.Count ? _ranges[i + 1].Start : _length;
+                result[i] = new UnitRange(_ranges[i].Start, end, _ranges[i].FirstLine);
+            }
+
+            return result;
+        }
+
+        /// <summary>A 64-bit fingerprint of the line's uuid (read, or derived from its url as the reader does); 0 for none.</summary>
+        private ulong Fingerprint(ReadOnlySpan<byte> data)
+        {
+            if (data.Trim(" \t\r"u8).IsEmpty)
+            {
+                return 0;
+            }
+
+            string? uuid = null, url = null;
+            try
+            {
+                var reader = new Utf8JsonReader(data);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return 0;
+                }
+
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (JsonStrings.NameEquals(ref reader, columns.Uuid))
+                    {
+                        reader.Read();
+                        uuid = reader.TokenType switch
+                        {
+                            JsonTokenType.String => JsonStrings.GetString(ref reader),
+                            JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+                            _ => null,
+                        };
+                    }
+                    else if (JsonStrings.NameEquals(ref reader, columns.Url))
+                    {
+                        reader.Read();
+                        url = reader.TokenType == JsonTokenType.String ? JsonStrings.GetString(ref reader) : null;
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+            }
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+            {
+                return 0; // the reader names the bad line when the unit is read
+            }
+
+            if (string.IsNullOrEmpty(uuid))
+            {
+                if (url is null)
+                {
+                    return 0;
+                }
+
+                uuid = ImageUuid.FromUrl(url);
+            }
+
+            ulong hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(uuid.AsSpan()));
+            return hash == 0 ? 1 : hash;
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System.IO.Compression;
+using CsCheck;
+using MetaClip.Engine.Pipeline;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
+
+namespace MetaClip.Engine.Tests.Snapshots;
+
+/// <summary>
+/// Issue 17: a big JSON Lines file is split into ranges that never separate the rows of one image, so curating it as
+/// many shards gives the bytes of curating it as one.
+/// </summary>
+public sealed class JsonlSplitterTests : IDisposable
+{
+    private static readonly SnapshotColumns Columns = new() { Lang = "lang" };
+
+    private readonly TempFolder _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Random_files_and_split_sizes_give_ranges_that_cover_the_file_and_keep_every_image_whole()
+    {
+        int file = 0;
+        Gen.Select(Gen.Int[1, 300], Gen.Int[0, 40], Gen.Int[0, 100], Gen.Int[100, 20_000], Gen.Bool).Sample((images, scattered, distance, rangeBytes, gzip) =>
+        {
+            string path = _dir.Combine($"p{file++}.jsonl");
+            ImageRowsFile.Write(path, images, seed: file, scattered, distance);
+            if (gzip)
+            {
+                path = Compress(path);
+            }
+
+            var snapshot = SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None).GetAwaiter().GetResult()[0];
+            var ranges = JsonlSplitter.SplitAsync(DataStore.Local, snapshot, Columns, rangeBytes, CancellationToken.None).GetAwaiter().GetResult();
+            var whole = JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1), Columns, CancellationToken.None).GetAwaiter().GetResult();
+            var parts = ranges.Select(r => JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1, r), Columns, CancellationToken.None).GetAwaiter().GetResult()).ToList();
+
+            // The ranges follow each other from the first byte to the last, each starting on a line of its own.
+            Assert.Equal(0, ranges[0].Start);
+            for (int i = 1; i < ranges.Count; i++)
+            {
+                Assert.Equal(ranges[i - 1].End, ranges[i].Start);
+            }
+
+            // Their rows, in order, are the file's rows, with the same lines named.
+            Assert.Equal(whole.Text, parts.SelectMany(p => p.Text));
+            Assert.Equal(whole.Uuid, parts.SelectMany(p => p.Uuid));
+            Assert.Equal(Enumerable.Range(0, whole.RowCount).Select(whole.Locate), parts.SelectMany(p => Enumerable.Range(0, p.RowCount).Select(p.Locate)));
+
+            // No image has rows in two ranges.
+            var owner = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int p = 0; p < parts.Count; p++)
+            {
+                foreach (string? uuid in parts[p].Uuid)
+                {
+                    if (uuid is not null && owner.TryGetValue(uuid, out int first))
+                    {
+                        Assert.True(first == p, $"image {uuid} has rows in ranges {first} and {p} (split size {rangeBytes})");
+                    }
+                    else if (uuid is not null)
+                    {
+                        owner[uuid] = p;
+                    }
+                }
+            }
+        }, iter: 150, threads: 1);
+    }
+
+    [Fact]
+    public async Task A_file_of_3_MB_split_at_1_MB_becomes_several_shards_whose_outputs_are_those_of_one()
+    {
+        string snapshot = ImageRowsFile.Write(_dir.Combine("big", "part-0.jsonl"), images: 14_000, seed: 7, scattered: 2);
+        Assert.True(new FileInfo(snapshot).Length > 3 << 20, "the file is larger than three shards");
+        var (one, many) = await CurateBothWaysAsync(_dir.Combine("big"));
+        Assert.Equal(1, one.Report.Totals.Units);
+        Assert.True(many.Report.Totals.Units >= 3, $"{many.Report.Totals.Units} shards");
+        AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
+    }
+
+    [Fact]
+    public async Task A_gzip_file_is_split_by_reading_through_it_and_gives_the_same_outputs()
+    {
+        Compress(ImageRowsFile.Write(_dir.Combine("gz", "part-0.jsonl"), images: 12_000, seed: 11, scattered: 5));
+        var (one, many) = await CurateBothWaysAsync(_dir.Combine("gz"));
+        Assert.True(many.Report.Totals.Units >= 2, $"{many.Report.Totals.Units} shards");
+        AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
+    }
+
+    [Fact]
+    public async Task A_line_longer_than_the_shard_size_is_read_whole_in_its_shard()
+    {
+        string snapshot = ImageRowsFile.Write(_dir.Combine("long", "part-0.jsonl"), images: 9_000, seed: 3);
+        var lines = File.ReadAllLines(snapshot).ToList();
+        lines.Insert(lines.Count / 2, "{\"uuid\": \"long-one\", \"lang\": \"en\", \"text\": \"" + string.Join(' ', Enumerable.Repeat("Abkhazian Avestan", 200_000)) + "\"}");
+        File.WriteAllLines(snapshot, lines);
+        var (_, many) = await CurateBothWaysAsync(_dir.Combine("long"));
+        Assert.True(many.Report.Totals.Units >= 3, $"{many.Report.Totals.Units} shards");
+        AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
+    }
+
+    private async Task<(CurationResult One, CurationResult Many)> CurateBothWaysAsync(string snapshot)
+    {
+        var options = new CurationOptions
+        {
+            Snapshot = snapshot,
+            Metadata = Repository.Path("samples", "metadata"),
+            Output = _dir.Combine("one"),
+            TEn = 50,
+            Columns = Columns,
+            Format = MetaClip.Engine.Outputs.CuratedFormat.Jsonl,
+            ShardBytes = 1L << 30,
+        };
+        var one = await new CurationPipeline(options).RunAsync();
+        var many = await new CurationPipeline(options with { Output = _dir.Combine("many"), ShardBytes = 1L << 20 }).RunAsync();
+        return (one, many);
+    }
+
+    private static void AssertSameOutputs(string expected, string actual)
+    {
+        foreach (string file in Directory.GetFiles(expected, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(expected, f))
+            .Where(f => !f.StartsWith("report.", StringComparison.Ordinal) && !f.StartsWith('.')))
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(expected, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, file))), $"{file} differs");
+        }
+    }
+
+    private static string Compress(string path)
+    {
+        string gz = path + ".gz";
+        using (var output = File.Create(gz))
+        using (var zip = new GZipStream(output, CompressionLevel.Fastest))
+        using (var input = File.OpenRead(path))
+        {
+            input.CopyTo(zip);
+        }
+
+        File.Delete(path);
+        return gz;
+    }
+}
