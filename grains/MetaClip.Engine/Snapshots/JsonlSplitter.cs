@@ -14,7 +14,8 @@ namespace MetaClip.Engine.Snapshots;
 /// is fingerprinted with the range it fell in, and a uuid seen again after a split joins the ranges back from the one
 /// it was first seen in. So the ranges group rows into images exactly as the whole file does, and outputs do not
 /// change. A fingerprint collision can only join ranges that did not need it (never split an image).
-/// Memory: one fingerprint per distinct image of the file (about 24 bytes each) while the file is read.
+/// Memory: one fingerprint per distinct image of the file (8–16 bytes each, <see cref="FingerprintTable"/>) while the
+/// file is read.
 /// </summary>
 public static class JsonlSplitter
 {
@@ -55,7 +56,7 @@ public static class JsonlSplitter
     {
         // Fingerprint → serial of the range it was seen in. Serials only grow; a range owns the serials from its own
         // up to the next live range's, so joining ranges needs no rewrite of the table.
-        private readonly Dictionary<ulong, int> _seen = [];
+        private readonly FingerprintTable _seen = new();
         private readonly List<OpenRange> _ranges = [new(0, 1, 0)];
         private int _serial;
         private long _length;
@@ -130,8 +131,8 @@ public static class JsonlSplitter
             }
 
             var current = _ranges[^1];
-            bool seen = _seen.TryGetValue(fingerprint, out int serial);
-            if (start - current.Start >= rangeBytes && fingerprint != _previous && !(seen && serial >= current.Serial))
+            bool seen = _seen.TryGetSerial(fingerprint, out int serial);
+            if (start - current.Start >= rangeBytes && fingerprint != _previous && !(seen && serial >= current.Serial) && _serial < FingerprintTable.MaxSerial)
             {
                 _ranges.Add(current = new OpenRange(start, line, ++_serial));
             }
@@ -144,7 +145,7 @@ public static class JsonlSplitter
             }
             else if (!seen)
             {
-                _seen[fingerprint] = _serial;
+                _seen.Add(fingerprint, _serial);
             }
 
             _previous = fingerprint;

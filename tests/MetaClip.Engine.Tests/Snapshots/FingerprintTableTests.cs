@@ -1,0 +1,42 @@
+using MetaClip.Engine.Snapshots;
+
+namespace MetaClip.Engine.Tests.Snapshots;
+
+public class FingerprintTableTests
+{
+    [Fact]
+    public void Every_added_fingerprint_is_found_with_its_serial_across_growth_and_others_are_not()
+    {
+        var table = new FingerprintTable();
+        var random = new Random(17);
+        var added = new Dictionary<ulong, int>();
+        while (added.Count < 300_000)
+        {
+            ulong fingerprint = (ulong)random.NextInt64() << 1 | 1;
+            if (added.TryAdd(fingerprint & ~0xFFFFUL, added.Count % (FingerprintTable.MaxSerial + 1)))
+            {
+                table.Add(fingerprint, added[fingerprint & ~0xFFFFUL]);
+            }
+        }
+
+        Assert.Equal(added.Count, table.Count);
+        foreach (var (fingerprint, serial) in added)
+        {
+            Assert.True(table.TryGetSerial(fingerprint | 0x1234, out int found), "the lower 16 bits are not compared");
+            Assert.Equal(serial, found);
+        }
+
+        int strangers = 0;
+        for (int i = 0; i < 100_000; i++)
+        {
+            ulong other = (ulong)random.NextInt64();
+            if (!added.ContainsKey(other & ~0xFFFFUL) && table.TryGetSerial(other, out _))
+            {
+                strangers++;
+            }
+        }
+
+        Assert.Equal(0, strangers);
+        Assert.Throws<ArgumentOutOfRangeException>(() => table.Add(42UL << 20, FingerprintTable.MaxSerial + 1));
+    }
+}
