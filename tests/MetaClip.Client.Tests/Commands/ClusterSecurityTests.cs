@@ -301,7 +301,7 @@ public sealed class ClusterSecurityTests : IDisposable
         return addresses;
     }
 
-    private static IPAddress? NonLoopbackAddress() =>
+    internal static IPAddress? NonLoopbackAddress() =>
         NetworkInterface.GetAllNetworkInterfaces()
             .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
