@@ -177,7 +177,7 @@ internal sealed class ClusterConnection
             string why = e is OperationCanceledException ? $"no gateway answered within {ConnectTimeout.TotalSeconds:0} s" : e.Message;
             string tls = handshakes.Last is { } failure ? $"; the TLS handshake failed: {failure}"
                 : certificates is not null ? "; with TLS: is this client's certificate signed by the cluster's CA, and --tls-ca the CA of the silos' certificates?"
-                : "; a cluster with TLS needs --tls-cert and --tls-ca";
+                : "; if the cluster uses TLS, give --tls-cert, --tls-key and --tls-ca";
             throw new CurationException($"cannot reach the cluster at {cluster} (cluster id {clusterId}): {why}{tls}", e);
         }
         catch (Exception)
