@@ -46,6 +46,14 @@ export METACLIP_SMOKE_HTTP1_PORT=$((port_base + 81)) METACLIP_SMOKE_HTTP2_PORT=$
 export METACLIP_SMOKE_PROMETHEUS_PORT=$((port_base + 90))
 export METACLIP_SMOKE_PROMETHEUS_CONFIG=./$state/prometheus.yml
 
+# ---- the stack's secrets: docker-compose.yml has no defaults for them, so this run makes its own (random, never
+# written to a file: the environment takes precedence over any .env) ----
+random_secret() { head -c 24 /dev/urandom | base64 | tr -d '/+=\n'; }
+GRAFANA_ADMIN_PASSWORD=$(random_secret)
+METACLIP_HTTP_VIEWER_KEYS=$(random_secret)
+METACLIP_HTTP_OPERATOR_KEYS=$(random_secret)
+export GRAFANA_ADMIN_PASSWORD METACLIP_HTTP_VIEWER_KEYS METACLIP_HTTP_OPERATOR_KEYS
+
 # ---- cleanup: whatever this run started, in reverse order ----
 dockerd_pid=""
 stack_up=""
@@ -247,6 +255,12 @@ for p in $METACLIP_SMOKE_BLOB_PORT $METACLIP_SMOKE_TABLE_PORT $METACLIP_SMOKE_SI
   [ -n "$bound" ] || fail "nothing listens on port $p"
   if grep -qv '^127\.' <<<"$bound"; then fail "port $p is bound beyond loopback: $bound"; fi
 done
+
+# The silos' HTTP keys are in force: a page without a key is refused, with the viewer key it is not.
+http_status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+[ "$(http_status "http://127.0.0.1:$METACLIP_SMOKE_HTTP1_PORT/jobs")" = 401 ] || fail "silo-1 answered a page without a key"
+[ "$(http_status -H "Authorization: Bearer $METACLIP_HTTP_VIEWER_KEYS" "http://127.0.0.1:$METACLIP_SMOKE_HTTP1_PORT/metrics")" = 200 ] ||
+  fail "silo-1 refused the viewer key"
 
 run_client() { "${compose[@]}" run --rm --no-deps -T client "$@"; }
 log "submitting the sample job through the client container"

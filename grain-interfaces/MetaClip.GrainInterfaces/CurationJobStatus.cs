@@ -63,4 +63,8 @@ public sealed record CurationJobStatus(
     /// <summary>The job's own options (its seed, thresholds, locations), whatever later jobs did to its output folder.</summary>
     [Id(18)]
     public CurationOptions? Options { get; init; }
+
+    /// <summary>Who submitted the job (<see cref="JobPrincipal"/>); null for a job submitted before principals were recorded.</summary>
+    [Id(19)]
+    public string? SubmittedBy { get; init; }
 }

@@ -69,7 +69,12 @@ public sealed record TrainingJobStatus(
     [property: Id(9)] int Resumes,
     [property: Id(10)] string? Run,
     [property: Id(11)] string? Error,
-    [property: Id(12)] string? Detail);
+    [property: Id(12)] string? Detail)
+{
+    /// <summary>Who submitted the job (<see cref="JobPrincipal"/>); null for a job submitted before principals were recorded.</summary>
+    [Id(13)]
+    public string? SubmittedBy { get; init; }
+}
 
 /// <summary>The persisted state of a training job grain.</summary>
 [GenerateSerializer, Alias("MetaClip.TrainingJobState.v1")]
@@ -90,4 +95,7 @@ public sealed class TrainingJobState
     [Id(6)] public DateTimeOffset SubmittedAt { get; set; }
 
     [Id(7)] public long ResumedFromStep { get; set; }
+
+    /// <summary>Who submitted the job (<see cref="JobPrincipal"/>).</summary>
+    [Id(8)] public string? SubmittedBy { get; set; }
 }

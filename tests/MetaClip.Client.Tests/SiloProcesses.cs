@@ -15,8 +15,11 @@ namespace MetaClip.Client.Tests;
 /// </summary>
 internal sealed class SiloProcesses : IAsyncDisposable
 {
-    /// <summary>An Orleans client of the test's own, connected to these silos' gateways (stopped when disposed).</summary>
-    public async Task<TestClient> ConnectAsync()
+    /// <summary>
+    /// An Orleans client of the test's own, connected to these silos' gateways (stopped when disposed);
+    /// <paramref name="configure"/>: more of the client's settings (its TLS certificate).
+    /// </summary>
+    public async Task<TestClient> ConnectAsync(Action<IClientBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -28,6 +31,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
                 o.ServiceId = ServiceId;
             });
             client.UseStaticClustering([.. Gateways.Split(',').Select(IPEndPoint.Parse)]);
+            configure?.Invoke(client);
         });
         var host = builder.Build();
         await host.StartAsync();
@@ -43,6 +47,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
     private readonly string _trainingPlugin;
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly string _httpAddress;
+    private readonly Dictionary<int, IReadOnlyDictionary<string, string>> _siloSettings = [];
 
     /// <summary>
     /// <paramref name="silos"/> silos on <paramref name="storage"/> (Azurite); those in <paramref name="trainingSilos"/>
@@ -71,6 +76,9 @@ internal sealed class SiloProcesses : IAsyncDisposable
     }
 
     public string ClusterId { get; }
+
+    /// <summary>More environment for silo <paramref name="index"/> only, over the settings of every silo (from its next start on).</summary>
+    public void SetSiloSettings(int index, IReadOnlyDictionary<string, string> settings) => _siloSettings[index] = settings;
 
     /// <summary>The silo host's assembly (<c>dotnet SiloAssembly</c> starts one).</summary>
     public string SiloAssembly => _silo;
@@ -121,7 +129,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
             UseShellExecute = false,
         };
         var env = start.Environment;
-        foreach (var (name, value) in _settings)
+        foreach (var (name, value) in _settings.Concat(_siloSettings.GetValueOrDefault(index) ?? new Dictionary<string, string>()))
         {
             env[name] = value;
         }
@@ -210,6 +218,15 @@ internal sealed class SiloProcesses : IAsyncDisposable
         lock (_logs)
         {
             return string.Join('\n', _logs.TakeLast(60));
+        }
+    }
+
+    /// <summary>Every line the silos logged so far.</summary>
+    public string AllLogs()
+    {
+        lock (_logs)
+        {
+            return string.Join('\n', _logs);
         }
     }
 

@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Azure.Data.Tables;
+using MetaClip.Client.Commands;
 using MetaClip.Engine;
+using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,7 +16,8 @@ namespace MetaClip.Client.Cluster;
 /// <summary>
 /// How a command reaches a running cluster: its gateways (<c>HOST:PORT,...</c>) or its membership table
 /// (<c>azure-table</c>, with the storage connection string from METACLIP_STORAGE_CONNECTION_STRING), and its
-/// cluster and service ids, as options of the command; <see cref="ConnectAsync"/> starts a client.
+/// cluster and service ids, and who the client is (its TLS certificate, or a name), as options of the command;
+/// <see cref="ConnectAsync"/> starts a client.
 /// </summary>
 internal sealed class ClusterConnection
 {
@@ -51,12 +54,45 @@ internal sealed class ClusterConnection
         HelpName = "ID",
     };
 
+    public Option<string?> TlsCertificate { get; } = new("--tls-cert")
+    {
+        Description = $"Mutual TLS to the gateways: this client's certificate, PEM or PKCS#12 (.pfx, .p12; password from {TlsSettings.PasswordVariable}), signed by the cluster's CA; " +
+            $"its subject's common name is who submits and cancels (env {TlsSettings.CertificateVariable}).",
+        HelpName = "FILE",
+    };
+
+    public Option<string?> TlsKey { get; } = new("--tls-key")
+    {
+        Description = $"The PEM private key of --tls-cert, when not in the certificate's file (env {TlsSettings.KeyVariable}).",
+        HelpName = "FILE",
+    };
+
+    public Option<string?> TlsCa { get; } = new("--tls-ca")
+    {
+        Description = $"The CA certificate that signed the silos' certificates; only it is trusted (env {TlsSettings.CaVariable}).",
+        HelpName = "FILE",
+    };
+
+    public Option<string?> As { get; } = new("--as")
+    {
+        Description = $"Without TLS: the name jobs are recorded as submitted by (env {UserVariable}, else the OS user). Only a label: without TLS nothing proves it. " +
+            "With TLS the certificate's name is used.",
+        HelpName = "NAME",
+    };
+
+    /// <summary>The environment variable holding the default of <c>--as</c>.</summary>
+    public const string UserVariable = "METACLIP_USER";
+
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
         command.Options.Add(Cluster);
         command.Options.Add(ClusterId);
         command.Options.Add(ServiceId);
+        command.Options.Add(TlsCertificate);
+        command.Options.Add(TlsKey);
+        command.Options.Add(TlsCa);
+        command.Options.Add(As);
     }
 
     /// <summary>
@@ -85,10 +121,26 @@ internal sealed class ClusterConnection
             gateways = await ParseGatewaysAsync(cluster, cancellationToken).ConfigureAwait(false);
         }
 
+        var (certificates, principal) = Identify(parse);
+        var handshakes = new TlsHandshakeFailures();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(handshakes);
         builder.UseOrleansClient(client =>
         {
+            if (certificates is not null)
+            {
+                client.UseTls(certificates.Configure);
+            }
+
+            // Every call says who makes it: the grains record it on the jobs this client submits and check it when it
+            // cancels or retries one (see JobPrincipal).
+            client.AddOutgoingGrainCallFilter(context =>
+            {
+                RequestContext.Set(JobPrincipal.RequestContextKey, principal);
+                return context.Invoke();
+            });
+
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = clusterId;
@@ -123,7 +175,10 @@ internal sealed class ClusterConnection
         {
             host.Dispose();
             string why = e is OperationCanceledException ? $"no gateway answered within {ConnectTimeout.TotalSeconds:0} s" : e.Message;
-            throw new CurationException($"cannot reach the cluster at {cluster} (cluster id {clusterId}): {why}", e);
+            string tls = handshakes.Last is { } failure ? $"; the TLS handshake failed: {failure}"
+                : certificates is not null ? "; with TLS: is this client's certificate signed by the cluster's CA, and --tls-ca the CA of the silos' certificates?"
+                : "; if the cluster uses TLS, give --tls-cert, --tls-key and --tls-ca";
+            throw new CurationException($"cannot reach the cluster at {cluster} (cluster id {clusterId}): {why}{tls}", e);
         }
         catch (Exception)
         {
@@ -132,6 +187,43 @@ internal sealed class ClusterConnection
         }
 
         return new ConnectedClient(host);
+    }
+
+    /// <summary>
+    /// The client's certificates (null without TLS) and its principal: the certificate's subject name with TLS, else
+    /// <c>--as</c>, <see cref="UserVariable"/> or the OS user.
+    /// </summary>
+    private (TlsCertificates? Certificates, string Principal) Identify(ParseResult parse)
+    {
+        string command = MetaClipCommandLine.CommandPath(parse.CommandResult);
+        var tls = new TlsSettings
+        {
+            CertificateFile = parse.GetValue(TlsCertificate),
+            KeyFile = parse.GetValue(TlsKey),
+            CaFile = parse.GetValue(TlsCa),
+        }.WithEnvironment();
+        string? name = parse.GetValue(As);
+        if (!tls.IsConfigured)
+        {
+            name ??= Environment.GetEnvironmentVariable(UserVariable) is { Length: > 0 } user ? user : Environment.UserName;
+            return (null, name);
+        }
+
+        try
+        {
+            tls.Validate($"--tls-cert (or {TlsSettings.CertificateVariable})", $"--tls-ca (or {TlsSettings.CaVariable})");
+            if (name is not null)
+            {
+                throw new InvalidOperationException("--as: with TLS, jobs are recorded as submitted by the certificate's subject; leave --as out");
+            }
+
+            var certificates = TlsCertificates.Load(tls);
+            return (certificates, certificates.Principal);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException(e.Message, command);
+        }
     }
 
     /// <summary><c>METACLIP_CLUSTER</c>, else the gateways of the local cluster started from this folder, else the first local gateway.</summary>

@@ -11,7 +11,7 @@ internal sealed class CurationClusterJob(ICurationJobGrain job) : ClusterJob(job
     public ICurationJobGrain Grain => job;
 
     public static string Describe(string id, CurationJobStatus s) => string.Create(CultureInfo.InvariantCulture,
-        $"{id}: {s.Phase}; shards matched {s.ShardsMatched}/{s.Shards}, sampled {s.ShardsSampled}/{s.Shards}; {s.Texts:N0} texts{(s.Error is null ? "" : "; error: " + s.Error)}");
+        $"{id}: {s.Phase}; shards matched {s.ShardsMatched}/{s.Shards}, sampled {s.ShardsSampled}/{s.Shards}; {s.Texts:N0} texts{(s.Error is null ? "" : "; error: " + s.Error)}{(s.SubmittedBy is null ? "" : "; submitted by " + s.SubmittedBy)}");
 
     public override async Task<JobSummary?> GetSummaryAsync(CancellationToken cancellationToken)
     {

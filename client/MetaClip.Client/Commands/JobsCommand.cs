@@ -5,7 +5,7 @@ using MetaClip.GrainInterfaces;
 
 namespace MetaClip.Client.Commands;
 
-/// <summary><c>metaclip jobs</c>: every job submitted to the cluster, curation and training, oldest first.</summary>
+/// <summary><c>metaclip jobs</c>: every job submitted to the cluster, curation and training, oldest first, with who submitted it.</summary>
 internal static class JobsCommand
 {
     public static Command Create(TextWriter output)
@@ -26,7 +26,7 @@ internal static class JobsCommand
             {
                 var summary = await ClusterJob.Of(client.Client, entry.Id).GetSummaryAsync(cancellationToken).ConfigureAwait(false);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{entry.Id}  {entry.SubmittedAt:u}  {summary?.Phase ?? "unknown",-10}  {summary?.Progress ?? "-"}  {entry.Snapshot} -> {entry.Output}")).ConfigureAwait(false);
+                    $"{entry.Id}  {entry.SubmittedAt:u}  {entry.SubmittedBy ?? "-"}  {summary?.Phase ?? "unknown",-10}  {summary?.Progress ?? "-"}  {entry.Snapshot} -> {entry.Output}")).ConfigureAwait(false);
             }
 
             return MetaClipCommandLine.Success;

@@ -14,7 +14,7 @@ internal sealed class TrainingClusterJob(ITrainingJobGrain job) : ClusterJob(job
     public static string Describe(TrainingJobStatus s) => string.Create(CultureInfo.InvariantCulture,
         $"{s.JobId}: {s.Phase}; step {s.Step:N0}/{s.Steps:N0}, loss {s.Loss:0.0000}, {s.ImagesPerSecond:0} img/s, epoch {s.Epoch}" +
         $"{(s.RemainingSeconds is double r ? $", ETA {TimeSpan.FromSeconds(Math.Round(r)):hh\\:mm\\:ss}" : "")}{(s.Silo is null ? "" : $" on {s.Silo}")}" +
-        $"{(s.Resumes > 0 ? $"; resumed {s.Resumes}×" : "")}{(s.Error is null ? "" : "; error: " + s.Error)}");
+        $"{(s.Resumes > 0 ? $"; resumed {s.Resumes}×" : "")}{(s.Error is null ? "" : "; error: " + s.Error)}{(s.SubmittedBy is null ? "" : "; submitted by " + s.SubmittedBy)}");
 
     public override async Task<JobSummary?> GetSummaryAsync(CancellationToken cancellationToken)
     {

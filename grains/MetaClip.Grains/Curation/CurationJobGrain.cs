@@ -126,13 +126,14 @@ public sealed partial class CurationJobGrain(
         Job.Spec = Converter.ConvertToSurrogate(job);
         Job.Phase = CurationJobPhase.Matching;
         Job.SubmittedAt = DateTimeOffset.UtcNow;
+        Job.SubmittedBy = JobPrincipal.Current;
         Job.WorkFolder = JobWorkFolder.Of(job.Output, JobId);
         Job.Shards = [.. units.Select(u => new ShardPlan(u.File.Path, u.File.Name, (int)u.File.Format, u.RowGroup,
             u.Range?.Start ?? 0, u.Range?.End ?? 0, u.Range?.FirstLine ?? 0))];
         Job.SkippedFiles = skipped;
         await Checkpoints.WriteAsync(force: true);
         await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await GrainFactory.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry(JobId, Job.SubmittedAt, job.Snapshot, job.Output));
+        await GrainFactory.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry(JobId, Job.SubmittedAt, job.Snapshot, job.Output) { SubmittedBy = Job.SubmittedBy });
         LogStarted(logger, JobId, Job.Shards.Count, job.Snapshot);
         StartRun();
         return Status();
@@ -146,6 +147,8 @@ public sealed partial class CurationJobGrain(
         {
             return Status();
         }
+
+        JobPrincipalCheck.EnsureMayChange(JobId, Job.SubmittedBy, JobPrincipal.Current, siloOptions.Value.Operators, "cancel");
 
         _cancelRequested = true;
         await _cancel.CancelAsync();
@@ -177,6 +180,7 @@ public sealed partial class CurationJobGrain(
             return Status();
         }
 
+        JobPrincipalCheck.EnsureMayChange(JobId, Job.SubmittedBy, JobPrincipal.Current, siloOptions.Value.Operators, "retry");
         Job.Spec = Job.Spec.Value with { SkipBadFiles = Job.Spec.Value.SkipBadFiles || skipBadFiles };
         Job.Phase = Job.FailedPhase;
         Job.Error = null;
@@ -220,6 +224,7 @@ public sealed partial class CurationJobGrain(
         {
             Languages = _tallies.ToFigures(),
             SubmittedAt = job.SubmittedAt,
+            SubmittedBy = job.SubmittedBy,
             PhaseSeconds = _phaseClock.Elapsed.TotalSeconds,
             PhaseShardsThisRun = _phaseShardsThisRun,
             Resumes = job.Resumes,

@@ -71,6 +71,10 @@ public sealed class CurationJobState
     [Id(16)]
     public HashSet<string> Started { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Who submitted the job (<see cref="JobPrincipal"/>); null for a job submitted before principals were recorded.</summary>
+    [Id(17)]
+    public string? SubmittedBy { get; set; }
+
     /// <summary>
     /// This state (the live coordinator's) with what <paramref name="stored"/> adds: shard results either side has
     /// (a shard's result is the same whichever run made it), skipped files, and the larger counters. The phase, spec
@@ -105,6 +109,7 @@ public sealed class CurationJobState
         ShardHandBacks = Math.Max(ShardHandBacks, stored.ShardHandBacks);
         Recounts = Math.Max(Recounts, stored.Recounts);
         Started.UnionWith(stored.Started);
+        SubmittedBy ??= stored.SubmittedBy;
         return this;
     }
 }

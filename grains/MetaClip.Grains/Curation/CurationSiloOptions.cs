@@ -62,4 +62,10 @@ public sealed class CurationSiloOptions
     /// none; when null, <c>METACLIP_MATCHER_CACHE</c>, else the user's cache folder (<c>~/.cache/metaclip/matchers</c>).
     /// </summary>
     public string? MatcherCache { get; set; }
+
+    /// <summary>
+    /// The principals that may cancel and retry any job (<c>MetaClip:Operators</c>); everyone else only the jobs they
+    /// submitted. See <see cref="JobPrincipalCheck"/>.
+    /// </summary>
+    public IReadOnlySet<string> Operators { get; set; } = new HashSet<string>(StringComparer.Ordinal);
 }

@@ -86,6 +86,18 @@ public sealed class ClusterSettings
     public bool ListenOnAnyAddress { get; set; }
 
     /// <summary>
+    /// Mutual TLS on the silo and gateway ports (<c>MetaClip:Tls:CertificateFile</c>, <c>KeyFile</c>, <c>Password</c>,
+    /// <c>CaFile</c>, or <c>METACLIP_TLS_*</c>): every silo and client must present a certificate signed by the CA.
+    /// </summary>
+    public TlsSettings Tls { get; set; } = new();
+
+    /// <summary>
+    /// The principals (client certificate subjects, or names given with <c>--as</c> without TLS) that may cancel and
+    /// retry any job, separated by <c>;</c> or <c>,</c>; everyone else only their own jobs.
+    /// </summary>
+    public string? Operators { get; set; }
+
+    /// <summary>
     /// Run the silo and gateway ports without TLS although they can be reached from other machines (an advertised
     /// address that is not loopback, or <see cref="ListenOnAnyAddress"/>): anyone who reaches them can submit and
     /// cancel jobs. Only on a private network that nothing else reaches; the silo logs a warning at every start.
@@ -99,6 +111,13 @@ public sealed class ClusterSettings
     /// until the operator sets it. See <see cref="Curation.AllowedLocations"/>.
     /// </summary>
     public string? AllowedLocations { get; set; }
+
+    /// <summary>The TLS settings with the <c>METACLIP_TLS_*</c> environment variables for those not set.</summary>
+    public TlsSettings ResolveTls() => Tls.WithEnvironment();
+
+    /// <summary>The principals of <see cref="Operators"/>.</summary>
+    public IReadOnlySet<string> ResolveOperators() =>
+        new HashSet<string>((Operators ?? string.Empty).Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
 
     /// <summary>
     /// Whether the silo and gateway ports can be reached from other machines: Azure Table clustering with an
@@ -156,12 +175,15 @@ public sealed class ClusterSettings
             throw new InvalidOperationException($"MetaClip:MaxConcurrentShards must be at least 1, not {MaxConcurrentShards}");
         }
 
-        if (!AllowInsecureTransport && ExposesTransport())
+        var tls = ResolveTls();
+        tls.Validate($"MetaClip:Tls:CertificateFile or {TlsSettings.CertificateVariable}", $"MetaClip:Tls:CaFile or {TlsSettings.CaVariable}");
+        if (!AllowInsecureTransport && !tls.IsConfigured && ExposesTransport())
         {
             string exposed = ListenOnAnyAddress ? "MetaClip:ListenOnAnyAddress=true" : $"MetaClip:AdvertisedAddress={AdvertisedAddress} is not loopback";
             throw new InvalidOperationException(
                 $"{exposed}, and the silo and gateway ports have no TLS: anyone who reaches them could run and cancel jobs. " +
-                "On a private network that nothing else reaches, set MetaClip:AllowInsecureTransport=true to run so on purpose");
+                $"Give the silo a certificate and the cluster's CA (MetaClip:Tls:CertificateFile and MetaClip:Tls:CaFile, or {TlsSettings.CertificateVariable} and {TlsSettings.CaVariable}); " +
+                "on a private network that nothing else reaches, set MetaClip:AllowInsecureTransport=true to run so on purpose");
         }
     }
 

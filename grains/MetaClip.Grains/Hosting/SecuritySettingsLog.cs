@@ -4,18 +4,27 @@ using Microsoft.Extensions.Logging;
 namespace MetaClip.Grains.Hosting;
 
 /// <summary>
-/// Says at every start of a silo host what its security settings leave open: plain (no TLS) silo and gateway ports
+/// Says at every start of a silo host what its security settings leave open: mutual TLS and the certificate this
+/// silo presents, or plain (no TLS) silo and gateway ports
 /// that other machines can reach, allowed on purpose (<see cref="ClusterSettings.AllowInsecureTransport"/>), and the
 /// locations jobs may use (<see cref="ClusterSettings.AllowedLocations"/>; none: every job is refused).
 /// </summary>
-internal sealed partial class SecuritySettingsLog(ILogger<SecuritySettingsLog> logger, ClusterSettings settings, AllowedLocations locations) : ILifecycleParticipant<ISiloLifecycle>
+internal sealed partial class SecuritySettingsLog(ILogger<SecuritySettingsLog> logger, ClusterSettings settings, AllowedLocations locations, TlsCertificates? certificates) : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle)
     {
         ArgumentNullException.ThrowIfNull(lifecycle);
         lifecycle.Subscribe(nameof(SecuritySettingsLog), ServiceLifecycleStage.First, _ =>
         {
-            if (settings.ExposesTransport())
+            if (certificates is not null)
+            {
+                var certificate = certificates.Certificate;
+                string subject = certificate.Subject;
+                var notAfter = certificate.NotAfter.ToUniversalTime();
+                string caFile = settings.ResolveTls().CaFile ?? string.Empty;
+                LogTls(logger, settings.SiloPort, settings.GatewayPort, subject, notAfter, caFile);
+            }
+            else if (settings.ExposesTransport())
             {
                 LogInsecure(logger, settings.SiloPort, settings.GatewayPort, settings.AdvertisedAddress, settings.ListenOnAnyAddress);
             }
@@ -36,6 +45,9 @@ internal sealed partial class SecuritySettingsLog(ILogger<SecuritySettingsLog> l
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "INSECURE TRANSPORT (MetaClip:AllowInsecureTransport=true): silo port {SiloPort} and gateway port {GatewayPort} on {Address} (every address: {ListenOnAnyAddress}) have no TLS and no authentication; anyone who reaches them can submit and cancel jobs")]
     private static partial void LogInsecure(ILogger logger, int siloPort, int gatewayPort, string address, bool listenOnAnyAddress);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mutual TLS on silo port {SiloPort} and gateway port {GatewayPort}: this silo presents {Subject} (valid until {NotAfter:u}); peers must present a certificate signed by the CA in {CaFile}")]
+    private static partial void LogTls(ILogger logger, int siloPort, int gatewayPort, string subject, DateTime notAfter, string caFile);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MetaClip:AllowedLocations is not set: every job is refused until it names the folders and az:// prefixes jobs may use")]
     private static partial void LogNoLocations(ILogger logger);

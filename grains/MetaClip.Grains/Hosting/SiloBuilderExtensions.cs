@@ -78,11 +78,20 @@ public static class SiloBuilderExtensions
             }
         }
 
-        // Plain ports other machines reach (allowed on purpose: Validate refuses them otherwise) and the allowed
-        // locations, said at every start.
+        // Mutual TLS on the silo and gateway ports: silos and clients present certificates signed by the cluster's CA.
+        var tls = settings.ResolveTls();
+        TlsCertificates? certificates = null;
+        if (tls.IsConfigured)
+        {
+            certificates = TlsCertificates.Load(tls);
+            silo.UseTls(certificates.Configure);
+        }
+
+        // TLS, or plain ports other machines reach (allowed on purpose: Validate refuses them otherwise), and the
+        // allowed locations, said at every start.
         var locations = AllowedLocations.Parse(settings.AllowedLocations);
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
-            new SecuritySettingsLog(sp.GetRequiredService<ILogger<SecuritySettingsLog>>(), settings, locations));
+            new SecuritySettingsLog(sp.GetRequiredService<ILogger<SecuritySettingsLog>>(), settings, locations, certificates));
 
         silo.AddCurationStorage(settings.ResolveGrainStorage(), connection, settings.ServiceId);
         var metadata = configuration.GetSection("Orleans:Metadata");
@@ -100,6 +109,7 @@ public static class SiloBuilderExtensions
             o.StorageConnectionString = connection;
             o.MatcherCache = settings.MatcherCache;
             o.AllowedLocations = locations;
+            o.Operators = settings.ResolveOperators();
         });
         return silo;
     }

@@ -86,9 +86,10 @@ public sealed partial class TrainingJobGrain(
         Job.Spec = spec with { Run = DataStore.Normalize(spec.Run), CurationOutput = DataStore.Normalize(spec.CurationOutput) };
         Job.Phase = TrainingJobPhase.Running;
         Job.SubmittedAt = DateTimeOffset.UtcNow;
+        Job.SubmittedBy = JobPrincipal.Current;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await GrainFactory.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry(JobId, Job.SubmittedAt, Job.Spec.CurationOutput, Job.Spec.Run));
+        await GrainFactory.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry(JobId, Job.SubmittedAt, Job.Spec.CurationOutput, Job.Spec.Run) { SubmittedBy = Job.SubmittedBy });
         LogStarted(logger, JobId, spec.Preset, spec.Steps, RuntimeIdentity);
         StartRun();
         return Status();
@@ -100,6 +101,7 @@ public sealed partial class TrainingJobGrain(
     {
         if (Job.Phase is TrainingJobPhase.Running or TrainingJobPhase.Pending)
         {
+            JobPrincipalCheck.EnsureMayChange(JobId, Job.SubmittedBy, JobPrincipal.Current, siloOptions.Value.Operators, "cancel");
             Job.Phase = TrainingJobPhase.Cancelled;
             await _cancel.CancelAsync();
             if (_run is not null)
@@ -197,7 +199,10 @@ public sealed partial class TrainingJobGrain(
         var p = _progress;
         var spec = Job.Spec;
         return new TrainingJobStatus(JobId, Job.Phase, p?.Step ?? Job.Step, spec?.Steps ?? 0, p?.Loss ?? Job.Loss, p?.ImagesPerSecond ?? 0, p?.Epoch ?? 0,
-            p?.Remaining?.TotalSeconds, Job.Phase == TrainingJobPhase.Running ? RuntimeIdentity : null, Job.Resumes, spec?.Run, Job.Error, _detail);
+            p?.Remaining?.TotalSeconds, Job.Phase == TrainingJobPhase.Running ? RuntimeIdentity : null, Job.Resumes, spec?.Run, Job.Error, _detail)
+        {
+            SubmittedBy = Job.SubmittedBy,
+        };
     }
 
     public void Dispose()

@@ -269,7 +269,7 @@ public sealed class ClusterCommandTests : IDisposable
         AssertSameOutputs(_dir.Combine("engine"), _dir.Combine("cluster"));
     }
 
-    private static void AssertSameOutputs(string expected, string actual)
+    internal static void AssertSameOutputs(string expected, string actual)
     {
         var files = new[] { "thresholds.json", "decisions.jsonl", "curated/part-00000.parquet" }
             .Concat(Directory.GetFiles(Path.Combine(expected, "entry_counts")).Select(f => "entry_counts/" + Path.GetFileName(f)));

@@ -181,12 +181,13 @@ public sealed class ClusterSecurityTests : IDisposable
 
         Assert.False(Directory.Exists(_dir.Combine("elsewhere")));
 
-        // Inside the roots, the job runs.
-        var ok = await CliRun.RunAsync(["submit", "--snapshot", Path.Combine(allowed, "snapshot"), "--out", Path.Combine(allowed, "out"), .. rest]);
+        // Inside the roots, the job runs; without TLS it is recorded under the name given with --as (a label only).
+        var ok = await CliRun.RunAsync(["submit", "--snapshot", Path.Combine(allowed, "snapshot"), "--out", Path.Combine(allowed, "out"), "--as", "carol", .. rest]);
         Assert.True(ok.ExitCode == 0, ok.Error);
         var watch = await CliRun.RunAsync(["watch", ok.Output.Split(' ')[2], .. silos.ClientOptions]);
         Assert.True(watch.ExitCode == 0, watch.Error + silos.Logs());
         Assert.True(File.Exists(Path.Combine(allowed, "out", "thresholds.json")));
+        Assert.EndsWith("; submitted by carol", (await CliRun.RunAsync(["status", ok.Output.Split(' ')[2], .. silos.ClientOptions])).Output.TrimEnd(), StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -301,7 +302,7 @@ public sealed class ClusterSecurityTests : IDisposable
         return addresses;
     }
 
-    private static IPAddress? NonLoopbackAddress() =>
+    internal static IPAddress? NonLoopbackAddress() =>
         NetworkInterface.GetAllNetworkInterfaces()
             .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)

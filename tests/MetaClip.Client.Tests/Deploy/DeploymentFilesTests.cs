@@ -54,6 +54,11 @@ public sealed partial class DeploymentFilesTests : IDisposable
                     break;
                 case ["METACLIP_HTTP_VIEWER_KEYS" or "METACLIP_HTTP_OPERATOR_KEYS" or "METACLIP_HTTP_VIEWER_KEYS_FILE" or "METACLIP_HTTP_OPERATOR_KEYS_FILE"]:
                     break;
+                case ["MetaClip", "Tls", var tls]:
+                    Assert.True(typeof(TlsSettings).GetProperty(tls) is not null, $"{silo}: {name} is not a TLS setting of the silo (TlsSettings has no {tls})");
+                    break;
+                case [TlsSettings.CertificateVariable or TlsSettings.KeyVariable or TlsSettings.PasswordVariable or TlsSettings.CaVariable]:
+                    break;
                 case ["Orleans", "Membership", var option]:
                     Assert.True(membership.Contains(option), $"{silo}: {name} is not a ClusterMembershipOptions property");
                     break;
@@ -97,16 +102,63 @@ public sealed partial class DeploymentFilesTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Compose_publishes_every_port_on_loopback_only_and_takes_its_secrets_from_the_environment_without_defaults()
+    {
+        foreach (var (name, service) in (Dictionary<object, object>)DeploymentFiles.Compose("docker-compose.override.yml")["services"])
+        {
+            foreach (string port in ((List<object>)((Dictionary<object, object>)service)["ports"]).Cast<string>())
+            {
+                Assert.True(port.StartsWith("127.0.0.1:", StringComparison.Ordinal), $"{name} publishes {port} beyond loopback");
+            }
+        }
+
+        Assert.DoesNotContain("ports", ((Dictionary<object, object>)DeploymentFiles.Compose()["services"]).Values.Cast<Dictionary<object, object>>().SelectMany(s => s.Keys.Cast<string>()));
+
+        // A secret is ${NAME:?message}: compose stops with the message when it is unset or empty; .env.example names each.
+        var services = (Dictionary<object, object>)DeploymentFiles.Compose()["services"];
+        string example = File.ReadAllText(Repository.Path(".env.example"));
+        void AssertSecret(string service, string variable, string name)
+        {
+            var environment = (Dictionary<object, object>)((Dictionary<object, object>)services[service])["environment"];
+            Assert.StartsWith($"${{{name}:?", (string)environment[variable], StringComparison.Ordinal);
+            Assert.Matches($"(?m)^{name}=$", example);
+        }
+
+        AssertSecret("grafana", "GF_SECURITY_ADMIN_PASSWORD", "GRAFANA_ADMIN_PASSWORD");
+        Assert.Equal("false", ((Dictionary<object, object>)((Dictionary<object, object>)services["grafana"])["environment"])["GF_AUTH_ANONYMOUS_ENABLED"]);
+        foreach (string silo in DeploymentFiles.SiloEnvironments().Keys.Where(k => k.StartsWith("compose/", StringComparison.Ordinal)).Select(k => k["compose/".Length..]))
+        {
+            AssertSecret(silo, "METACLIP_HTTP_VIEWER_KEYS", "METACLIP_HTTP_VIEWER_KEYS");
+            AssertSecret(silo, "METACLIP_HTTP_OPERATOR_KEYS", "METACLIP_HTTP_OPERATOR_KEYS");
+        }
+    }
+
     [SkippableFact]
     public async Task Silos_with_the_kubernetes_settings_run_a_job_and_serve_every_metric_the_dashboard_plots()
     {
         string storage = AzuriteStorage.Require();
-        // The pod's IP and the secret are the only values Kubernetes fills in; here they are loopback and Azurite.
+        // The pod's IP and the secrets are the only values Kubernetes fills in; here they are loopback, Azurite, and
+        // the mounted secrets' files (TLS certificates of a CA made here, HTTP keys) in a folder of the test's.
         var settings = DeploymentFiles.SiloEnvironments()["kubernetes/metaclip-silo"]
             .Where(e => e.Value is not null && !e.Value.StartsWith('<'))
             .ToDictionary(e => e.Key, e => e.Key == "MetaClip__MatcherCache" ? _dir.Combine("matchers") : e.Value!, StringComparer.Ordinal);
         settings["MetaClip__AdvertisedAddress"] = "127.0.0.1";
         settings["MetaClip__AllowedLocations"] = $"{Repository.Root};{Path.GetTempPath()}";
+        using var ca = new TestCertificateAuthority(_dir.Combine("secrets", "tls"), "cluster-ca");
+        var (certificate, key) = ca.IssuePem("silo");
+        var (clientCertificate, clientKey) = ca.IssuePem("metaclip-operator");
+        string[] secrets = [certificate, key, ca.CaFile, _dir.Combine("secrets", "viewer-keys"), _dir.Combine("secrets", "operator-keys")];
+        File.WriteAllText(secrets[3], "viewer-key-0123456789abcdef\n");
+        File.WriteAllText(secrets[4], "operator-key-0123456789abcdef\n");
+        string[] mounted = ["METACLIP_TLS_CERT", "METACLIP_TLS_KEY", "METACLIP_TLS_CA", "METACLIP_HTTP_VIEWER_KEYS_FILE", "METACLIP_HTTP_OPERATOR_KEYS_FILE"];
+        for (int i = 0; i < mounted.Length; i++)
+        {
+            Assert.StartsWith("/etc/metaclip/", settings[mounted[i]], StringComparison.Ordinal);
+            settings[mounted[i]] = secrets[i];
+        }
+
+        string[] client = ["--tls-cert", clientCertificate, "--tls-key", clientKey, "--tls-ca", ca.CaFile];
         await using var silos = new SiloProcesses(2, storage, settings: settings);
         await silos.StartAllAsync();
         for (int i = 0; i < 2; i++)
@@ -125,9 +177,9 @@ public sealed partial class DeploymentFilesTests : IDisposable
         Assert.StartsWith(closed + ": ", error, StringComparison.Ordinal);
 
         var submit = await CliRun.RunAsync(["submit", "--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"),
-            "--lang-column", "lang", "--t-en", "20", "--out", _dir.Combine("out"), .. silos.ClientOptions]);
+            "--lang-column", "lang", "--t-en", "20", "--out", _dir.Combine("out"), .. silos.ClientOptions, .. client]);
         Assert.True(submit.ExitCode == 0, submit.Error);
-        var watch = await CliRun.RunAsync(["watch", submit.Output.Split(' ')[2], .. silos.ClientOptions]);
+        var watch = await CliRun.RunAsync(["watch", submit.Output.Split(' ')[2], .. silos.ClientOptions, .. client]);
         Assert.True(watch.ExitCode == 0, watch.Error + silos.Logs());
         Assert.True(File.Exists(_dir.Combine("out", "thresholds.json")));
 

@@ -23,7 +23,7 @@ public sealed class KubernetesManifestsTests
         Assert.True(code == 0, output);
         int objects = Documents(rendered).Count + 1;
         Assert.Contains($"{objects} objects, 0 invalid", output, StringComparison.Ordinal);
-        foreach (string kind in (string[])["Namespace", "ConfigMap", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "PodMonitor"])
+        foreach (string kind in (string[])["Namespace", "ConfigMap", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "PodMonitor"])
         {
             Assert.Contains($"ok {kind} ", output, StringComparison.Ordinal);
         }
@@ -92,6 +92,107 @@ public sealed class KubernetesManifestsTests
             Assert.Contains("/tmp", mounts);
             Assert.Contains("/cache/matchers", mounts);
         }
+    }
+
+    [SkippableFact]
+    public async Task Silos_take_their_tls_certificates_and_http_keys_from_mounted_secrets_and_never_run_without_tls()
+    {
+        var documents = Documents(await RenderAsync());
+        var config = Map(documents.Single(d => (string)d["kind"] == "ConfigMap" && (string)Map(d["metadata"])["name"] == "metaclip-silo")["data"]);
+        Assert.False(config.ContainsKey("MetaClip__AllowInsecureTransport"), "the silos run without TLS on purpose");
+        var files = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["METACLIP_TLS_CERT"] = "/etc/metaclip/tls/tls.crt",
+            ["METACLIP_TLS_KEY"] = "/etc/metaclip/tls/tls.key",
+            ["METACLIP_TLS_CA"] = "/etc/metaclip/tls/ca.crt",
+            ["METACLIP_HTTP_VIEWER_KEYS_FILE"] = "/etc/metaclip/http/viewer-keys",
+            ["METACLIP_HTTP_OPERATOR_KEYS_FILE"] = "/etc/metaclip/http/operator-keys",
+        };
+        foreach (var (variable, file) in files)
+        {
+            Assert.Equal(file, config[variable]);
+        }
+
+        var deployments = documents.Where(d => (string)d["kind"] == "Deployment").ToList();
+        Assert.Equal(2, deployments.Count);
+        foreach (var deployment in deployments)
+        {
+            string name = (string)Map(deployment["metadata"])["name"];
+            var pod = Map(Map(Map(deployment["spec"])["template"])["spec"]);
+            var container = Map(((List<object>)pod["containers"]).Single());
+            Assert.Contains(((List<object>)container["envFrom"]).Select(Map), e => (string)Map(e["configMapRef"])["name"] == "metaclip-silo");
+            var volumes = ((List<object>)pod["volumes"]).Select(Map).ToDictionary(v => (string)v["name"], StringComparer.Ordinal);
+            var mounts = ((List<object>)container["volumeMounts"]).Select(Map).ToList();
+            foreach (var (volume, secret, folder) in new[] { ("tls", "metaclip-tls", "/etc/metaclip/tls"), ("http-keys", "metaclip-http-keys", "/etc/metaclip/http") })
+            {
+                Assert.True(volumes.TryGetValue(volume, out var definition), $"{name}: no {volume} volume");
+                Assert.Equal(secret, Map(definition["secret"])["secretName"]);
+                var mount = Assert.Single(mounts, m => (string)m["name"] == volume);
+                Assert.Equal(folder, mount["mountPath"]);
+                Assert.Equal("true", mount["readOnly"].ToString());
+
+                // A subPath mount would never see a rotated secret.
+                Assert.False(mount.ContainsKey("subPath"), $"{name}: {volume} is mounted with a subPath");
+            }
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_network_policy_lets_only_silos_reach_silo_ports_and_only_clients_and_http_namespaces_reach_gateways_and_http()
+    {
+        var documents = Documents(await RenderAsync());
+        var silo = new Dictionary<object, object> { ["app.kubernetes.io/name"] = "metaclip", ["app.kubernetes.io/component"] = "silo" };
+        var gpuSilo = new Dictionary<object, object> { ["app.kubernetes.io/name"] = "metaclip", ["app.kubernetes.io/component"] = "silo-gpu" };
+        var client = new Dictionary<object, object> { ["app.kubernetes.io/name"] = "metaclip", ["app.kubernetes.io/component"] = "client" };
+        var stranger = new Dictionary<object, object> { ["app"] = "something-else" };
+
+        // Every silo pod is under the policy (the deployments' own labels), for ingress.
+        var policy = Map(Assert.Single(documents, d => (string)d["kind"] == "NetworkPolicy")["spec"]);
+        Assert.Contains("Ingress", ((List<object>)policy["policyTypes"]).Cast<string>());
+        foreach (var deployment in documents.Where(d => (string)d["kind"] == "Deployment"))
+        {
+            var labels = Map(Map(Map(Map(deployment["spec"])["template"])["metadata"])["labels"]);
+            Assert.True(Selects(Map(policy["podSelector"]), labels), $"{Map(deployment["metadata"])["name"]}: its pods are not under the network policy");
+        }
+
+        // Each port is opened by one rule, to exactly these peers.
+        var rules = ((List<object>)policy["ingress"]).Select(Map).ToList();
+        Assert.All(rules, r => Assert.True(r.ContainsKey("ports") && r.ContainsKey("from"), "a rule without ports or peers opens everything"));
+        List<Dictionary<object, object>> PeersOf(int port) =>
+            ((List<object>)Assert.Single(rules, r => ((List<object>)r["ports"]).Select(Map).Any(p => p["port"].ToString() == port.ToString(System.Globalization.CultureInfo.InvariantCulture)))["from"]).Select(Map).ToList();
+
+        var siloPeers = PeersOf(11111);
+        Assert.All(siloPeers, p => Assert.Equal(["podSelector"], p.Keys.Cast<string>()));
+        Assert.Contains(siloPeers, p => Selects(Map(p["podSelector"]), silo));
+        Assert.Contains(siloPeers, p => Selects(Map(p["podSelector"]), gpuSilo));
+        Assert.DoesNotContain(siloPeers, p => Selects(Map(p["podSelector"]), client) || Selects(Map(p["podSelector"]), stranger));
+
+        var gatewayPeers = PeersOf(30000);
+        Assert.All(gatewayPeers, p => Assert.Equal(["podSelector"], p.Keys.Cast<string>()));
+        Assert.Contains(gatewayPeers, p => Selects(Map(p["podSelector"]), client));
+        Assert.DoesNotContain(gatewayPeers, p => Selects(Map(p["podSelector"]), stranger) || Selects(Map(p["podSelector"]), silo));
+
+        var httpPeers = PeersOf(8080);
+        Assert.Contains(httpPeers, p => p.TryGetValue("podSelector", out var pods) && Selects(Map(pods), client));
+        Assert.DoesNotContain(httpPeers, p => p.TryGetValue("podSelector", out var pods) && Selects(Map(pods), stranger));
+        var namespaces = Map(Assert.Single(httpPeers, p => p.ContainsKey("namespaceSelector"))["namespaceSelector"]);
+        Assert.NotEmpty(Map(namespaces["matchLabels"]));
+    }
+
+    /// <summary>Whether a label selector (<c>matchLabels</c>, and <c>matchExpressions</c> with In) selects <paramref name="labels"/>; an empty selector selects everything.</summary>
+    private static bool Selects(Dictionary<object, object> selector, Dictionary<object, object> labels)
+    {
+        bool matches = !selector.TryGetValue("matchLabels", out var required) || Map(required).All(l => labels.TryGetValue(l.Key, out var v) && Equals(v, l.Value));
+        if (selector.TryGetValue("matchExpressions", out var expressions))
+        {
+            foreach (var expression in ((List<object>)expressions).Select(Map))
+            {
+                Assert.Equal("In", expression["operator"]);
+                matches &= labels.TryGetValue(expression["key"], out var value) && ((List<object>)expression["values"]).Contains(value);
+            }
+        }
+
+        return matches;
     }
 
     private static async Task<string> RenderAsync()

@@ -44,4 +44,29 @@ public sealed class ClusterSettingsTests
         new ClusterSettings { Clustering = ClusteringKind.AzureTable, StorageConnectionString = "UseDevelopmentStorage=true" }.Validate();
         Assert.False(new ClusterSettings { AdvertisedAddress = "10.1.2.3" }.ExposesTransport());
     }
+
+    [Fact]
+    public void A_table_silo_with_tls_may_be_reached_from_other_machines_and_tls_needs_both_a_certificate_and_a_ca()
+    {
+        var withTls = new ClusterSettings
+        {
+            Clustering = ClusteringKind.AzureTable,
+            StorageConnectionString = "UseDevelopmentStorage=true",
+            AdvertisedAddress = "10.1.2.3",
+            Tls = new TlsSettings { CertificateFile = "silo.pem", CaFile = "ca.pem" },
+        };
+        withTls.Validate();
+
+        withTls.Tls = new TlsSettings { CertificateFile = "silo.pem" };
+        Assert.StartsWith("TLS needs the CA that signed the cluster's certificates: set MetaClip:Tls:CaFile", Assert.Throws<InvalidOperationException>(withTls.Validate).Message, StringComparison.Ordinal);
+        withTls.Tls = new TlsSettings { CaFile = "ca.pem" };
+        Assert.StartsWith("TLS needs this end's certificate: set MetaClip:Tls:CertificateFile", Assert.Throws<InvalidOperationException>(withTls.Validate).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Operators_are_a_list_of_principals()
+    {
+        Assert.Equal(["alice", "ops team"], new ClusterSettings { Operators = " alice; ops team ,," }.ResolveOperators().Order(StringComparer.Ordinal));
+        Assert.Empty(new ClusterSettings().ResolveOperators());
+    }
 }
