@@ -33,7 +33,7 @@ nproc; lscpu | grep -E '^Model name' || true
 
 echo "== inputs"
 dotnet "$jit" metadata build --wordnet "$shared/data" --cldr --unigram-counts "$shared/data/frequencywords/top10k" \
-  --out "$work/meta" | head -1
+  --out "$work/meta" | grep -E "^Built"
 $py $ref snapshot "$shared/data/caption-corpus/captions.tsv.gz" "$work/ml.jsonl"
 $py $ref snapshot "$shared/data/caption-corpus/captions.tsv.gz" "$work/ml-1k.jsonl" 1000
 mkdir -p "$work/en"
@@ -109,6 +109,16 @@ dotnet "$bench" matching "$work/en/en.json" "$shared/bench/synth-en-200k.jsonl.g
 echo "== LID alone, the caption corpus, one thread (MetaClip.Bench lid)"
 dotnet "$bench" lid "$model" "$work/lid-input.txt" 3
 
+if command -v perf >/dev/null; then
+  echo "== profile: perf record of one --engine-only run (JIT client) on the caption corpus, shares of CPU samples"
+  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 perf record -F 999 -o "$work/perf.data" dotnet "$jit" curate \
+    --snapshot "$work/ml.jsonl" --metadata "$work/meta" --out "$work/out/perf" --lid-model "$model" --format jsonl \
+    --matcher-cache "$work/cache" --engine-only >/dev/null 2>"$work/perf.log" || cat "$work/perf.log"
+  perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' > "$work/perf.txt"
+  $py bench/reference/perf_categories.py "$work/perf.txt"
+  echo "top 15 symbols:"; head -n 15 "$work/perf.txt" | cut -c1-200
+fi
+
 echo "== summary"
 $py - "$work" <<'PY'
 import json, statistics, sys
@@ -140,7 +150,7 @@ for d, title in (("ml", "caption corpus, 508,857 texts, LID on"), ("en", "synth-
         m = (cpu(v, d) - cpu(v, d + "-1k")) / (n[d] - 1000) * 1e6
         h = m * 1000 / 3600
         print(f"  {names[v]}: {h:,.0f} CPU-hours per 1B texts = ${h * 0.04:,.2f}")
-    print("phases (median seconds; ours: report.json timings_seconds, wall; Python: per stage, wall on one core):")
+    print("phases (median seconds; ours: report.json timings_seconds, wall-clock, both cores; Python: CPU seconds per stage, one core, and its wall):")
     import glob, os
     for v in names:
         profs = [json.load(open(p)) for p in sorted(glob.glob(f"{w}/profiles/{v}-{d}-*.json"))]

@@ -17,7 +17,7 @@ the set of matched ids per text, global counts, `p` from English, `t_lang` per l
 one text chosen per image and a keep draw. The draw is NumPy's (seeded), not the project's counter-based one, so
 decisions differ; counts, `p` and `t_lang` are comparable exactly (`compare`).
 
-Prints the time of each stage (load, build, LID, matching, counting, thresholds, sampling + writing) and writes
+Prints the CPU time of each stage (process CPU seconds, user + sys: on a shared machine the fair measure; load, build, LID, matching, counting, thresholds, sampling + writing) and writes
 `summary.json` (per language: texts, matched_texts, matches, t), `entry_counts/{lang}.jsonl`,
 `decisions.jsonl`, `curated.jsonl`, and with --labels one LID label per non-skipped text.
 `snapshot` turns the caption corpus (columns source, split, lang, image_id, url, text) into a JSONL snapshot:
@@ -68,8 +68,8 @@ def snapshot(src, dst, limit=None):
 
 def curate(meta_dir, snap, out_dir, lid_model, lang_column, t_en, labels_path, seed=0):
     clock = {}
-    cpu0 = time.process_time()
-    t0 = time.perf_counter()
+    wall0 = time.perf_counter()
+    t0 = time.process_time()
 
     # load: metadata lists, lid map, snapshot rows
     langs = sorted(f[:-5] for f in os.listdir(meta_dir)
@@ -94,10 +94,10 @@ def curate(meta_dir, snap, out_dir, lid_model, lang_column, t_en, labels_path, s
             if text is None or not text.strip():
                 continue
             rows.append((r.get("uuid") or r.get("url"), r.get("url"), text, r.get(lang_column) if lang_column else None))
-    clock["load"] = time.perf_counter() - t0
+    clock["load"] = time.process_time() - t0
 
     # build: one automaton per language
-    t = time.perf_counter()
+    t = time.process_time()
     import ahocorasick
     automata = {}
     for lang, entries in lists.items():
@@ -106,10 +106,10 @@ def curate(meta_dir, snap, out_dir, lid_model, lang_column, t_en, labels_path, s
             a.add_word(pad(e), i)
         a.make_automaton()
         automata[lang] = a
-    clock["build"] = time.perf_counter() - t
+    clock["build"] = time.process_time() - t
 
     # LID: fastText's Python module, one predict per text (as the reference calls it)
-    t = time.perf_counter()
+    t = time.process_time()
     if lid_model:
         import fasttext
         fasttext.FastText.eprint = lambda *a, **k: None  # load_model's deprecation warning
@@ -128,10 +128,10 @@ def curate(meta_dir, snap, out_dir, lid_model, lang_column, t_en, labels_path, s
         return target if explicit or target in lists else "other"
     cache = {}
     text_langs = [cache[l] if l in cache else cache.setdefault(l, to_lang(l)) for l in labels]
-    clock["lid"] = time.perf_counter() - t
+    clock["lid"] = time.process_time() - t
 
     # matching: the set of matched ids of each text in its own language's automaton
-    t = time.perf_counter()
+    t = time.process_time()
     matched = []
     for (_, _, text, _), lang in zip(rows, text_langs):
         a = automata.get(lang)
@@ -139,10 +139,10 @@ def curate(meta_dir, snap, out_dir, lid_model, lang_column, t_en, labels_path, s
             matched.append(())
             continue
         matched.append(sorted({i for _, i in a.iter(" " + text.strip().translate(SPACING) + " ")}))
-    clock["match"] = time.perf_counter() - t
+    clock["match"] = time.process_time() - t
 
     # counting: NumPy, per language
-    t = time.perf_counter()
+    t = time.process_time()
     per_lang = {}
     for lang in lists:
         per_lang[lang] = {"ids": [], "texts": 0, "matched_texts": 0}
@@ -156,10 +156,10 @@ def curate(meta_dir, snap, out_dir, lid_model, lang_column, t_en, labels_path, s
             s["ids"].extend(ids)
     counts = {lang: np.bincount(np.asarray(s["ids"], dtype=np.int64), minlength=len(lists[lang])).astype(np.uint64)
               for lang, s in per_lang.items()}
-    clock["count"] = time.perf_counter() - t
+    clock["count"] = time.process_time() - t
 
     # thresholds: p from English, t_lang per language, float32 probabilities
-    t = time.perf_counter()
+    t = time.process_time()
     c_en = counts["en"]
     p = float(c_en[c_en < t_en].sum()) / float(c_en.sum())
     thresholds, probs = {}, {}
@@ -175,10 +175,10 @@ def curate(meta_dir, snap, out_dir, lid_model, lang_column, t_en, labels_path, s
         thresholds[lang] = thr
         probs[lang] = (np.float64(thr) / np.maximum(c, thr).astype(np.float64)).astype(np.float32) if thr > 0 \
             else np.zeros(len(c), dtype=np.float32)
-    clock["thresholds"] = time.perf_counter() - t
+    clock["thresholds"] = time.process_time() - t
 
     # sampling and writing: one text per image (its matched texts), keep with 1 - prod(1 - prob)
-    t = time.perf_counter()
+    t = time.process_time()
     rng = np.random.default_rng(seed)
     os.makedirs(os.path.join(out_dir, "entry_counts"), exist_ok=True)
     kept = 0
@@ -218,13 +218,13 @@ def curate(meta_dir, snap, out_dir, lid_model, lang_column, t_en, labels_path, s
     if labels_path:
         with open(labels_path, "w", encoding="utf-8") as f:
             f.writelines(l + "\n" for l in labels)
-    clock["sample_write"] = time.perf_counter() - t
-    clock["total"] = time.perf_counter() - t0
-    clock["cpu_process"] = time.process_time() - cpu0
+    clock["sample_write"] = time.process_time() - t
+    clock["total"] = time.process_time() - t0
+    clock["wall"] = time.perf_counter() - wall0
 
     print(f"texts {len(rows):,}; lists {len(lists)}, entries {sum(len(v) for v in lists.values()):,}; "
           f"kept {kept:,}; p = {p!r}")
-    print("stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in clock.items()))
+    print("stages (CPU s of the process; wall is wall-clock): " + ", ".join(f"{k} {v:.2f}" for k, v in clock.items()))
     n = len(rows)
     print(f"LID {n / clock['lid']:,.0f} texts/s; matching {n / clock['match']:,.0f} texts/s")
     with open(os.path.join(out_dir, "stages.json"), "w") as f:
