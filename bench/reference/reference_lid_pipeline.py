@@ -12,12 +12,13 @@ NumPy for counts, thresholds and probabilities, NumPy's generator for the draw. 
 
 METADATA_DIR holds `{lang}.json` lists and `lid_map.json` (as `metaclip metadata build` writes them; without
 one, the engine's built-in lid176_map.json is read). Rules (docs/curation-spec.md §1–§5): strip, LID on the text
-with \\n/\\r as spaces, label → metadata language (a target without a list → `other`), spaced text, padded entries,
+with \\n/\\r as spaces, label → metadata language (with the built-in map a target without a list → `other`), spaced text, padded entries,
 the set of matched ids per text, global counts, `p` from English, `t_lang` per language, float32 probabilities,
 one text chosen per image and a keep draw. The draw is NumPy's (seeded), not the project's counter-based one, so
 decisions differ; counts, `p` and `t_lang` are comparable exactly (`compare`).
 
-Prints the CPU time of each stage (process CPU seconds, user + sys: on a shared machine the fair measure; load, build, LID, matching, counting, thresholds, sampling + writing) and writes
+Prints the CPU time of each stage (process CPU seconds, user + sys: the fair measure on a shared machine) — load,
+build, LID, matching, counting, thresholds, sampling + writing — and the wall time, and writes `stages.json`,
 `summary.json` (per language: texts, matched_texts, matches, t), `entry_counts/{lang}.jsonl`,
 `decisions.jsonl`, `curated.jsonl`, and with --labels one LID label per non-skipped text.
 `snapshot` turns the caption corpus (columns source, split, lang, image_id, url, text) into a JSONL snapshot:
