@@ -50,10 +50,12 @@ internal static class LidMeasurement
         }
 
         var rates = new List<double>();
+        var cpuRates = new List<double>();
         long allocated = 0;
         for (int r = 0; r < rounds; r++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
+            double cpuBefore = ThreadCpu.Seconds();
             var watch = Stopwatch.StartNew();
             foreach (string t in texts)
             {
@@ -61,11 +63,14 @@ internal static class LidMeasurement
             }
 
             rates.Add(texts.Length / watch.Elapsed.TotalSeconds);
+            cpuRates.Add(texts.Length / (ThreadCpu.Seconds() - cpuBefore));
             allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
         rates.Sort();
+        cpuRates.Sort();
         Console.WriteLine($"1 thread, from strings (curation): median {rates[rates.Count / 2]:N0} texts/s (best {rates[^1]:N0}); {allocated / (double)texts.Length:0.00} bytes allocated per text");
+        Console.WriteLine($"1 thread, from strings, per CPU-second of the thread (load-independent): median {cpuRates[cpuRates.Count / 2]:N0} texts/s/core (best {cpuRates[^1]:N0})");
 
         rates.Clear();
         for (int r = 0; r < rounds; r++)
