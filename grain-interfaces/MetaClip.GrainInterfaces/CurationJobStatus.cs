@@ -63,4 +63,12 @@ public sealed record CurationJobStatus(
     /// <summary>The job's own options (its seed, thresholds, locations), whatever later jobs did to its output folder.</summary>
     [Id(18)]
     public CurationOptions? Options { get; init; }
+
+    /// <summary>Per language, once the thresholds are known: <c>t_lang</c> and the head/tail curve (the report's charts, live).</summary>
+    [Id(19)]
+    public LanguageCurve[] Curves { get; init; } = [];
+
+    /// <summary>When the job ended (done, failed or cancelled); null while it runs.</summary>
+    [Id(20)]
+    public DateTimeOffset? FinishedAt { get; init; }
 }

@@ -43,6 +43,7 @@ public sealed partial class CurationJobGrain(
     private int _phaseShardsThisRun;
     private long _texts;
     private CurationJobPhase? _reportedPhase;
+    private LanguageCurve[] _curves = [];
 
     private CurationJobState Job => state.State;
 
@@ -179,6 +180,7 @@ public sealed partial class CurationJobGrain(
         Job.Spec = Job.Spec.Value with { SkipBadFiles = Job.Spec.Value.SkipBadFiles || skipBadFiles };
         Job.Phase = Job.FailedPhase;
         Job.Error = null;
+        Job.FinishedAt = null;
         await Checkpoints.WriteAsync(force: true);
         await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         LogRetrying(logger, JobId, Job.Phase);
@@ -229,6 +231,8 @@ public sealed partial class CurationJobGrain(
             Coordinator = RuntimeIdentity,
             SkippedFiles = [.. job.SkippedFiles],
             ShardResultsPersisted = _checkpoints?.PersistedResults ?? 0,
+            Curves = _curves,
+            FinishedAt = job.FinishedAt,
         };
     }
 
@@ -248,6 +252,7 @@ public sealed partial class CurationJobGrain(
         try
         {
             Job.Phase = phase;
+            Job.FinishedAt ??= DateTimeOffset.UtcNow;
             _phaseClock.Stop();
             await Checkpoints.WriteAsync(force: true);
             await CleanUpAsync();

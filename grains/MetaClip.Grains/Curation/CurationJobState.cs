@@ -71,6 +71,10 @@ public sealed class CurationJobState
     [Id(16)]
     public HashSet<string> Started { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>When the job ended (done, failed or cancelled).</summary>
+    [Id(17)]
+    public DateTimeOffset? FinishedAt { get; set; }
+
     /// <summary>
     /// This state (the live coordinator's) with what <paramref name="stored"/> adds: shard results either side has
     /// (a shard's result is the same whichever run made it), skipped files, and the larger counters. The phase, spec
