@@ -9,9 +9,9 @@ namespace MetaClip.Dashboard;
 /// <summary>
 /// What the pages show, read from the cluster: the job registry and the jobs' grains, the management grain (silos, their
 /// statistics, and the activations of shard workers and language partitions: which shard runs where), and the silos'
-/// metadata (their HTTP URLs, <see cref="SiloHttpUrl.MetadataKey"/>).
+/// metadata when the silo keeps it (their HTTP URLs, <see cref="SiloHttpUrl.MetadataKey"/>).
 /// </summary>
-public sealed class DashboardData(IGrainFactory grains, ISiloMetadataCache metadata, ILocalSiloDetails localSilo)
+public sealed class DashboardData(IGrainFactory grains, ILocalSiloDetails localSilo, ISiloMetadataCache? metadata = null)
 {
     /// <summary>The prefix of a training job's id (as <c>metaclip train --submit</c> names them).</summary>
     public const string TrainingPrefix = "train-";
@@ -95,7 +95,7 @@ public sealed class DashboardData(IGrainFactory grains, ISiloMetadataCache metad
             int index = Array.IndexOf(active, host.SiloAddress);
             var stats = index >= 0 && index < statistics.Length ? statistics[index] : null;
             var here = activations.Where(a => a.SiloAddress.Equals(host.SiloAddress)).ToList();
-            var meta = host.Status == SiloStatus.Active ? metadata.GetSiloMetadata(host.SiloAddress).Metadata : null;
+            var meta = host.Status == SiloStatus.Active ? metadata?.GetSiloMetadata(host.SiloAddress).Metadata : null;
             rows.Add(new SiloRow(host.SiloName, host.SiloAddress.ToString(), meta?.GetValueOrDefault(SiloHttpUrl.MetadataKey), host.Status.ToString(),
                 meta?.Where(m => m.Key != SiloHttpUrl.MetadataKey).ToDictionary(StringComparer.Ordinal) ?? new Dictionary<string, string>(StringComparer.Ordinal),
                 here.Count(a => IsType(a, "shardworker")), stats?.EnvironmentStatistics.FilteredCpuUsagePercentage, stats?.EnvironmentStatistics.FilteredMemoryUsageBytes, stats?.EnvironmentStatistics.MaximumAvailableMemoryBytes,
@@ -110,6 +110,11 @@ public sealed class DashboardData(IGrainFactory grains, ISiloMetadataCache metad
     /// <summary>The HTTP URLs of the active silos (this one first): where a page goes when its silo is lost.</summary>
     public async Task<IReadOnlyList<string>> SiloUrlsAsync()
     {
+        if (metadata is null)
+        {
+            return [];
+        }
+
         var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         return [.. hosts.Keys.OrderBy(s => s.Equals(localSilo.SiloAddress) ? 0 : 1).ThenBy(s => s.ToString(), StringComparer.Ordinal)
             .Select(s => metadata.GetSiloMetadata(s).Metadata.GetValueOrDefault(SiloHttpUrl.MetadataKey)).OfType<string>().Distinct(StringComparer.Ordinal)];

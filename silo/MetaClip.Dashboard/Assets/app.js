@@ -147,7 +147,7 @@
     if (page.training) { parts.push(...trainingParts(page.training)); } else { parts.push(...curationParts(page)); }
     if (page.warnings.length) parts.push(el('h2', {}, 'Warnings and skipped files'), el('ul', { id: 'warnings' }, page.warnings.map(w => el('li', {}, w))));
     if (page.outputs.length) parts.push(el('h2', {}, 'Outputs'), el('ul', { id: 'outputs' }, page.outputs.map(o => el('li', { class: 'path' }, /^https?:/.test(o) ? el('a', { href: o }, o) : o))));
-    main.replaceChildren(...parts);
+    main.replaceChildren(...parts.filter(p => p));
   }
 
   function curationParts(page) {

@@ -154,7 +154,7 @@ public static class JobView
             {
                 0 => (status.Shards > 0 ? status.Shards : 0, 0, status.Shards),
                 1 => (status.ShardsMatched, matchRunning, status.Shards),
-                3 => (status.ShardsSampled, sampleRunning, status.ShardsMatched),
+                3 => (status.ShardsSampled, sampleRunning, status.Shards),
                 _ => (i < current ? 1 : 0, 0, 1),
             };
             rows.Add(new PhaseRow(PhaseNames[i], state, done, inFlight, total));
