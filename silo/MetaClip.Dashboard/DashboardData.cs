@@ -120,6 +120,29 @@ public sealed class DashboardData(IGrainFactory grains, ILocalSiloDetails localS
             .Select(s => metadata.GetSiloMetadata(s).Metadata.GetValueOrDefault(SiloHttpUrl.MetadataKey)).OfType<string>().Distinct(StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// Whether <paramref name="origin"/> (a page's <c>Origin</c>) is one of the cluster's silos: a silo's published URL, or
+    /// any port on the address of a silo in the membership table, live or dead (a page whose silo died follows the job
+    /// from another silo, and its origin is the dead silo's).
+    /// </summary>
+    public async Task<bool> IsSiloOriginAsync(string origin)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        if ((await SiloUrlsAsync()).Contains(origin, StringComparer.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
+        return hosts.Any(h => string.Equals(h.SiloAddress.Endpoint.Address.ToString(), uri.Host.Trim('[', ']'), StringComparison.OrdinalIgnoreCase)
+            || string.Equals(h.HostName, uri.Host, StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>The shards of a job in flight: the activations of its shard workers (<c>{job}/{index}/{pass}[/{run}]</c>) and their silos.</summary>
     public async Task<IReadOnlyList<RunningShard>> RunningShardsAsync(string id)
     {

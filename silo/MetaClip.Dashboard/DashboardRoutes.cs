@@ -76,7 +76,7 @@ public static class DashboardRoutes
     internal static async Task AllowSilosAsync(HttpContext context, DashboardData data)
     {
         string origin = context.Request.Headers.Origin.ToString();
-        if (origin.Length > 0 && (await data.SiloUrlsAsync()).Contains(origin, StringComparer.OrdinalIgnoreCase))
+        if (origin.Length > 0 && await data.IsSiloOriginAsync(origin))
         {
             context.Response.Headers.AccessControlAllowOrigin = origin;
             context.Response.Headers.AccessControlAllowCredentials = "true";

@@ -206,7 +206,7 @@
         { title: 'Memory', num: true }, { title: 'Partitions hosted' }, { title: 'Started' }],
       rows.map(s => el('tr', { 'data-silo': s.name, class: s.thisSilo ? 'this' : null },
         el('td', {}, s.url ? el('a', { href: s.url + '/silos' }, s.name) : s.name, s.thisSilo ? ' (this page)' : ''), el('td', { class: 'path' }, s.address), el('td', {}, badge(s.status.toLowerCase())),
-        el('td', {}, Object.entries(s.metadata).map(([k, v]) => el('span', { class: 'tag' }, `${k}=${v}`))), el('td', { class: 'num shards' }, num(s.shardsInFlight)),
+        el('td', { class: 'metadata' }, Object.keys(s.metadata).length === 0 ? 'none (cpu, no training)' : Object.entries(s.metadata).map(([k, v]) => el('span', { class: 'tag' }, `${k}=${v}`))), el('td', { class: 'num shards' }, num(s.shardsInFlight)),
         el('td', { class: 'num' }, s.cpuPercent === null ? '–' : s.cpuPercent.toFixed(0) + ' %'), el('td', { class: 'num' }, `${bytes(s.memoryBytes)} of ${bytes(s.totalMemoryBytes)}`),
         el('td', { class: 'partitions' }, s.partitions.length === 0 ? '–' : `${s.partitions.length}: ${s.partitions.slice(0, 12).join(', ')}${s.partitions.length > 12 ? ', …' : ''}`),
         el('td', {}, when(s.startedAt))))));

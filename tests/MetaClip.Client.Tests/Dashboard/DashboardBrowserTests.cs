@@ -109,6 +109,12 @@ public sealed class DashboardBrowserTests : IDisposable
         string id = await SubmitAsync(silos, RealJob(rows: 240_000, stride: 2), _dir.Combine("cluster"));
         string root = Url(silos, 0);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+
+        // metaclip dashboard names the silos' dashboard URLs.
+        var dashboard = await CliRun.RunAsync(["dashboard", id, .. silos.ClientOptions]);
+        Assert.True(dashboard.ExitCode == 0, dashboard.Error);
+        Assert.Contains($"{Url(silos, 0)}/jobs/{id}", dashboard.Output, StringComparison.Ordinal);
+        Assert.Contains($"{Url(silos, 1)}/jobs/{id}", dashboard.Output, StringComparison.Ordinal);
         var (playwright, browser) = await Chromium.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
