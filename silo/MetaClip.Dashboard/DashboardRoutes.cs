@@ -36,6 +36,31 @@ public static class DashboardRoutes
     public static IEndpointRouteBuilder MapMetaClipDashboard(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var routes = app.MapGroup("");
+        routes.AddEndpointFilter(async (invocation, next) => LoopbackOnly(invocation.HttpContext) ?? await next(invocation));
+        MapRoutes(routes);
+        return app;
+    }
+
+    /// <summary>
+    /// On a port without keys (loopback only), a request must also name a loopback host: a page of another site whose
+    /// name was made to resolve to 127.0.0.1 (DNS rebinding) gets 403, not the cluster's jobs.
+    /// </summary>
+    private static IResult? LoopbackOnly(HttpContext context)
+    {
+        if (context.Features.Get<DashboardPrincipal>() is not null)
+        {
+            return null;
+        }
+
+        string host = context.Request.Host.Host.Trim('[', ']');
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip))
+            ? null
+            : Results.Text("forbidden: a port without keys answers loopback names only\n", statusCode: StatusCodes.Status403Forbidden);
+    }
+
+    private static void MapRoutes(IEndpointRouteBuilder app)
+    {
         app.MapGet("/", async (HttpContext context, DashboardData data) => await PageAsync(context, data, "jobs", null, "Jobs"));
         app.MapGet("/silos", async (HttpContext context, DashboardData data) => await PageAsync(context, data, "silos", null, "Silos"));
         app.MapGet("/jobs/{id}", async (HttpContext context, DashboardData data, string id) =>
@@ -57,7 +82,6 @@ public static class DashboardRoutes
             Refused(context) ?? (await data.CancelAsync(id) ? Results.Json(await data.JobAsync(id, new JobQuery()), Json) : NoSuchJob(id)));
         app.MapPost("/api/jobs/{id}/retry", async (HttpContext context, DashboardData data, string id, bool? skipBadFiles) =>
             Refused(context) ?? (await data.RetryAsync(id, skipBadFiles ?? false) ? Results.Json(await data.JobAsync(id, new JobQuery()), Json) : NoSuchJob(id)));
-        return app;
     }
 
     /// <summary>Who asks: as the access filter found, or anyone on a port without keys.</summary>

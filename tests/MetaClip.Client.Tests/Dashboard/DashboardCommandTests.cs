@@ -37,6 +37,14 @@ public sealed class DashboardCommandTests : IDisposable
         Assert.Equal("curation", jobs[0].GetProperty("kind").GetString());
         string page = await http.GetStringAsync(url);
         Assert.Contains("data-view=\"jobs\"", page, StringComparison.Ordinal);
+
+        // Without keys, only loopback names are answered: another site's name resolved to 127.0.0.1 (DNS rebinding) is not.
+        using (var rebound = new HttpRequestMessage(HttpMethod.Get, new Uri(url, "api/jobs")))
+        {
+            rebound.Headers.Host = "attacker.example";
+            using var refused = await http.SendAsync(rebound);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
         Assert.Equal(0, await run);
 
         // It stops with the command.
