@@ -34,7 +34,7 @@ public sealed class DashboardBrowserTests : IDisposable
         await using var silos = new SiloProcesses(2, AzuriteStorage.Require(), settings: Keys);
         await silos.StartAllAsync();
         string output = _dir.Combine("cluster");
-        string[] job = RealJob(rows: 240_000, stride: 2);
+        string[] job = RealJob(rows: 480_000, stride: 1);
         var (playwright, browser) = await Chromium.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
@@ -106,21 +106,19 @@ public sealed class DashboardBrowserTests : IDisposable
         Chromium.Require();
         await using var silos = new SiloProcesses(2, AzuriteStorage.Require(), settings: Keys);
         await silos.StartAllAsync();
-        string id = await SubmitAsync(silos, RealJob(rows: 240_000, stride: 2), _dir.Combine("cluster"));
+        string[] job = RealJob(rows: 480_000, stride: 1);
         string root = Url(silos, 0);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-
-        // metaclip dashboard names the silos' dashboard URLs.
-        var dashboard = await CliRun.RunAsync(["dashboard", id, .. silos.ClientOptions]);
-        Assert.True(dashboard.ExitCode == 0, dashboard.Error);
-        Assert.Contains($"{Url(silos, 0)}/jobs/{id}", dashboard.Output, StringComparison.Ordinal);
-        Assert.Contains($"{Url(silos, 1)}/jobs/{id}", dashboard.Output, StringComparison.Ordinal);
         var (playwright, browser) = await Chromium.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
 
-        // A viewer sees the job without a cancel button, and the server refuses the action (403) even with the page's token.
+        // Both log in first: the job runs for seconds only on an idle machine.
         var viewer = await LoginAsync(browser, root, ViewerKey);
+        var operatorPage = await LoginAsync(browser, root, OperatorKey);
+        string id = await SubmitAsync(silos, job, _dir.Combine("cluster"));
+
+        // A viewer sees the job without a cancel button, and the server refuses the action (403) even with the page's token.
         await viewer.GotoAsync($"{root}/jobs/{id}");
         await viewer.WaitForSelectorAsync("#shards-matched");
         Assert.Equal(0, await viewer.Locator("#cancel").CountAsync());
@@ -130,10 +128,17 @@ public sealed class DashboardBrowserTests : IDisposable
         Assert.Equal(0, await viewer.Locator("#cancel").CountAsync());
 
         // An operator's page cancels the job after a confirmation; an action without the page's token is refused.
-        var operatorPage = await LoginAsync(browser, root, OperatorKey);
         Assert.Equal(403, await operatorPage.EvaluateAsync<int>("async id => (await fetch(`/api/jobs/${id}/cancel`, { method: 'POST' })).status", id));
         await operatorPage.GotoAsync($"{root}/jobs/{id}");
-        await operatorPage.WaitForSelectorAsync("#cancel");
+        try
+        {
+            await operatorPage.WaitForSelectorAsync("#cancel");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"no cancel button; the page says:\n{await operatorPage.Locator("body").InnerTextAsync()}\n{silos.Logs()}", e);
+        }
+
         string? confirmation = null;
         operatorPage.Dialog += async (_, dialog) =>
         {
@@ -146,6 +151,12 @@ public sealed class DashboardBrowserTests : IDisposable
         Assert.Equal(0, await operatorPage.Locator("#cancel").CountAsync());
         await using var client = await silos.ConnectAsync();
         Assert.Equal(CurationJobPhase.Cancelled, (await client.Services.GetRequiredService<IClusterClient>().GetGrain<ICurationJobGrain>(id).GetStatus()).Phase);
+
+        // metaclip dashboard names the silos' dashboard URLs.
+        var dashboard = await CliRun.RunAsync(["dashboard", id, .. silos.ClientOptions]);
+        Assert.True(dashboard.ExitCode == 0, dashboard.Error);
+        Assert.Contains($"{Url(silos, 0)}/jobs/{id}", dashboard.Output, StringComparison.Ordinal);
+        Assert.Contains($"{Url(silos, 1)}/jobs/{id}", dashboard.Output, StringComparison.Ordinal);
 
         // An unknown job: a 404 page that says so.
         var missing = await viewer.GotoAsync($"{root}/jobs/no-such-job");
