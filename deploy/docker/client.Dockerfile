@@ -15,11 +15,13 @@ COPY grain-interfaces/MetaClip.GrainInterfaces/MetaClip.GrainInterfaces.csproj g
 COPY grains/MetaClip.Engine/MetaClip.Engine.csproj grains/MetaClip.Engine/
 COPY grains/MetaClip.Grains/MetaClip.Grains.csproj grains/MetaClip.Grains/
 COPY grains/MetaClip.Training/MetaClip.Training.csproj grains/MetaClip.Training/
+COPY silo/MetaClip.Dashboard/MetaClip.Dashboard.csproj silo/MetaClip.Dashboard/
 COPY client/MetaClip.Client/MetaClip.Client.csproj client/MetaClip.Client/
 RUN dotnet restore client/MetaClip.Client/MetaClip.Client.csproj -r linux-x64 -p:SelfContained=true -p:PublishReadyToRun=true \
       -p:TorchBackend=none
 COPY grain-interfaces/ grain-interfaces/
 COPY grains/ grains/
+COPY silo/MetaClip.Dashboard/ silo/MetaClip.Dashboard/
 COPY client/ client/
 RUN dotnet publish client/MetaClip.Client/MetaClip.Client.csproj -c Release -r linux-x64 --self-contained true --no-restore \
       -p:PublishReadyToRun=true -p:TorchBackend=none -o /out/client

@@ -22,6 +22,7 @@ COPY grains/MetaClip.Training/WeakenLibTorchSharpGlibcxx.targets grains/MetaClip
 COPY grain-interfaces/MetaClip.GrainInterfaces/MetaClip.GrainInterfaces.csproj grain-interfaces/MetaClip.GrainInterfaces/
 COPY grains/MetaClip.Engine/MetaClip.Engine.csproj grains/MetaClip.Engine/
 COPY grains/MetaClip.Grains/MetaClip.Grains.csproj grains/MetaClip.Grains/
+COPY silo/MetaClip.Dashboard/MetaClip.Dashboard.csproj silo/MetaClip.Dashboard/
 COPY silo/MetaClip.Silo/MetaClip.Silo.csproj silo/MetaClip.Silo/
 RUN dotnet restore silo/MetaClip.Silo/MetaClip.Silo.csproj -r linux-x64 -p:SelfContained=true -p:PublishReadyToRun=true
 COPY grain-interfaces/ grain-interfaces/

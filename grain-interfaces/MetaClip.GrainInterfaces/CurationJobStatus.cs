@@ -67,4 +67,12 @@ public sealed record CurationJobStatus(
     /// <summary>Who submitted the job (<see cref="JobPrincipal"/>); null for a job submitted before principals were recorded.</summary>
     [Id(19)]
     public string? SubmittedBy { get; init; }
+
+    /// <summary>Per language, once the thresholds are known: <c>t_lang</c> and the head/tail curve (the report's charts, live).</summary>
+    [Id(20)]
+    public LanguageCurve[] Curves { get; init; } = [];
+
+    /// <summary>When the job ended (done, failed or cancelled); null while it runs.</summary>
+    [Id(21)]
+    public DateTimeOffset? FinishedAt { get; init; }
 }

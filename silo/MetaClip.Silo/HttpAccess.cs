@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using MetaClip.Dashboard;
 
 /// <summary>
 /// Who may use the silo's HTTP port. Every path but <c>/health</c> needs a key (<c>Authorization: Bearer KEY</c>): a
@@ -13,6 +14,7 @@ using System.Text.RegularExpressions;
 /// a key is never logged. <c>MetaClip:Http:AnonymousMetrics=true</c> opens <c>/metrics</c> to anyone (Prometheus
 /// inside the cluster). Without any key (and without that setting) the port answers without authentication but
 /// binds to loopback only; with the setting and no key, only <c>/health</c> and <c>/metrics</c> answer, on any address.
+/// A browser logs in instead (<c>/login</c>) and sends a session cookie (<see cref="SessionCookie"/>, HttpAccess.Session.cs).
 /// </summary>
 internal sealed partial class HttpAccess
 {
@@ -89,6 +91,11 @@ internal sealed partial class HttpAccess
         ArgumentNullException.ThrowIfNull(next);
         var request = context.Request;
         bool reads = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        if (await SessionAsync(context))
+        {
+            return;
+        }
+
         if (!Checks || (reads && request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase))
             || (reads && AnonymousMetrics && request.Path.Equals("/metrics", StringComparison.OrdinalIgnoreCase)))
         {
@@ -96,13 +103,13 @@ internal sealed partial class HttpAccess
             return;
         }
 
-        var role = Authenticate(request.Headers.Authorization.ToString());
+        var (role, csrf) = Authenticate(request);
         if (role == Role.None)
         {
             // One answer for a missing, malformed or unknown key: nothing says which.
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = "Bearer";
-            await context.Response.WriteAsync("unauthorized: send a viewer or operator key as Authorization: Bearer KEY\n");
+            await Unauthorized(context);
             return;
         }
 
@@ -113,6 +120,7 @@ internal sealed partial class HttpAccess
             return;
         }
 
+        context.Features.Set(new DashboardPrincipal(role == Role.Operator, csrf));
         await next(context);
     }
 
@@ -144,17 +152,21 @@ internal sealed partial class HttpAccess
         }
 
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(authorization[scheme.Length..].Trim()));
+        return RoleOf((key, _) => CryptographicOperations.FixedTimeEquals(hash, key), hash);
+    }
 
-        // Every key is compared, in constant time, whichever matches.
+    /// <summary>The role of the first key <paramref name="matches"/> accepts; every key is tried, whichever matches.</summary>
+    private Role RoleOf<T>(Func<byte[], T, bool> matches, T argument)
+    {
         bool isOperator = false, isViewer = false;
         foreach (byte[] key in _operators)
         {
-            isOperator |= CryptographicOperations.FixedTimeEquals(hash, key);
+            isOperator |= matches(key, argument);
         }
 
         foreach (byte[] key in _viewers)
         {
-            isViewer |= CryptographicOperations.FixedTimeEquals(hash, key);
+            isViewer |= matches(key, argument);
         }
 
         return isOperator ? Role.Operator : isViewer ? Role.Viewer : Role.None;

@@ -1,3 +1,4 @@
+using MetaClip.Dashboard;
 using MetaClip.Grains.Hosting;
 using MetaClip.Grains.Telemetry;
 using Microsoft.Extensions.Options;
@@ -25,7 +26,7 @@ try
     settings = builder.Configuration.GetSection("MetaClip").Get<ClusterSettings>() ?? new ClusterSettings();
     settings.Validate();
     await settings.CheckStorageAsync(TimeSpan.FromSeconds(10));
-    builder.UseOrleans(silo => silo.UseMetaClip(settings, builder.Configuration));
+    builder.UseOrleans(silo => silo.AddMetaClipDashboard(builder.Configuration, settings.ResolveAdvertisedAddress()).UseMetaClip(settings, builder.Configuration));
 }
 catch (InvalidOperationException e)
 {
@@ -55,6 +56,7 @@ var app = builder.Build();
 access.LogStart(app.Logger, loopbackUrls ?? builder.Configuration["urls"]);
 app.Use(access.FilterAsync);
 app.MapPrometheusScrapingEndpoint();
+app.MapDashboards(); // the job dashboard at /, the Orleans Dashboard at /orleans (behind the same keys)
 app.MapGet("/health", (IOptions<SiloMetadata> metadata) =>
     // Liveness must not depend on grain calls: report the silo's own view only.
     Results.Json(new

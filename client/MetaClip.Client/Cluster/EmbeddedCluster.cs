@@ -34,6 +34,9 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
     /// <summary>Where the job's blob locations are.</summary>
     public DataStore Store { get; }
 
+    /// <summary>The embedded silo's services (its grain factory, its details).</summary>
+    public IServiceProvider Services => _host.Services;
+
     /// <summary>
     /// Starts the silo. The job's metadata is loaded and its matchers built into the silo's cache meanwhile (the
     /// silo's start is mostly single-threaded jitting, so this runs beside it); a bad metadata folder fails here

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MetaClip.Client.Cluster;
+using MetaClip.Dashboard;
 using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Storage;
@@ -25,6 +26,11 @@ internal static class CurateCommand
             HelpName = "DIR|off",
         };
 
+        var dashboard = new Option<bool>("--dashboard")
+        {
+            Description = "Serve the job dashboard of the embedded cluster on loopback while the job runs, and print its URL (a browser on this machine follows the run live).",
+        };
+
         var command = new Command("curate",
             "Curate a crawl snapshot on an embedded single-machine cluster: match every alt-text against its language's concept list, count matches per concept over the whole snapshot, " +
             "compute per-language thresholds, and keep a balanced subset (all tail-concept texts, head concepts sampled down).\n\n" +
@@ -32,6 +38,7 @@ internal static class CurateCommand
         job.AddTo(command);
         command.Options.Add(engineOnly);
         command.Options.Add(matcherCache);
+        command.Options.Add(dashboard);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,6 +55,13 @@ internal static class CurateCommand
 
                 progress.Report(new CurationProgress(CurationPhase.Starting, 0, 0, 0));
                 await using var cluster = await EmbeddedCluster.StartAsync(options.Metadata, options.Mode, options.MatcherCache, Warn, cancellationToken).ConfigureAwait(false);
+                await using var web = parse.GetValue(dashboard) ? await DashboardServer.StartAsync(cluster.Services, 0, cancellationToken).ConfigureAwait(false) : null;
+                if (web is not null)
+                {
+                    // Standard error: standard output keeps the progress and the summary.
+                    await error.WriteLineAsync($"Dashboard: {web.Url}/ (this machine only; it stops when the job ends)").ConfigureAwait(false);
+                }
+
                 return await ClusterCuration.RunAsync(cluster.Client, cluster.Store, options, progress, cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
             await WriteSummaryAsync(output, result).ConfigureAwait(false);

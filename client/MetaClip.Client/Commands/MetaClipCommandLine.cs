@@ -32,6 +32,7 @@ public static class MetaClipCommandLine
         root.Subcommands.Add(CancelCommand.Create(output));
         root.Subcommands.Add(RetryCommand.Create(output));
         root.Subcommands.Add(JobsCommand.Create(output));
+        root.Subcommands.Add(DashboardCommand.Create(output));
         root.Subcommands.Add(ResultsCommand.Create(output));
         root.Subcommands.Add(CopyCommand.Create(output));
         root.Subcommands.Add(LidCommand.Create(output));

@@ -115,8 +115,9 @@ public static class ReportBuilder
     }
 
     /// <summary>Non-zero counts by descending rank, thinned to log-spaced ranks.</summary>
-    private static List<long[]> Curve(ulong[] values)
+    public static List<long[]> Curve(ulong[] values)
     {
+        ArgumentNullException.ThrowIfNull(values);
         var sorted = values.Where(v => v > 0).OrderDescending().ToArray();
         var points = new List<long[]>();
         long lastRank = 0;

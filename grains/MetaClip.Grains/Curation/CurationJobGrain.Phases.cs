@@ -38,6 +38,7 @@ public sealed partial class CurationJobGrain
             var counts = await CountVerification.GatherVerifiedAsync(GrainFactory, JobId, metadata, [.. matchedShards.Select(s => Job.Matched[s.Index])],
                 missing => RecountAsync(shards, missing), matchedShards.ToDictionary(s => s.Index, s => s.ShardId));
             var table = await Task.Run(() => steps.ComputeThresholds(counts, _tallies, metadata, options));
+            _curves = Curves(counts, table);
             string tablePath = JobWorkFolder.ThresholdTableOf(Job.WorkFolder);
             await intermediates.PutThresholdTableAsync(tablePath, table, CancellationToken.None);
             if (Job.Phase == CurationJobPhase.Thresholds)
@@ -76,6 +77,7 @@ public sealed partial class CurationJobGrain
             Job.FailedPhase = Job.Phase;
             Job.Phase = CurationJobPhase.Failed;
             Job.Error = e.Message;
+            Job.FinishedAt = DateTimeOffset.UtcNow;
             MetaClipMetrics.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
             _phaseClock.Stop();
             await Checkpoints.WriteAsync(force: true);
@@ -189,4 +191,12 @@ public sealed partial class CurationJobGrain
         await Task.Run(() => JobPublishing.PublishAsync(steps, intermediates, options, shards, matched, metadata, counts, table, tallies, inputs, timings));
         Job.Timings = timings;
     }
+
+    /// <summary>Each counted language's <c>t_lang</c> and head/tail curve, for the status (the dashboard draws them).</summary>
+    private static LanguageCurve[] Curves(Dictionary<string, EntryCounts> counts, ThresholdTable table) =>
+        [.. counts.Where(c => table.Thresholds.ContainsKey(c.Key)).OrderBy(c => c.Key, StringComparer.Ordinal).Select(c =>
+        {
+            var points = ReportBuilder.Curve(c.Value.Values.ToArray());
+            return new LanguageCurve(c.Key, table.Thresholds[c.Key], [.. points.Select(p => p[0])], [.. points.Select(p => p[1])]);
+        })];
 }

@@ -43,6 +43,7 @@ public sealed partial class CurationJobGrain(
     private int _phaseShardsThisRun;
     private long _texts;
     private CurationJobPhase? _reportedPhase;
+    private LanguageCurve[] _curves = [];
 
     private CurationJobState Job => state.State;
 
@@ -184,6 +185,7 @@ public sealed partial class CurationJobGrain(
         Job.Spec = Job.Spec.Value with { SkipBadFiles = Job.Spec.Value.SkipBadFiles || skipBadFiles };
         Job.Phase = Job.FailedPhase;
         Job.Error = null;
+        Job.FinishedAt = null;
         await Checkpoints.WriteAsync(force: true);
         await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         LogRetrying(logger, JobId, Job.Phase);
@@ -235,6 +237,8 @@ public sealed partial class CurationJobGrain(
             Coordinator = RuntimeIdentity,
             SkippedFiles = [.. job.SkippedFiles],
             ShardResultsPersisted = _checkpoints?.PersistedResults ?? 0,
+            Curves = _curves,
+            FinishedAt = job.FinishedAt,
         };
     }
 
@@ -254,6 +258,7 @@ public sealed partial class CurationJobGrain(
         try
         {
             Job.Phase = phase;
+            Job.FinishedAt ??= DateTimeOffset.UtcNow;
             _phaseClock.Stop();
             await Checkpoints.WriteAsync(force: true);
             await CleanUpAsync();

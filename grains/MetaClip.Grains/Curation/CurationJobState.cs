@@ -75,6 +75,10 @@ public sealed class CurationJobState
     [Id(17)]
     public string? SubmittedBy { get; set; }
 
+    /// <summary>When the job ended (done, failed or cancelled).</summary>
+    [Id(18)]
+    public DateTimeOffset? FinishedAt { get; set; }
+
     /// <summary>
     /// This state (the live coordinator's) with what <paramref name="stored"/> adds: shard results either side has
     /// (a shard's result is the same whichever run made it), skipped files, and the larger counters. The phase, spec

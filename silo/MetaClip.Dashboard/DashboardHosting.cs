@@ -1,0 +1,40 @@
+using System.Net;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Orleans.Dashboard;
+
+namespace MetaClip.Dashboard;
+
+/// <summary>Puts the dashboards on a silo: MetaClip's pages at <c>/</c> and the Orleans Dashboard at <see cref="OrleansPath"/>.</summary>
+public static class DashboardHosting
+{
+    /// <summary>Where the Orleans Dashboard (grain activations, calls, silos) is served.</summary>
+    public const string OrleansPath = "/orleans";
+
+    /// <summary>
+    /// The silo's part: the Orleans Dashboard's grains and profiler, and this silo's HTTP URL in its metadata
+    /// (<see cref="SiloHttpUrl.MetadataKey"/>; call it before the silo reads <c>Orleans:Metadata</c>).
+    /// </summary>
+    public static ISiloBuilder AddMetaClipDashboard(this ISiloBuilder silo, IConfiguration configuration, IPAddress advertised)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(configuration);
+        string key = "Orleans:Metadata:" + SiloHttpUrl.MetadataKey;
+        if (string.IsNullOrEmpty(configuration[key]) && SiloHttpUrl.FromConfiguration(configuration, advertised) is { } url)
+        {
+            configuration[key] = url;
+        }
+
+        silo.AddDashboard();
+        silo.Services.AddMetaClipDashboard();
+        return silo;
+    }
+
+    /// <summary>The web part: MetaClip's pages and API, and the Orleans Dashboard under <see cref="OrleansPath"/>.</summary>
+    public static IEndpointRouteBuilder MapDashboards(this IEndpointRouteBuilder app)
+    {
+        app.MapMetaClipDashboard();
+        app.MapOrleansDashboard(OrleansPath);
+        return app;
+    }
+}

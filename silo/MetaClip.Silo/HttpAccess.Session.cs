@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text;
+using MetaClip.Dashboard;
+
+/// <summary>
+/// The browser's side of <see cref="HttpAccess"/>: a browser cannot send a key on navigation, so <c>POST /login</c> takes
+/// a key from a form and answers with a session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS; it holds neither
+/// the key nor its hash, see <see cref="SessionCookie"/>); <c>POST /logout</c> clears it. A browser without a session gets
+/// the login page with its 401. Actions sent with the cookie carry the page's CSRF token (the dashboard checks it).
+/// </summary>
+internal sealed partial class HttpAccess
+{
+    /// <summary>Handles <c>/login</c> and <c>/logout</c>; false for any other request.</summary>
+    private async Task<bool> SessionAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsPost(request.Method) || !(request.Path.Equals("/login", StringComparison.OrdinalIgnoreCase) || request.Path.Equals("/logout", StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        if (request.Path.Equals("/logout", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.Cookies.Delete(SessionCookie.Name, CookieOptions(request, null));
+            context.Response.Redirect("/", permanent: false);
+            return true;
+        }
+
+        var form = request.HasFormContentType ? await request.ReadFormAsync(context.RequestAborted) : null;
+        string key = form?["key"].ToString().Trim() ?? "";
+        string back = form?["return"].ToString() is { } r && r.StartsWith('/') && !r.StartsWith("//", StringComparison.Ordinal) && !r.StartsWith("/\\", StringComparison.Ordinal) ? r : "/";
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+        if (!Checks || RoleOf((k, h) => CryptographicOperations.FixedTimeEquals(h, k), hash) == Role.None)
+        {
+            // One answer for a missing, malformed or unknown key, as with a Bearer header.
+            context.Response.StatusCode = Checks ? StatusCodes.Status401Unauthorized : StatusCodes.Status404NotFound;
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.WriteAsync(Checks ? Pages.Login(back, failed: true) : "no keys are configured: nothing to log in to\n");
+            return true;
+        }
+
+        var expires = DateTimeOffset.UtcNow + SessionCookie.Lifetime;
+        context.Response.Cookies.Append(SessionCookie.Name, SessionCookie.Create(hash, expires), CookieOptions(request, expires));
+        context.Response.StatusCode = StatusCodes.Status303SeeOther;
+        context.Response.Headers.Location = back;
+        return true;
+    }
+
+    /// <summary>The role of a Bearer key, else of a session cookie (with its CSRF token); none without either.</summary>
+    private (Role Role, string? Csrf) Authenticate(HttpRequest request)
+    {
+        string authorization = request.Headers.Authorization.ToString();
+        if (authorization.Length > 0 || !request.Cookies.TryGetValue(SessionCookie.Name, out string? cookie) || cookie is null)
+        {
+            return (Authenticate(authorization), null);
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var role = RoleOf((key, c) => SessionCookie.Matches(c, key, now), cookie);
+        return (role, role == Role.None ? null : SessionCookie.CsrfToken(cookie));
+    }
+
+    /// <summary>The 401's body: the login page to a browser's GET, a line of text to anything else.</summary>
+    private static async Task Unauthorized(HttpContext context)
+    {
+        var request = context.Request;
+        if (HttpMethods.IsGet(request.Method) && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.WriteAsync(Pages.Login(request.Path + request.QueryString, failed: false));
+            return;
+        }
+
+        await context.Response.WriteAsync("unauthorized: send a viewer or operator key as Authorization: Bearer KEY (or log in at /login)\n");
+    }
+
+    private static CookieOptions CookieOptions(HttpRequest request, DateTimeOffset? expires) => new()
+    {
+        HttpOnly = true,
+        SameSite = SameSiteMode.Strict,
+        Secure = request.IsHttps,
+        Path = "/",
+        Expires = expires,
+        IsEssential = true,
+    };
+}
