@@ -14,7 +14,7 @@ namespace MetaClip.Engine.Snapshots;
 /// is fingerprinted with the range it fell in, and a uuid seen again after a split joins the ranges back from the one
 /// it was first seen in. So the ranges group rows into images exactly as the whole file does, and outputs do not
 /// change. A fingerprint collision can only join ranges that did not need it (never split an image).
-/// Memory: one fingerprint per distinct image of the file (8–16 bytes each, <see cref="FingerprintTable"/>) while the
+/// Memory: one fingerprint per distinct image of the file (10–20 bytes each, <see cref="FingerprintTable"/>) while the
 /// file is read.
 /// </summary>
 public static class JsonlSplitter
