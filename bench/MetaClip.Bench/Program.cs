@@ -5,6 +5,7 @@ using MetaClip.Bench;
 // dotnet run -c Release --project bench/MetaClip.Bench -- lid MODEL TEXTS_TXT [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- metadata-scale TOTAL_ENTRIES LANGUAGES [SCRATCH_DIR]
 // dotnet run -c Release --project bench/MetaClip.Bench -- matcher-load LIST_JSON[.gz] SCRATCH_DIR [ROUNDS]
+// dotnet run -c Release --project bench/MetaClip.Bench -- one-row-group-parquet TEXTS_JSONL OUT_PARQUET ROWS
 // dotnet run -c Release --project bench/MetaClip.Bench -- bdn [BenchmarkDotNet arguments]
 if (args.Length >= 3 && args[0] == "matching")
 {
@@ -24,6 +25,11 @@ if (args.Length >= 3 && args[0] == "metadata-scale")
 if (args.Length >= 3 && args[0] == "matcher-load")
 {
     return MatcherLoadMeasurement.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5);
+}
+
+if (args.Length >= 4 && args[0] == "one-row-group-parquet")
+{
+    return await OneRowGroupParquet.RunAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
 }
 
 if (args.Length >= 1 && args[0] == "bdn")
