@@ -16,6 +16,9 @@ public static class ParallelLines
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>Counts bytes only: a lone surrogate counts as the 3 bytes of a replacement character instead of failing.</summary>
+    private static readonly UTF8Encoding CountingUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
     /// <summary>
     /// Each thread's text buffer, kept between slices: a fresh builder per slice (8,192 lines of ~100–200
     /// characters) was a large-object allocation each time, and the gen-2 collections they caused slowed the
@@ -71,19 +74,19 @@ public static class ParallelLines
 
                 // Pooled: these buffers are large, and fresh ones would each be a large-object allocation. One
                 // encoder over all of the builder's chunks: a surrogate pair may straddle two of them.
-                // Rented at the exact size (not the 3 bytes per character of the worst case): the pool keeps what
-                // it is given back, and buffers three times too large made it hold a few hundred megabytes.
-                var encoder = _threadEncoder ??= Utf8.GetEncoder();
-                encoder.Reset();
+                // Rented at the size the text needs (not the 3 bytes per character of the worst case): the pool keeps
+                // what it is given back, and buffers three times too large made it hold a few hundred megabytes.
+                // Counted chunk by chunk without state: a surrogate pair split between two chunks counts as two
+                // replacement characters (6 bytes for 4), so the count is never short.
                 int size = 0;
                 foreach (var chunk in text.GetChunks())
                 {
-                    size += encoder.GetByteCount(chunk.Span, flush: false);
+                    size += CountingUtf8.GetByteCount(chunk.Span);
                 }
 
-                size += encoder.GetByteCount([], flush: true);
-                encoder.Reset();
                 var bytes = ArrayPool<byte>.Shared.Rent(size);
+                var encoder = _threadEncoder ??= Utf8.GetEncoder();
+                encoder.Reset();
                 int length = 0;
                 foreach (var chunk in text.GetChunks())
                 {
