@@ -69,8 +69,9 @@ public sealed class CurationPipeline
         int files = units.Select(u => u.File.Path).Distinct().Count();
         timings["plan"] = Lap(phase);
 
-        // Pass 1: match and count.
-        var pass1 = await MatchUnitsAsync(metadata, identifier, units, cancellationToken).ConfigureAwait(false);
+        // Pass 1: match and count. Between the passes each unit is its compact intermediate, in memory up to a budget.
+        using var spill = new IntermediateSpill(IntermediateSpill.DefaultMemoryBytes);
+        var pass1 = await MatchUnitsAsync(metadata, identifier, units, spill, cancellationToken).ConfigureAwait(false);
         timings["match and count (pass 1)"] = Lap(phase);
 
         Report(CurationPhase.Thresholds, units.Count, units.Count, pass1.Texts);
@@ -116,7 +117,7 @@ public sealed class CurationPipeline
     {
         var (metadata, identifier) = await LoadAsync([], Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
         var units = await _steps.PlanAsync(_options with { SkipBadFiles = false }, null, cancellationToken).ConfigureAwait(false);
-        var pass1 = await MatchUnitsAsync(metadata, identifier, units, cancellationToken, keepTexts: true).ConfigureAwait(false);
+        var pass1 = await MatchUnitsAsync(metadata, identifier, units, spill: null, cancellationToken).ConfigureAwait(false);
         return new MatchedSnapshot([.. pass1.Results.Select(r => r.Matches())], pass1.Counts, _steps.ComputeThresholds(pass1.Counts, pass1.Tallies, metadata, _options));
     }
 
@@ -203,31 +204,31 @@ public sealed class CurationPipeline
     private sealed record PassOne(List<MatchedUnitEntry> Results, Dictionary<string, EntryCounts> Counts, LanguageTallies Tallies, long Texts);
 
     /// <summary>One unit between the passes: its figures, and its matches whole or as their compact intermediate.</summary>
-    private sealed record MatchedUnitEntry(SnapshotUnit Unit, int Rows, int SkippedTexts, int Images, string? ImageColumn, bool HasKeys, UnitMatches? Whole, byte[]? Compact)
+    private sealed record MatchedUnitEntry(SnapshotUnit Unit, int Rows, int SkippedTexts, int Images, string? ImageColumn, bool HasKeys, UnitMatches? Whole, IntermediateSpill.Handle? Compact)
     {
-        public static MatchedUnitEntry Of(UnitMatches matches, bool keepTexts)
+        public static MatchedUnitEntry Of(UnitMatches matches, IntermediateSpill? spill)
         {
-            byte[]? compact = null;
-            if (!keepTexts)
+            IntermediateSpill.Handle? compact = null;
+            if (spill is not null)
             {
                 using var buffer = new MemoryStream();
                 UnitMatchesCodec.Write(buffer, matches);
-                compact = buffer.ToArray();
+                compact = spill.Put(buffer.ToArray());
             }
 
             return new MatchedUnitEntry(matches.Unit, matches.Rows, matches.SkippedTexts, matches.Images.Count, matches.ImageColumn, matches.HasKeys,
-                keepTexts ? matches : null, compact);
+                spill is null ? matches : null, compact);
         }
 
-        public UnitMatches Matches() => Whole ?? UnitMatchesCodec.Read(new MemoryStream(Compact!), Unit.Id);
+        public UnitMatches Matches() => Whole ?? UnitMatchesCodec.Read(new MemoryStream(Compact!.Read()), Unit.Id);
     }
 
     /// <summary>
     /// Pass 1 over every unit. Each unit's matches are kept as their compact intermediate (<see cref="UnitMatchesCodec"/>,
-    /// read back without texts) unless <paramref name="keepTexts"/>.
+    /// read back without texts) in <paramref name="spill"/>; whole, with their texts, when it is null.
     /// </summary>
-    private async Task<PassOne> MatchUnitsAsync(MetadataSet metadata, LanguageIdentifier? identifier, IReadOnlyList<SnapshotUnit> units, CancellationToken cancellationToken,
-        bool keepTexts = false)
+    private async Task<PassOne> MatchUnitsAsync(MetadataSet metadata, LanguageIdentifier? identifier, IReadOnlyList<SnapshotUnit> units, IntermediateSpill? spill,
+        CancellationToken cancellationToken)
     {
         var o = _options;
         var counts = new Dictionary<string, EntryCounts>(StringComparer.Ordinal);
@@ -263,7 +264,7 @@ public sealed class CurationPipeline
             }
 
             tallies.Add(unit.Matches.Languages);
-            results.Add(MatchedUnitEntry.Of(unit.Matches, keepTexts));
+            results.Add(MatchedUnitEntry.Of(unit.Matches, spill));
             texts += unit.Matches.Texts;
             Report(CurationPhase.Matching, results.Count, units.Count, texts);
         }
