@@ -6,7 +6,7 @@ namespace MetaClip.GrainInterfaces;
 /// <summary>
 /// Coordinates one curation job (key: the job id): plans the shards, runs pass 1 (match and count) on shard
 /// workers across the cluster, waits for every shard's counts (the barrier), computes the thresholds from the
-/// global counts, runs pass 2 (decide) and publishes the outputs. <see cref="Start"/> answers at once.
+/// global counts, runs pass 2 (decide) and publishes the outputs. <see cref="Start"/> answers once the job is planned.
 /// The job's spec, shard plan and per-shard progress are persisted: when the coordinator's silo dies, or the
 /// whole cluster restarts, the next activation (a status call, or the job's reminder) resumes the job from
 /// the persisted shard states and re-runs only the shards that had not finished.
@@ -15,10 +15,13 @@ namespace MetaClip.GrainInterfaces;
 public interface ICurationJobGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Plans and starts the job, persists it and answers at once (idempotent: a started job returns its status). A job
-    /// that cannot run (its options, its input) is refused with a <see cref="MetaClip.Engine.CurationException"/> naming why.
+    /// Plans and starts the job, persists it and answers once it is planned (idempotent: a started job returns its
+    /// status). A job that cannot run (its options, its input) is refused with a
+    /// <see cref="MetaClip.Engine.CurationException"/> naming why. Planning reads every JSON Lines file larger than the
+    /// shard size once, to split it at image boundaries (about 45 s for a 2 GB file on a 2-core machine), so the call
+    /// may take minutes: its response timeout is 30 minutes.
     /// </summary>
-    [Alias("Start")]
+    [Alias("Start"), ResponseTimeout("00:30:00")]
     Task<CurationJobStatus> Start(CurationOptions options);
 
     [Alias("GetStatus")]

@@ -57,6 +57,8 @@ public sealed class DashboardData(IGrainFactory grains, ILocalSiloDetails localS
             return false;
         }
 
+        // The page's actions need the HTTP operator role (checked before this call): they act as an operator.
+        using var asOperator = JobPrincipal.Use(JobPrincipal.HttpOperator);
         if (id.StartsWith(TrainingPrefix, StringComparison.Ordinal))
         {
             await grains.GetGrain<ITrainingJobGrain>(id).Cancel();
@@ -77,6 +79,7 @@ public sealed class DashboardData(IGrainFactory grains, ILocalSiloDetails localS
             return false;
         }
 
+        using var asOperator = JobPrincipal.Use(JobPrincipal.HttpOperator);
         await grains.GetGrain<ICurationJobGrain>(id).Retry(skipBadFiles);
         return true;
     }

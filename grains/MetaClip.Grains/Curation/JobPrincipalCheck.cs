@@ -14,7 +14,7 @@ public static class JobPrincipalCheck
     public static void EnsureMayChange(string jobId, string? submittedBy, string? caller, IReadOnlySet<string> operators, string action)
     {
         ArgumentNullException.ThrowIfNull(operators);
-        if (submittedBy is null || string.Equals(caller, submittedBy, StringComparison.Ordinal) || (caller is not null && operators.Contains(caller)))
+        if (submittedBy is null || string.Equals(caller, submittedBy, StringComparison.Ordinal) || (caller is not null && (operators.Contains(caller) || caller == JobPrincipal.HttpOperator)))
         {
             return;
         }
