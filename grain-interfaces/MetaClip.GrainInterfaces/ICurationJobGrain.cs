@@ -18,7 +18,7 @@ public interface ICurationJobGrain : IGrainWithStringKey
     /// Plans and starts the job, persists it and answers once it is planned (idempotent: a started job returns its
     /// status). A job that cannot run (its options, its input) is refused with a
     /// <see cref="MetaClip.Engine.CurationException"/> naming why. Planning reads every JSON Lines file larger than the
-    /// shard size once, to split it at image boundaries (about 45 s for a 2 GB file on a 2-core machine), so the call
+    /// shard size once, to split it at image boundaries (15–20 s for a 2 GB file on a quiet 2-core machine, over 30 s on a loaded one), so the call
     /// may take minutes: its response timeout is 30 minutes.
     /// </summary>
     [Alias("Start"), ResponseTimeout("00:30:00")]
