@@ -18,7 +18,9 @@ public sealed record CuratedRow(string Uuid, string? Url, string Text, string La
 /// <summary>
 /// Writes <c>curated/part-00000.{parquet|jsonl}</c>: one row per kept image with <c>uuid, url, text, lang, lid,
 /// entry_ids (list&lt;int32&gt;), prob</c>, plus <c>key</c> and the image column when the snapshot had them.
-/// Parquet rows are written in row groups of <see cref="RowGroupSize"/>.
+/// Parquet rows are written in row groups of <see cref="RowGroupSize"/>. When a value is longer than
+/// <see cref="ParquetStatisticsLimit.MaxBytes"/>, the finished file is rewritten once without long min/max statistics
+/// (Parquet.Net would copy such a value eight times into the footer and page headers).
 /// </summary>
 public sealed class CuratedWriter : IAsyncDisposable
 {
@@ -32,6 +34,7 @@ public sealed class CuratedWriter : IAsyncDisposable
     private readonly Stream _stream;
     private ParquetWriter? _parquet;
     private readonly ParquetSchema? _schema;
+    private long _longestValueBytes;
 
     public CuratedWriter(string outputFolder, CuratedFormat format, bool withKey, string? imageColumn)
     {
@@ -81,12 +84,29 @@ public sealed class CuratedWriter : IAsyncDisposable
 
         foreach (var row in rows)
         {
+            _longestValueBytes = Math.Max(_longestValueBytes, LongestValueBytes(row));
             _pending.Add(row);
             if (_pending.Count >= RowGroupSize)
             {
                 await FlushRowGroupAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The byte length of the row's longest string or image value (as Parquet stores it).</summary>
+    private static long LongestValueBytes(CuratedRow row)
+    {
+        long longest = row.Image?.Length ?? 0;
+        foreach (string? value in (ReadOnlySpan<string?>)[row.Uuid, row.Url, row.Text, row.Language, row.Lid, row.Key])
+        {
+            // A char is at most 3 UTF-8 bytes (a surrogate pair is 4 for 2 chars): count bytes only when it could matter.
+            if (value is not null && (long)value.Length * 3 > ParquetStatisticsLimit.MaxBytes)
+            {
+                longest = Math.Max(longest, Encoding.UTF8.GetByteCount(value));
+            }
+        }
+
+        return longest;
     }
 
     /// <summary>One curated JSONL line (with its newline).</summary>
@@ -173,5 +193,12 @@ public sealed class CuratedWriter : IAsyncDisposable
         }
 
         await _stream.DisposeAsync().ConfigureAwait(false);
+        if (_format == CuratedFormat.Parquet && _longestValueBytes > ParquetStatisticsLimit.MaxBytes)
+        {
+            string full = Path + ".full-statistics";
+            File.Move(Path, full, overwrite: true);
+            await Task.Run(() => ParquetStatisticsLimit.Rewrite(full, Path)).ConfigureAwait(false);
+            File.Delete(full);
+        }
     }
 }
