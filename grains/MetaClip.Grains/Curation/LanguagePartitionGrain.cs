@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MetaClip.Engine.Curation;
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Telemetry;
@@ -108,7 +109,10 @@ public sealed class LanguagePartitionGrain(
             try
             {
                 state.State = new LanguagePartitionState(null, [.. _aggregator!.AppliedShards], CountVectorCodec.Encode(_aggregator.Counts));
+                long started = Stopwatch.GetTimestamp();
                 await state.WriteStateAsync();
+                MetaClipMetrics.PartitionWriteSeconds.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                MetaClipMetrics.PartitionWritePartials.Record(commit.Shards.Count);
             }
             catch (Exception e)
             {

@@ -24,6 +24,15 @@ public static class MetaClipMetrics
     /// <summary>Partial counts a language partition on this silo applied, or ignored as a repeated delivery (<c>outcome</c>).</summary>
     public static readonly Counter<long> Partials = Meter.CreateCounter<long>("metaclip_partials", "{partial}", "Shard partial counts received by language partitions, by outcome (applied, duplicate)");
 
+    /// <summary>
+    /// One language partition's state write (a group commit) on this silo: its duration. The histogram's count is the
+    /// number of writes; with <see cref="PartitionWritePartials"/> it gives the partitions' write rate and batch size.
+    /// </summary>
+    public static readonly Histogram<double> PartitionWriteSeconds = Meter.CreateHistogram<double>("metaclip_partition_write_seconds", "s", "Duration of one language partition state write (a group commit of shard partials)");
+
+    /// <summary>Shard partials persisted by one language partition write on this silo.</summary>
+    public static readonly Histogram<long> PartitionWritePartials = Meter.CreateHistogram<long>("metaclip_partition_write_partials", "{partial}", "Shard partials persisted by one language partition state write");
+
     /// <summary>Shard runs repeated by coordinators on this silo, by <c>reason</c> (<c>handed-back</c>, <c>cluster</c>, <c>error</c>, <c>resumed</c>: started under a coordinator that was lost).</summary>
     public static readonly Counter<long> ShardRetries = Meter.CreateCounter<long>("metaclip_shard_retries", "{run}", "Shard runs repeated by job coordinators on this silo, by reason");
 
