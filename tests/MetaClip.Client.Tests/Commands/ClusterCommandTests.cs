@@ -205,6 +205,37 @@ public sealed class ClusterCommandTests : IDisposable
         }
     }
 
+    [SkippableFact]
+    public async Task Regression_results_of_a_job_whose_outputs_a_later_job_replaced_say_so()
+    {
+        // Two jobs, one --out: 'results' of the first showed the second job's thresholds and report as its own (issue 16).
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require());
+        await silos.StartAllAsync();
+        string[] job = ["--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"), "--lang-column", "lang", "--out", _dir.Combine("out"), .. silos.ClientOptions];
+        async Task<string> RunAsync(string tEn)
+        {
+            var submit = await CliRun.RunAsync(["submit", .. job, "--t-en", tEn]);
+            Assert.True(submit.ExitCode == 0, submit.Error);
+            string id = submit.Output.Split(' ')[2];
+            var watch = await CliRun.RunAsync(["watch", id, .. silos.ClientOptions]);
+            Assert.True(watch.ExitCode == 0, watch.Error + "\n" + silos.Logs());
+            return id;
+        }
+
+        string first = await RunAsync("20");
+        string second = await RunAsync("5");
+
+        var results = await CliRun.RunAsync(["results", first, .. silos.ClientOptions]);
+        Assert.True(results.ExitCode == MetaClipCommandLine.InputError, $"exit {results.ExitCode}\n{results.Output}{results.Error}");
+        Assert.Contains($"job {first}'s outputs at {_dir.Combine("out")} were replaced by job {second}", results.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("(this job: t_en = 20,", results.ErrorLine, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, results.Output);
+
+        var latest = await CliRun.RunAsync(["results", second, .. silos.ClientOptions]);
+        Assert.True(latest.ExitCode == 0, latest.Error);
+        Assert.Contains("t_en = 5", latest.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_cluster_option_that_is_not_host_and_port_is_a_one_line_error()
     {
