@@ -93,10 +93,13 @@ public sealed class CuratedWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>The byte length of the row's longest string or image value (as Parquet stores it).</summary>
+    /// <summary>
+    /// The UTF-8 byte length of the row's longest string. Images do not count: Parquet.Net writes no min/max for binary
+    /// columns (checked by <c>ParquetStatisticsLimitTests</c>).
+    /// </summary>
     private static long LongestValueBytes(CuratedRow row)
     {
-        long longest = row.Image?.Length ?? 0;
+        long longest = 0;
         foreach (string? value in (ReadOnlySpan<string?>)[row.Uuid, row.Url, row.Text, row.Language, row.Lid, row.Key])
         {
             // A char is at most 3 UTF-8 bytes (a surrogate pair is 4 for 2 chars): count bytes only when it could matter.
