@@ -6,14 +6,17 @@ namespace MetaClip.Engine.Snapshots;
 /// about half a <c>Dictionary&lt;ulong, int&gt;</c>'s memory. All 64 bits are compared: a false "seen" joins every
 /// range back to the one it names, harmless to the result but not to memory, so it must stay as rare as a 64-bit
 /// collision (about 10⁻⁵ for a file of 18 million images).
+/// The table is 256 segments (by the fingerprint's top byte) that grow one at a time, so growing never holds a second
+/// copy of the whole table: one table of 32M slots doubling from 16M held 480 MB at once for a 2 GB file's 18M images.
 /// </summary>
 internal sealed class FingerprintTable
 {
     /// <summary>The largest serial a slot holds.</summary>
     public const int MaxSerial = ushort.MaxValue;
 
-    private ulong[] _keys = new ulong[1 << 16];
-    private ushort[] _serials = new ushort[1 << 16];
+    private const int SegmentBits = 8;
+
+    private readonly Segment[] _segments = Enumerable.Range(0, 1 << SegmentBits).Select(_ => new Segment()).ToArray();
     private int _count;
 
     public int Count => _count;
@@ -22,13 +25,15 @@ internal sealed class FingerprintTable
     public bool TryGetSerial(ulong fingerprint, out int serial)
     {
         ulong key = Key(fingerprint);
-        int mask = _keys.Length - 1;
+        var segment = _segments[key >> (64 - SegmentBits)];
+        var keys = segment.Keys;
+        int mask = keys.Length - 1;
         for (int i = (int)key & mask; ; i = (i + 1) & mask)
         {
-            ulong slot = _keys[i];
+            ulong slot = keys[i];
             if (slot == key)
             {
-                serial = _serials[i];
+                serial = segment.Serials[i];
                 return true;
             }
 
@@ -45,44 +50,56 @@ internal sealed class FingerprintTable
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(serial, MaxSerial);
         ArgumentOutOfRangeException.ThrowIfNegative(serial);
-        if ((_count + 1) * 4L > _keys.Length * 3L)
+        ulong key = Key(fingerprint);
+        var segment = _segments[key >> (64 - SegmentBits)];
+        if ((segment.Count + 1) * 4L > segment.Keys.Length * 3L)
         {
-            Grow();
+            segment.Grow();
         }
 
-        Insert(_keys, _serials, Key(fingerprint), (ushort)serial);
+        Segment.Insert(segment.Keys, segment.Serials, key, (ushort)serial);
+        segment.Count++;
         _count++;
     }
 
-    private void Grow()
-    {
-        var keys = new ulong[checked(_keys.Length * 2)];
-        var serials = new ushort[keys.Length];
-        for (int i = 0; i < _keys.Length; i++)
-        {
-            if (_keys[i] != 0)
-            {
-                Insert(keys, serials, _keys[i], _serials[i]);
-            }
-        }
-
-        _keys = keys;
-        _serials = serials;
-    }
-
-    private static void Insert(ulong[] keys, ushort[] serials, ulong key, ushort serial)
-    {
-        int mask = keys.Length - 1;
-        int i = (int)key & mask;
-        while (keys[i] != 0)
-        {
-            i = (i + 1) & mask;
-        }
-
-        keys[i] = key;
-        serials[i] = serial;
-    }
-
-    // 0 marks an empty slot; the fingerprint is already a hash, so its low bits pick the slot.
+    // 0 marks an empty slot; the fingerprint is already a hash, so its low bits pick the slot and its top byte the segment.
     private static ulong Key(ulong fingerprint) => fingerprint == 0 ? 1 : fingerprint;
+
+    private sealed class Segment
+    {
+        public ulong[] Keys { get; private set; } = new ulong[256];
+
+        public ushort[] Serials { get; private set; } = new ushort[256];
+
+        public int Count { get; set; }
+
+        public void Grow()
+        {
+            var keys = new ulong[checked(Keys.Length * 2)];
+            var serials = new ushort[keys.Length];
+            for (int i = 0; i < Keys.Length; i++)
+            {
+                if (Keys[i] != 0)
+                {
+                    Insert(keys, serials, Keys[i], Serials[i]);
+                }
+            }
+
+            Keys = keys;
+            Serials = serials;
+        }
+
+        public static void Insert(ulong[] keys, ushort[] serials, ulong key, ushort serial)
+        {
+            int mask = keys.Length - 1;
+            int i = (int)key & mask;
+            while (keys[i] != 0)
+            {
+                i = (i + 1) & mask;
+            }
+
+            keys[i] = key;
+            serials[i] = serial;
+        }
+    }
 }

@@ -39,4 +39,32 @@ public class FingerprintTableTests
         Assert.Equal(0, strangers);
         Assert.Throws<ArgumentOutOfRangeException>(() => table.Add(42UL << 20, FingerprintTable.MaxSerial + 1));
     }
+
+    [Fact]
+    public void Fingerprints_that_share_their_top_byte_or_their_low_bits_are_kept_apart()
+    {
+        // One segment takes them all (top byte 0xAB), or the segments share slot positions (same low bits).
+        var table = new FingerprintTable();
+        var added = new List<ulong>();
+        for (ulong i = 1; i <= 100_000; i++)
+        {
+            added.Add(0xABUL << 56 | i * 0x9E3779B97F4A7C15UL >> 8);
+            added.Add(i << 56 | 0x1234);
+        }
+
+        added = [.. added.Distinct()];
+        for (int i = 0; i < added.Count; i++)
+        {
+            table.Add(added[i], i % 7);
+        }
+
+        Assert.Equal(added.Count, table.Count);
+        for (int i = 0; i < added.Count; i++)
+        {
+            Assert.True(table.TryGetSerial(added[i], out int serial));
+            Assert.Equal(i % 7, serial);
+        }
+
+        Assert.False(table.TryGetSerial(0xABUL << 56 | 0x5678, out _));
+    }
 }
