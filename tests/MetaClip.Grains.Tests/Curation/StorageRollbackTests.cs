@@ -76,4 +76,29 @@ public sealed class StorageRollbackTests
         Assert.True(status.Recounts > 0, "missing shards were counted again");
         AssertSameOutputs(work.Combine("engine"), work.Combine("cluster"));
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_job_whose_own_state_rolls_back_goes_on_to_Done_with_the_engine_s_bytes(int every)
+    {
+        // Regression (issue 16): the job's own state write met an ETag conflict after a rollback, the job failed and
+        // `retry` then exited 70 with InconsistentStateException. A conflict on the job's state is merged and written
+        // again: with only the job's writes lost, the job must end Done, never Failed.
+        using var work = new TempFolder();
+        string snapshot = await SampleJsonl.WriteAsync(work.Combine("snapshot"), rowsPerFile: 150);
+        var spec = SampleSpec(work.Combine("cluster")) with { Snapshot = snapshot };
+        await RunEngineAsync(spec, work.Combine("engine"));
+
+        int jobWrites = 0;
+        LosingGrainStorage? storage = null;
+        await using var cluster = await StartAsync(2, services: s => s.AddKeyedSingleton<IGrainStorage>(CurationStorage.Name, (sp, _) =>
+            storage ??= new LosingGrainStorage(sp.GetRequiredService<Serializer>(), (_, grain) =>
+                grain.Type.ToString() == "curationjob" && Interlocked.Increment(ref jobWrites) % every == 0)));
+        var status = await RunJobAsync(cluster, $"job-rollback-{every}", spec);
+
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.True(storage!.Dropped > 0, "the job's state lost writes");
+        AssertSameOutputs(work.Combine("engine"), work.Combine("cluster"));
+    }
 }
