@@ -46,6 +46,12 @@ internal static class ColumnPageReader
 
     private const int Plain = 0, PlainDictionary = 2, Rle = 3, RleDictionary = 8;
 
+    /// <summary>
+    /// A PLAIN data page larger than this (after decompression) is decoded as it streams in, never held whole: a writer
+    /// that puts a whole column chunk in one page (Parquet.Net does) makes pages of hundreds of MB.
+    /// </summary>
+    public const int DefaultStreamAbove = 4 << 20;
+
     /// <summary>The kind of values of a field the snapshot reader accepts (<see cref="ParquetUnitReader"/>).</summary>
     public static ValueKind KindOf(DataField field)
     {
@@ -60,7 +66,8 @@ internal static class ColumnPageReader
             : throw new UnsupportedPagesException($"column \"{field.Name}\" of type {type.Name}");
     }
 
-    public static async Task ReadAsync(Stream stream, ColumnChunk chunk, DataField field, long start, long end, ValueSink sink, CancellationToken cancellationToken)
+    public static async Task ReadAsync(Stream stream, ColumnChunk chunk, DataField field, long start, long end, ValueSink sink, CancellationToken cancellationToken,
+        int streamAbove = DefaultStreamAbove)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(chunk);
@@ -113,7 +120,12 @@ internal static class ColumnPageReader
                         throw new InvalidDataException($"column \"{field.Name}\": a data page of {header.Values} values");
                     }
 
-                    if (row + header.Values > start)
+                    if (row + header.Values > start && header.Encoding == Plain && header.UncompressedSize > streamAbove)
+                    {
+                        stream.Seek(body, SeekOrigin.Begin);
+                        column.ReadStreaming(stream, header, row, start, end, sink);
+                    }
+                    else if (row + header.Values > start)
                     {
                         var page = await ReadBodyAsync(stream, body, header, column, cancellationToken).ConfigureAwait(false);
                         column.ReadData(header, page, dictionary, row, start, end, sink);
@@ -385,6 +397,104 @@ internal static class ColumnPageReader
                 }
             }
         }
+
+        /// <summary>
+        /// The values of rows <c>[start, end)</c> in a PLAIN page at <paramref name="stream"/>'s position, decoded as the
+        /// page is read and decompressed: only its levels, one value and the codec's window are held, and the page is
+        /// read no further than the range's last row.
+        /// </summary>
+        public void ReadStreaming(Stream stream, PageHeader header, long firstRow, long start, long end, ValueSink sink)
+        {
+            using var raw = new BufferedStream(new SliceStream(stream, header.CompressedSize), 1 << 16);
+            byte[] levels = [];
+            Stream? decompressing = null;
+            try
+            {
+                Stream values;
+                if (header.Kind == PageKind.DataV2)
+                {
+                    if (header.RepetitionBytes != 0)
+                    {
+                        throw new UnsupportedPagesException($"column \"{Name}\": repetition levels");
+                    }
+
+                    levels = new byte[header.DefinitionBytes];
+                    raw.ReadExactly(levels);
+                    values = header.Compressed && Codec != 0 ? decompressing = Decompressing(raw) : raw;
+                }
+                else
+                {
+                    values = Codec != 0 ? decompressing = Decompressing(raw) : raw;
+                    if (MaxDefinition > 0)
+                    {
+                        if (header.DefinitionEncoding != Rle)
+                        {
+                            throw new UnsupportedPagesException($"column \"{Name}\": definition levels encoded {header.DefinitionEncoding}");
+                        }
+
+                        Span<byte> length = stackalloc byte[4];
+                        values.ReadExactly(length);
+                        int count = BinaryPrimitives.ReadInt32LittleEndian(length);
+                        if (count < 0 || count > header.UncompressedSize)
+                        {
+                            throw new InvalidDataException($"column \"{Name}\": levels of {count} bytes in a page of {header.UncompressedSize}");
+                        }
+
+                        levels = new byte[count];
+                        values.ReadExactly(levels);
+                    }
+                }
+
+                var reader = new PlainValueReader(values);
+                var definitions = new HybridDecoder(levels, MaxDefinition > 0 ? 1 : 0);
+                long stop = Math.Min(end, firstRow + header.Values);
+                for (long row = firstRow; row < stop; row++)
+                {
+                    int index = (int)(row - start);
+                    bool wanted = row >= start;
+                    if (MaxDefinition > 0 && definitions.Next() != MaxDefinition)
+                    {
+                        if (wanted)
+                        {
+                            sink.Null(index);
+                        }
+                    }
+                    else if (IsBytes)
+                    {
+                        int length = reader.ReadInt32();
+                        if (length < 0 || length > header.UncompressedSize)
+                        {
+                            throw new InvalidDataException($"column \"{Name}\": a value of {length} bytes in a page of {header.UncompressedSize}");
+                        }
+
+                        var value = reader.Take(length);
+                        if (wanted)
+                        {
+                            sink.Bytes(index, value);
+                        }
+                    }
+                    else
+                    {
+                        long value = Width == 4 ? reader.ReadInt32() : reader.ReadInt64();
+                        if (wanted)
+                        {
+                            sink.Integer(index, value);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                decompressing?.Dispose();
+            }
+        }
+
+        private Stream Decompressing(Stream raw) => Codec switch
+        {
+            1 => new SnappyRawStream(raw),
+            2 => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
+            _ => new ZstdSharp.DecompressionStream(raw, leaveOpen: true),
+        };
 
         /// <summary>A PLAIN byte array's 4-byte length at <paramref name="at"/>, checked against what follows it.</summary>
         private int ReadLength(ReadOnlySpan<byte> data, int at)

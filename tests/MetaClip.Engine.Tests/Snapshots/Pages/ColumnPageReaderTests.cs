@@ -105,14 +105,15 @@ public sealed class ColumnPageReaderTests : IDisposable
                     ranges.Add((s, e));
                 }
 
-                foreach (var (s, e) in ranges)
+                // Each range read from pages held whole, and from pages decoded as they stream in.
+                foreach (var ((s, e), streamAbove) in ranges.SelectMany(r => new[] { (r, int.MaxValue), (r, 0) }))
                 {
                     var kind = ColumnPageReader.KindOf(field1);
                     ValueSink sink = kind == ValueKind.Binary ? new BinarySink(new byte[]?[e - s]) : new StringSink(new string?[e - s], kind);
-                    await ColumnPageReader.ReadAsync(stream, group.GetMetadata(field1)!, field1, s, e, sink, CancellationToken.None);
+                    await ColumnPageReader.ReadAsync(stream, group.GetMetadata(field1)!, field1, s, e, sink, CancellationToken.None, streamAbove);
                     var got = sink is BinarySink b ? b.Values.Select(v => v is null ? null : Convert.ToBase64String(v)).ToArray() : ((StringSink)sink).Values;
                     var want = expected.AsSpan(s, e - s).ToArray();
-                    Assert.True(want.SequenceEqual(got), $"{Path.GetFileName(path)} row group {g} column {field1.Name} rows {s}-{e}: {First(want, got)}");
+                    Assert.True(want.SequenceEqual(got), $"{Path.GetFileName(path)} row group {g} column {field1.Name} rows {s}-{e} ({(streamAbove == 0 ? "streamed" : "whole pages")}): {First(want, got)}");
                 }
             }
         }

@@ -31,7 +31,7 @@ public sealed class MultiPageChunkTests
             {
                 int s = i == 0 ? 0 : random.Next(rows), e = i == 0 ? rows : random.Next(s + 1, rows + 1);
                 var sink = new StringSink(new string?[e - s], ValueKind.String);
-                ColumnPageReader.ReadAsync(stream, chunk, Nullable, s, e, sink, CancellationToken.None).GetAwaiter().GetResult();
+                ColumnPageReader.ReadAsync(stream, chunk, Nullable, s, e, sink, CancellationToken.None, streamAbove: random.Next(2) == 0 ? 0 : int.MaxValue).GetAwaiter().GetResult();
                 Assert.Equal(values[s..e], sink.Values);
             }
         }, iter: 300);
