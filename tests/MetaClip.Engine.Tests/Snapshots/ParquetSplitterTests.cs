@@ -105,25 +105,40 @@ public sealed class ParquetSplitterTests : IDisposable
         Assert.True(ParquetUnitReader.Fallbacks > fallbacks, "the LZ4 columns were read whole");
     }
 
+    [SkippableFact]
+    public async Task A_big_row_group_in_a_blob_is_split_and_its_ranges_read_by_range_requests_give_the_same_outputs()
+    {
+        await using var blobs = BlobFolders.Create();
+        await ImageRowsParquet.WriteAsync(_dir.Combine("blob", "part-0.parquet"), images: 6_000, seed: 13, scattered: 3);
+        string snapshot = await blobs.UploadAsync(_dir.Combine("blob"), "snapshot");
+        await CurateBothWaysAsync(_dir.Combine("blob"), CuratedFormatOf("jsonl"));
+        var options = Options(snapshot, CuratedFormatOf("jsonl")) with { Output = _dir.Combine("from-blob"), ShardRows = 1_000 };
+        var many = await new CurationPipeline(options, store: blobs.Store).RunAsync();
+        Assert.True(many.Report.Totals.Units >= 5, $"{many.Report.Totals.Units} shards");
+        AssertSameOutputs(_dir.Combine("one"), _dir.Combine("from-blob"));
+    }
+
     private static MetaClip.Engine.Outputs.CuratedFormat CuratedFormatOf(string name) =>
         name == "jsonl" ? MetaClip.Engine.Outputs.CuratedFormat.Jsonl : MetaClip.Engine.Outputs.CuratedFormat.Parquet;
 
     private async Task<(CurationResult One, CurationResult Many)> CurateBothWaysAsync(string snapshot, MetaClip.Engine.Outputs.CuratedFormat format)
     {
-        var options = new CurationOptions
-        {
-            Snapshot = snapshot,
-            Metadata = Repository.Path("samples", "metadata"),
-            Output = _dir.Combine("one"),
-            TEn = 50,
-            Columns = Columns,
-            Format = format,
-            ShardRows = 1L << 40,
-        };
+        var options = Options(snapshot, format);
         var one = await new CurationPipeline(options).RunAsync();
         var many = await new CurationPipeline(options with { Output = _dir.Combine("many"), ShardRows = 1_000 }).RunAsync();
         return (one, many);
     }
+
+    private CurationOptions Options(string snapshot, MetaClip.Engine.Outputs.CuratedFormat format) => new()
+    {
+        Snapshot = snapshot,
+        Metadata = Repository.Path("samples", "metadata"),
+        Output = _dir.Combine("one"),
+        TEn = 50,
+        Columns = Columns,
+        Format = format,
+        ShardRows = 1L << 40,
+    };
 
     private static void AssertSameOutputs(string expected, string actual)
     {
