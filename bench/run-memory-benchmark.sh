@@ -68,7 +68,7 @@ fi
 if has parquet; then
 echo "== 2M texts in one Parquet row group"
 run "Parquet 2M rows --engine-only" "$work/2m.parquet" "$work/out-pq" --engine-only
-run "Parquet 2M rows --engine-only, one shard (--shard-rows 3000000)" "$work/2m.parquet" "$work/out-pq-one" --engine-only --shard-rows 3000000
+run "Parquet 2M rows --engine-only, one shard, --shard-rows 3000000" "$work/2m.parquet" "$work/out-pq-one" --engine-only --shard-rows 3000000
 for f in thresholds.json decisions.jsonl curated/part-00000.jsonl entry_counts/en.jsonl; do
   cmp "$work/out-pq-one/$f" "$work/out-pq/$f" && echo "identical: $f"
 done
