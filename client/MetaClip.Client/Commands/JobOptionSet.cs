@@ -76,9 +76,16 @@ internal sealed class JobOptionSet
             Description = "Split a JSON Lines file larger than this (bytes of text; suffix K, M or G) into shards that never split an image: spreads one big file over the cores and silos and bounds each shard's memory. Outputs never depend on it (default: 8M).",
             HelpName = "SIZE",
         };
+        ShardRows = new Option<long?>("--shard-rows")
+        {
+            Description = "Split a Parquet row group of more than this many rows into shards of row ranges that never split an image, each read page by page: spreads a big row group over the cores and silos and bounds each shard's memory. Outputs never depend on it (default: 100000).",
+            HelpName = "N",
+        };
     }
 
     public Option<string?> ShardSize { get; }
+
+    public Option<long?> ShardRows { get; }
 
     public Option<string> Snapshot { get; }
 
@@ -113,7 +120,7 @@ internal sealed class JobOptionSet
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (Option option in new Option[] { Snapshot, Metadata, OutFolder, TEn, P, Seed, Mode, LangColumn, LidModel, TextColumn, UrlColumn, UuidColumn, Format, SkipBadFiles, Threads, ShardSize })
+        foreach (Option option in new Option[] { Snapshot, Metadata, OutFolder, TEn, P, Seed, Mode, LangColumn, LidModel, TextColumn, UrlColumn, UuidColumn, Format, SkipBadFiles, Threads, ShardSize, ShardRows })
         {
             command.Options.Add(option);
         }
@@ -157,6 +164,7 @@ internal sealed class JobOptionSet
             SkipBadFiles = parse.GetValue(SkipBadFiles),
             LidModel = v1 || lang is not null ? null : LidModelLocation.Resolve(parse.GetValue(LidModel)),
             ShardBytes = shardBytes,
+            ShardRows = parse.GetValue(ShardRows),
         };
         try
         {

@@ -76,6 +76,22 @@ public sealed record CurationOptions
     /// <summary>The shard size a plan uses.</summary>
     public long EffectiveShardBytes => ShardBytes is long n && n > 0 ? n : DefaultShardBytes;
 
+    /// <summary>
+    /// A Parquet row group of more than this many rows is split into several shards, row ranges that never split an
+    /// image (docs/formats.md, "Grouping"), each read page by page: the work spreads over the cores and silos, and a
+    /// shard's memory follows its rows, not its row group. Outputs never depend on it. Null: <see cref="DefaultShardRows"/>.
+    /// </summary>
+    public long? ShardRows { get; init; }
+
+    /// <summary>
+    /// The default of <see cref="ShardRows"/>: about as many texts as an 8 MiB JSON Lines shard holds (75,000 of the
+    /// benchmark set), so that a shard's memory is about the same whichever format it comes from.
+    /// </summary>
+    public const long DefaultShardRows = 100_000;
+
+    /// <summary>The shard row count a plan uses.</summary>
+    public long EffectiveShardRows => ShardRows is long n && n > 0 ? n : DefaultShardRows;
+
     /// <summary>Report and skip a snapshot file (or row group) that cannot be read, instead of failing the job.</summary>
     public bool SkipBadFiles { get; init; }
 
@@ -122,6 +138,11 @@ public sealed record CurationOptions
         if (ShardBytes is long shardBytes && shardBytes < 1 << 20)
         {
             throw new CurationException($"--shard-size must be at least 1M (1,048,576 bytes), got {shardBytes:N0} bytes");
+        }
+
+        if (ShardRows is long shardRows && shardRows < 1_000)
+        {
+            throw new CurationException($"--shard-rows must be at least 1000, got {shardRows:N0}");
         }
 
         if (NeedsLid && string.IsNullOrWhiteSpace(LidModel))

@@ -161,8 +161,8 @@ public sealed class CurationPipeline
                     }
                     else
                     {
-                        // One open reader per file, its row groups in turn.
-                        if (open is null || unit.RowGroup == 0)
+                        // One open reader per file, its row groups (or their ranges) in turn.
+                        if (open is null || open.File != unit.File)
                         {
                             if (open is not null)
                             {
@@ -172,7 +172,7 @@ public sealed class CurationPipeline
                             open = await ParquetUnitReader.OpenAsync(_store, unit.File, _options.Columns, cancellationToken).ConfigureAwait(false);
                         }
 
-                        rows = await open.ReadUnitAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
+                        rows = await open.ReadUnitAsync(unit, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 catch (CurationException e) when (skipBadFiles && _options.SkipBadFiles)

@@ -16,7 +16,7 @@ public sealed class CurationSteps(DataStore store) : ICurationSteps
         ArgumentNullException.ThrowIfNull(options);
         var files = await SnapshotFile.DiscoverAsync(Store, options.Snapshot, cancellationToken).ConfigureAwait(false);
         return await SnapshotPlanner.PlanAsync(Store, files, options.Columns, cancellationToken,
-            options.SkipBadFiles ? (_, e) => skipped?.Invoke(e.Message) : null, options.EffectiveShardBytes).ConfigureAwait(false);
+            options.SkipBadFiles ? (_, e) => skipped?.Invoke(e.Message) : null, options.EffectiveShardBytes, options.EffectiveShardRows).ConfigureAwait(false);
     }
 
     public MatchedUnit MatchUnit(UnitRows rows, UnitMatcher matcher, CancellationToken cancellationToken)

@@ -1,6 +1,4 @@
 using System.IO.Compression;
-using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using MetaClip.Engine.Json;
 using MetaClip.Engine.Storage;
@@ -49,18 +47,10 @@ public static class JsonlSplitter
         }
     }
 
-    /// <summary>A range being built: where it starts, its first line, and the first fingerprint serial it owns.</summary>
-    private readonly record struct OpenRange(long Start, int FirstLine, int Serial);
-
     private sealed class Splitter(SnapshotColumns columns, long rangeBytes)
     {
-        // Fingerprint → serial of the range it was seen in. Serials only grow; a range owns the serials from its own
-        // up to the next live range's, so joining ranges needs no rewrite of the table.
-        private readonly FingerprintTable _seen = new();
-        private readonly List<OpenRange> _ranges = [new(0, 1, 0)];
-        private int _serial;
+        private readonly ImageRanges _ranges = new(rangeBytes);
         private long _length;
-        private ulong _previous;
 
         public async Task ReadAsync(Stream text, CancellationToken cancellationToken)
         {
@@ -124,44 +114,10 @@ public static class JsonlSplitter
                 data = data[3..];
             }
 
-            ulong fingerprint = Fingerprint(data);
-            if (fingerprint == 0)
-            {
-                return; // blank, or no uuid: it joins no image (or the reader reports it)
-            }
-
-            var current = _ranges[^1];
-            bool seen = _seen.TryGetSerial(fingerprint, out int serial);
-            if (start - current.Start >= rangeBytes && fingerprint != _previous && !(seen && serial >= current.Serial) && _serial < FingerprintTable.MaxSerial)
-            {
-                _ranges.Add(current = new OpenRange(start, line, ++_serial));
-            }
-
-            if (seen && serial < current.Serial)
-            {
-                // The image began in an earlier range: join every range since that one.
-                int owner = _ranges.FindLastIndex(r => r.Serial <= serial);
-                _ranges.RemoveRange(owner + 1, _ranges.Count - owner - 1);
-            }
-            else if (!seen)
-            {
-                _seen.Add(fingerprint, _serial);
-            }
-
-            _previous = fingerprint;
+            _ranges.Add(start, line, Fingerprint(data)); // 0 (blank, or no uuid): it joins no image (or the reader reports it)
         }
 
-        public UnitRange[] Ranges()
-        {
-            var result = new UnitRange[_ranges.Count];
-            for (int i = 0; i < result.Length; i++)
-            {
-                long end = i + 1 < _ranges.Count ? _ranges[i + 1].Start : _length;
-                result[i] = new UnitRange(_ranges[i].Start, end, _ranges[i].FirstLine);
-            }
-
-            return result;
-        }
+        public UnitRange[] Ranges() => _ranges.Ranges(_length);
 
         /// <summary>A 64-bit fingerprint of the line's uuid (read, or derived from its url as the reader does); 0 for none.</summary>
         private ulong Fingerprint(ReadOnlySpan<byte> data)
@@ -219,8 +175,7 @@ public static class JsonlSplitter
                 uuid = ImageUuid.FromUrl(url);
             }
 
-            ulong hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(uuid.AsSpan()));
-            return hash == 0 ? 1 : hash;
+            return ImageRanges.Fingerprint(uuid);
         }
     }
 }

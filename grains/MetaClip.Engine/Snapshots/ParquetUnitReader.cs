@@ -1,12 +1,28 @@
+using System.Collections.Concurrent;
+using MetaClip.Engine.Snapshots.Pages;
 using MetaClip.Engine.Storage;
 using Parquet;
 using Parquet.Schema;
 
 namespace MetaClip.Engine.Snapshots;
 
-/// <summary>Reads a Parquet snapshot file row group by row group; each row group is one unit.</summary>
+/// <summary>
+/// Reads a Parquet snapshot file's units: a row group, or a range of its rows (a split unit, <see cref="UnitRange"/>).
+/// Columns are read page by page (<see cref="ColumnPageReader"/>), so a unit holds its own rows and one page, never a
+/// whole column chunk; a column the page reader does not read (another encoding or codec) is read whole by
+/// Parquet.Net and sliced, with a warning once per kind of column.
+/// </summary>
 public sealed class ParquetUnitReader : IAsyncDisposable
 {
+    private static readonly ConcurrentDictionary<string, bool> Warned = new(StringComparer.Ordinal);
+    private static long _fallbacks;
+
+    /// <summary>Where the one warning per kind of column read the whole-chunk way goes (standard error by default).</summary>
+    public static Action<string> Warn { get; set; } = message => Console.Error.WriteLine("warning: " + message);
+
+    /// <summary>How many column reads fell back to Parquet.Net's whole-chunk read in this process (for tests).</summary>
+    internal static long Fallbacks => Interlocked.Read(ref _fallbacks);
+
     private readonly SnapshotFile _file;
     private readonly SnapshotColumns _columns;
     private readonly Stream _stream;
@@ -40,6 +56,15 @@ public sealed class ParquetUnitReader : IAsyncDisposable
 
     public int RowGroupCount => _reader.RowGroupCount;
 
+    public SnapshotFile File => _file;
+
+    /// <summary>The number of rows of a row group.</summary>
+    public long RowCountOf(int rowGroup)
+    {
+        using var group = _reader.OpenRowGroupReader(rowGroup);
+        return group.RowCount;
+    }
+
     public string? ImageColumn => _image?.Name;
 
     public static Task<ParquetUnitReader> OpenAsync(SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken) =>
@@ -50,7 +75,7 @@ public sealed class ParquetUnitReader : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(unit);
         await using var reader = await OpenAsync(store, unit.File, columns, cancellationToken).ConfigureAwait(false);
-        return await reader.ReadImagesAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
+        return await reader.ReadImagesAsync(unit, cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task<ParquetUnitReader> OpenAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, CancellationToken cancellationToken)
@@ -86,19 +111,24 @@ public sealed class ParquetUnitReader : IAsyncDisposable
     }
 
     /// <summary>Reads row group <paramref name="rowGroup"/> (all columns but the image bytes).</summary>
-    public async Task<UnitRows> ReadUnitAsync(int rowGroup, CancellationToken cancellationToken)
+    public Task<UnitRows> ReadUnitAsync(int rowGroup, CancellationToken cancellationToken) => ReadUnitAsync(new SnapshotUnit(_file, rowGroup), cancellationToken);
+
+    /// <summary>Reads a unit of this file: its row group, or the rows of its range (all columns but the image bytes).</summary>
+    public async Task<UnitRows> ReadUnitAsync(SnapshotUnit unit, CancellationToken cancellationToken)
     {
-        var unit = new SnapshotUnit(_file, rowGroup);
+        ArgumentNullException.ThrowIfNull(unit);
+        int rowGroup = unit.RowGroup;
         try
         {
             using var group = _reader.OpenRowGroupReader(rowGroup);
-            int rows = checked((int)group.RowCount);
-            var text = await ReadStringsAsync(group, _text, rows, cancellationToken).ConfigureAwait(false);
-            var uuid = _uuid is null ? null : await ReadStringsAsync(group, _uuid, rows, cancellationToken).ConfigureAwait(false);
-            var url = _url is null ? null : await ReadStringsAsync(group, _url, rows, cancellationToken).ConfigureAwait(false);
-            var lang = _lang is null ? null : await ReadStringsAsync(group, _lang, rows, cancellationToken).ConfigureAwait(false);
-            var key = _key is null ? null : await ReadStringsAsync(group, _key, rows, cancellationToken).ConfigureAwait(false);
-            Func<int, string> locate = row => $"row group {rowGroup} row {row}";
+            var (start, end) = RowsOf(unit, group);
+            int rows = checked((int)(end - start));
+            var text = await ReadStringsAsync(group, _text, start, end, cancellationToken).ConfigureAwait(false);
+            var uuid = _uuid is null ? null : await ReadStringsAsync(group, _uuid, start, end, cancellationToken).ConfigureAwait(false);
+            var url = _url is null ? null : await ReadStringsAsync(group, _url, start, end, cancellationToken).ConfigureAwait(false);
+            var lang = _lang is null ? null : await ReadStringsAsync(group, _lang, start, end, cancellationToken).ConfigureAwait(false);
+            var key = _key is null ? null : await ReadStringsAsync(group, _key, start, end, cancellationToken).ConfigureAwait(false);
+            var locate = Locator(rowGroup, start);
             return new UnitRows
             {
                 Unit = unit,
@@ -123,8 +153,12 @@ public sealed class ParquetUnitReader : IAsyncDisposable
     }
 
     /// <summary>The image bytes of a row group (null when the file has no image column).</summary>
-    public async Task<byte[]?[]?> ReadImagesAsync(int rowGroup, CancellationToken cancellationToken)
+    public Task<byte[]?[]?> ReadImagesAsync(int rowGroup, CancellationToken cancellationToken) => ReadImagesAsync(new SnapshotUnit(_file, rowGroup), cancellationToken);
+
+    /// <summary>The image bytes of a unit's rows (null when the file has no image column).</summary>
+    public async Task<byte[]?[]?> ReadImagesAsync(SnapshotUnit unit, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(unit);
         if (_image is null)
         {
             return null;
@@ -132,16 +166,83 @@ public sealed class ParquetUnitReader : IAsyncDisposable
 
         try
         {
-            using var group = _reader.OpenRowGroupReader(rowGroup);
-            var values = new byte[]?[checked((int)group.RowCount)];
-            await group.ReadAsync(_image, values.AsMemory()!, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return values;
+            using var group = _reader.OpenRowGroupReader(unit.RowGroup);
+            var (start, end) = RowsOf(unit, group);
+            var values = new byte[]?[checked((int)(end - start))];
+            if (await TryPagesAsync(group, _image, start, end, new BinarySink(values), cancellationToken).ConfigureAwait(false))
+            {
+                return values;
+            }
+
+            var all = new byte[]?[checked((int)group.RowCount)];
+            await group.ReadAsync(_image, all.AsMemory()!, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return start == 0 && end == all.Length ? all : all[(int)start..(int)end];
+        }
+        catch (CurationException)
+        {
+            throw;
         }
         catch (Exception e) when (IsBadData(e))
         {
-            throw new CurationException($"snapshot file {_file.Name}: row group {rowGroup}: the images cannot be read: {e.Message}", e);
+            throw new CurationException($"snapshot file {_file.Name}: row group {unit.RowGroup}: the images cannot be read: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// Visits the uuid and url columns of a whole row group page by page, for <see cref="ParquetSplitter"/>: per row, its
+    /// uuid and url as text (either null when the file has no such column or the row no value).
+    /// </summary>
+    internal async Task VisitImageKeysAsync(int rowGroup, Action<int, string?> uuids, Action<int, string?> urls, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var group = _reader.OpenRowGroupReader(rowGroup);
+            foreach (var (field, visit) in new[] { (_uuid, uuids), (_url, urls) })
+            {
+                if (field is null)
+                {
+                    continue;
+                }
+
+                var kind = ColumnPageReader.KindOf(field);
+                if (!await TryPagesAsync(group, field, 0, group.RowCount, new TextVisitor(kind, visit), cancellationToken).ConfigureAwait(false))
+                {
+                    var values = await ReadWholeStringsAsync(group, field, checked((int)group.RowCount), cancellationToken).ConfigureAwait(false);
+                    for (int row = 0; row < values.Length; row++)
+                    {
+                        visit(row, values[row]);
+                    }
+                }
+            }
+        }
+        catch (CurationException)
+        {
+            throw;
+        }
+        catch (Exception e) when (IsBadData(e))
+        {
+            throw new CurationException($"snapshot file {_file.Name}: row group {rowGroup} cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The rows a unit covers: its range, or its whole row group; a range the row group does not hold is an error.</summary>
+    private (long Start, long End) RowsOf(SnapshotUnit unit, ParquetRowGroupReader group)
+    {
+        if (unit.Range is not UnitRange range)
+        {
+            return (0, group.RowCount);
+        }
+
+        if (range.Start < 0 || range.End > group.RowCount || range.Start >= range.End)
+        {
+            throw new CurationException($"snapshot file {_file.Name}: row group {unit.RowGroup} has {group.RowCount} rows, not the planned rows {range.Start}-{range.End} (the file changed after the job was planned)");
+        }
+
+        return (range.Start, range.End);
+    }
+
+    // A method of its own, so that the closure holds nothing of the read (UnitRows.Locate outlives it).
+    private static Func<int, string> Locator(int rowGroup, long start) => row => $"row group {rowGroup} row {start + row}";
 
     public async ValueTask DisposeAsync()
     {
@@ -150,10 +251,58 @@ public sealed class ParquetUnitReader : IAsyncDisposable
     }
 
     /// <summary>
-    /// A column's values as text; an integer column (a uuid column may be one) as its decimal digits, the same text a
-    /// JSON number uuid has in a JSONL snapshot.
+    /// A column's values of rows <c>[start, end)</c> as text; an integer column (a uuid column may be one) as its decimal
+    /// digits, the same text a JSON number uuid has in a JSONL snapshot.
     /// </summary>
-    private static async Task<string?[]> ReadStringsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
+    private async Task<string?[]> ReadStringsAsync(ParquetRowGroupReader group, DataField field, long start, long end, CancellationToken cancellationToken)
+    {
+        var values = new string?[checked((int)(end - start))];
+        if (await TryPagesAsync(group, field, start, end, new StringSink(values, ColumnPageReader.KindOf(field)), cancellationToken).ConfigureAwait(false))
+        {
+            return values;
+        }
+
+        var all = await ReadWholeStringsAsync(group, field, checked((int)group.RowCount), cancellationToken).ConfigureAwait(false);
+        return start == 0 && end == all.Length ? all : all[(int)start..(int)end];
+    }
+
+    /// <summary>
+    /// Reads rows <c>[start, end)</c> of a column page by page into <paramref name="sink"/>; false when the page reader
+    /// cannot (the caller reads the whole chunk with Parquet.Net instead, which also names any damage).
+    /// </summary>
+    private async Task<bool> TryPagesAsync(ParquetRowGroupReader group, DataField field, long start, long end, ValueSink sink, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var chunk = group.GetMetadata(field) ?? throw new UnsupportedPagesException($"column \"{field.Name}\" has no chunk metadata");
+            await ColumnPageReader.ReadAsync(_stream, chunk, field, start, end, sink, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (UnsupportedPagesException e)
+        {
+            Interlocked.Increment(ref _fallbacks);
+            if (Warned.TryAdd(e.Message, true))
+            {
+                Warn($"snapshot file {_file.Name}: {e.Message} is not read page by page; such a column is read whole (a unit's memory then follows its row group, not its rows)");
+            }
+
+            return false;
+        }
+        catch (Exception e) when (IsBadData(e))
+        {
+            // Damage (or a page reader mistake): Parquet.Net reads the chunk, and names what is wrong if it is.
+            Interlocked.Increment(ref _fallbacks);
+            if (Warned.TryAdd("bad:" + field.Name, true))
+            {
+                Warn($"snapshot file {_file.Name}: column \"{field.Name}\" could not be read page by page ({e.Message}); reading its chunk whole");
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>A whole column chunk read by Parquet.Net, as text (integers as their decimal digits).</summary>
+    private static async Task<string?[]> ReadWholeStringsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
     {
         if (IsInteger(field.ClrType))
         {

@@ -7,12 +7,13 @@ public static class SnapshotPlanner
 {
     /// <summary>
     /// One unit per JSONL file and per Parquet row group, in file order; a JSONL file larger than
-    /// <paramref name="shardBytes"/> (0: no limit) becomes several units, ranges that never split an image
-    /// (<see cref="JsonlSplitter"/>). With <paramref name="onBadFile"/>, a file that cannot be opened is reported to it
-    /// and left out instead of failing the plan.
+    /// <paramref name="shardBytes"/> (0: no limit) becomes several units, byte ranges that never split an image
+    /// (<see cref="JsonlSplitter"/>), and a row group of more than <paramref name="shardRows"/> rows (0: no limit)
+    /// several units, row ranges that never split an image (<see cref="ParquetSplitter"/>). With
+    /// <paramref name="onBadFile"/>, a file that cannot be opened is reported to it and left out instead of failing the plan.
     /// </summary>
     public static async Task<List<SnapshotUnit>> PlanAsync(DataStore store, IReadOnlyList<SnapshotFile> files, SnapshotColumns columns, CancellationToken cancellationToken,
-        Action<string, CurationException>? onBadFile = null, long shardBytes = 0)
+        Action<string, CurationException>? onBadFile = null, long shardBytes = 0, long shardRows = 0)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(files);
@@ -38,7 +39,8 @@ public static class SnapshotPlanner
                 await using var reader = await ParquetUnitReader.OpenAsync(store, file, columns, cancellationToken).ConfigureAwait(false);
                 for (int g = 0; g < reader.RowGroupCount; g++)
                 {
-                    units.Add(new SnapshotUnit(file, g));
+                    var ranges = shardRows > 0 ? await ParquetSplitter.SplitAsync(reader, g, shardRows, cancellationToken).ConfigureAwait(false) : [];
+                    units.AddRange(ranges.Count <= 1 ? [new SnapshotUnit(file, g)] : ranges.Select(r => new SnapshotUnit(file, g, r)));
                 }
             }
             catch (CurationException e) when (onBadFile is not null)
@@ -73,6 +75,6 @@ public static class SnapshotPlanner
         }
 
         await using var reader = await ParquetUnitReader.OpenAsync(store, unit.File, columns, cancellationToken).ConfigureAwait(false);
-        return await reader.ReadUnitAsync(unit.RowGroup, cancellationToken).ConfigureAwait(false);
+        return await reader.ReadUnitAsync(unit, cancellationToken).ConfigureAwait(false);
     }
 }

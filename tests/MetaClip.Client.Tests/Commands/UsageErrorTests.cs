@@ -14,6 +14,8 @@ public sealed class UsageErrorTests
     {
         { ["curate", .. Job, "--threads", "abc"], "--threads: 'abc' is not a whole number" },
         { ["curate", .. Job, "--threads", "3000000000"], "--threads: 3000000000 is out of range" },
+        { ["curate", .. Job, "--shard-rows", "abc"], "--shard-rows: 'abc' is not a whole number" },
+        { ["submit", .. Job, "--shard-rows", "10"], "--shard-rows must be at least 1000, got 10" },
         { ["curate", .. Job, "--p", "abc"], "--p: 'abc' is not a number" },
         { ["submit", .. Job, "--p", "abc"], "--p: 'abc' is not a number" },
         { ["curate", .. Job, "--t-en", "abc"], "--t-en: 'abc' is not a whole number of 0 or more" },

@@ -6,8 +6,9 @@ using static MetaClip.Grains.Tests.TestClusters;
 namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>
-/// Issue 17: one big JSON Lines file becomes several shards (byte ranges that keep every image whole), spread over
-/// the silos, and the cluster's outputs are the single-process engine's on the whole file, byte for byte.
+/// Issue 17: one big JSON Lines file (or Parquet row group) becomes several shards (byte or row ranges that keep every
+/// image whole), spread over the silos, and the cluster's outputs are the single-process engine's on the whole file,
+/// byte for byte.
 /// </summary>
 public sealed class SplitShardTests
 {
@@ -39,6 +40,20 @@ public sealed class SplitShardTests
         Assert.Equal(0, intermediates.MemoryBytes);
         Assert.Equal(0, intermediates.SpilledCount);
         Assert.False(Directory.Exists(work.Combine("cluster", ".work")), "nothing was written to the work folder");
+    }
+
+    [Fact]
+    public async Task A_big_Parquet_row_group_runs_as_row_range_shards_on_two_silos_and_gives_the_engine_result_of_one_shard()
+    {
+        using var work = new TempFolder();
+        await ImageRowsParquet.WriteAsync(work.Combine("snapshot", "part-0.parquet"), images: 14_000, seed: 5, scattered: 2, rowGroupRows: 40_000);
+        var spec = SampleSpec(work.Combine("cluster")) with { Snapshot = work.Combine("snapshot"), ShardRows = 5_000, Format = CuratedFormat.Parquet };
+        await RunEngineAsync(spec with { ShardRows = 1L << 40 }, work.Combine("engine"));
+        await using var cluster = await StartAsync(2);
+        var status = await RunJobAsync(cluster, "rows", spec with { Output = work.Combine("cluster") });
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.True(status.Shards >= 5, $"{status.Shards} shards");
+        AssertSameOutputs(work.Combine("engine"), work.Combine("cluster"));
     }
 
     private static Task<CurationOptions> BigFileSpecAsync(TempFolder work)

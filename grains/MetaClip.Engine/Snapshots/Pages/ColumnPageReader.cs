@@ -1,0 +1,516 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using Parquet.Meta;
+using Parquet.Schema;
+
+namespace MetaClip.Engine.Snapshots.Pages;
+
+/// <summary>What a column's values are read as.</summary>
+internal enum ValueKind
+{
+    String,
+    Binary,
+    Int32,
+    UInt32,
+    Int64,
+    UInt64,
+}
+
+/// <summary>Where <see cref="ColumnPageReader"/> puts the values of the rows it reads, by index from the range's first row.</summary>
+internal abstract class ValueSink
+{
+    public abstract void Null(int index);
+
+    public abstract void Bytes(int index, ReadOnlySpan<byte> value);
+
+    /// <summary>An integer value as stored (an unsigned column's bits in a signed number).</summary>
+    public abstract void Integer(int index, long value);
+}
+
+/// <summary>The page reader does not read this column (another encoding, codec or type): read it the whole-chunk way.</summary>
+internal sealed class UnsupportedPagesException(string message) : Exception(message);
+
+/// <summary>
+/// Reads rows <c>[start, end)</c> of one flat column chunk page by page (docs/formats.md, "Grouping"): the pages before
+/// the range are passed over by their header's value count without being read, those after it are never reached, and
+/// only one page (compressed and decompressed) and the chunk's dictionary are held at a time. Parquet.Net reads a
+/// whole column chunk at once; this is what lets a big row group be read in bounded memory. It reads data pages v1 and
+/// v2 and dictionary pages, PLAIN and PLAIN_DICTIONARY/RLE_DICTIONARY values, RLE definition levels, uncompressed,
+/// SNAPPY, GZIP and ZSTD pages, of BYTE_ARRAY, INT32 and INT64 columns that are not nested; anything else throws
+/// <see cref="UnsupportedPagesException"/> (and bad data <see cref="InvalidDataException"/>).
+/// </summary>
+internal static class ColumnPageReader
+{
+    /// <summary>No page of a column is believed larger than this (a damaged header is not allocated for).</summary>
+    private const int MaxPageBytes = 1 << 30;
+
+    private const int Plain = 0, PlainDictionary = 2, Rle = 3, RleDictionary = 8;
+
+    /// <summary>
+    /// A PLAIN data page larger than this (after decompression) is decoded as it streams in, never held whole: a writer
+    /// that puts a whole column chunk in one page (Parquet.Net does) makes pages of hundreds of MB.
+    /// </summary>
+    public const int DefaultStreamAbove = 4 << 20;
+
+    /// <summary>The kind of values of a field the snapshot reader accepts (<see cref="ParquetUnitReader"/>).</summary>
+    public static ValueKind KindOf(DataField field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        var type = field.ClrType;
+        return type == typeof(string) || type == typeof(ReadOnlyMemory<char>) ? ValueKind.String
+            : type == typeof(byte[]) || type == typeof(ReadOnlyMemory<byte>) ? ValueKind.Binary
+            : type == typeof(int) ? ValueKind.Int32
+            : type == typeof(uint) ? ValueKind.UInt32
+            : type == typeof(long) ? ValueKind.Int64
+            : type == typeof(ulong) ? ValueKind.UInt64
+            : throw new UnsupportedPagesException($"column \"{field.Name}\" of type {type.Name}");
+    }
+
+    public static async Task ReadAsync(Stream stream, ColumnChunk chunk, DataField field, long start, long end, ValueSink sink, CancellationToken cancellationToken,
+        int streamAbove = DefaultStreamAbove)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(chunk);
+        ArgumentNullException.ThrowIfNull(field);
+        ArgumentNullException.ThrowIfNull(sink);
+        var meta = chunk.MetaData ?? throw new UnsupportedPagesException("a column chunk without metadata");
+        var kind = KindOf(field);
+        int physical = (int)meta.Type;
+        int expected = kind switch { ValueKind.String or ValueKind.Binary => 6, ValueKind.Int32 or ValueKind.UInt32 => 1, _ => 2 }; // BYTE_ARRAY, INT32, INT64
+        if (physical != expected || field.MaxRepetitionLevel != 0 || field.MaxDefinitionLevel > 1 || chunk.FilePath is not null || chunk.CryptoMetadata is not null || !stream.CanSeek)
+        {
+            throw new UnsupportedPagesException($"column \"{field.Name}\" (physical type {meta.Type}, levels {field.MaxRepetitionLevel}/{field.MaxDefinitionLevel})");
+        }
+
+        int codec = (int)meta.Codec;
+        if (codec is not (0 or 1 or 2 or 6))
+        {
+            throw new UnsupportedPagesException($"column \"{field.Name}\" compressed with {meta.Codec}");
+        }
+
+        long first = meta.DictionaryPageOffset is long d && d > 0 && d < meta.DataPageOffset ? d : meta.DataPageOffset;
+        long chunkEnd = first + meta.TotalCompressedSize;
+        if (first < 0 || meta.TotalCompressedSize < 0 || chunkEnd > stream.Length)
+        {
+            throw new InvalidDataException($"column \"{field.Name}\": its chunk {first}+{meta.TotalCompressedSize} lies outside the file");
+        }
+
+        var column = new Column(field.Name, kind, field.MaxDefinitionLevel, codec);
+        PageDictionary? dictionary = null;
+        long position = first, row = 0;
+        while (row < end && position < chunkEnd)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var header = await ReadHeaderAsync(stream, position, chunkEnd, cancellationToken).ConfigureAwait(false);
+            long body = position + header.Size;
+            position = body + header.CompressedSize;
+            if (position > chunkEnd || header.CompressedSize > MaxPageBytes || header.UncompressedSize > MaxPageBytes)
+            {
+                throw new InvalidDataException($"column \"{field.Name}\": a page of {header.CompressedSize} bytes runs off its chunk");
+            }
+
+            switch (header.Kind)
+            {
+                case PageKind.Dictionary:
+                    dictionary = column.ReadDictionary(header, await ReadBodyAsync(stream, body, header, column, cancellationToken).ConfigureAwait(false));
+                    break;
+                case PageKind.Data or PageKind.DataV2:
+                    if (header.Values < 0)
+                    {
+                        throw new InvalidDataException($"column \"{field.Name}\": a data page of {header.Values} values");
+                    }
+
+                    if (row + header.Values > start && header.Encoding == Plain && header.UncompressedSize > streamAbove)
+                    {
+                        stream.Seek(body, SeekOrigin.Begin);
+                        column.ReadStreaming(stream, header, row, start, end, sink);
+                    }
+                    else if (row + header.Values > start)
+                    {
+                        var page = await ReadBodyAsync(stream, body, header, column, cancellationToken).ConfigureAwait(false);
+                        column.ReadData(header, page, dictionary, row, start, end, sink);
+                    }
+
+                    row += header.Values;
+                    break;
+                default:
+                    break; // an index page: nothing to read
+            }
+        }
+
+        if (row < end)
+        {
+            throw new InvalidDataException($"column \"{field.Name}\": its chunk holds {row} values, fewer than the {end} rows read");
+        }
+    }
+
+    /// <summary>The headers of a column chunk's pages, in order (for tests and diagnostics).</summary>
+    public static async Task<IReadOnlyList<PageHeader>> PagesAsync(Stream stream, ColumnChunk chunk, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var meta = chunk?.MetaData ?? throw new UnsupportedPagesException("a column chunk without metadata");
+        long position = meta.DictionaryPageOffset is long d && d > 0 && d < meta.DataPageOffset ? d : meta.DataPageOffset;
+        long chunkEnd = position + meta.TotalCompressedSize;
+        var pages = new List<PageHeader>();
+        while (position < chunkEnd)
+        {
+            var header = await ReadHeaderAsync(stream, position, chunkEnd, cancellationToken).ConfigureAwait(false);
+            pages.Add(header);
+            position += header.Size + header.CompressedSize;
+        }
+
+        return pages;
+    }
+
+    private static async Task<PageHeader> ReadHeaderAsync(Stream stream, long position, long chunkEnd, CancellationToken cancellationToken)
+    {
+        for (int size = 256; ; size *= 4)
+        {
+            int length = (int)Math.Min(size, chunkEnd - position);
+            var buffer = new byte[length];
+            stream.Seek(position, SeekOrigin.Begin);
+            await stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (PageHeader.Read(buffer) is PageHeader header)
+            {
+                return header;
+            }
+
+            if (length < size || size >= 64 << 20)
+            {
+                throw new InvalidDataException($"a page header at byte {position} runs off its column chunk");
+            }
+        }
+    }
+
+    /// <summary>A page's bytes after decompression (a v2 page's levels are stored uncompressed before its values).</summary>
+    private static async Task<byte[]> ReadBodyAsync(Stream stream, long position, PageHeader header, Column column, CancellationToken cancellationToken)
+    {
+        var stored = GC.AllocateUninitializedArray<byte>(header.CompressedSize);
+        stream.Seek(position, SeekOrigin.Begin);
+        await stream.ReadExactlyAsync(stored, cancellationToken).ConfigureAwait(false);
+        int levels = 0;
+        if (header.Kind == PageKind.DataV2)
+        {
+            levels = header.DefinitionBytes + header.RepetitionBytes;
+            if (header.DefinitionBytes < 0 || header.RepetitionBytes < 0 || levels > stored.Length || levels > header.UncompressedSize)
+            {
+                throw new InvalidDataException($"column \"{column.Name}\": a v2 page's levels of {levels} bytes do not fit it");
+            }
+
+            if (!header.Compressed)
+            {
+                return stored;
+            }
+        }
+
+        if (column.Codec == 0)
+        {
+            return stored;
+        }
+
+        var page = GC.AllocateUninitializedArray<byte>(header.UncompressedSize);
+        stored.AsSpan(0, levels).CopyTo(page);
+        var source = stored.AsSpan(levels);
+        var target = page.AsSpan(levels);
+        int written = column.Codec switch
+        {
+            1 => Snappier.Snappy.Decompress(source, target),
+            2 => Gunzip(stored, levels, page, levels),
+            _ => Unzstd(source, target),
+        };
+        if (written != target.Length)
+        {
+            throw new InvalidDataException($"column \"{column.Name}\": a page decompressed to {written} bytes, its header says {target.Length}");
+        }
+
+        return page;
+    }
+
+    private static int Gunzip(byte[] source, int offset, byte[] target, int targetOffset)
+    {
+        using var gzip = new GZipStream(new MemoryStream(source, offset, source.Length - offset, writable: false), CompressionMode.Decompress);
+        return gzip.ReadAtLeast(target.AsSpan(targetOffset), target.Length - targetOffset, throwOnEndOfStream: false);
+    }
+
+    private static int Unzstd(ReadOnlySpan<byte> source, Span<byte> target)
+    {
+        using var zstd = new ZstdSharp.Decompressor();
+        return zstd.Unwrap(source, target);
+    }
+
+    /// <summary>A dictionary page's values: byte arrays as offsets into its bytes, integers as numbers.</summary>
+    private sealed class PageDictionary(byte[] data, int[] starts, int[] lengths, long[]? integers)
+    {
+        public int Count => integers?.Length ?? starts.Length;
+
+        public void Put(int entry, int index, ValueSink sink)
+        {
+            if ((uint)entry >= (uint)Count)
+            {
+                throw new InvalidDataException($"dictionary index {entry} of a dictionary of {Count} values");
+            }
+
+            if (integers is not null)
+            {
+                sink.Integer(index, integers[entry]);
+            }
+            else
+            {
+                sink.Bytes(index, data.AsSpan(starts[entry], lengths[entry]));
+            }
+        }
+    }
+
+    private sealed record Column(string Name, ValueKind Kind, int MaxDefinition, int Codec)
+    {
+        private bool IsBytes => Kind is ValueKind.String or ValueKind.Binary;
+
+        private int Width => Kind is ValueKind.Int32 or ValueKind.UInt32 ? 4 : 8;
+
+        public PageDictionary ReadDictionary(PageHeader header, byte[] page)
+        {
+            if (header.Encoding is not (Plain or PlainDictionary))
+            {
+                throw new UnsupportedPagesException($"column \"{Name}\": a dictionary page encoded {header.Encoding}");
+            }
+
+            int count = header.Values;
+            if (count < 0 || (!IsBytes && (long)count * Width > page.Length) || (IsBytes && (long)count * 4 > page.Length))
+            {
+                throw new InvalidDataException($"column \"{Name}\": a dictionary of {count} values in {page.Length} bytes");
+            }
+
+            if (!IsBytes)
+            {
+                var integers = new long[count];
+                for (int i = 0; i < count; i++)
+                {
+                    integers[i] = Width == 4 ? BinaryPrimitives.ReadInt32LittleEndian(page.AsSpan(i * 4)) : BinaryPrimitives.ReadInt64LittleEndian(page.AsSpan(i * 8));
+                }
+
+                return new PageDictionary(page, [], [], integers);
+            }
+
+            var starts = new int[count];
+            var lengths = new int[count];
+            int at = 0;
+            for (int i = 0; i < count; i++)
+            {
+                int length = ReadLength(page, at);
+                starts[i] = at + 4;
+                lengths[i] = length;
+                at += 4 + length;
+            }
+
+            return new PageDictionary(page, starts, lengths, null);
+        }
+
+        /// <summary>The values of rows <c>[start, end)</c> that fall in this page (its first row is <paramref name="firstRow"/>).</summary>
+        public void ReadData(PageHeader header, byte[] page, PageDictionary? dictionary, long firstRow, long start, long end, ValueSink sink)
+        {
+            int values = header.Values;
+            ReadOnlySpan<byte> data = page;
+            ReadOnlySpan<byte> levels = default;
+            if (header.Kind == PageKind.DataV2)
+            {
+                if (header.RepetitionBytes != 0)
+                {
+                    throw new UnsupportedPagesException($"column \"{Name}\": repetition levels");
+                }
+
+                levels = data[..header.DefinitionBytes];
+                data = data[header.DefinitionBytes..];
+            }
+            else if (MaxDefinition > 0)
+            {
+                if (header.DefinitionEncoding != Rle)
+                {
+                    throw new UnsupportedPagesException($"column \"{Name}\": definition levels encoded {header.DefinitionEncoding}");
+                }
+
+                int length = ReadLength(page, 0);
+                levels = data.Slice(4, length);
+                data = data[(4 + length)..];
+            }
+
+            bool dictionaryEncoded = header.Encoding is PlainDictionary or RleDictionary;
+            if (!dictionaryEncoded && header.Encoding != Plain)
+            {
+                throw new UnsupportedPagesException($"column \"{Name}\": a data page encoded {header.Encoding}");
+            }
+
+            if (dictionaryEncoded && dictionary is null)
+            {
+                throw new InvalidDataException($"column \"{Name}\": a dictionary-encoded page without a dictionary page");
+            }
+
+            var definitions = new HybridDecoder(levels, MaxDefinition > 0 ? 1 : 0);
+            var indices = dictionaryEncoded ? new HybridDecoder(data.IsEmpty ? data : data[1..], data.IsEmpty ? 0 : data[0]) : default;
+            int at = 0; // PLAIN: the next value's offset in data
+            long stop = Math.Min(end, firstRow + values);
+            for (long row = firstRow; row < stop; row++)
+            {
+                bool present = MaxDefinition == 0 || definitions.Next() == MaxDefinition;
+                bool wanted = row >= start;
+                int index = (int)(row - start);
+                if (!present)
+                {
+                    if (wanted)
+                    {
+                        sink.Null(index);
+                    }
+
+                    continue;
+                }
+
+                if (dictionaryEncoded)
+                {
+                    int entry = indices.Next();
+                    if (wanted)
+                    {
+                        dictionary!.Put(entry, index, sink);
+                    }
+                }
+                else if (IsBytes)
+                {
+                    int length = ReadLength(data, at);
+                    if (wanted)
+                    {
+                        sink.Bytes(index, data.Slice(at + 4, length));
+                    }
+
+                    at += 4 + length;
+                }
+                else
+                {
+                    if (at + Width > data.Length)
+                    {
+                        throw new InvalidDataException($"column \"{Name}\": a page ends before its values");
+                    }
+
+                    if (wanted)
+                    {
+                        sink.Integer(index, Width == 4 ? BinaryPrimitives.ReadInt32LittleEndian(data[at..]) : BinaryPrimitives.ReadInt64LittleEndian(data[at..]));
+                    }
+
+                    at += Width;
+                }
+            }
+        }
+
+        /// <summary>
+        /// The values of rows <c>[start, end)</c> in a PLAIN page at <paramref name="stream"/>'s position, decoded as the
+        /// page is read and decompressed: only its levels, one value and the codec's window are held, and the page is
+        /// read no further than the range's last row.
+        /// </summary>
+        public void ReadStreaming(Stream stream, PageHeader header, long firstRow, long start, long end, ValueSink sink)
+        {
+            using var raw = new BufferedStream(new SliceStream(stream, header.CompressedSize), 1 << 16);
+            byte[] levels = [];
+            Stream? decompressing = null;
+            try
+            {
+                Stream values;
+                if (header.Kind == PageKind.DataV2)
+                {
+                    if (header.RepetitionBytes != 0)
+                    {
+                        throw new UnsupportedPagesException($"column \"{Name}\": repetition levels");
+                    }
+
+                    levels = new byte[header.DefinitionBytes];
+                    raw.ReadExactly(levels);
+                    values = header.Compressed && Codec != 0 ? decompressing = Decompressing(raw) : raw;
+                }
+                else
+                {
+                    values = Codec != 0 ? decompressing = Decompressing(raw) : raw;
+                    if (MaxDefinition > 0)
+                    {
+                        if (header.DefinitionEncoding != Rle)
+                        {
+                            throw new UnsupportedPagesException($"column \"{Name}\": definition levels encoded {header.DefinitionEncoding}");
+                        }
+
+                        Span<byte> length = stackalloc byte[4];
+                        values.ReadExactly(length);
+                        int count = BinaryPrimitives.ReadInt32LittleEndian(length);
+                        if (count < 0 || count > header.UncompressedSize)
+                        {
+                            throw new InvalidDataException($"column \"{Name}\": levels of {count} bytes in a page of {header.UncompressedSize}");
+                        }
+
+                        levels = new byte[count];
+                        values.ReadExactly(levels);
+                    }
+                }
+
+                var reader = new PlainValueReader(values);
+                var definitions = new HybridDecoder(levels, MaxDefinition > 0 ? 1 : 0);
+                long stop = Math.Min(end, firstRow + header.Values);
+                for (long row = firstRow; row < stop; row++)
+                {
+                    int index = (int)(row - start);
+                    bool wanted = row >= start;
+                    if (MaxDefinition > 0 && definitions.Next() != MaxDefinition)
+                    {
+                        if (wanted)
+                        {
+                            sink.Null(index);
+                        }
+                    }
+                    else if (IsBytes)
+                    {
+                        int length = reader.ReadInt32();
+                        if (length < 0 || length > header.UncompressedSize)
+                        {
+                            throw new InvalidDataException($"column \"{Name}\": a value of {length} bytes in a page of {header.UncompressedSize}");
+                        }
+
+                        var value = reader.Take(length);
+                        if (wanted)
+                        {
+                            sink.Bytes(index, value);
+                        }
+                    }
+                    else
+                    {
+                        long value = Width == 4 ? reader.ReadInt32() : reader.ReadInt64();
+                        if (wanted)
+                        {
+                            sink.Integer(index, value);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                decompressing?.Dispose();
+            }
+        }
+
+        private Stream Decompressing(Stream raw) => Codec switch
+        {
+            1 => new SnappyRawStream(raw),
+            2 => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
+            _ => new ZstdSharp.DecompressionStream(raw, leaveOpen: true),
+        };
+
+        /// <summary>A PLAIN byte array's 4-byte length at <paramref name="at"/>, checked against what follows it.</summary>
+        private int ReadLength(ReadOnlySpan<byte> data, int at)
+        {
+            if (at < 0 || at + 4 > data.Length)
+            {
+                throw new InvalidDataException($"column \"{Name}\": a page ends before its values");
+            }
+
+            int length = BinaryPrimitives.ReadInt32LittleEndian(data[at..]);
+            if (length < 0 || length > data.Length - at - 4)
+            {
+                throw new InvalidDataException($"column \"{Name}\": a value of {length} bytes runs off its page");
+            }
+
+            return length;
+        }
+    }
+}

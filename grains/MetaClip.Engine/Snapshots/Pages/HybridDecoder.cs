@@ -1,0 +1,139 @@
+namespace MetaClip.Engine.Snapshots.Pages;
+
+/// <summary>
+/// The Parquet format's RLE / bit-packing hybrid (definition levels, dictionary indices): runs of one repeated value,
+/// and groups of eight values packed <see cref="_bitWidth"/> bits each, least significant bit first. Reads value after
+/// value, never more than the data holds.
+/// </summary>
+internal ref struct HybridDecoder
+{
+    private readonly ReadOnlySpan<byte> _data;
+    private readonly int _bitWidth;
+    private int _at;
+    private int _repeatLeft;
+    private int _repeated;
+    private int _packedLeft;
+    private long _packedBit; // the next packed value's first bit, from the start of _data
+
+    public HybridDecoder(ReadOnlySpan<byte> data, int bitWidth)
+    {
+        if (bitWidth is < 0 or > 32)
+        {
+            throw new InvalidDataException($"a bit width of {bitWidth}");
+        }
+
+        _data = data;
+        _bitWidth = bitWidth;
+    }
+
+    /// <summary>The bytes read so far (after the last run read).</summary>
+    public readonly int Position => _at;
+
+    public int Next()
+    {
+        if (_repeatLeft > 0)
+        {
+            _repeatLeft--;
+            return _repeated;
+        }
+
+        if (_packedLeft > 0)
+        {
+            _packedLeft--;
+            int value = Unpack(_packedBit);
+            _packedBit += _bitWidth;
+            return value;
+        }
+
+        ReadRun();
+        return Next();
+    }
+
+    private void ReadRun()
+    {
+        if (_at >= _data.Length)
+        {
+            throw new InvalidDataException("levels or indices end before the page's values");
+        }
+
+        ulong header = ReadVarint();
+        if ((header & 1) == 0)
+        {
+            long count = (long)(header >> 1);
+            int bytes = (_bitWidth + 7) / 8;
+            if (count <= 0 || count > int.MaxValue || _at + bytes > _data.Length)
+            {
+                throw new InvalidDataException($"a run of {count} values does not fit the page");
+            }
+
+            int value = 0;
+            for (int i = 0; i < bytes; i++)
+            {
+                value |= _data[_at++] << (8 * i);
+            }
+
+            _repeatLeft = (int)count;
+            _repeated = value;
+        }
+        else
+        {
+            long groups = (long)(header >> 1);
+            long values = groups * 8;
+            if (groups <= 0 || values > int.MaxValue)
+            {
+                throw new InvalidDataException($"a bit-packed run of {groups} groups");
+            }
+
+            _packedLeft = (int)values;
+            _packedBit = (long)_at * 8;
+
+            // The last run of a page may be cut short of its whole groups; what is read of it must be there.
+            _at = (int)Math.Min(_data.Length, _at + (groups * _bitWidth));
+        }
+    }
+
+    private int Unpack(long bit)
+    {
+        if (_bitWidth == 0)
+        {
+            return 0;
+        }
+
+        int first = (int)(bit >> 3);
+        int shift = (int)(bit & 7);
+        int last = (int)((bit + _bitWidth - 1) >> 3);
+        if (last >= _data.Length)
+        {
+            throw new InvalidDataException("bit-packed values end before the page's values");
+        }
+
+        ulong word = 0;
+        for (int i = first; i <= last; i++)
+        {
+            word |= (ulong)_data[i] << (8 * (i - first));
+        }
+
+        return (int)((word >> shift) & ((1UL << _bitWidth) - 1));
+    }
+
+    private ulong ReadVarint()
+    {
+        ulong value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            if (_at >= _data.Length)
+            {
+                throw new InvalidDataException("a run header runs off the page");
+            }
+
+            byte b = _data[_at++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidDataException("a run header longer than 10 bytes");
+    }
+}

@@ -1,0 +1,151 @@
+using CsCheck;
+using MetaClip.Engine.Pipeline;
+using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
+using Parquet;
+
+namespace MetaClip.Engine.Tests.Snapshots;
+
+/// <summary>
+/// Issue 17: a big Parquet row group is split into row ranges that never separate the rows of one image, each read
+/// page by page, so curating it as many shards gives the bytes of curating it as one.
+/// </summary>
+public sealed class ParquetSplitterTests : IDisposable
+{
+    private static readonly SnapshotColumns Columns = new() { Lang = "lang" };
+
+    private readonly TempFolder _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Random_row_groups_and_split_sizes_give_ranges_that_cover_each_group_and_keep_every_image_whole()
+    {
+        int file = 0;
+        Gen.Select(Gen.Int[1, 400], Gen.Int[0, 40], Gen.Int[0, 100], Gen.Int[1, 300], Gen.Int[50, 2000]).Sample((images, scattered, distance, rangeRows, groupRows) =>
+        {
+            string path = ImageRowsParquet.WriteAsync(_dir.Combine($"p{file++}.parquet"), images, seed: file, scattered, distance, groupRows).GetAwaiter().GetResult();
+            var snapshot = SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None).GetAwaiter().GetResult()[0];
+            var reader = ParquetUnitReader.OpenAsync(DataStore.Local, snapshot, Columns, CancellationToken.None).GetAwaiter().GetResult();
+            try
+            {
+                for (int g = 0; g < reader.RowGroupCount; g++)
+                {
+                    var ranges = ParquetSplitter.SplitAsync(reader, g, rangeRows, CancellationToken.None).GetAwaiter().GetResult();
+                    var whole = reader.ReadUnitAsync(g, CancellationToken.None).GetAwaiter().GetResult();
+                    var parts = ranges.Select(r => reader.ReadUnitAsync(new SnapshotUnit(snapshot, g, r), CancellationToken.None).GetAwaiter().GetResult()).ToList();
+
+                    // The ranges follow each other from the group's first row to its last.
+                    Assert.Equal(0, ranges[0].Start);
+                    Assert.Equal(whole.RowCount, ranges[^1].End);
+                    for (int i = 1; i < ranges.Count; i++)
+                    {
+                        Assert.Equal(ranges[i - 1].End, ranges[i].Start);
+                    }
+
+                    // Their rows, in order, are the group's rows, with the same rows named.
+                    Assert.Equal(whole.Text, parts.SelectMany(p => p.Text));
+                    Assert.Equal(whole.Uuid, parts.SelectMany(p => p.Uuid));
+                    Assert.Equal(Enumerable.Range(0, whole.RowCount).Select(whole.Locate), parts.SelectMany(p => Enumerable.Range(0, p.RowCount).Select(p.Locate)));
+
+                    // No image has rows in two ranges.
+                    var owner = new Dictionary<string, int>(StringComparer.Ordinal);
+                    for (int p = 0; p < parts.Count; p++)
+                    {
+                        foreach (string? uuid in parts[p].Uuid)
+                        {
+                            if (uuid is not null && owner.TryGetValue(uuid, out int first))
+                            {
+                                Assert.True(first == p, $"image {uuid} has rows in ranges {first} and {p} (split size {rangeRows})");
+                            }
+                            else if (uuid is not null)
+                            {
+                                owner[uuid] = p;
+                            }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }, iter: 100, threads: 1);
+    }
+
+    [Fact]
+    public async Task A_big_row_group_split_into_row_ranges_gives_the_outputs_of_one_shard()
+    {
+        long fallbacks = ParquetUnitReader.Fallbacks;
+        await ImageRowsParquet.WriteAsync(_dir.Combine("big", "part-0.parquet"), images: 14_000, seed: 7, scattered: 2, rowGroupRows: 30_000);
+        var (one, many) = await CurateBothWaysAsync(_dir.Combine("big"), CuratedFormatOf("parquet"));
+        Assert.Equal(2, one.Report.Totals.Units);
+        Assert.True(many.Report.Totals.Units >= 10, $"{many.Report.Totals.Units} shards");
+        AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
+        Assert.Equal(fallbacks, ParquetUnitReader.Fallbacks);
+    }
+
+    [Fact]
+    public async Task A_column_the_page_reader_does_not_read_is_read_whole_and_the_outputs_are_the_same()
+    {
+        // Gzip pages are read page by page: the outputs are those of one shard.
+        await ImageRowsParquet.WriteAsync(_dir.Combine("gz", "part-0.parquet"), images: 6_000, seed: 9, scattered: 5, distance: 300, codec: CompressionMethod.Gzip);
+        var (_, many) = await CurateBothWaysAsync(_dir.Combine("gz"), CuratedFormatOf("jsonl"));
+        Assert.True(many.Report.Totals.Units >= 2, $"{many.Report.Totals.Units} shards");
+        AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
+
+        // LZ4 is not read page by page: Parquet.Net reads the chunk, sliced to each range.
+        long fallbacks = ParquetUnitReader.Fallbacks;
+        await ImageRowsParquet.WriteAsync(_dir.Combine("lz4", "part-0.parquet"), images: 6_000, seed: 9, scattered: 5, distance: 300, codec: CompressionMethod.LZ4);
+        Directory.Delete(_dir.Combine("one"), recursive: true);
+        Directory.Delete(_dir.Combine("many"), recursive: true);
+        var (_, lz4) = await CurateBothWaysAsync(_dir.Combine("lz4"), CuratedFormatOf("jsonl"));
+        Assert.True(lz4.Report.Totals.Units >= 2, $"{lz4.Report.Totals.Units} shards");
+        AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
+        Assert.True(ParquetUnitReader.Fallbacks > fallbacks, "the LZ4 columns were read whole");
+    }
+
+    [SkippableFact]
+    public async Task A_big_row_group_in_a_blob_is_split_and_its_ranges_read_by_range_requests_give_the_same_outputs()
+    {
+        await using var blobs = BlobFolders.Create();
+        await ImageRowsParquet.WriteAsync(_dir.Combine("blob", "part-0.parquet"), images: 6_000, seed: 13, scattered: 3);
+        string snapshot = await blobs.UploadAsync(_dir.Combine("blob"), "snapshot");
+        await CurateBothWaysAsync(_dir.Combine("blob"), CuratedFormatOf("jsonl"));
+        var options = Options(snapshot, CuratedFormatOf("jsonl")) with { Output = _dir.Combine("from-blob"), ShardRows = 1_000 };
+        var many = await new CurationPipeline(options, store: blobs.Store).RunAsync();
+        Assert.True(many.Report.Totals.Units >= 5, $"{many.Report.Totals.Units} shards");
+        AssertSameOutputs(_dir.Combine("one"), _dir.Combine("from-blob"));
+    }
+
+    private static MetaClip.Engine.Outputs.CuratedFormat CuratedFormatOf(string name) =>
+        name == "jsonl" ? MetaClip.Engine.Outputs.CuratedFormat.Jsonl : MetaClip.Engine.Outputs.CuratedFormat.Parquet;
+
+    private async Task<(CurationResult One, CurationResult Many)> CurateBothWaysAsync(string snapshot, MetaClip.Engine.Outputs.CuratedFormat format)
+    {
+        var options = Options(snapshot, format);
+        var one = await new CurationPipeline(options).RunAsync();
+        var many = await new CurationPipeline(options with { Output = _dir.Combine("many"), ShardRows = 1_000 }).RunAsync();
+        return (one, many);
+    }
+
+    private CurationOptions Options(string snapshot, MetaClip.Engine.Outputs.CuratedFormat format) => new()
+    {
+        Snapshot = snapshot,
+        Metadata = Repository.Path("samples", "metadata"),
+        Output = _dir.Combine("one"),
+        TEn = 50,
+        Columns = Columns,
+        Format = format,
+        ShardRows = 1L << 40,
+    };
+
+    private static void AssertSameOutputs(string expected, string actual)
+    {
+        foreach (string file in Directory.GetFiles(expected, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(expected, f))
+            .Where(f => !f.StartsWith("report.", StringComparison.Ordinal) && !f.StartsWith('.')))
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(expected, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, file))), $"{file} differs");
+        }
+    }
+}
