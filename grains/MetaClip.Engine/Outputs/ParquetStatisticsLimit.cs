@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Engine.Outputs;
 
@@ -124,54 +125,11 @@ public static class ParquetStatisticsLimit
         }
     }
 
-    /// <summary>Fields of a struct written out with their ids in order; dropped fields leave no trace.</summary>
-    private sealed class StructOutput(ThriftCompactWriter writer)
-    {
-        private short _last;
-
-        public ThriftCompactWriter Writer => writer;
-
-        public void Field(short id, byte type)
-        {
-            writer.WriteFieldHeader(_last, id, type);
-            _last = id;
-        }
-
-        public void I64(short id, byte type, long value)
-        {
-            Field(id, type);
-            writer.WriteI64(value);
-        }
-    }
-
-    /// <summary>
-    /// Reads a struct field by field: <paramref name="handle"/> writes (or drops) a field itself and returns true, or
-    /// returns false and the field is copied unchanged.
-    /// </summary>
-    private static void RewriteStruct(ThriftCompactReader reader, ThriftCompactWriter writer, Func<short, byte, StructOutput, bool> handle)
-    {
-        var output = new StructOutput(writer);
-        short last = 0;
-        while (true)
-        {
-            var (id, type) = reader.ReadFieldHeader(last);
-            if (type == ThriftType.Stop)
-            {
-                writer.WriteStop();
-                return;
-            }
-
-            last = id;
-            if (!handle(id, type, output))
-            {
-                output.Field(id, type);
-                ThriftCompactCopy.Value(reader, writer, type);
-            }
-        }
-    }
+    private static void RewriteStruct(ThriftCompactReader reader, ThriftCompactWriter writer, Func<short, byte, ThriftStructOutput, bool> handle) =>
+        ThriftCompactCopy.Struct(reader, writer, handle);
 
     /// <summary>Reads a list of structs, rewriting each with <paramref name="element"/>.</summary>
-    private static void RewriteStructList(ThriftCompactReader reader, StructOutput output, short id, byte type, Action<ThriftCompactReader, ThriftCompactWriter> element)
+    private static void RewriteStructList(ThriftCompactReader reader, ThriftStructOutput output, short id, byte type, Action<ThriftCompactReader, ThriftCompactWriter> element)
     {
         output.Field(id, type);
         var (count, elementType) = reader.ReadListHeader();
@@ -239,7 +197,7 @@ public static class ParquetStatisticsLimit
                 }
             }
 
-            var output = new StructOutput(writer);
+            var output = new ThriftStructOutput(writer);
             foreach (var (id, type, value) in fields)
             {
                 if (tooLong && id is Max or Min or MaxValue or MinValue or IsMaxExact or IsMinExact)

@@ -1,3 +1,5 @@
+using MetaClip.Engine.Storage;
+
 namespace MetaClip.Engine.Snapshots.Pages;
 
 /// <summary>The kinds of page of the Parquet format (its thrift <c>PageType</c>).</summary>
@@ -17,9 +19,6 @@ internal enum PageKind
 internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int CompressedSize, int Values, int Encoding, int DefinitionEncoding,
     int Nulls, int DefinitionBytes, int RepetitionBytes, bool Compressed, int Size)
 {
-    // Thrift compact protocol field types.
-    private const int BooleanTrue = 1, BooleanFalse = 2, Byte = 3, I16 = 4, I32 = 5, I64 = 6, Double = 7, Binary = 8, List = 9, Set = 10, Map = 11, Struct = 12;
-
     /// <summary>
     /// Reads a header from the start of <paramref name="data"/>; null when <paramref name="data"/> ends inside it (read
     /// more and try again).
@@ -53,12 +52,12 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
             {
                 switch (id)
                 {
-                    case 1 when fieldType == I32: type = ReadInt(); break;
-                    case 2 when fieldType == I32: uncompressed = ReadInt(); break;
-                    case 3 when fieldType == I32: compressed = ReadInt(); break;
-                    case 5 when fieldType == Struct: ReadDataPageHeader(ref values, ref encoding, ref definitionEncoding); break;
-                    case 7 when fieldType == Struct: ReadDictionaryPageHeader(ref values, ref encoding); break;
-                    case 8 when fieldType == Struct: ReadDataPageHeaderV2(ref values, ref nulls, ref encoding, ref definitionBytes, ref repetitionBytes, ref isCompressed); break;
+                    case 1 when fieldType == ThriftType.I32: type = ReadInt(); break;
+                    case 2 when fieldType == ThriftType.I32: uncompressed = ReadInt(); break;
+                    case 3 when fieldType == ThriftType.I32: compressed = ReadInt(); break;
+                    case 5 when fieldType == ThriftType.Struct: ReadDataPageHeader(ref values, ref encoding, ref definitionEncoding); break;
+                    case 7 when fieldType == ThriftType.Struct: ReadDictionaryPageHeader(ref values, ref encoding); break;
+                    case 8 when fieldType == ThriftType.Struct: ReadDataPageHeaderV2(ref values, ref nulls, ref encoding, ref definitionBytes, ref repetitionBytes, ref isCompressed); break;
                     default: Skip(fieldType); break;
                 }
             }
@@ -78,9 +77,9 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
             {
                 switch (id)
                 {
-                    case 1 when fieldType == I32: values = ReadInt(); break;
-                    case 2 when fieldType == I32: encoding = ReadInt(); break;
-                    case 3 when fieldType == I32: definitionEncoding = ReadInt(); break;
+                    case 1 when fieldType == ThriftType.I32: values = ReadInt(); break;
+                    case 2 when fieldType == ThriftType.I32: encoding = ReadInt(); break;
+                    case 3 when fieldType == ThriftType.I32: definitionEncoding = ReadInt(); break;
                     default: Skip(fieldType); break;
                 }
             }
@@ -93,8 +92,8 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
             {
                 switch (id)
                 {
-                    case 1 when fieldType == I32: values = ReadInt(); break;
-                    case 2 when fieldType == I32: encoding = ReadInt(); break;
+                    case 1 when fieldType == ThriftType.I32: values = ReadInt(); break;
+                    case 2 when fieldType == ThriftType.I32: encoding = ReadInt(); break;
                     default: Skip(fieldType); break;
                 }
             }
@@ -107,12 +106,12 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
             {
                 switch (id)
                 {
-                    case 1 when fieldType == I32: values = ReadInt(); break;
-                    case 2 when fieldType == I32: nulls = ReadInt(); break;
-                    case 4 when fieldType == I32: encoding = ReadInt(); break;
-                    case 5 when fieldType == I32: definitionBytes = ReadInt(); break;
-                    case 6 when fieldType == I32: repetitionBytes = ReadInt(); break;
-                    case 7 when fieldType is BooleanTrue or BooleanFalse: compressed = fieldType == BooleanTrue; break;
+                    case 1 when fieldType == ThriftType.I32: values = ReadInt(); break;
+                    case 2 when fieldType == ThriftType.I32: nulls = ReadInt(); break;
+                    case 4 when fieldType == ThriftType.I32: encoding = ReadInt(); break;
+                    case 5 when fieldType == ThriftType.I32: definitionBytes = ReadInt(); break;
+                    case 6 when fieldType == ThriftType.I32: repetitionBytes = ReadInt(); break;
+                    case 7 when fieldType is ThriftType.True or ThriftType.False: compressed = fieldType == ThriftType.True; break;
                     default: Skip(fieldType); break;
                 }
             }
@@ -159,15 +158,15 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
         {
             switch (fieldType)
             {
-                case BooleanTrue or BooleanFalse:
+                case ThriftType.True or ThriftType.False:
                     break;
-                case Byte:
+                case ThriftType.Byte:
                     Next();
                     break;
-                case I16 or I32 or I64:
+                case ThriftType.I16 or ThriftType.I32 or ThriftType.I64:
                     ReadVarint();
                     break;
-                case Double:
+                case ThriftType.Double:
                     _at += 8;
                     if (_at > _data.Length)
                     {
@@ -175,7 +174,7 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
                     }
 
                     break;
-                case Binary:
+                case ThriftType.Binary:
                     long length = (long)ReadVarint();
                     if (length > _data.Length - _at)
                     {
@@ -184,12 +183,12 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
 
                     _at += (int)length;
                     break;
-                case List or Set:
+                case ThriftType.List or ThriftType.Set:
                     byte sizeAndType = Next();
                     long count = sizeAndType >> 4 == 15 ? (long)ReadVarint() : sizeAndType >> 4;
                     SkipElements(sizeAndType & 0x0F, count);
                     break;
-                case Map:
+                case ThriftType.Map:
                     long entries = (long)ReadVarint();
                     if (entries > 0)
                     {
@@ -202,7 +201,7 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
                     }
 
                     break;
-                case Struct:
+                case ThriftType.Struct:
                     short id = 0;
                     while (NextField(ref id, out int inner))
                     {
@@ -226,7 +225,7 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
         // In a collection a boolean takes a byte of its own.
         private void SkipElement(int elementType)
         {
-            if (elementType is BooleanTrue or BooleanFalse)
+            if (elementType is ThriftType.True or ThriftType.False)
             {
                 Next();
             }

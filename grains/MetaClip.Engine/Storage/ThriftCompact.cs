@@ -1,4 +1,4 @@
-namespace MetaClip.Engine.Outputs;
+namespace MetaClip.Engine.Storage;
 
 /// <summary>
 /// The value types of the Thrift compact protocol, as they appear in a field header or a list header (Parquet's
@@ -263,8 +263,16 @@ internal static class ThriftCompactCopy
     }
 
     /// <summary>Copies a whole struct (its fields and its stop byte).</summary>
-    public static void Struct(ThriftCompactReader reader, ThriftCompactWriter writer, int depth = 0)
+    public static void Struct(ThriftCompactReader reader, ThriftCompactWriter writer, int depth = 0) =>
+        Struct(reader, writer, (_, _, _) => false, depth);
+
+    /// <summary>
+    /// Reads a struct field by field: <paramref name="handle"/> writes (or drops) a field itself and returns true, or
+    /// returns false and the field is copied unchanged.
+    /// </summary>
+    public static void Struct(ThriftCompactReader reader, ThriftCompactWriter writer, Func<short, byte, ThriftStructOutput, bool> handle, int depth = 0)
     {
+        var output = new ThriftStructOutput(writer);
         short last = 0;
         while (true)
         {
@@ -275,9 +283,32 @@ internal static class ThriftCompactCopy
                 return;
             }
 
-            writer.WriteFieldHeader(last, id, type);
-            Value(reader, writer, type, element: false, depth);
             last = id;
+            if (!handle(id, type, output))
+            {
+                output.Field(id, type);
+                Value(reader, writer, type, element: false, depth);
+            }
         }
+    }
+}
+
+/// <summary>The fields of a struct being written, with their ids in order; a field not written leaves no trace.</summary>
+internal sealed class ThriftStructOutput(ThriftCompactWriter writer)
+{
+    private short _last;
+
+    public ThriftCompactWriter Writer => writer;
+
+    public void Field(short id, byte type)
+    {
+        writer.WriteFieldHeader(_last, id, type);
+        _last = id;
+    }
+
+    public void I64(short id, byte type, long value)
+    {
+        Field(id, type);
+        writer.WriteI64(value);
     }
 }
