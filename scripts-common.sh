@@ -70,6 +70,27 @@ ensure_azurite() {
   fi
 }
 
+# hyparquet (npm, MIT), a Parquet reader written independently of ours and of Parquet.Net, installed once into
+# .tools/hyparquet: the tests read the curated Parquet files with it to show that another implementation opens them.
+HYPARQUET_VERSION=1.33.0
+ensure_hyparquet() {
+  if grep -q "\"version\": \"$HYPARQUET_VERSION\"" .tools/hyparquet/node_modules/hyparquet/package.json 2>/dev/null; then
+    return
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "error: Node.js/npm is needed for hyparquet, the independent Parquet reader some tests use" >&2
+    exit 1
+  fi
+  echo "installing hyparquet@$HYPARQUET_VERSION into .tools/hyparquet (once)..." >&2
+  mkdir -p .tools/hyparquet
+  local log
+  if ! log=$(cd .tools/hyparquet && npm install --no-audit --no-fund --loglevel=error "hyparquet@$HYPARQUET_VERSION" 2>&1); then
+    printf '%s\n' "$log" >&2
+    echo "error: npm install hyparquet@$HYPARQUET_VERSION failed" >&2
+    exit 1
+  fi
+}
+
 # Prints three free loopback ports.
 free_ports() {
   node -e '

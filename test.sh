@@ -10,6 +10,7 @@ source ./scripts-common.sh
 
 require_dotnet
 ensure_lid_model
+ensure_hyparquet
 results=.artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
