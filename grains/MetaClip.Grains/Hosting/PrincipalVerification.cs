@@ -136,8 +136,7 @@ public sealed partial class PrincipalVerification(TlsCertificates certificates, 
             }
 
             // A silo's certificate speaks for the silo's own client (its dashboard): the name it signed stands.
-            var silos = siloSubjects.Count > 0 ? siloSubjects : new HashSet<string>(StringComparer.Ordinal) { certificates.Principal };
-            if (silos.Contains(subject))
+            if (certificates.IsSilo(certificate, siloSubjects))
             {
                 return new Verified(now, proof.Name, string.Empty);
             }

@@ -31,8 +31,9 @@ public sealed class TlsSettings
 
     /// <summary>
     /// A silo's setting (<c>MetaClip:Tls:SiloSubjects</c>): the subject common names of the silos' certificates, separated
-    /// by commas. Calls a silo makes for its dashboard (as <c>http-operator</c>) are accepted only when signed by one of
-    /// them. Default: the subject of the silo's own certificate (every silo presenting a certificate of the same name).
+    /// by commas. Only they are accepted on the silo port, and only a proof signed by one of them may name someone else
+    /// than its certificate (the dashboard's calls as <c>http-operator</c>). Default: the subject common name of the
+    /// silo's own certificate (every silo presenting a certificate of the same name).
     /// </summary>
     public string? SiloSubjects { get; set; }
 

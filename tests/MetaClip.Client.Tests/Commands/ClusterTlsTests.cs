@@ -95,6 +95,34 @@ public sealed class ClusterTlsTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task A_client_certificate_of_the_clusters_ca_cannot_join_as_a_silo_and_silo_subjects_name_the_silos_certificates()
+    {
+        string storage = AzuriteStorage.Require();
+        using var ca = new TestCertificateAuthority(_dir.Combine("pki"), "cluster-ca");
+        await using var silos = new SiloProcesses(2, storage, settings: new Dictionary<string, string>
+        {
+            // A silo that cannot reach the cluster's silos gives up joining soon instead of after minutes.
+            ["Orleans__Membership__MaxJoinAttemptTime"] = "00:00:15",
+            ["MetaClip__Tls__SiloSubjects"] = "silo-a, silo-b",
+        });
+        silos.SetSiloSettings(0, PemSettings(ca.IssuePem("silo-a"), ca.CaFile));
+        await silos.StartAsync(0);
+        Assert.Contains("MetaClip:Tls:SiloSubjects: silo-a, silo-b", silos.AllLogs(), StringComparison.Ordinal);
+
+        // A client's certificate (alice), of the same CA, is refused on the silo port: it does not join.
+        silos.SetSiloSettings(1, PemSettings(ca.IssuePem("alice"), ca.CaFile));
+        await silos.StartRefusedAsync(1);
+        Assert.Contains("The remote certificate was rejected", silos.AllLogs(), StringComparison.Ordinal);
+
+        // A silo certificate the setting names joins, and the two serve a client.
+        silos.SetSiloSettings(1, PemSettings(ca.IssuePem("silo-b"), ca.CaFile));
+        await silos.StartAsync(1);
+        var bob = ca.IssuePem("bob");
+        var jobs = await CliRun.RunAsync(["jobs", .. silos.ClientOptions, "--tls-cert", bob.Certificate, "--tls-key", bob.Key, "--tls-ca", ca.CaFile]);
+        Assert.True(jobs.ExitCode == 0, jobs.Error + silos.Logs());
+    }
+
+    [SkippableFact]
     public async Task Jobs_record_who_submitted_them_and_only_they_or_an_operator_may_cancel_or_retry_them()
     {
         string storage = AzuriteStorage.Require();
