@@ -1,11 +1,11 @@
 namespace MetaClip.GrainInterfaces;
 
 /// <summary>
-/// Who a grain call comes from: the name a <c>metaclip</c> client sends with every call (the subject of its TLS client
-/// certificate, or without TLS the name given with <c>--as</c> / <c>METACLIP_USER</c> / the OS user), carried in the
-/// call's <see cref="RequestContext"/>. Orleans does not tell a grain which connection (and so which certificate) a
-/// call came through: the name is what the client says. With mutual TLS only holders of a certificate signed by the
-/// cluster's CA reach a gateway at all; among them, the name is trusted, not proven.
+/// Who a grain call comes from, carried in the call's <see cref="RequestContext"/>. Without TLS it is the name a
+/// <c>metaclip</c> client sends (given with <c>--as</c> / <c>METACLIP_USER</c>, or the OS user): a label, not proven.
+/// With mutual TLS the silo sets it: a client proves its name with a <see cref="JobPrincipalProof"/> (a signature with
+/// its certificate's key), and the silo's incoming call filter replaces whatever the client claimed with the subject
+/// common name of the certificate that signed, refusing a claimed name without a valid proof.
 /// </summary>
 public static class JobPrincipal
 {
@@ -14,8 +14,8 @@ public static class JobPrincipal
 
     /// <summary>
     /// The name of calls made by a silo's job dashboard for a request with an HTTP operator key (cancel, retry from the
-    /// page): an operator. Like every name, it is what the caller says; with mutual TLS only holders of a certificate of
-    /// the cluster's CA can say it.
+    /// page): an operator. With TLS only a silo's certificate can sign it (a client certificate of this name is
+    /// refused); without TLS, like every name, it is what the caller says.
     /// </summary>
     public const string HttpOperator = "http-operator";
 

@@ -21,15 +21,13 @@ internal sealed partial class HttpAccess
     /// <summary>The configuration section of the HTTP settings.</summary>
     public const string Section = "MetaClip:Http";
 
-    private const int MinKeyLength = 16;
+    private readonly IConfigurationSection _section;
+    private volatile KeySet _keys;
 
-    private readonly byte[][] _viewers;
-    private readonly byte[][] _operators;
-
-    private HttpAccess(byte[][] viewers, byte[][] operators, bool anonymousMetrics)
+    private HttpAccess(IConfigurationSection section, KeySet keys, bool anonymousMetrics)
     {
-        _viewers = viewers;
-        _operators = operators;
+        _section = section;
+        _keys = keys;
         AnonymousMetrics = anonymousMetrics;
     }
 
@@ -41,7 +39,7 @@ internal sealed partial class HttpAccess
     }
 
     /// <summary>Whether any key is configured.</summary>
-    public bool HasKeys => _viewers.Length + _operators.Length > 0;
+    public bool HasKeys => _keys.Viewers.Length + _keys.Operators.Length > 0;
 
     /// <summary>
     /// Whether requests are checked: with keys, or with anonymous metrics (then, without keys, only <c>/health</c> and
@@ -58,10 +56,7 @@ internal sealed partial class HttpAccess
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(Section);
-        return new HttpAccess(
-            Keys(section, "Viewer", "METACLIP_HTTP_VIEWER_KEYS"),
-            Keys(section, "Operator", "METACLIP_HTTP_OPERATOR_KEYS"),
-            section.GetValue<bool>("AnonymousMetrics"));
+        return new HttpAccess(section, KeySet.Load(section, requireKeyInFiles: false), section.GetValue<bool>("AnonymousMetrics"));
     }
 
     /// <summary>
@@ -129,7 +124,7 @@ internal sealed partial class HttpAccess
     {
         if (Checks)
         {
-            LogKeys(logger, _viewers.Length, _operators.Length, AnonymousMetrics);
+            LogKeys(logger, _keys.Viewers.Length, _keys.Operators.Length, AnonymousMetrics);
         }
         else
         {
@@ -159,58 +154,18 @@ internal sealed partial class HttpAccess
     private Role RoleOf<T>(Func<byte[], T, bool> matches, T argument)
     {
         bool isOperator = false, isViewer = false;
-        foreach (byte[] key in _operators)
+        var keys = _keys;
+        foreach (byte[] key in keys.Operators)
         {
             isOperator |= matches(key, argument);
         }
 
-        foreach (byte[] key in _viewers)
+        foreach (byte[] key in keys.Viewers)
         {
             isViewer |= matches(key, argument);
         }
 
         return isOperator ? Role.Operator : isViewer ? Role.Viewer : Role.None;
-    }
-
-    private static byte[][] Keys(IConfigurationSection section, string role, string variable)
-    {
-        var sources = new List<(string Name, string? Text)>
-        {
-            ($"{Section}:{role}Keys", section[$"{role}Keys"]),
-            (variable, Environment.GetEnvironmentVariable(variable)),
-        };
-        foreach (var (name, file) in new[] { ($"{Section}:{role}KeysFile", section[$"{role}KeysFile"]), (variable + "_FILE", Environment.GetEnvironmentVariable(variable + "_FILE")) })
-        {
-            if (string.IsNullOrWhiteSpace(file))
-            {
-                continue;
-            }
-
-            try
-            {
-                sources.Add((name, File.ReadAllText(file)));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new InvalidOperationException($"{name}: cannot read the key file {file} ({e.GetType().Name})", e);
-            }
-        }
-
-        var hashes = new List<byte[]>();
-        foreach (var (name, text) in sources)
-        {
-            foreach (string key in (text ?? "").Split([',', ';', ' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (key.Length < MinKeyLength)
-                {
-                    throw new InvalidOperationException($"{name}: a key is shorter than {MinKeyLength} characters; use long random keys (openssl rand -hex 32)");
-                }
-
-                hashes.Add(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-            }
-        }
-
-        return [.. hashes];
     }
 
     private static bool IsLoopback(string host) =>

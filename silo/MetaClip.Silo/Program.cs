@@ -83,5 +83,9 @@ catch (Exception e) when (e is not OperationCanceledException)
 
 // The project's counters from 0 on every silo (a panel shows 0, not "No data", before the first event).
 MetaClipMetrics.InitializeSeries();
+
+// HTTP keys given by files are read again when a file changes (a rotated secret): no restart needed.
+var watchingKeyFiles = access.WatchKeyFilesAsync(app.Logger, app.Lifetime.ApplicationStopping);
 await app.WaitForShutdownAsync();
+await watchingKeyFiles;
 return 0;

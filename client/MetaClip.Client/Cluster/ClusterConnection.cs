@@ -7,6 +7,7 @@ using MetaClip.Client.Commands;
 using MetaClip.Engine;
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
@@ -123,6 +124,7 @@ internal sealed class ClusterConnection
 
         var (certificates, principal) = Identify(parse);
         var handshakes = new TlsHandshakeFailures();
+        var identity = new CallerIdentity();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(handshakes);
@@ -134,10 +136,23 @@ internal sealed class ClusterConnection
             }
 
             // Every call says who makes it: the grains record it on the jobs this client submits and check it when it
-            // cancels or retries one (see JobPrincipal).
+            // cancels or retries one (see JobPrincipal). With TLS it proves it: a signature with the certificate's key
+            // over this client's id, the name and the time, made once every few minutes (the silo checks it and takes
+            // the name from the certificate).
+            var signer = certificates is null ? null : new PrincipalProofSigner(() => certificates.Certificate);
             client.AddOutgoingGrainCallFilter(context =>
             {
-                RequestContext.Set(JobPrincipal.RequestContextKey, principal);
+                if (signer is null)
+                {
+                    RequestContext.Set(JobPrincipal.RequestContextKey, principal);
+                }
+                else if (identity.Source is { } source)
+                {
+                    var proof = signer.For(source);
+                    RequestContext.Set(JobPrincipalProof.RequestContextKey, proof);
+                    RequestContext.Set(JobPrincipal.RequestContextKey, proof.Name);
+                }
+
                 return context.Invoke();
             });
 
@@ -186,7 +201,32 @@ internal sealed class ClusterConnection
             throw;
         }
 
+        if (certificates is not null)
+        {
+            // How the silos see this client's calls: what its proofs sign (until then its calls name no one).
+            try
+            {
+                identity.Source = await host.Services.GetRequiredService<IClusterClient>().GetGrain<ICallerSourceGrain>(0).CallerSource().ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                host.Dispose();
+                throw new CurationException($"cannot reach the cluster at {cluster} (cluster id {clusterId}): the silos did not say how they see this client ({e.Message}); are they of this version of metaclip?", e);
+            }
+            catch (Exception)
+            {
+                host.Dispose();
+                throw;
+            }
+        }
+
         return new ConnectedClient(host);
+    }
+
+    /// <summary>The source of this client's calls as the silos see it, once asked.</summary>
+    private sealed class CallerIdentity
+    {
+        public string? Source { get; set; }
     }
 
     /// <summary>

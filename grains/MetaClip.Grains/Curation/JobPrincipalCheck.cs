@@ -6,7 +6,8 @@ namespace MetaClip.Grains.Curation;
 /// <summary>
 /// Who may change a job (cancel, retry): the principal that submitted it, or an operator (<c>MetaClip:Operators</c>).
 /// A job recorded without a principal (submitted before principals were) may be changed by anyone, as before. The
-/// principal is the one the call carries (<see cref="JobPrincipal"/>): as trustworthy as the clients the gateways let in.
+/// principal is the one the call carries (<see cref="JobPrincipal"/>): with TLS verified by the silo from the client's
+/// certificate (<c>PrincipalVerification</c>), without TLS what the client says.
 /// </summary>
 public static class JobPrincipalCheck
 {

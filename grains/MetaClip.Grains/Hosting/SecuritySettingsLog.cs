@@ -21,8 +21,11 @@ internal sealed partial class SecuritySettingsLog(ILogger<SecuritySettingsLog> l
                 var certificate = certificates.Certificate;
                 string subject = certificate.Subject;
                 var notAfter = certificate.NotAfter.ToUniversalTime();
-                string caFile = settings.ResolveTls().CaFile ?? string.Empty;
-                LogTls(logger, settings.SiloPort, settings.GatewayPort, subject, notAfter, caFile);
+                var tls = settings.ResolveTls();
+                string caFile = tls.CaFile ?? string.Empty;
+                var siloSubjects = tls.ResolveSiloSubjects();
+                string silos = siloSubjects.Count > 0 ? string.Join(", ", siloSubjects) : certificates.Principal + " (this silo's own)";
+                LogTls(logger, settings.SiloPort, settings.GatewayPort, subject, notAfter, caFile, silos);
             }
             else if (settings.ExposesTransport())
             {
@@ -46,8 +49,8 @@ internal sealed partial class SecuritySettingsLog(ILogger<SecuritySettingsLog> l
     [LoggerMessage(Level = LogLevel.Warning, Message = "INSECURE TRANSPORT (MetaClip:AllowInsecureTransport=true): silo port {SiloPort} and gateway port {GatewayPort} on {Address} (every address: {ListenOnAnyAddress}) have no TLS and no authentication; anyone who reaches them can submit and cancel jobs")]
     private static partial void LogInsecure(ILogger logger, int siloPort, int gatewayPort, string address, bool listenOnAnyAddress);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Mutual TLS on silo port {SiloPort} and gateway port {GatewayPort}: this silo presents {Subject} (valid until {NotAfter:u}); peers must present a certificate signed by the CA in {CaFile}")]
-    private static partial void LogTls(ILogger logger, int siloPort, int gatewayPort, string subject, DateTime notAfter, string caFile);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mutual TLS on silo port {SiloPort} and gateway port {GatewayPort}: this silo presents {Subject} (valid until {NotAfter:u}); peers must present a certificate signed by the CA in {CaFile}, and on the silo port one named as a silo (MetaClip:Tls:SiloSubjects: {SiloSubjects})")]
+    private static partial void LogTls(ILogger logger, int siloPort, int gatewayPort, string subject, DateTime notAfter, string caFile, string siloSubjects);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MetaClip:AllowedLocations is not set: every job is refused until it names the folders and az:// prefixes jobs may use")]
     private static partial void LogNoLocations(ILogger logger);

@@ -84,7 +84,16 @@ public static class SiloBuilderExtensions
         if (tls.IsConfigured)
         {
             certificates = TlsCertificates.Load(tls);
-            silo.UseTls(certificates.Configure);
+
+            // Only silos' certificates (MetaClip:Tls:SiloSubjects, by default this silo's own name) on the silo port.
+            var siloSubjects = tls.ResolveSiloSubjects();
+            certificates.ConfigureSilo(silo, siloSubjects);
+
+            // Who a client's call comes from is proven by the client (a signature with its certificate's key) and
+            // checked here, not taken from what it says; the dashboard's calls are signed with this silo's certificate.
+            var proven = certificates;
+            silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => new PrincipalVerification(proven, siloSubjects, sp.GetRequiredService<ILogger<PrincipalVerification>>()));
+            silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => new PrincipalSigningFilter(proven, sp));
         }
 
         // TLS, or plain ports other machines reach (allowed on purpose: Validate refuses them otherwise), and the

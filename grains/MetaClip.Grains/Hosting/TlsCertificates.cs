@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Orleans.Configuration;
 using Orleans.Connections.Security;
 
 namespace MetaClip.Grains.Hosting;
@@ -85,6 +86,40 @@ public sealed class TlsCertificates
         options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
         options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
         options.RemoteCertificateValidation = (certificate, chain, _) => IsTrusted(certificate, chain);
+    }
+
+    /// <summary>
+    /// Mutual TLS of a silo: as <see cref="Configure"/> on the gateway port; on the silo port, and on the connections
+    /// this silo opens to other silos, the peer must moreover be a silo (<see cref="IsSilo"/>), so that a client's
+    /// certificate of the same CA cannot join the cluster as a silo.
+    /// </summary>
+    public void ConfigureSilo(ISiloBuilder silo, IReadOnlySet<string> siloSubjects)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(siloSubjects);
+        var gateway = new TlsOptions();
+        Configure(gateway);
+        var silos = new TlsOptions();
+        Configure(silos);
+        silos.RemoteCertificateValidation = (certificate, chain, _) => IsTrusted(certificate, chain) && IsSilo(certificate, siloSubjects);
+        silo.Configure<SiloConnectionOptions>(connections =>
+        {
+            connections.ConfigureSiloInboundConnection(connection => connection.UseServerTls(silos));
+            connections.ConfigureGatewayInboundConnection(connection => connection.UseServerTls(gateway));
+            connections.ConfigureSiloOutboundConnection(connection => connection.UseClientTls(silos));
+        });
+    }
+
+    /// <summary>
+    /// Whether <paramref name="certificate"/> is a silo's: its subject common name is one of <paramref name="siloSubjects"/>
+    /// (<c>MetaClip:Tls:SiloSubjects</c>), or, when none is given, the one of this end's own certificate.
+    /// </summary>
+    public bool IsSilo(X509Certificate2 certificate, IReadOnlySet<string> siloSubjects)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(siloSubjects);
+        string name = PrincipalOf(certificate);
+        return siloSubjects.Count > 0 ? siloSubjects.Contains(name) : string.Equals(name, Principal, StringComparison.Ordinal);
     }
 
     /// <summary>Whether <paramref name="certificate"/> is within its validity and chains to the configured CA.</summary>

@@ -29,6 +29,18 @@ public sealed class TlsSettings
     /// </summary>
     public string? CaFile { get; set; }
 
+    /// <summary>
+    /// A silo's setting (<c>MetaClip:Tls:SiloSubjects</c>): the subject common names of the silos' certificates, separated
+    /// by commas. Only they are accepted on the silo port, and only a proof signed by one of them may name someone else
+    /// than its certificate (the dashboard's calls as <c>http-operator</c>). Default: the subject common name of the
+    /// silo's own certificate (every silo presenting a certificate of the same name).
+    /// </summary>
+    public string? SiloSubjects { get; set; }
+
+    /// <summary>The names of <see cref="SiloSubjects"/> (empty: the silo's own certificate's).</summary>
+    public IReadOnlySet<string> ResolveSiloSubjects() =>
+        new HashSet<string>((SiloSubjects ?? string.Empty).Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+
     /// <summary>Whether any TLS setting is given (then the certificate and the CA must be).</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(CertificateFile) || !string.IsNullOrWhiteSpace(KeyFile) || !string.IsNullOrWhiteSpace(CaFile);
 
@@ -39,6 +51,7 @@ public sealed class TlsSettings
         KeyFile = Pick(KeyFile, KeyVariable),
         Password = Pick(Password, PasswordVariable),
         CaFile = Pick(CaFile, CaVariable),
+        SiloSubjects = SiloSubjects,
     };
 
     /// <summary>Checks that the settings name a certificate and a CA, and that the files exist; messages name the setting.</summary>

@@ -116,6 +116,58 @@ public sealed class ClusterSecurityTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Keys_from_a_file_are_read_again_when_it_changes_and_a_file_without_usable_keys_keeps_the_old_ones()
+    {
+        const string RotatedKey = "rotated-viewer-key-0123456789abcdef";
+        string keys = _dir.Combine("viewer-keys");
+        await File.WriteAllTextAsync(keys, ViewerKey + "\n");
+        await using var silos = new SiloProcesses(1, AzuriteStorage.Require(), settings: new Dictionary<string, string>
+        {
+            ["METACLIP_HTTP_VIEWER_KEYS_FILE"] = keys,
+        });
+        await silos.StartAllAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var metrics = new Uri($"http://127.0.0.1:{silos.HealthPort(0)}/metrics");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, metrics, ViewerKey)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, metrics, RotatedKey)).Status);
+
+        // Rotated as a secret is: a new file moved over the old. Within seconds the new key reads and the old does not.
+        await File.WriteAllTextAsync(keys + ".new", RotatedKey + "\n");
+        File.Move(keys + ".new", keys, overwrite: true);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while ((await SendAsync(http, HttpMethod.Get, metrics, RotatedKey)).Status != HttpStatusCode.OK)
+        {
+            Assert.True(DateTime.UtcNow < until, "the rotated key was not accepted within 15 s" + silos.Logs());
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, metrics, ViewerKey)).Status);
+
+        // An emptied file, or one with a key too short, keeps the keys (a warning says why, without the key).
+        int kept = 0;
+        foreach (string bad in new[] { "", "short-key\n" })
+        {
+            await File.WriteAllTextAsync(keys, bad);
+            kept++;
+            until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            while (silos.Logs().Split("keys stay as they were").Length - 1 < kept)
+            {
+                Assert.True(DateTime.UtcNow < until, "no warning about the unusable key file within 15 s" + silos.Logs());
+                await Task.Delay(200);
+            }
+
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, metrics, RotatedKey)).Status);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, metrics, ViewerKey)).Status);
+        }
+
+        string logs = silos.Logs();
+        Assert.Contains("the key file holds no key", logs, StringComparison.Ordinal);
+        Assert.Contains("a key is shorter than 16 characters", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain(RotatedKey, logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("short-key", logs, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Metrics_answer_without_a_key_only_where_a_setting_says_so_and_then_nothing_else_does()
     {
         // No key at all, metrics opened on purpose (Prometheus in the cluster): the port stays where --urls puts it.

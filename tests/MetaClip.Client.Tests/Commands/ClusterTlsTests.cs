@@ -1,7 +1,6 @@
 using MetaClip.Client.Commands;
 using MetaClip.Engine;
 using MetaClip.GrainInterfaces;
-using MetaClip.Grains.Hosting;
 
 namespace MetaClip.Client.Tests.Commands;
 
@@ -31,8 +30,8 @@ public sealed class ClusterTlsTests : IDisposable
         // Two silos: they reach each other over TLS too (a silo that cannot would not join).
         await using var silos = new SiloProcesses(2, storage, settings: PemSettings(silo, ca.CaFile));
         await silos.StartAllAsync();
-        Assert.Contains("Mutual TLS on silo port", silos.Logs(), StringComparison.Ordinal);
-        Assert.DoesNotContain("INSECURE", silos.Logs(), StringComparison.Ordinal);
+        Assert.Contains("Mutual TLS on silo port", silos.AllLogs(), StringComparison.Ordinal);
+        Assert.DoesNotContain("INSECURE", silos.AllLogs(), StringComparison.Ordinal);
 
         string[] job = ["--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"), "--lang-column", "lang", "--t-en", "20"];
         Assert.Equal(0, (await CliRun.RunAsync(["curate", .. job, "--out", _dir.Combine("engine"), "--engine-only"])).ExitCode);
@@ -96,6 +95,34 @@ public sealed class ClusterTlsTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task A_client_certificate_of_the_clusters_ca_cannot_join_as_a_silo_and_silo_subjects_name_the_silos_certificates()
+    {
+        string storage = AzuriteStorage.Require();
+        using var ca = new TestCertificateAuthority(_dir.Combine("pki"), "cluster-ca");
+        await using var silos = new SiloProcesses(2, storage, settings: new Dictionary<string, string>
+        {
+            // A silo that cannot reach the cluster's silos gives up joining soon instead of after minutes.
+            ["Orleans__Membership__MaxJoinAttemptTime"] = "00:00:15",
+            ["MetaClip__Tls__SiloSubjects"] = "silo-a, silo-b",
+        });
+        silos.SetSiloSettings(0, PemSettings(ca.IssuePem("silo-a"), ca.CaFile));
+        await silos.StartAsync(0);
+        Assert.Contains("MetaClip:Tls:SiloSubjects: silo-a, silo-b", silos.AllLogs(), StringComparison.Ordinal);
+
+        // A client's certificate (alice), of the same CA, is refused on the silo port: it does not join.
+        silos.SetSiloSettings(1, PemSettings(ca.IssuePem("alice"), ca.CaFile));
+        await silos.StartRefusedAsync(1);
+        Assert.Contains("The remote certificate was rejected", silos.AllLogs(), StringComparison.Ordinal);
+
+        // A silo certificate the setting names joins, and the two serve a client.
+        silos.SetSiloSettings(1, PemSettings(ca.IssuePem("silo-b"), ca.CaFile));
+        await silos.StartAsync(1);
+        var bob = ca.IssuePem("bob");
+        var jobs = await CliRun.RunAsync(["jobs", .. silos.ClientOptions, "--tls-cert", bob.Certificate, "--tls-key", bob.Key, "--tls-ca", ca.CaFile]);
+        Assert.True(jobs.ExitCode == 0, jobs.Error + silos.Logs());
+    }
+
+    [SkippableFact]
     public async Task Jobs_record_who_submitted_them_and_only_they_or_an_operator_may_cancel_or_retry_them()
     {
         string storage = AzuriteStorage.Require();
@@ -148,19 +175,24 @@ public sealed class ClusterTlsTests : IDisposable
         Assert.Contains($"{ids[0]}: Failed;", (await CliRun.RunAsync(["status", ids[0], .. bob])).Output, StringComparison.Ordinal);
 
         // Cancelling a failed job discards what it kept for a retry ('metaclip cancel' leaves an ended job alone, so
-        // the grain is asked directly, with the principal the command would send): bob may not; alice may cancel her
-        // own job, an operator anyone's.
-        var (certificate, key) = ca.IssuePem("test-client");
-        var certificates = TlsCertificates.Load(new TlsSettings { CertificateFile = certificate, KeyFile = key, CaFile = ca.CaFile });
-        await using var client = await silos.ConnectAsync(builder => builder.UseTls(certificates.Configure));
-        RequestContext.Set(JobPrincipal.RequestContextKey, "bob");
-        var error = await Assert.ThrowsAsync<CurationException>(() => client.Client.GetGrain<ICurationJobGrain>(ids[0]).Cancel());
-        Assert.Contains("cancel job " + ids[0] + ": it was submitted by alice", error.Message, StringComparison.Ordinal);
-        RequestContext.Set(JobPrincipal.RequestContextKey, "alice");
-        Assert.Equal(CurationJobPhase.Cancelled, (await client.Client.GetGrain<ICurationJobGrain>(ids[0]).Cancel()).Phase);
-        RequestContext.Set(JobPrincipal.RequestContextKey, "ops");
-        Assert.Equal(CurationJobPhase.Cancelled, (await client.Client.GetGrain<ICurationJobGrain>(ids[1]).Cancel()).Phase);
-        RequestContext.Clear();
+        // the grain is asked directly, by clients proving their certificates' names as the command does): bob may not;
+        // alice may cancel her own job, an operator anyone's.
+        await using (var asBob = await ClusterPrincipalTests.ConnectAsync(silos, ca, "bob", claim: "bob"))
+        {
+            var error = await Assert.ThrowsAsync<CurationException>(() => asBob.Client.GetGrain<ICurationJobGrain>(ids[0]).Cancel());
+            Assert.Contains("cancel job " + ids[0] + ": it was submitted by alice", error.Message, StringComparison.Ordinal);
+        }
+
+        await using (var asAlice = await ClusterPrincipalTests.ConnectAsync(silos, ca, "alice", claim: "alice"))
+        {
+            Assert.Equal(CurationJobPhase.Cancelled, (await asAlice.Client.GetGrain<ICurationJobGrain>(ids[0]).Cancel()).Phase);
+        }
+
+        await using (var asOps = await ClusterPrincipalTests.ConnectAsync(silos, ca, "ops", claim: "ops"))
+        {
+            Assert.Equal(CurationJobPhase.Cancelled, (await asOps.Client.GetGrain<ICurationJobGrain>(ids[1]).Cancel()).Phase);
+        }
+
         foreach (string id in ids)
         {
             Assert.Contains($"{id}: Cancelled;", (await CliRun.RunAsync(["status", id, .. bob])).Output, StringComparison.Ordinal);
