@@ -51,44 +51,36 @@ AZURITE_VERSION=3.37.0
 # The emulator's well-known development account (public, the same for every Azurite).
 AZURITE_ACCOUNT_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
-ensure_azurite() {
-  local bin=.tools/azurite/node_modules/.bin/azurite
-  if [ -x "$bin" ] && grep -q "\"version\": \"$AZURITE_VERSION\"" .tools/azurite/node_modules/azurite/package.json 2>/dev/null; then
+# Installs npm package NAME@VERSION into .tools/NAME once (again only when the version changes); WHY says what it is
+# for, in the error when npm is missing.
+npm_tool() {
+  local name=$1 version=$2 why=$3
+  if grep -q "\"version\": \"$version\"" ".tools/$name/node_modules/$name/package.json" 2>/dev/null; then
     return
   fi
   if ! command -v npm >/dev/null 2>&1; then
-    echo "error: Node.js/npm is needed for Azurite, the storage emulator the cluster tests and the local cluster use" >&2
+    echo "error: Node.js/npm is needed for $name, $why" >&2
     exit 1
   fi
-  echo "installing azurite@$AZURITE_VERSION into .tools/azurite (once)..." >&2
-  mkdir -p .tools/azurite
+  echo "installing $name@$version into .tools/$name (once)..." >&2
+  mkdir -p ".tools/$name"
   local log
-  if ! log=$(cd .tools/azurite && npm install --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" 2>&1); then
+  if ! log=$(cd ".tools/$name" && npm install --no-audit --no-fund --loglevel=error "$name@$version" 2>&1); then
     printf '%s\n' "$log" >&2
-    echo "error: npm install azurite@$AZURITE_VERSION failed" >&2
+    echo "error: npm install $name@$version failed" >&2
     exit 1
   fi
+}
+
+ensure_azurite() {
+  npm_tool azurite "$AZURITE_VERSION" "the storage emulator the cluster tests and the local cluster use"
 }
 
 # hyparquet (npm, MIT), a Parquet reader written independently of ours and of Parquet.Net, installed once into
 # .tools/hyparquet: the tests read the curated Parquet files with it to show that another implementation opens them.
 HYPARQUET_VERSION=1.33.0
 ensure_hyparquet() {
-  if grep -q "\"version\": \"$HYPARQUET_VERSION\"" .tools/hyparquet/node_modules/hyparquet/package.json 2>/dev/null; then
-    return
-  fi
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "error: Node.js/npm is needed for hyparquet, the independent Parquet reader some tests use" >&2
-    exit 1
-  fi
-  echo "installing hyparquet@$HYPARQUET_VERSION into .tools/hyparquet (once)..." >&2
-  mkdir -p .tools/hyparquet
-  local log
-  if ! log=$(cd .tools/hyparquet && npm install --no-audit --no-fund --loglevel=error "hyparquet@$HYPARQUET_VERSION" 2>&1); then
-    printf '%s\n' "$log" >&2
-    echo "error: npm install hyparquet@$HYPARQUET_VERSION failed" >&2
-    exit 1
-  fi
+  npm_tool hyparquet "$HYPARQUET_VERSION" "the independent Parquet reader some tests use"
 }
 
 # Prints three free loopback ports.
