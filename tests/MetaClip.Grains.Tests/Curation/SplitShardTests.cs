@@ -56,6 +56,28 @@ public sealed class SplitShardTests
         AssertSameOutputs(work.Combine("engine"), work.Combine("cluster"));
     }
 
+    [Fact]
+    public async Task A_line_far_longer_than_a_shard_is_a_shard_of_its_own_and_the_result_is_the_engine_s()
+    {
+        // Issue 17: a JSONL line longer than the batch budget (a 50 MB text) must still work, never crash for memory.
+        // Here a 20 MB text in the middle of a file split into 1 MiB shards, with a second row of its image after it.
+        using var work = new TempFolder();
+        var spec = await BigFileSpecAsync(work);
+        string file = work.Combine("snapshot", "part-0.jsonl");
+        var lines = File.ReadAllLines(file).ToList();
+        string words = string.Concat(Enumerable.Repeat("the cat sat on the chair near the house ", 500_000));
+        lines.Insert(lines.Count / 2, $"{{\"uuid\": \"huge\", \"lang\": \"en\", \"text\": \"{words}\"}}");
+        lines.Insert((lines.Count / 2) + 1, "{\"uuid\": \"huge\", \"lang\": \"en\", \"text\": \"a cat\"}");
+        await File.WriteAllLinesAsync(file, lines);
+        await RunEngineAsync(spec with { ShardBytes = 1L << 30 }, work.Combine("engine"));
+        await using var cluster = await StartAsync(2);
+        var status = await RunJobAsync(cluster, "huge-line", spec with { Output = work.Combine("cluster") });
+        Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
+        Assert.True(status.Shards >= 3, $"{status.Shards} shards");
+        AssertSameOutputs(work.Combine("engine"), work.Combine("cluster"));
+        Assert.Contains("\"huge\"", await File.ReadAllTextAsync(work.Combine("engine", "decisions.jsonl")), StringComparison.Ordinal);
+    }
+
     private static Task<CurationOptions> BigFileSpecAsync(TempFolder work)
     {
         ImageRowsFile.Write(work.Combine("snapshot", "part-0.jsonl"), images: 14_000, seed: 5, scattered: 2);
