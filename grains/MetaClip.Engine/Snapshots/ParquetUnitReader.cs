@@ -169,13 +169,14 @@ public sealed class ParquetUnitReader : IAsyncDisposable
             using var group = _reader.OpenRowGroupReader(unit.RowGroup);
             var (start, end) = RowsOf(unit, group);
             var values = new byte[]?[checked((int)(end - start))];
-            if (await TryPagesAsync(group, _image, start, end, new BinarySink(values), cancellationToken).ConfigureAwait(false))
+            if (await TryPagesAsync(group, _image, start, end, new BinarySink(values), cancellationToken).ConfigureAwait(false) is not { } fallback)
             {
                 return values;
             }
 
             var all = new byte[]?[checked((int)group.RowCount)];
             await group.ReadAsync(_image, all.AsMemory()!, cancellationToken: cancellationToken).ConfigureAwait(false);
+            ReadWhole(fallback);
             return start == 0 && end == all.Length ? all : all[(int)start..(int)end];
         }
         catch (CurationException)
@@ -205,9 +206,10 @@ public sealed class ParquetUnitReader : IAsyncDisposable
                 }
 
                 var kind = ColumnPageReader.KindOf(field);
-                if (!await TryPagesAsync(group, field, 0, group.RowCount, new TextVisitor(kind, visit), cancellationToken).ConfigureAwait(false))
+                if (await TryPagesAsync(group, field, 0, group.RowCount, new TextVisitor(kind, visit), cancellationToken).ConfigureAwait(false) is { } fallback)
                 {
                     var values = await ReadWholeStringsAsync(group, field, checked((int)group.RowCount), cancellationToken).ConfigureAwait(false);
+                    ReadWhole(fallback);
                     for (int row = 0; row < values.Length; row++)
                     {
                         visit(row, values[row]);
@@ -257,49 +259,52 @@ public sealed class ParquetUnitReader : IAsyncDisposable
     private async Task<string?[]> ReadStringsAsync(ParquetRowGroupReader group, DataField field, long start, long end, CancellationToken cancellationToken)
     {
         var values = new string?[checked((int)(end - start))];
-        if (await TryPagesAsync(group, field, start, end, new StringSink(values, ColumnPageReader.KindOf(field)), cancellationToken).ConfigureAwait(false))
+        if (await TryPagesAsync(group, field, start, end, new StringSink(values, ColumnPageReader.KindOf(field)), cancellationToken).ConfigureAwait(false) is not { } fallback)
         {
             return values;
         }
 
         var all = await ReadWholeStringsAsync(group, field, checked((int)group.RowCount), cancellationToken).ConfigureAwait(false);
+        ReadWhole(fallback);
         return start == 0 && end == all.Length ? all : all[(int)start..(int)end];
     }
 
     /// <summary>
-    /// Reads rows <c>[start, end)</c> of a column page by page into <paramref name="sink"/>; false when the page reader
-    /// cannot (the caller reads the whole chunk with Parquet.Net instead, which also names any damage).
+    /// Reads rows <c>[start, end)</c> of a column page by page into <paramref name="sink"/>: null when it did; otherwise
+    /// why the page reader could not (the caller reads the whole chunk with Parquet.Net instead, which also names any
+    /// damage, and then calls <see cref="ReadWhole"/>, so that a file that cannot be read at all gets one error line).
     /// </summary>
-    private async Task<bool> TryPagesAsync(ParquetRowGroupReader group, DataField field, long start, long end, ValueSink sink, CancellationToken cancellationToken)
+    private async Task<PageFallback?> TryPagesAsync(ParquetRowGroupReader group, DataField field, long start, long end, ValueSink sink, CancellationToken cancellationToken)
     {
         try
         {
             var chunk = group.GetMetadata(field) ?? throw new UnsupportedPagesException($"column \"{field.Name}\" has no chunk metadata");
             await ColumnPageReader.ReadAsync(_stream, chunk, field, start, end, sink, cancellationToken).ConfigureAwait(false);
-            return true;
+            return null;
         }
         catch (UnsupportedPagesException e)
         {
-            Interlocked.Increment(ref _fallbacks);
-            if (Warned.TryAdd(e.Message, true))
-            {
-                Warn($"snapshot file {_file.Name}: {e.Message} is not read page by page; such a column is read whole (a unit's memory then follows its row group, not its rows)");
-            }
-
-            return false;
+            return new PageFallback(e.Message, $"snapshot file {_file.Name}: {e.Message} is not read page by page; such a column is read whole (a unit's memory then follows its row group, not its rows)");
         }
         catch (Exception e) when (IsBadData(e))
         {
             // Damage (or a page reader mistake): Parquet.Net reads the chunk, and names what is wrong if it is.
-            Interlocked.Increment(ref _fallbacks);
-            if (Warned.TryAdd("bad:" + field.Name, true))
-            {
-                Warn($"snapshot file {_file.Name}: column \"{field.Name}\" could not be read page by page ({e.Message}); reading its chunk whole");
-            }
-
-            return false;
+            return new PageFallback("bad:" + field.Name, $"snapshot file {_file.Name}: column \"{field.Name}\" could not be read page by page ({e.Message}); it was read whole");
         }
     }
+
+    /// <summary>The page reader fell back and Parquet.Net read the chunk whole: counted, and said once per kind.</summary>
+    private static void ReadWhole(PageFallback fallback)
+    {
+        Interlocked.Increment(ref _fallbacks);
+        if (Warned.TryAdd(fallback.Key, true))
+        {
+            Warn(fallback.Warning);
+        }
+    }
+
+    /// <summary>Why a column was not read page by page: a key to say it once, and what to say.</summary>
+    private sealed record PageFallback(string Key, string Warning);
 
     /// <summary>A whole column chunk read by Parquet.Net, as text (integers as their decimal digits).</summary>
     private static async Task<string?[]> ReadWholeStringsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
