@@ -36,34 +36,7 @@ public sealed class JsonlSplitterTests : IDisposable
             var whole = JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1), Columns, CancellationToken.None).GetAwaiter().GetResult();
             var parts = ranges.Select(r => JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1, r), Columns, CancellationToken.None).GetAwaiter().GetResult()).ToList();
 
-            // The ranges follow each other from the first byte to the last, each starting on a line of its own.
-            Assert.Equal(0, ranges[0].Start);
-            for (int i = 1; i < ranges.Count; i++)
-            {
-                Assert.Equal(ranges[i - 1].End, ranges[i].Start);
-            }
-
-            // Their rows, in order, are the file's rows, with the same lines named.
-            Assert.Equal(whole.Text, parts.SelectMany(p => p.Text));
-            Assert.Equal(whole.Uuid, parts.SelectMany(p => p.Uuid));
-            Assert.Equal(Enumerable.Range(0, whole.RowCount).Select(whole.Locate), parts.SelectMany(p => Enumerable.Range(0, p.RowCount).Select(p.Locate)));
-
-            // No image has rows in two ranges.
-            var owner = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (int p = 0; p < parts.Count; p++)
-            {
-                foreach (string? uuid in parts[p].Uuid)
-                {
-                    if (uuid is not null && owner.TryGetValue(uuid, out int first))
-                    {
-                        Assert.True(first == p, $"image {uuid} has rows in ranges {first} and {p} (split size {rangeBytes})");
-                    }
-                    else if (uuid is not null)
-                    {
-                        owner[uuid] = p;
-                    }
-                }
-            }
+            SplitAssertions.CoverTheUnitAndKeepImagesWhole(ranges, whole, parts, $"{rangeBytes} bytes");
         }, iter: 150, threads: 1);
     }
 

@@ -35,35 +35,8 @@ public sealed class ParquetSplitterTests : IDisposable
                     var whole = reader.ReadUnitAsync(g, CancellationToken.None).GetAwaiter().GetResult();
                     var parts = ranges.Select(r => reader.ReadUnitAsync(new SnapshotUnit(snapshot, g, r), CancellationToken.None).GetAwaiter().GetResult()).ToList();
 
-                    // The ranges follow each other from the group's first row to its last.
-                    Assert.Equal(0, ranges[0].Start);
                     Assert.Equal(whole.RowCount, ranges[^1].End);
-                    for (int i = 1; i < ranges.Count; i++)
-                    {
-                        Assert.Equal(ranges[i - 1].End, ranges[i].Start);
-                    }
-
-                    // Their rows, in order, are the group's rows, with the same rows named.
-                    Assert.Equal(whole.Text, parts.SelectMany(p => p.Text));
-                    Assert.Equal(whole.Uuid, parts.SelectMany(p => p.Uuid));
-                    Assert.Equal(Enumerable.Range(0, whole.RowCount).Select(whole.Locate), parts.SelectMany(p => Enumerable.Range(0, p.RowCount).Select(p.Locate)));
-
-                    // No image has rows in two ranges.
-                    var owner = new Dictionary<string, int>(StringComparer.Ordinal);
-                    for (int p = 0; p < parts.Count; p++)
-                    {
-                        foreach (string? uuid in parts[p].Uuid)
-                        {
-                            if (uuid is not null && owner.TryGetValue(uuid, out int first))
-                            {
-                                Assert.True(first == p, $"image {uuid} has rows in ranges {first} and {p} (split size {rangeRows})");
-                            }
-                            else if (uuid is not null)
-                            {
-                                owner[uuid] = p;
-                            }
-                        }
-                    }
+                    SplitAssertions.CoverTheUnitAndKeepImagesWhole(ranges, whole, parts, $"{rangeRows} rows");
                 }
             }
             finally
