@@ -7,7 +7,8 @@
 # Azurite (silo/run-local-cluster.sh, its own ports and folder), submits one job with --lang-column (LID off) and
 # watches it. Prints: wall time of the job; CPU seconds of each silo and of Azurite during the job (/proc), so the rate
 # per core; each silo's peak RSS (VmHWM); the language partitions' writes (metaclip_partition_write_* on /metrics);
-# the coordinator's phase times (report.json). Needs about 2.5 GB of disk per 20M texts in the temporary folder.
+# the coordinator's phase times (report.json; "plan" is the planning phase, run by the workers file by file since
+# the submit stopped reading files), how long the submit took to answer. Needs about 2.5 GB of disk per 20M texts in the temporary folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ./scripts-common.sh
@@ -58,7 +59,8 @@ before=(); for p in "${silo_pids[@]}" ${azurite_pid:+$azurite_pid}; do before+=(
 start=$(date +%s.%N)
 id=$("${metaclip[@]}" submit --snapshot "$work/snap" --metadata "$work/meta" --out "$work/out" --lang-column lang \
   --format jsonl --cluster "$gateways" | awk 'NR==1 {print $3}')
-echo "submitted $id"
+submitted=$(date +%s.%N)
+echo "submitted $id (submit answered in $(echo "$submitted - $start" | bc) s)"
 "${metaclip[@]}" watch "$id" --cluster "$gateways" | tail -3
 end=$(date +%s.%N)
 

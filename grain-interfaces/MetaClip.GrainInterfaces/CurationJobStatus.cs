@@ -75,4 +75,12 @@ public sealed record CurationJobStatus(
     /// <summary>When the job ended (done, failed or cancelled); null while it runs.</summary>
     [Id(21)]
     public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>The snapshot's files (the units of the planning phase).</summary>
+    [Id(22)]
+    public int Files { get; init; }
+
+    /// <summary>Files planned (split into shards) so far; equal to <see cref="Files"/> once the job is past planning.</summary>
+    [Id(23)]
+    public int FilesPlanned { get; init; }
 }

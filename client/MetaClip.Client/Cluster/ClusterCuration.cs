@@ -16,10 +16,12 @@ internal static class ClusterCuration
     private static readonly TimeSpan RecoveryPatience = TimeSpan.FromMinutes(3);
 
     /// <summary>Follows a job until it ends, reporting progress; a failed job throws with its error.</summary>
-    public static async Task<CurationJobStatus> FollowAsync(ICurationJobGrain job, IProgress<CurationProgress>? progress, CancellationToken cancellationToken)
+    /// <remarks><paramref name="shown"/>: the phase the caller has shown already (its phases from there on are all shown).</remarks>
+    public static async Task<CurationJobStatus> FollowAsync(ICurationJobGrain job, IProgress<CurationProgress>? progress, CancellationToken cancellationToken,
+        CurationPhase? shown = null)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var rates = new RateTracker();
+        var rates = new RateTracker { Shown = shown };
         var last = new CurationProgress(CurationPhase.Planning, 0, 0, 0);
         void Waiting(string why) => progress?.Report(last with { Detail = "waiting for the cluster to recover: " + why });
         var status = await GetStatusAsync(job, Waiting, cancellationToken).ConfigureAwait(false);
@@ -53,7 +55,7 @@ internal static class ClusterCuration
 
         try
         {
-            await FollowAsync(job, progress, cancellationToken).ConfigureAwait(false);
+            await FollowAsync(job, progress, cancellationToken, shown: CurationPhase.Planning).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -98,16 +100,24 @@ internal static class ClusterCuration
 
     private static CurationProgress Report(IProgress<CurationProgress>? progress, CurationJobStatus status, RateTracker rates)
     {
-        var (phase, done) = status.Phase switch
+        var (phase, done, total) = status.Phase switch
         {
-            CurationJobPhase.Matching => (CurationPhase.Matching, status.ShardsMatched),
-            CurationJobPhase.Thresholds => (CurationPhase.Thresholds, status.Shards),
-            CurationJobPhase.Sampling => (CurationPhase.Sampling, status.ShardsSampled),
-            CurationJobPhase.Publishing => (CurationPhase.Writing, status.Shards),
-            CurationJobPhase.Done => (CurationPhase.Done, status.Shards),
-            _ => (CurationPhase.Planning, 0),
+            CurationJobPhase.Matching => (CurationPhase.Matching, status.ShardsMatched, status.Shards),
+            CurationJobPhase.Thresholds => (CurationPhase.Thresholds, status.Shards, status.Shards),
+            CurationJobPhase.Sampling => (CurationPhase.Sampling, status.ShardsSampled, status.Shards),
+            CurationJobPhase.Publishing => (CurationPhase.Writing, status.Shards, status.Shards),
+            CurationJobPhase.Done => (CurationPhase.Done, status.Shards, status.Shards),
+            _ => (CurationPhase.Planning, status.FilesPlanned, status.Files), // planning goes file by file
         };
-        var value = new CurationProgress(phase, done, status.Shards, status.Texts) { Detail = rates.Describe(status) };
+        // A phase that passed between two polls (a small job plans, matches and samples in a moment) is still shown,
+        // as done: the progress says every step the job went through.
+        for (var passed = (rates.Shown ?? phase) + 1; passed < phase; passed++)
+        {
+            progress?.Report(new CurationProgress(passed, status.Shards, status.Shards, status.Texts));
+        }
+
+        rates.Shown = phase;
+        var value = new CurationProgress(phase, done, total, status.Texts) { Detail = rates.Describe(status) };
         progress?.Report(value);
         return value;
     }
@@ -120,6 +130,9 @@ internal static class ClusterCuration
         private long _textsAtPhaseStart;
         private TimeSpan _phaseStart;
         private int _resumes;
+
+        /// <summary>The last phase reported (null before the first).</summary>
+        public CurationPhase? Shown { get; set; }
 
         public string? Describe(CurationJobStatus status)
         {

@@ -11,7 +11,7 @@ internal sealed class CurationClusterJob(ICurationJobGrain job) : ClusterJob(job
     public ICurationJobGrain Grain => job;
 
     public static string Describe(string id, CurationJobStatus s) => string.Create(CultureInfo.InvariantCulture,
-        $"{id}: {s.Phase}; shards matched {s.ShardsMatched}/{s.Shards}, sampled {s.ShardsSampled}/{s.Shards}; {s.Texts:N0} texts{(s.Error is null ? "" : "; error: " + s.Error)}{(s.SubmittedBy is null ? "" : "; submitted by " + s.SubmittedBy)}");
+        $"{id}: {s.Phase};{(s.Phase == CurationJobPhase.Planning ? $" files planned {s.FilesPlanned}/{s.Files};" : "")} shards matched {s.ShardsMatched}/{s.Shards}, sampled {s.ShardsSampled}/{s.Shards}; {s.Texts:N0} texts{(s.Error is null ? "" : "; error: " + s.Error)}{(s.SubmittedBy is null ? "" : "; submitted by " + s.SubmittedBy)}");
 
     public override async Task<JobSummary?> GetSummaryAsync(CancellationToken cancellationToken)
     {
@@ -38,7 +38,9 @@ internal sealed class CurationClusterJob(ICurationJobGrain job) : ClusterJob(job
 
     private JobSummary Summary(CurationJobStatus s) => new(
         s.Phase.ToString(),
-        string.Create(CultureInfo.InvariantCulture, $"{s.ShardsMatched}/{s.Shards} matched"),
+        s.Phase == CurationJobPhase.Planning
+            ? string.Create(CultureInfo.InvariantCulture, $"{s.FilesPlanned}/{s.Files} files planned")
+            : string.Create(CultureInfo.InvariantCulture, $"{s.ShardsMatched}/{s.Shards} matched"),
         Describe(Id, s),
         s.Phase switch
         {

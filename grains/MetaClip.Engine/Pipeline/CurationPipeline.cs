@@ -65,7 +65,7 @@ public sealed class CurationPipeline
         var (metadata, identifier) = await LoadAsync(timings, phase, cancellationToken).ConfigureAwait(false);
 
         Report(CurationPhase.Planning, 0, 0, 0);
-        var units = await _steps.PlanAsync(o, _skipped.Enqueue, cancellationToken).ConfigureAwait(false);
+        var units = await PlanAsync(o, _skipped.Enqueue, cancellationToken).ConfigureAwait(false);
         int files = units.Select(u => u.File.Path).Distinct().Count();
         timings["plan"] = Lap(phase);
 
@@ -116,9 +116,21 @@ public sealed class CurationPipeline
     public async Task<MatchedSnapshot> MatchAsync(CancellationToken cancellationToken = default)
     {
         var (metadata, identifier) = await LoadAsync([], Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
-        var units = await _steps.PlanAsync(_options with { SkipBadFiles = false }, null, cancellationToken).ConfigureAwait(false);
+        var units = await PlanAsync(_options with { SkipBadFiles = false }, null, cancellationToken).ConfigureAwait(false);
         var pass1 = await MatchUnitsAsync(metadata, identifier, units, spill: null, cancellationToken).ConfigureAwait(false);
         return new MatchedSnapshot([.. pass1.Results.Select(r => r.Matches())], pass1.Counts, _steps.ComputeThresholds(pass1.Counts, pass1.Tallies, metadata, _options));
+    }
+
+    /// <summary>
+    /// The plan: the snapshot's files (<see cref="ICurationSteps.DiscoverAsync"/>), each split into its units by
+    /// <see cref="ICurationSteps.PlanFileAsync"/> — several at once, as the cluster's workers do. With
+    /// <c>--skip-bad-files</c> (<paramref name="skipped"/>) a file that cannot be read is reported and left out.
+    /// </summary>
+    private async Task<IReadOnlyList<SnapshotUnit>> PlanAsync(CurationOptions options, Action<string>? skipped, CancellationToken cancellationToken)
+    {
+        var files = await _steps.DiscoverAsync(options, cancellationToken).ConfigureAwait(false);
+        return await SnapshotPlanner.PlanFilesAsync(files, (file, token) => _steps.PlanFileAsync(file, options, token),
+            options.SkipBadFiles ? (_, e) => skipped?.Invoke(e.Message) : null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<(MetadataSet Metadata, LanguageIdentifier? Identifier)> LoadAsync(Dictionary<string, double> timings, Stopwatch phase, CancellationToken cancellationToken)

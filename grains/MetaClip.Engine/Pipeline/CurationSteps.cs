@@ -11,12 +11,16 @@ public sealed class CurationSteps(DataStore store) : ICurationSteps
 {
     public DataStore Store { get; } = store ?? throw new ArgumentNullException(nameof(store));
 
-    public async Task<IReadOnlyList<SnapshotUnit>> PlanAsync(CurationOptions options, Action<string>? skipped, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SnapshotFile>> DiscoverAsync(CurationOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var files = await SnapshotFile.DiscoverAsync(Store, options.Snapshot, cancellationToken).ConfigureAwait(false);
-        return await SnapshotPlanner.PlanAsync(Store, files, options.Columns, cancellationToken,
-            options.SkipBadFiles ? (_, e) => skipped?.Invoke(e.Message) : null, options.EffectiveShardBytes, options.EffectiveShardRows).ConfigureAwait(false);
+        return SnapshotFile.DiscoverAsync(Store, options.Snapshot, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<SnapshotUnit>> PlanFileAsync(SnapshotFile file, CurationOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return SnapshotPlanner.PlanFileAsync(Store, file, options.Columns, options.EffectiveShardBytes, options.EffectiveShardRows, cancellationToken);
     }
 
     public MatchedUnit MatchUnit(UnitRows rows, UnitMatcher matcher, CancellationToken cancellationToken)

@@ -12,12 +12,16 @@ namespace MetaClip.Engine.Pipeline;
 /// </summary>
 public interface ICurationSteps
 {
+    /// <summary>The snapshot's files, in order: what the plan splits into units (the shards of a job), file by file.</summary>
+    Task<IReadOnlyList<SnapshotFile>> DiscoverAsync(CurationOptions options, CancellationToken cancellationToken);
+
     /// <summary>
-    /// Plan: the snapshot's units in order (a Parquet row group or a whole JSONL file each: the shards of a job).
-    /// With <see cref="CurationOptions.SkipBadFiles"/>, a file that cannot be opened is passed to
-    /// <paramref name="skipped"/> (its message names it) and left out; otherwise it fails the plan.
+    /// Plan of one file: its units in order — a Parquet row group or a whole JSONL file each, or ranges of them when
+    /// they are larger than the job's shard size (<see cref="SnapshotPlanner"/>). A file that cannot be opened or read
+    /// fails with a <see cref="CurationException"/> naming it; with <see cref="CurationOptions.SkipBadFiles"/> the caller
+    /// reports it and leaves it out.
     /// </summary>
-    Task<IReadOnlyList<SnapshotUnit>> PlanAsync(CurationOptions options, Action<string>? skipped, CancellationToken cancellationToken);
+    Task<IReadOnlyList<SnapshotUnit>> PlanFileAsync(SnapshotFile file, CurationOptions options, CancellationToken cancellationToken);
 
     /// <summary>Pass 1 on one unit: language of every text, its matched entries, and the unit's partial counts.</summary>
     MatchedUnit MatchUnit(UnitRows rows, UnitMatcher matcher, CancellationToken cancellationToken);

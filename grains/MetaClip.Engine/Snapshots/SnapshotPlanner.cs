@@ -9,44 +9,96 @@ public static class SnapshotPlanner
     /// One unit per JSONL file and per Parquet row group, in file order; a JSONL file larger than
     /// <paramref name="shardBytes"/> (0: no limit) becomes several units, byte ranges that never split an image
     /// (<see cref="JsonlSplitter"/>), and a row group of more than <paramref name="shardRows"/> rows (0: no limit)
-    /// several units, row ranges that never split an image (<see cref="ParquetSplitter"/>). With
-    /// <paramref name="onBadFile"/>, a file that cannot be opened is reported to it and left out instead of failing the plan.
+    /// several units, row ranges that never split an image (<see cref="ParquetSplitter"/>). Files are planned side by
+    /// side (<see cref="PlanFileAsync"/>: splitting a file reads it through), the units kept in file order. With
+    /// <paramref name="onBadFile"/>, a file that cannot be opened is reported to it (in file order) and left out instead
+    /// of failing the plan.
     /// </summary>
-    public static async Task<List<SnapshotUnit>> PlanAsync(DataStore store, IReadOnlyList<SnapshotFile> files, SnapshotColumns columns, CancellationToken cancellationToken,
+    public static Task<List<SnapshotUnit>> PlanAsync(DataStore store, IReadOnlyList<SnapshotFile> files, SnapshotColumns columns, CancellationToken cancellationToken,
         Action<string, CurationException>? onBadFile = null, long shardBytes = 0, long shardRows = 0)
     {
         ArgumentNullException.ThrowIfNull(store);
+        return PlanFilesAsync(files, (file, token) => PlanFileAsync(store, file, columns, shardBytes, shardRows, token), onBadFile, cancellationToken);
+    }
+
+    /// <summary>
+    /// The units of <paramref name="files"/>, each planned by <paramref name="planFile"/>, several files at once, kept in
+    /// file order; <paramref name="onBadFile"/> as in <see cref="PlanAsync"/>.
+    /// </summary>
+    public static async Task<List<SnapshotUnit>> PlanFilesAsync(IReadOnlyList<SnapshotFile> files, Func<SnapshotFile, CancellationToken, Task<IReadOnlyList<SnapshotUnit>>> planFile,
+        Action<string, CurationException>? onBadFile, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(files);
-        var units = new List<SnapshotUnit>();
-        foreach (var file in files)
+        ArgumentNullException.ThrowIfNull(planFile);
+        var planned = new IReadOnlyList<SnapshotUnit>?[files.Count];
+        var failures = new CurationException?[files.Count];
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = failed.Token };
+        try
         {
-            if (file.Format != SnapshotFormat.Parquet)
+            await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), parallel, async (i, token) =>
             {
                 try
                 {
-                    units.AddRange(await SplitJsonlAsync(store, file, columns, shardBytes, cancellationToken).ConfigureAwait(false));
+                    planned[i] = await planFile(files[i], token).ConfigureAwait(false);
                 }
-                catch (CurationException e) when (onBadFile is not null)
+                catch (CurationException e)
                 {
-                    onBadFile(file.Name, e);
+                    failures[i] = e;
+                    if (onBadFile is null)
+                    {
+                        // The first bad file (in file order, below) fails the plan: no need to read the others.
+                        await failed.CancelAsync().ConfigureAwait(false);
+                    }
+                }
+            }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && failures.Any(f => f is not null))
+        {
+            // Stopped because a file failed: reported below.
+        }
+
+        var units = new List<SnapshotUnit>();
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (failures[i] is { } failure)
+            {
+                if (onBadFile is null)
+                {
+                    throw failure;
                 }
 
-                continue;
+                onBadFile(files[i].Name, failure);
             }
+            else if (planned[i] is { } fileUnits)
+            {
+                units.AddRange(fileUnits);
+            }
+        }
 
-            try
-            {
-                await using var reader = await ParquetUnitReader.OpenAsync(store, file, columns, cancellationToken).ConfigureAwait(false);
-                for (int g = 0; g < reader.RowGroupCount; g++)
-                {
-                    var ranges = shardRows > 0 ? await ParquetSplitter.SplitAsync(reader, g, shardRows, cancellationToken).ConfigureAwait(false) : [];
-                    units.AddRange(ranges.Count <= 1 ? [new SnapshotUnit(file, g)] : ranges.Select(r => new SnapshotUnit(file, g, r)));
-                }
-            }
-            catch (CurationException e) when (onBadFile is not null)
-            {
-                onBadFile(file.Name, e);
-            }
+        return units;
+    }
+
+    /// <summary>
+    /// One file's units, in order (see <see cref="PlanAsync"/>): the step a cluster runs on its workers, file by file.
+    /// A file that cannot be opened or read fails with a <see cref="CurationException"/> naming it.
+    /// </summary>
+    public static async Task<IReadOnlyList<SnapshotUnit>> PlanFileAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, long shardBytes, long shardRows,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(file);
+        if (file.Format != SnapshotFormat.Parquet)
+        {
+            return [.. await SplitJsonlAsync(store, file, columns, shardBytes, cancellationToken).ConfigureAwait(false)];
+        }
+
+        var units = new List<SnapshotUnit>();
+        await using var reader = await ParquetUnitReader.OpenAsync(store, file, columns, cancellationToken).ConfigureAwait(false);
+        for (int g = 0; g < reader.RowGroupCount; g++)
+        {
+            var ranges = shardRows > 0 ? await ParquetSplitter.SplitAsync(reader, g, shardRows, cancellationToken).ConfigureAwait(false) : [];
+            units.AddRange(ranges.Count <= 1 ? [new SnapshotUnit(file, g)] : ranges.Select(r => new SnapshotUnit(file, g, r)));
         }
 
         return units;

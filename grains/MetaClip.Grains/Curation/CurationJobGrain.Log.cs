@@ -6,8 +6,11 @@ namespace MetaClip.Grains.Curation;
 /// <summary>The coordinator's log lines.</summary>
 public sealed partial class CurationJobGrain
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: started with {Shards} shards over {Snapshot}")]
-    private static partial void LogStarted(ILogger logger, string jobId, int shards, string snapshot);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: started over {Snapshot} ({Files} files to plan)")]
+    private static partial void LogStarted(ILogger logger, string jobId, string snapshot, int files);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: planned {Shards} shards from {Files} files")]
+    private static partial void LogPlanned(ILogger logger, string jobId, int shards, int files);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: resuming in phase {Phase} ({Matched} matched, {Sampled} sampled of {Shards} shards)")]
     private static partial void LogResuming(ILogger logger, string jobId, CurationJobPhase phase, int matched, int sampled, int shards);

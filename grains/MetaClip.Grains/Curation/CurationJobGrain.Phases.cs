@@ -16,11 +16,21 @@ public sealed partial class CurationJobGrain
         // Let the call (or activation) that started the run finish first.
         await Task.Yield();
         var options = Options;
-        var shards = Job.Shards.Select((plan, index) => new ShardTask(JobId, index, plan.FilePath, plan.FileName, plan.FileFormat, plan.RowGroup, Job.WorkFolder, options,
-            plan.RangeStart, plan.RangeEnd, plan.RangeFirstLine)).ToList();
         var clock = Stopwatch.StartNew();
         try
         {
+            if (Job.Phase == CurationJobPhase.Planning)
+            {
+                await PlanAsync(options);
+                AddTiming("plan", clock);
+                Job.Phase = CurationJobPhase.Matching;
+                await Checkpoints.WriteAsync(force: true);
+                LogPlanned(logger, JobId, Job.Shards.Count, Job.Files.Count);
+                clock.Restart();
+            }
+
+            var shards = Job.Shards.Select((plan, index) => new ShardTask(JobId, index, plan.FilePath, plan.FileName, plan.FileFormat, plan.RowGroup, Job.WorkFolder, options,
+                plan.RangeStart, plan.RangeEnd, plan.RangeFirstLine)).ToList();
             if (Job.Phase == CurationJobPhase.Matching)
             {
                 await MatchAsync(options, shards);
@@ -104,6 +114,41 @@ public sealed partial class CurationJobGrain
         var dispatcher = Dispatcher(pass);
         dispatcher.CountResumed(pending.Count(s => Job.Started.Contains($"{pass}/{s.Index}")));
         return dispatcher;
+    }
+
+    /// <summary>
+    /// Splits the snapshot's files into shards: one worker call per file (<see cref="IShardWorkerGrain.Plan"/>), spread
+    /// over the cluster like the passes (a big file is read through to find where it may be split: the reading is
+    /// the workers', not this grain's). Each file's units are checkpointed as they come; the shards are set, in file
+    /// order, once every file is planned. With <c>--skip-bad-files</c> a file that cannot be read is reported and left
+    /// out; otherwise it fails the job, naming it.
+    /// </summary>
+    private async Task PlanAsync(CurationOptions options)
+    {
+        _phaseClock.Restart();
+        _phaseShardsThisRun = 0;
+        var files = Job.Files.Select((file, index) => new ShardTask(JobId, index, file.FilePath, file.FileName, file.FileFormat, -1, Job.WorkFolder, options)).ToList();
+        var pending = files.Where(f => !Job.Planned.ContainsKey(f.Index)).ToList();
+        await DispatcherFor("plan", pending).RunAsync(pending, "plan", async (file, worker) =>
+        {
+            try
+            {
+                return await worker.Plan(file);
+            }
+            catch (CurationException e) when (options.SkipBadFiles)
+            {
+                Job.SkippedFiles.Add(e.Message);
+                return [];
+            }
+        }, async (file, units) =>
+        {
+            _phaseShardsThisRun++;
+            Job.Planned[file.Index] = [.. units.Select(u => new ShardPlan(file.FilePath, file.FileName, file.FileFormat, u.RowGroup, u.RangeStart, u.RangeEnd, u.RangeFirstLine))];
+            await Checkpoints.WriteAsync(force: false);
+        }, _cancel.Token);
+
+        Job.Shards = [.. Enumerable.Range(0, files.Count).SelectMany(i => Job.Planned[i])];
+        Job.Planned = [];
     }
 
     private async Task MatchAsync(CurationOptions options, List<ShardTask> shards)

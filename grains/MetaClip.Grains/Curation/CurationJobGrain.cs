@@ -60,7 +60,7 @@ public sealed partial class CurationJobGrain(
     });
 
     private static bool IsRunning(CurationJobPhase phase) =>
-        phase is CurationJobPhase.Matching or CurationJobPhase.Thresholds or CurationJobPhase.Sampling or CurationJobPhase.Publishing;
+        phase is CurationJobPhase.Planning or CurationJobPhase.Matching or CurationJobPhase.Thresholds or CurationJobPhase.Sampling or CurationJobPhase.Publishing;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -103,7 +103,6 @@ public sealed partial class CurationJobGrain(
 
         var job = options.Validate();
         siloOptions.Value.AllowedLocations.Check(job);
-        var skipped = new List<string>();
         if (job.NeedsLid)
         {
             // Checked (and loaded into this silo's cache) before anything runs: a missing or broken model fails the
@@ -111,12 +110,14 @@ public sealed partial class CurationJobGrain(
             await lidModels.GetAsync(job.LidModel!);
         }
 
-        var units = await steps.PlanAsync(job, skipped.Add, CancellationToken.None);
+        // The files are listed here (a snapshot that does not exist fails the start); splitting them into shards reads
+        // big files through, so that is the job's first phase, run by the workers (RunAsync), not this call.
+        var files = await steps.DiscoverAsync(job, CancellationToken.None);
 
         // A snapshot folder's files are read one by one: a link among them must not lead out of the allowed roots.
-        foreach (string file in units.Select(u => u.File.Path).Distinct(StringComparer.Ordinal))
+        foreach (var file in files)
         {
-            siloOptions.Value.AllowedLocations.Check("--snapshot", file);
+            siloOptions.Value.AllowedLocations.Check("--snapshot", file.Path);
         }
 
         // The output folder is this job's from now until it is done or cancelled (a failed job keeps it for a retry).
@@ -125,17 +126,15 @@ public sealed partial class CurationJobGrain(
         var claim = siloOptions.Value is { SingleSilo: true, IntermediatesInMemory: true } ? OutputClaim.ForThisProcess(JobId) : OutputClaim.ForCluster(JobId, cluster.Value.ServiceId);
         await claim.TakeAsync(store, job.Output, IsOverAsync, CancellationToken.None);
         Job.Spec = Converter.ConvertToSurrogate(job);
-        Job.Phase = CurationJobPhase.Matching;
+        Job.Phase = CurationJobPhase.Planning;
         Job.SubmittedAt = DateTimeOffset.UtcNow;
         Job.SubmittedBy = JobPrincipal.Current;
         Job.WorkFolder = JobWorkFolder.Of(job.Output, JobId);
-        Job.Shards = [.. units.Select(u => new ShardPlan(u.File.Path, u.File.Name, (int)u.File.Format, u.RowGroup,
-            u.Range?.Start ?? 0, u.Range?.End ?? 0, u.Range?.FirstLine ?? 0))];
-        Job.SkippedFiles = skipped;
+        Job.Files = [.. files.Select(f => new ShardPlan(f.Path, f.Name, (int)f.Format, -1))];
         await Checkpoints.WriteAsync(force: true);
         await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await GrainFactory.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry(JobId, Job.SubmittedAt, job.Snapshot, job.Output) { SubmittedBy = Job.SubmittedBy });
-        LogStarted(logger, JobId, Job.Shards.Count, job.Snapshot);
+        LogStarted(logger, JobId, job.Snapshot, Job.Files.Count);
         StartRun();
         return Status();
     }
@@ -239,6 +238,8 @@ public sealed partial class CurationJobGrain(
             ShardResultsPersisted = _checkpoints?.PersistedResults ?? 0,
             Curves = _curves,
             FinishedAt = job.FinishedAt,
+            Files = job.Files.Count,
+            FilesPlanned = job.Phase == CurationJobPhase.Planning || job is { Phase: CurationJobPhase.Failed, FailedPhase: CurationJobPhase.Planning } ? job.Planned.Count : job.Files.Count,
         };
     }
 

@@ -79,6 +79,14 @@ public sealed class CurationJobState
     [Id(18)]
     public DateTimeOffset? FinishedAt { get; set; }
 
+    /// <summary>The snapshot's files, in order (<see cref="ShardPlan.RowGroup"/> -1): what the planning phase splits into <see cref="Shards"/>.</summary>
+    [Id(19)]
+    public List<ShardPlan> Files { get; set; } = [];
+
+    /// <summary>Planning results by file index (a file left out by <c>--skip-bad-files</c> has none); cleared once <see cref="Shards"/> is set.</summary>
+    [Id(20)]
+    public Dictionary<int, List<ShardPlan>> Planned { get; set; } = [];
+
     /// <summary>
     /// This state (the live coordinator's) with what <paramref name="stored"/> adds: shard results either side has
     /// (a shard's result is the same whichever run made it), skipped files, and the larger counters. The phase, spec
@@ -91,6 +99,11 @@ public sealed class CurationJobState
         {
             // Another job's state under this id: keep this one whole.
             return this;
+        }
+
+        foreach (var (index, units) in stored.Planned.Where(_ => Phase == CurationJobPhase.Planning))
+        {
+            Planned.TryAdd(index, units);
         }
 
         foreach (var (index, summary) in stored.Matched)

@@ -11,8 +11,8 @@ using Orleans.Placement;
 namespace MetaClip.Grains.Curation;
 
 /// <summary>
-/// <see cref="IShardWorkerGrain"/>: runs the engine's steps on one shard — <see cref="ICurationSteps.MatchUnit"/> in
-/// pass 1 and <see cref="ICurationSteps.DecideUnitAsync"/> in pass 2 — off the grain's turn (on the thread pool), with
+/// <see cref="IShardWorkerGrain"/>: runs the engine's steps on one shard — <see cref="ICurationSteps.PlanFileAsync"/> on
+/// a file while the job plans, <see cref="ICurationSteps.MatchUnit"/> in pass 1 and <see cref="ICurationSteps.DecideUnitAsync"/> in pass 2 — off the grain's turn (on the thread pool), with
 /// this silo's cached metadata and threshold table; what it adds is the shard's intermediates and its counts sent
 /// to the language partitions. Placed at random, and gone after each call; each silo runs at most its
 /// <see cref="ShardSlots"/> at once. (Not activation-count placement: a coordinator dispatches shards in bursts,
@@ -30,6 +30,17 @@ public sealed class ShardWorkerGrain(
     LidModelCache lidModels,
     IOptions<CurationSiloOptions> siloOptions) : Grain, IShardWorkerGrain
 {
+    public Task<PlannedUnit[]> Plan(ShardTask file)
+    {
+        CheckLocations(file, null);
+        return RunAsync(async token =>
+        {
+            var units = await Task.Run(() => steps.PlanFileAsync(file.Unit.File, file.Spec, token), token);
+            MetaClipMetrics.Shards.Add(1, new KeyValuePair<string, object?>("pass", "plan"));
+            return units.Select(u => new PlannedUnit(u.RowGroup, u.Range?.Start ?? 0, u.Range?.End ?? 0, u.Range?.FirstLine ?? 0)).ToArray();
+        });
+    }
+
     public Task<ShardMatchSummary> Match(ShardTask task)
     {
         CheckLocations(task, null);

@@ -13,7 +13,7 @@ public static class MetaClipMetrics
     private static readonly Meter Meter = new(MeterName, "1.0");
 
     /// <summary>Shards a worker on this silo finished, by <c>pass</c> (<c>match</c>, <c>sample</c>).</summary>
-    public static readonly Counter<long> Shards = Meter.CreateCounter<long>("metaclip_shards", "{shard}", "Shards finished on this silo, by pass");
+    public static readonly Counter<long> Shards = Meter.CreateCounter<long>("metaclip_shards", "{shard}", "Shards finished on this silo, by pass (plan: files split into shards)");
 
     /// <summary>Texts matched (pass 1) on this silo.</summary>
     public static readonly Counter<long> Texts = Meter.CreateCounter<long>("metaclip_texts", "{text}", "Texts read and matched on this silo (pass 1)");
@@ -52,7 +52,7 @@ public static class MetaClipMetrics
     /// </summary>
     public static void InitializeSeries()
     {
-        foreach (string pass in (string[])["match", "sample"])
+        foreach (string pass in (string[])["plan", "match", "sample"])
         {
             Shards.Add(0, new KeyValuePair<string, object?>("pass", pass));
         }

@@ -19,6 +19,7 @@ public static class JobView
         ArgumentNullException.ThrowIfNull(status);
         string progress = status.Phase switch
         {
+            CurationJobPhase.Planning => $"{status.FilesPlanned}/{status.Files} files planned",
             CurationJobPhase.Matching => $"{status.ShardsMatched}/{status.Shards} shards matched",
             CurationJobPhase.Sampling or CurationJobPhase.Publishing or CurationJobPhase.Done => $"{status.ShardsSampled}/{status.Shards} shards sampled",
             _ => $"{status.ShardsMatched}/{status.Shards} shards matched",
@@ -49,7 +50,7 @@ public static class JobView
         var curve = status.Curves.FirstOrDefault(c => c.Language == query.Curve)
             ?? status.Curves.MaxBy(c => status.Languages.FirstOrDefault(l => l.Language == c.Language)?.Texts ?? 0);
         var (rate, eta) = Rates(status);
-        bool active = status.Phase is CurationJobPhase.Matching or CurationJobPhase.Thresholds or CurationJobPhase.Sampling or CurationJobPhase.Publishing;
+        bool active = status.Phase is CurationJobPhase.Planning or CurationJobPhase.Matching or CurationJobPhase.Thresholds or CurationJobPhase.Sampling or CurationJobPhase.Publishing;
         var warnings = new List<string>(status.SkippedFiles);
         if (status.Curves.Count(c => c.Threshold == 0) is > 0 and int zero)
         {
@@ -109,6 +110,7 @@ public static class JobView
     public static string PhaseName(CurationJobPhase phase) => phase switch
     {
         CurationJobPhase.NotStarted => "not started",
+        CurationJobPhase.Planning => "plan",
         CurationJobPhase.Matching => "match and count",
         CurationJobPhase.Thresholds => "thresholds",
         CurationJobPhase.Sampling => "sample",
@@ -123,13 +125,13 @@ public static class JobView
         // The index of the phase the job is in (the last it reached when it ended), 5 once done.
         int current = status.Phase switch
         {
-            CurationJobPhase.NotStarted => 0,
+            CurationJobPhase.NotStarted or CurationJobPhase.Planning => 0,
             CurationJobPhase.Matching => 1,
             CurationJobPhase.Thresholds => 2,
             CurationJobPhase.Sampling => 3,
             CurationJobPhase.Publishing => 4,
             CurationJobPhase.Done => 5,
-            _ => status.ShardsSampled > 0 ? 3 : status.Curves.Length > 0 ? 2 : 1,
+            _ => status.ShardsSampled > 0 ? 3 : status.Curves.Length > 0 ? 2 : status.FilesPlanned < status.Files ? 0 : 1,
         };
         string ended = status.Phase switch
         {
@@ -137,6 +139,7 @@ public static class JobView
             CurationJobPhase.Cancelled => "cancelled",
             _ => "running",
         };
+        int planRunning = running.Count(r => r.Pass == "plan");
         int matchRunning = running.Count(r => r.Pass is "match" or "recount");
         int sampleRunning = running.Count(r => r.Pass == "sample");
         var rows = new List<PhaseRow>();
@@ -145,7 +148,8 @@ public static class JobView
             string state = i < current ? "done" : i == current ? ended : "pending";
             var (done, inFlight, total) = i switch
             {
-                0 => (status.Shards > 0 ? status.Shards : 0, 0, status.Shards),
+                0 when status.Files > 0 => (status.FilesPlanned, planRunning, status.Files), // files, for a job that planned on its workers
+                0 => (status.Shards, 0, status.Shards),
                 1 => (status.ShardsMatched, matchRunning, status.Shards),
                 3 => (status.ShardsSampled, sampleRunning, status.Shards),
                 _ => (i < current ? 1 : 0, 0, 1),
@@ -168,12 +172,13 @@ public static class JobView
         double textsPerShard = status.ShardsMatched > 0 ? (double)status.Texts / status.ShardsMatched : 0;
         int left = status.Phase switch
         {
+            CurationJobPhase.Planning => status.Files - status.FilesPlanned,
             CurationJobPhase.Matching => status.Shards - status.ShardsMatched,
             CurationJobPhase.Sampling => status.ShardsMatched - status.ShardsSampled,
             _ => 0,
         };
         double? rate = status.Phase == CurationJobPhase.Matching ? shardsPerSecond * textsPerShard : null;
-        return (rate, status.Phase is CurationJobPhase.Matching or CurationJobPhase.Sampling ? left / shardsPerSecond : null);
+        return (rate, status.Phase is CurationJobPhase.Planning or CurationJobPhase.Matching or CurationJobPhase.Sampling ? left / shardsPerSecond : null);
     }
 
     private static Comparison<LanguageRow> Comparer(string sort, bool descending)

@@ -38,7 +38,9 @@ public sealed class ClusterCommandTests : IDisposable
         var status = await CliRun.RunAsync(["status", id, .. silos.ClientOptions]);
         Assert.Contains($"{id}: Done; shards matched 6/6, sampled 6/6", status.Output, StringComparison.Ordinal);
 
-        // The silos' /metrics (Prometheus) add up to the job: 6 shards matched, 6 sampled, every text counted once.
+        // The silos' /metrics (Prometheus) add up to the job: its 2 files planned (on the workers), 6 shards matched,
+        // 6 sampled, every text counted once.
+        Assert.Equal(2, await silos.MetricAsync("metaclip_shards_total", "pass=\"plan\""));
         Assert.Equal(6, await silos.MetricAsync("metaclip_shards_total", "pass=\"match\""));
         Assert.Equal(6, await silos.MetricAsync("metaclip_shards_total", "pass=\"sample\""));
         Assert.Equal(4650, await silos.MetricAsync("metaclip_texts_total"));

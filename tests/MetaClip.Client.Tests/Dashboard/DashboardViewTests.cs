@@ -105,6 +105,24 @@ public sealed class DashboardViewTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_planning_job_shows_its_files_planned_and_the_workers_planning_them()
+    {
+        var status = new CurationJobStatus(CurationJobPhase.Planning, 0, 0, 0, 0, null, "/out") { Files = 10, FilesPlanned = 3, PhaseSeconds = 6, PhaseShardsThisRun = 3 };
+        RunningShard[] running = [new(3, "plan", 1, "silo-a"), new(4, "plan", 1, "silo-b")];
+        var page = JobView.Build("j", status, null, running, new JobQuery());
+        Assert.Equal(["running", "pending", "pending", "pending", "pending"], page.Phases.Select(p => p.State));
+        var plan = page.Phases.Single(p => p.Name == "plan");
+        Assert.Equal((3, 2, 10), (plan.Done, plan.Running, plan.Total));
+        Assert.True(page.CanCancel);
+        Assert.Equal("3/10 files planned", JobView.Row("j", status, null).Progress);
+        Assert.Equal("plan", JobView.Row("j", status, null).Phase);
+
+        // Failed while planning: the plan row says so, and the later phases never ran.
+        var failed = JobView.Build("j", status with { Phase = CurationJobPhase.Failed, Error = "not gzip" }, null, [], new JobQuery());
+        Assert.Equal(["failed", "pending", "pending", "pending", "pending"], failed.Phases.Select(p => p.State));
+    }
+
+    [Fact]
     public void A_session_cookie_holds_only_for_its_key_unaltered_and_until_it_expires()
     {
         byte[] key = System.Security.Cryptography.SHA256.HashData("operator-key-0123456789abcdef"u8);

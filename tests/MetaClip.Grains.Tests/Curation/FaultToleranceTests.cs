@@ -109,9 +109,9 @@ public sealed class FaultToleranceTests : IDisposable
         await using (var first = await StartAsync(2, storage, service, gate))
         {
             gate.Hold("Match", pass: 7);
-            var started = await first.Client.GetGrain<ICurationJobGrain>(jobId).Start(spec);
-            shards = started.Shards;
+            await first.Client.GetGrain<ICurationJobGrain>(jobId).Start(spec);
             var before = await WaitAsync(first.Client, jobId, s => s.ShardsMatched == 7 && s.ShardResultsPersisted == 7);
+            shards = before.Shards;
             matchedBefore = before.ShardsMatched;
             foreach (var silo in first.Silos.ToList())
             {

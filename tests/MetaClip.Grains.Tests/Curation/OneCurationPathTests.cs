@@ -39,6 +39,8 @@ public sealed class OneCurationPathTests
         Assert.True(units > 1, "the sample is split into several units");
         foreach (var calls in new[] { engineCalls, clusterCalls })
         {
+            Assert.Equal(1, calls.Of(nameof(ICurationSteps.DiscoverAsync)));
+            Assert.Equal(units, calls.Of(nameof(ICurationSteps.PlanFileAsync)));
             Assert.Equal(1, calls.Of(nameof(ICurationSteps.ComputeThresholds)));
             Assert.Equal(1, calls.Of(nameof(ICurationSteps.OpenPublisherAsync)));
             Assert.Equal(units, calls.Of(nameof(ICurationSteps.MatchUnit)));
@@ -81,10 +83,16 @@ public sealed class OneCurationPathTests
     /// <summary>The real steps, each call recorded.</summary>
     private sealed class RecordingSteps(ICurationSteps inner, StepCalls calls) : ICurationSteps
     {
-        public Task<IReadOnlyList<SnapshotUnit>> PlanAsync(CurationOptions options, Action<string>? skipped, CancellationToken cancellationToken)
+        public Task<IReadOnlyList<SnapshotFile>> DiscoverAsync(CurationOptions options, CancellationToken cancellationToken)
         {
-            calls.Add(nameof(PlanAsync));
-            return inner.PlanAsync(options, skipped, cancellationToken);
+            calls.Add(nameof(DiscoverAsync));
+            return inner.DiscoverAsync(options, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<SnapshotUnit>> PlanFileAsync(SnapshotFile file, CurationOptions options, CancellationToken cancellationToken)
+        {
+            calls.Add(nameof(PlanFileAsync));
+            return inner.PlanFileAsync(file, options, cancellationToken);
         }
 
         public MatchedUnit MatchUnit(UnitRows rows, UnitMatcher matcher, CancellationToken cancellationToken)
@@ -117,8 +125,10 @@ public sealed class OneCurationPathTests
     /// <summary>The real steps with a changed pass 2: every image decided, none kept.</summary>
     private sealed class KeepNothingSteps(ICurationSteps inner) : ICurationSteps
     {
-        public Task<IReadOnlyList<SnapshotUnit>> PlanAsync(CurationOptions options, Action<string>? skipped, CancellationToken cancellationToken) =>
-            inner.PlanAsync(options, skipped, cancellationToken);
+        public Task<IReadOnlyList<SnapshotFile>> DiscoverAsync(CurationOptions options, CancellationToken cancellationToken) => inner.DiscoverAsync(options, cancellationToken);
+
+        public Task<IReadOnlyList<SnapshotUnit>> PlanFileAsync(SnapshotFile file, CurationOptions options, CancellationToken cancellationToken) =>
+            inner.PlanFileAsync(file, options, cancellationToken);
 
         public MatchedUnit MatchUnit(UnitRows rows, UnitMatcher matcher, CancellationToken cancellationToken) => inner.MatchUnit(rows, matcher, cancellationToken);
 
