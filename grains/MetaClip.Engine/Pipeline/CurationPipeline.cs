@@ -123,7 +123,7 @@ public sealed class CurationPipeline
 
     /// <summary>
     /// The plan: the snapshot's files (<see cref="ICurationSteps.DiscoverAsync"/>), each split into its units by
-    /// <see cref="ICurationSteps.PlanFileAsync"/> — several at once, as the cluster's workers do. With
+    /// <see cref="ICurationSteps.PlanFileAsync"/> — two at once, as a silo's worker slots allow. With
     /// <c>--skip-bad-files</c> (<paramref name="skipped"/>) a file that cannot be read is reported and left out.
     /// </summary>
     private async Task<IReadOnlyList<SnapshotUnit>> PlanAsync(CurationOptions options, Action<string>? skipped, CancellationToken cancellationToken)

@@ -6,6 +6,13 @@ namespace MetaClip.Engine.Snapshots;
 public static class SnapshotPlanner
 {
     /// <summary>
+    /// Files planned at once in one process. Few: splitting a file holds a fingerprint per distinct image of it while
+    /// it is read (docs/formats.md, "Grouping"), so each one planned at once adds its share to the peak memory — as a
+    /// silo's worker slots bound the plan calls it runs at once.
+    /// </summary>
+    public const int FilesAtOnce = 2;
+
+    /// <summary>
     /// One unit per JSONL file and per Parquet row group, in file order; a JSONL file larger than
     /// <paramref name="shardBytes"/> (0: no limit) becomes several units, byte ranges that never split an image
     /// (<see cref="JsonlSplitter"/>), and a row group of more than <paramref name="shardRows"/> rows (0: no limit)
@@ -22,8 +29,8 @@ public static class SnapshotPlanner
     }
 
     /// <summary>
-    /// The units of <paramref name="files"/>, each planned by <paramref name="planFile"/>, several files at once, kept in
-    /// file order; <paramref name="onBadFile"/> as in <see cref="PlanAsync"/>.
+    /// The units of <paramref name="files"/>, each planned by <paramref name="planFile"/>, <see cref="FilesAtOnce"/> files at
+    /// once, kept in file order; <paramref name="onBadFile"/> as in <see cref="PlanAsync"/>.
     /// </summary>
     public static async Task<List<SnapshotUnit>> PlanFilesAsync(IReadOnlyList<SnapshotFile> files, Func<SnapshotFile, CancellationToken, Task<IReadOnlyList<SnapshotUnit>>> planFile,
         Action<string, CurationException>? onBadFile, CancellationToken cancellationToken)
@@ -33,7 +40,7 @@ public static class SnapshotPlanner
         var planned = new IReadOnlyList<SnapshotUnit>?[files.Count];
         var failures = new CurationException?[files.Count];
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = failed.Token };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = FilesAtOnce, CancellationToken = failed.Token };
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), parallel, async (i, token) =>
