@@ -29,28 +29,48 @@ public static class JobPublishing
         var columns = new PublishedColumns(matched.Any(m => m.HasKey), matched.Select(m => m.ImageColumn).FirstOrDefault(c => c is not null));
         await using var publisher = await steps.OpenPublisherAsync(options, columns, shards.Count > 0 ? shards[0].JobId : string.Empty, CancellationToken.None).ConfigureAwait(false);
 
-        // Shards in index order, a batch of them at a time (trivial shards would each pay for a parallel write).
+        // Shards in index order, a batch of them at a time (trivial shards would each pay for a parallel write). The next
+        // shard's kept rows are read and decoded while the current batch is written: one shard ahead, so the memory
+        // held stays a batch plus one shard.
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var parts = new List<string>();
         var rows = new List<CuratedRow>();
         long lines = 0;
-        for (int i = 0; i < shards.Count; i++)
+        Task<IReadOnlyList<CuratedRow>> KeptRowsOf(int i) =>
+            Task.Run(() => intermediates.GetKeptRowsAsync(JobWorkFolder.CuratedOf(shards[i].WorkFolder, shards[i].Index), CancellationToken.None));
+        var next = shards.Count > 0 ? KeptRowsOf(0) : null;
+        try
         {
-            string work = shards[i].WorkFolder;
-            parts.Add(JobWorkFolder.DecisionsOf(work, shards[i].Index));
-            rows.AddRange(await intermediates.GetKeptRowsAsync(JobWorkFolder.CuratedOf(work, shards[i].Index), CancellationToken.None).ConfigureAwait(false));
-            if (rows.Count >= BatchRows || parts.Count >= BatchShards || i == shards.Count - 1)
+            for (int i = 0; i < shards.Count; i++)
             {
-                await publisher.AppendAsync(async (stream, token) => lines += await intermediates.CopyDecisionsAsync(parts, stream, token).ConfigureAwait(false),
-                    rows, CancellationToken.None).ConfigureAwait(false);
-                for (int j = i - parts.Count + 1; j <= i; j++)
+                string work = shards[i].WorkFolder;
+                parts.Add(JobWorkFolder.DecisionsOf(work, shards[i].Index));
+                var kept = await next!.ConfigureAwait(false);
+                next = i + 1 < shards.Count ? KeptRowsOf(i + 1) : null;
+                rows.AddRange(kept);
+                if (rows.Count >= BatchRows || parts.Count >= BatchShards || i == shards.Count - 1)
                 {
-                    intermediates.Release(JobWorkFolder.DecisionsOf(work, shards[j].Index));
-                    intermediates.Release(JobWorkFolder.CuratedOf(work, shards[j].Index));
-                }
+                    await publisher.AppendAsync(async (stream, token) => lines += await intermediates.CopyDecisionsAsync(parts, stream, token).ConfigureAwait(false),
+                        rows, CancellationToken.None).ConfigureAwait(false);
+                    for (int j = i - parts.Count + 1; j <= i; j++)
+                    {
+                        intermediates.Release(JobWorkFolder.DecisionsOf(work, shards[j].Index));
+                        intermediates.Release(JobWorkFolder.CuratedOf(work, shards[j].Index));
+                    }
 
-                parts.Clear();
-                rows.Clear();
+                    parts.Clear();
+                    rows.Clear();
+                }
+            }
+        }
+        finally
+        {
+            if (next is not null)
+            {
+                // The publish failed with a read ahead in flight: let it end before the job's work folder is removed; its
+                // own outcome no longer matters (the failure that stopped the publish is the one reported).
+                await Task.WhenAny(next).ConfigureAwait(false);
+                _ = next.Exception;
             }
         }
 
