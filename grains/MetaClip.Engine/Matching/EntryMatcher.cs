@@ -123,7 +123,7 @@ public sealed class EntryMatcher
         var buffer = scratch.SpacedBuffer(max);
         var spaces = scratch.SpaceBuffer(max);
         var spaced = buffer[..CurationText.WriteSpaced(stripped, buffer, spaces, out int spaceCount)];
-        _spaceBounded?.FindAll(spaced, spaces[..spaceCount], ref scratch.Matches);
+        _spaceBounded?.FindAll(spaced, spaces[..spaceCount], scratch.TokenHashBuffer(spaceCount), ref scratch.Matches);
         if (_automaton is not null && spaced.ContainsAny(_triggers))
         {
             int from = scratch.Matches.Count;
@@ -163,8 +163,8 @@ public sealed class EntryMatcher
             scratch.SecondMatches.Clear();
             if (_spaceBounded is not null)
             {
-                _spaceBounded.FindAll(spacedA, spacesA[..countA], ref scratch.Matches);
-                _spaceBounded.FindAll(spacedB, spacesB[..countB], ref scratch.SecondMatches);
+                _spaceBounded.FindAll(spacedA, spacesA[..countA], scratch.TokenHashBuffer(countA), ref scratch.Matches);
+                _spaceBounded.FindAll(spacedB, spacesB[..countB], scratch.TokenHashBuffer(countB), ref scratch.SecondMatches);
             }
 
             if (_automaton is not null)
@@ -224,6 +224,7 @@ public sealed class MatchScratch
 
     private int[] _spaces = new int[1024];
     private int[] _secondSpaces = new int[1024];
+    private ulong[] _tokenHashes = new ulong[1024];
 
     internal Span<char> SpacedBuffer(int length) => Grow(ref _spaced, length);
 
@@ -232,6 +233,9 @@ public sealed class MatchScratch
     internal Span<int> SpaceBuffer(int length) => Grow(ref _spaces, length);
 
     internal Span<int> SecondSpaceBuffer(int length) => Grow(ref _secondSpaces, length);
+
+    /// <summary>Room for the token hashes of one text (<see cref="SpaceBoundedIndex"/>); reused by both texts of a pair.</summary>
+    internal Span<ulong> TokenHashBuffer(int length) => Grow(ref _tokenHashes, length);
 
     private static T[] Grow<T>(ref T[] buffer, int length)
     {

@@ -1,22 +1,25 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// Finds the entries that are padded with a space on both sides (<c>" e "</c>) — nearly all entries of a
 /// space-delimited language — without walking a trie. Such an entry matches exactly when, for some two
-/// space positions <c>i &lt; j</c> of the spaced text, the span between them equals <c>e</c>. For each space
-/// position the index hashes the spans to the following spaces one after another and looks each up in an
-/// open-addressing table of entries and of their prefixes that end before a space; the walk from one start
-/// stops at the first span that is no such prefix. Every hit is verified character by character, so a hash
+/// space positions <c>i &lt; j</c> of the spaced text, the span between them equals <c>e</c>. The index hashes
+/// each token (the units between two spaces) once; a span's hash combines the hashes of its tokens. For each
+/// space position it looks up the spans to the following spaces one after another in an open-addressing table
+/// of entries and of their prefixes that end before a space; the walk from one start stops at the first span
+/// that is no such prefix. Every hit is verified character by character, so a hash
 /// collision can cost time but never change a result. Immutable after construction and thread-safe.
 /// </summary>
 public sealed class SpaceBoundedIndex
 {
     private const ulong Multiplier = 0x9E3779B97F4A7C15UL;
-    private const ulong Seed = 0xCBF29CE484222325UL;
+    private const ulong TokenSeed = 0xCBF29CE484222325UL;
+    private const ulong SpanSeed = 0x27D4EB2F165667C5UL;
     private const int IsPrefix = 1;
     private const int NoEntry = 0;
 
@@ -49,16 +52,19 @@ public sealed class SpaceBoundedIndex
         for (int i = 0; i < _entries.Length; i++)
         {
             string entry = _entries[i];
-            ulong hash = Seed;
+            ulong hash = SpanSeed;
+            int tokenStart = 0;
             for (int k = 0; k < entry.Length; k++)
             {
                 if (entry[k] == ' ')
                 {
+                    hash = Combine(hash, TokenHash(entry.AsSpan(tokenStart, k - tokenStart)));
                     Find(hash, create: true).Value |= IsPrefix;
+                    tokenStart = k + 1;
                 }
-
-                hash = Next(hash, entry[k]);
             }
+
+            hash = Combine(hash, TokenHash(entry.AsSpan(tokenStart)));
 
             ref Slot slot = ref Find(hash, create: true);
             _sameHashNext[i] = slot.FirstEntry;
@@ -86,40 +92,65 @@ public sealed class SpaceBoundedIndex
     /// Appends the id of every entry found in <paramref name="spaced"/> (a spaced text: it starts and ends
     /// with a space), once per occurrence. <paramref name="spaces"/> holds the positions of its spaces, ascending.
     /// </summary>
+    public void FindAll(ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, ref MatchList matches) =>
+        FindAll(spaced, spaces, new ulong[Math.Max(0, spaces.Length - 1)], ref matches);
+
+    /// <summary>
+    /// <see cref="FindAll(ReadOnlySpan{char}, ReadOnlySpan{int}, ref MatchList)"/> with a caller's buffer of at
+    /// least <c>spaces.Length - 1</c> units for the token hashes, so the hot path allocates nothing.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void FindAll(ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, ref MatchList matches)
+    internal unsafe void FindAll(ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, Span<ulong> tokenHashes, ref MatchList matches)
     {
-        int count = spaces.Length;
-        if (_entries.Length == 0)
+        int tokens = spaces.Length - 1;
+        if (_entries.Length == 0 || tokens <= 0)
         {
             return;
         }
 
         ref Slot slots = ref MemoryMarshal.GetArrayDataReference(_slots);
-        for (int a = 0; a + 1 < count; a++)
+        ref char text = ref MemoryMarshal.GetReference(spaced);
+        var hashes = tokenHashes[..tokens];
+
+        // Each token is hashed once, and the home slot of every one-token span is requested before any is
+        // probed: the table is far larger than the L2, and these loads do not depend on one another, so
+        // their misses overlap instead of being paid one after another in the walks below.
+        for (int k = 0; k < hashes.Length; k++)
+        {
+            int start = spaces[k] + 1;
+            int length = spaces[k + 1] - start;
+            ulong token = start + 4 <= spaced.Length
+                ? TokenHashInside(ref Unsafe.Add(ref text, start), length)
+                : TokenHash(spaced.Slice(start, length));
+            hashes[k] = token;
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref slots, Home(Fingerprint(Combine(SpanSeed, token))))));
+            }
+        }
+
+        for (int a = 0; a < hashes.Length; a++)
         {
             int start = spaces[a] + 1;
-            ulong hash = Seed;
-            int position = start;
-            for (int b = a + 1; b < count; b++)
+            ulong hash = SpanSeed;
+            for (int b = a; b < hashes.Length; b++)
             {
-                int end = spaces[b];
-                for (; position < end; position++)
-                {
-                    hash = Next(hash, spaced[position]);
-                }
-
+                hash = Combine(hash, hashes[b]);
                 ref Slot slot = ref Lookup(ref slots, hash);
                 if (Unsafe.IsNullRef(ref slot))
                 {
                     break;
                 }
 
-                for (int e = slot.FirstEntry; e >= 0; e = _sameHashNext[e])
+                if (slot.Value >= 2)
                 {
-                    if (spaced[start..end].SequenceEqual(_entries[e]))
+                    var span = spaced[start..spaces[b + 1]];
+                    for (int e = slot.FirstEntry; e >= 0; e = _sameHashNext[e])
                     {
-                        matches.Add(_ids[e]);
+                        if (span.SequenceEqual(_entries[e]))
+                        {
+                            matches.Add(_ids[e]);
+                        }
                     }
                 }
 
@@ -127,9 +158,6 @@ public sealed class SpaceBoundedIndex
                 {
                     break;
                 }
-
-                hash = Next(hash, ' ');
-                position = end + 1;
             }
         }
     }
@@ -179,8 +207,60 @@ public sealed class SpaceBoundedIndex
         return new SpaceBoundedIndex(slots, entries, ids, sameHashNext);
     }
 
+    /// <summary>
+    /// The hash of one token (the units between two spaces): four UTF-16 units per multiplication, the last
+    /// four read again where they overlap the previous word; a token of fewer than four units is one word,
+    /// zero-extended. The length is in the seed, so the overlap and the zero extension cannot make two
+    /// tokens equal. The final shift folds the well-mixed high half into the low half that
+    /// <see cref="Combine"/> xors in.
+    /// </summary>
+    internal static ulong TokenHash(ReadOnlySpan<char> token)
+    {
+        int length = token.Length;
+        if (length >= 4)
+        {
+            return TokenHashInside(ref MemoryMarshal.GetReference(token), length);
+        }
+
+        ulong word = 0;
+        for (int k = length - 1; k >= 0; k--)
+        {
+            word = (word << 16) | token[k];
+        }
+
+        return Finish(((TokenSeed ^ (uint)length) ^ word) * Multiplier);
+    }
+
+    /// <summary>
+    /// <see cref="TokenHash"/> for a token at least four units before the end of its buffer: a short token is
+    /// read as one 8-byte word and masked, without a loop or a branch on its length.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Next(ulong hash, char c) => (hash ^ c) * Multiplier;
+    private static ulong TokenHashInside(ref char first, int length)
+    {
+        ulong hash = TokenSeed ^ (uint)length;
+        if (length < 4)
+        {
+            ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref first)) & ((1UL << (length * 16)) - 1);
+            return Finish((hash ^ word) * Multiplier);
+        }
+
+        ref byte bytes = ref Unsafe.As<char, byte>(ref first);
+        int last = (length - 4) * sizeof(char);
+        for (int i = 0; i < last; i += 4 * sizeof(char))
+        {
+            hash = (hash ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, i))) * Multiplier;
+        }
+
+        return Finish((hash ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, last))) * Multiplier);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Finish(ulong hash) => hash ^ (hash >> 32);
+
+    /// <summary>The hash of a span extended by one more token (a span's hash starts from <see cref="SpanSeed"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Combine(ulong spanHash, ulong tokenHash) => (spanHash ^ tokenHash) * Multiplier;
 
     /// <summary>
     /// A span's fingerprint: the top 32 bits of its hash (which the final multiplication mixes best), never 0.
