@@ -30,6 +30,13 @@ public sealed class SpaceBoundedIndex
     private readonly int[] _ids;
     private readonly int[] _sameHashNext;
 
+    // What a walk reads for a slot's entries, in one place: per entry a record of its length, its id, the
+    // record of the next entry with the same fingerprint (or -1) and its UTF-16 units, two per int. Verifying
+    // a hit then costs one miss where the strings, the id array and the chain array cost three or four.
+    // The slots in memory point to records; the file keeps entry numbers (see Write).
+    private readonly int[] _records;
+    private readonly int[] _recordOf;
+
     /// <param name="entries">The entries (without their padding).</param>
     /// <param name="ids">The id to report for each entry.</param>
     public SpaceBoundedIndex(IReadOnlyList<string> entries, IReadOnlyList<int> ids)
@@ -70,6 +77,9 @@ public sealed class SpaceBoundedIndex
             _sameHashNext[i] = slot.FirstEntry;
             slot.Value = ((i + 1) << 1) | (slot.Value & IsPrefix);
         }
+
+        (_records, _recordOf) = BuildRecords(_entries, _ids, _sameHashNext);
+        PointSlots(_slots, _recordOf);
     }
 
     private SpaceBoundedIndex(Slot[] slots, string[] entries, int[] ids, int[] sameHashNext)
@@ -80,13 +90,52 @@ public sealed class SpaceBoundedIndex
         _entries = entries;
         _ids = ids;
         _sameHashNext = sameHashNext;
+        (_records, _recordOf) = BuildRecords(entries, ids, sameHashNext);
+        PointSlots(_slots, _recordOf);
+    }
+
+    private const int RecordHeader = 3;
+
+    private static (int[] Records, int[] RecordOf) BuildRecords(string[] entries, int[] ids, int[] sameHashNext)
+    {
+        var recordOf = new int[entries.Length];
+        long size = 0;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            recordOf[i] = checked((int)size);
+            size += RecordHeader + ((entries[i].Length + 1) / 2);
+        }
+
+        var records = new int[checked((int)size)];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            int r = recordOf[i];
+            records[r] = entries[i].Length;
+            records[r + 1] = ids[i];
+            records[r + 2] = sameHashNext[i] < 0 ? -1 : recordOf[sameHashNext[i]];
+            entries[i].AsSpan().CopyTo(MemoryMarshal.Cast<int, char>(records.AsSpan(r + RecordHeader)));
+        }
+
+        return (records, recordOf);
+    }
+
+    /// <summary>Replaces each slot's first entry number by that entry's record.</summary>
+    private static void PointSlots(Slot[] slots, int[] recordOf)
+    {
+        foreach (ref Slot slot in slots.AsSpan())
+        {
+            if (slot.FirstEntry >= 0)
+            {
+                slot.Value = ((recordOf[slot.FirstEntry] + 1) << 1) | (slot.Value & IsPrefix);
+            }
+        }
     }
 
     /// <summary>Number of entries.</summary>
     public int Count => _entries.Length;
 
     /// <summary>Bytes held by the table (the entry strings are shared with the metadata list).</summary>
-    public long SizeInBytes => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + ((long)(_ids.Length + _sameHashNext.Length) * sizeof(int)) + ((long)_entries.Length * 8);
+    public long SizeInBytes => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + ((long)(_ids.Length + _sameHashNext.Length + _records.Length + _recordOf.Length) * sizeof(int)) + ((long)_entries.Length * 8);
 
     /// <summary>
     /// Appends the id of every entry found in <paramref name="spaced"/> (a spaced text: it starts and ends
@@ -109,6 +158,7 @@ public sealed class SpaceBoundedIndex
         }
 
         ref Slot slots = ref MemoryMarshal.GetArrayDataReference(_slots);
+        ref int records = ref MemoryMarshal.GetArrayDataReference(_records);
         ref char text = ref MemoryMarshal.GetReference(spaced);
         var hashes = tokenHashes[..tokens];
 
@@ -145,12 +195,16 @@ public sealed class SpaceBoundedIndex
                 if (slot.Value >= 2)
                 {
                     var span = spaced[start..spaces[b + 1]];
-                    for (int e = slot.FirstEntry; e >= 0; e = _sameHashNext[e])
+                    for (int r = slot.FirstEntry; r >= 0;)
                     {
-                        if (span.SequenceEqual(_entries[e]))
+                        ref int record = ref Unsafe.Add(ref records, r);
+                        if (record == span.Length &&
+                            span.SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<int, char>(ref Unsafe.Add(ref record, RecordHeader)), record)))
                         {
-                            matches.Add(_ids[e]);
+                            matches.Add(Unsafe.Add(ref record, 1));
                         }
+
+                        r = Unsafe.Add(ref record, 2);
                     }
                 }
 
@@ -167,7 +221,17 @@ public sealed class SpaceBoundedIndex
     {
         writer.WriteArray<int>(_ids);
         writer.WriteArray<int>(_sameHashNext);
-        writer.WriteArray<Slot>(_slots);
+        // Back to entry numbers: records are laid out in entry order, so a record's entry is found by search.
+        var slots = (Slot[])_slots.Clone();
+        foreach (ref Slot slot in slots.AsSpan())
+        {
+            if (slot.FirstEntry >= 0)
+            {
+                slot.Value = ((Array.BinarySearch(_recordOf, slot.FirstEntry) + 1) << 1) | (slot.Value & IsPrefix);
+            }
+        }
+
+        writer.WriteArray<Slot>(slots);
     }
 
     /// <summary>
@@ -318,7 +382,10 @@ public sealed class SpaceBoundedIndex
         }
     }
 
-    /// <summary>A table slot (8 bytes): a fingerprint, and (first entry + 1) &lt;&lt; 1 | prefix flag.</summary>
+    /// <summary>
+    /// A table slot (8 bytes): a fingerprint, and (first entry + 1) &lt;&lt; 1 | prefix flag, where the first entry
+    /// is an entry number in a file and a record in memory.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct Slot
     {
