@@ -164,7 +164,9 @@ public sealed class SpaceBoundedIndex
 
         // Each token is hashed once, and the home slot of every one-token span is requested before any is
         // probed: the table is far larger than the L2, and these loads do not depend on one another, so
-        // their misses overlap instead of being paid one after another in the walks below.
+        // their misses overlap instead of being paid one after another in the walks below. The two-token
+        // spans are requested too: a first token is often the prefix of some entry, and the walk would then
+        // wait for that slot (measured: a little faster than the one-token spans alone).
         for (int k = 0; k < hashes.Length; k++)
         {
             int start = spaces[k] + 1;
@@ -176,6 +178,10 @@ public sealed class SpaceBoundedIndex
             if (Sse.IsSupported)
             {
                 Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref slots, Home(Fingerprint(Combine(SpanSeed, token))))));
+                if (k > 0)
+                {
+                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref slots, Home(Fingerprint(Combine(Combine(SpanSeed, hashes[k - 1]), token))))));
+                }
             }
         }
 
