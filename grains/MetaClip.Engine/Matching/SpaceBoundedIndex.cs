@@ -95,6 +95,7 @@ public sealed class SpaceBoundedIndex
     }
 
     private const int RecordHeader = 3;
+    private const int CandidateBatch = 32;
 
     private static (int[] Records, int[] RecordOf) BuildRecords(string[] entries, int[] ids, int[] sameHashNext)
     {
@@ -185,6 +186,10 @@ public sealed class SpaceBoundedIndex
             }
         }
 
+        // A slot's entries are verified later, in batches: the walks only note the candidate and request its
+        // record, so the records' misses overlap too.
+        Span<Candidate> candidates = stackalloc Candidate[CandidateBatch];
+        int pending = 0;
         for (int a = 0; a < hashes.Length; a++)
         {
             int start = spaces[a] + 1;
@@ -200,17 +205,17 @@ public sealed class SpaceBoundedIndex
 
                 if (slot.Value >= 2)
                 {
-                    var span = spaced[start..spaces[b + 1]];
-                    for (int r = slot.FirstEntry; r >= 0;)
+                    int first = slot.FirstEntry;
+                    if (Sse.IsSupported)
                     {
-                        ref int record = ref Unsafe.Add(ref records, r);
-                        if (record == span.Length &&
-                            span.SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<int, char>(ref Unsafe.Add(ref record, RecordHeader)), record)))
-                        {
-                            matches.Add(Unsafe.Add(ref record, 1));
-                        }
+                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref records, first)));
+                    }
 
-                        r = Unsafe.Add(ref record, 2);
+                    candidates[pending++] = new Candidate(first, start, spaces[b + 1] - start);
+                    if (pending == candidates.Length)
+                    {
+                        Verify(ref records, spaced, candidates, ref matches);
+                        pending = 0;
                     }
                 }
 
@@ -218,6 +223,29 @@ public sealed class SpaceBoundedIndex
                 {
                     break;
                 }
+            }
+        }
+
+        Verify(ref records, spaced, candidates[..pending], ref matches);
+    }
+
+    /// <summary>Appends the id of every entry of the candidates' chains whose units are the candidate's span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Verify(ref int records, ReadOnlySpan<char> spaced, ReadOnlySpan<Candidate> candidates, ref MatchList matches)
+    {
+        foreach (var candidate in candidates)
+        {
+            var span = spaced.Slice(candidate.Start, candidate.Length);
+            for (int r = candidate.Record; r >= 0;)
+            {
+                ref int record = ref Unsafe.Add(ref records, r);
+                if (record == span.Length &&
+                    span.SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<int, char>(ref Unsafe.Add(ref record, RecordHeader)), record)))
+                {
+                    matches.Add(Unsafe.Add(ref record, 1));
+                }
+
+                r = Unsafe.Add(ref record, 2);
             }
         }
     }
@@ -387,6 +415,9 @@ public sealed class SpaceBoundedIndex
             }
         }
     }
+
+    /// <summary>A span whose fingerprint has entries: the first entry's record, and where the span is in the text.</summary>
+    private readonly record struct Candidate(int Record, int Start, int Length);
 
     /// <summary>
     /// A table slot (8 bytes): a fingerprint, and (first entry + 1) &lt;&lt; 1 | prefix flag, where the first entry
