@@ -13,7 +13,7 @@ namespace MetaClip.Engine.Matching;
 public static class CompiledMatcherFile
 {
     /// <summary>Bumped whenever the layout or the matcher's construction changes: old files are then simply not found.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 3;
 
     private const int ByteOrderMark = 0x01020304;
 

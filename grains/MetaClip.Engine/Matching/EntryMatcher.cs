@@ -15,9 +15,12 @@ public sealed class EntryMatcher
     private readonly int[] _automatonIds;
 
     // Every automaton pattern holds, at an unpadded end, a CJK-or-similar unit: a text without any of
-    // these units cannot contain any automaton pattern, so its walk is skipped.
+    // these units cannot contain any automaton pattern, so its walk is skipped. Each unit is kept with its
+    // neighbour inside the pattern (see TriggerKey), because a unit alone says little: in English the
+    // apostrophe of "'tween" or "fools'" is in most texts, but next to the right unit in few.
     private readonly SearchValues<char> _triggers;
     private readonly char[] _triggerUnits;
+    private readonly ulong[] _triggerKeys;
 
     /// <summary>
     /// Entries padded on both sides go to a <see cref="SpaceBoundedIndex"/>; the others (CJK, Thai, entries
@@ -33,6 +36,7 @@ public sealed class EntryMatcher
         var padded = new List<string>();
         var paddedIds = new List<int>();
         var triggers = new HashSet<char>();
+        var triggerKeys = new HashSet<ulong>();
         for (int id = 0; id < list.Count; id++)
         {
             string entry = list.Entries[id];
@@ -47,19 +51,24 @@ public sealed class EntryMatcher
                 padded.Add(form);
                 paddedIds.Add(id);
                 triggers.Add(form[0] != ' ' ? form[0] : form[^1]);
+                triggerKeys.Add(form.Length == 1 ? TriggerKey(Lone, form[0], '\0')
+                    : form[0] != ' ' ? TriggerKey(Follower, form[0], form[1])
+                    : TriggerKey(Leader, form[^1], form[^2]));
             }
         }
 
         _triggerUnits = [.. triggers.Order()];
         _triggers = SearchValues.Create(_triggerUnits);
+        _triggerKeys = [.. triggerKeys.Order()];
 
         _spaceBounded = bounded.Count > 0 ? new SpaceBoundedIndex(bounded, boundedIds) : null;
         _automaton = padded.Count > 0 ? SubstringAutomaton.Build(padded) : null;
         _automatonIds = [.. paddedIds];
     }
 
-    private EntryMatcher(MetadataList list, SpaceBoundedIndex? spaceBounded, SubstringAutomaton? automaton, int[] automatonIds, char[] triggerUnits)
+    private EntryMatcher(MetadataList list, SpaceBoundedIndex? spaceBounded, SubstringAutomaton? automaton, int[] automatonIds, char[] triggerUnits, ulong[] triggerKeys)
     {
+        _triggerKeys = triggerKeys;
         List = list;
         _spaceBounded = spaceBounded;
         _automaton = automaton;
@@ -81,6 +90,7 @@ public sealed class EntryMatcher
         _automaton?.Write(writer);
         writer.WriteArray<int>(_automatonIds);
         writer.WriteArray<char>(_triggerUnits);
+        writer.WriteArray<ulong>(_triggerKeys);
     }
 
     /// <summary>Reads a matcher written by <see cref="Write"/> for <paramref name="list"/>.</summary>
@@ -96,13 +106,46 @@ public sealed class EntryMatcher
         var automaton = (parts & 2) != 0 ? SubstringAutomaton.Read(reader) : null;
         var automatonIds = reader.ReadArray<int>("automaton ids");
         var triggers = reader.ReadArray<char>("automaton triggers");
+        var triggerKeys = reader.ReadArray<ulong>("automaton trigger pairs");
         if (automatonIds.Length != (automaton?.PatternCount ?? 0) || automatonIds.Any(id => (uint)id >= (uint)list.Count) ||
             (spaceBounded?.Count ?? 0) + automatonIds.Length != list.Count)
         {
             throw reader.Invalid("matcher: the entry ids do not cover the list");
         }
 
-        return new EntryMatcher(list, spaceBounded, automaton, automatonIds, triggers);
+        return new EntryMatcher(list, spaceBounded, automaton, automatonIds, triggers, triggerKeys);
+    }
+
+    private const ulong Follower = 0, Leader = 1, Lone = 2;
+
+    /// <summary>
+    /// A pattern's trigger: its unit at an unpadded end with the unit next to it inside the pattern (the
+    /// following one for a pattern that starts unpadded, the preceding one for one that ends unpadded), or
+    /// the unit alone for a one-unit pattern.
+    /// </summary>
+    private static ulong TriggerKey(ulong side, char unit, char neighbour) => (side << 32) | ((ulong)unit << 16) | neighbour;
+
+    /// <summary>
+    /// False when no pattern's trigger is in <paramref name="spaced"/>, so none of them can be (a spaced text
+    /// starts and ends with a space, which is never a trigger unit, so every unit found has both neighbours).
+    /// </summary>
+    private bool Triggered(ReadOnlySpan<char> spaced)
+    {
+        for (int at = spaced.IndexOfAny(_triggers); at >= 0;)
+        {
+            char unit = spaced[at];
+            if (Array.BinarySearch(_triggerKeys, TriggerKey(Follower, unit, spaced[at + 1])) >= 0 ||
+                Array.BinarySearch(_triggerKeys, TriggerKey(Leader, unit, spaced[at - 1])) >= 0 ||
+                Array.BinarySearch(_triggerKeys, TriggerKey(Lone, unit, '\0')) >= 0)
+            {
+                return true;
+            }
+
+            int next = spaced[(at + 1)..].IndexOfAny(_triggers);
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -123,8 +166,8 @@ public sealed class EntryMatcher
         var buffer = scratch.SpacedBuffer(max);
         var spaces = scratch.SpaceBuffer(max);
         var spaced = buffer[..CurationText.WriteSpaced(stripped, buffer, spaces, out int spaceCount)];
-        _spaceBounded?.FindAll(spaced, spaces[..spaceCount], ref scratch.Matches);
-        if (_automaton is not null && spaced.ContainsAny(_triggers))
+        _spaceBounded?.FindAll(spaced, spaces[..spaceCount], scratch.TokenHashBuffer(spaceCount), ref scratch.Matches);
+        if (_automaton is not null && Triggered(spaced))
         {
             int from = scratch.Matches.Count;
             _automaton.FindAll(spaced, ref scratch.Matches);
@@ -163,13 +206,13 @@ public sealed class EntryMatcher
             scratch.SecondMatches.Clear();
             if (_spaceBounded is not null)
             {
-                _spaceBounded.FindAll(spacedA, spacesA[..countA], ref scratch.Matches);
-                _spaceBounded.FindAll(spacedB, spacesB[..countB], ref scratch.SecondMatches);
+                _spaceBounded.FindAll(spacedA, spacesA[..countA], scratch.TokenHashBuffer(countA), ref scratch.Matches);
+                _spaceBounded.FindAll(spacedB, spacesB[..countB], scratch.TokenHashBuffer(countB), ref scratch.SecondMatches);
             }
 
             if (_automaton is not null)
             {
-                bool walkA = spacedA.ContainsAny(_triggers), walkB = spacedB.ContainsAny(_triggers);
+                bool walkA = Triggered(spacedA), walkB = Triggered(spacedB);
                 int fromA = scratch.Matches.Count, fromB = scratch.SecondMatches.Count;
                 if (walkA && walkB)
                 {
@@ -224,6 +267,7 @@ public sealed class MatchScratch
 
     private int[] _spaces = new int[1024];
     private int[] _secondSpaces = new int[1024];
+    private ulong[] _tokenHashes = new ulong[1024];
 
     internal Span<char> SpacedBuffer(int length) => Grow(ref _spaced, length);
 
@@ -232,6 +276,9 @@ public sealed class MatchScratch
     internal Span<int> SpaceBuffer(int length) => Grow(ref _spaces, length);
 
     internal Span<int> SecondSpaceBuffer(int length) => Grow(ref _secondSpaces, length);
+
+    /// <summary>Room for the token hashes of one text (<see cref="SpaceBoundedIndex"/>); reused by both texts of a pair.</summary>
+    internal Span<ulong> TokenHashBuffer(int length) => Grow(ref _tokenHashes, length);
 
     private static T[] Grow<T>(ref T[] buffer, int length)
     {

@@ -1,22 +1,25 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// Finds the entries that are padded with a space on both sides (<c>" e "</c>) — nearly all entries of a
 /// space-delimited language — without walking a trie. Such an entry matches exactly when, for some two
-/// space positions <c>i &lt; j</c> of the spaced text, the span between them equals <c>e</c>. For each space
-/// position the index hashes the spans to the following spaces one after another and looks each up in an
-/// open-addressing table of entries and of their prefixes that end before a space; the walk from one start
-/// stops at the first span that is no such prefix. Every hit is verified character by character, so a hash
+/// space positions <c>i &lt; j</c> of the spaced text, the span between them equals <c>e</c>. The index hashes
+/// each token (the units between two spaces) once; a span's hash combines the hashes of its tokens. For each
+/// space position it looks up the spans to the following spaces one after another in an open-addressing table
+/// of entries and of their prefixes that end before a space; the walk from one start stops at the first span
+/// that is no such prefix. Every hit is verified character by character, so a hash
 /// collision can cost time but never change a result. Immutable after construction and thread-safe.
 /// </summary>
 public sealed class SpaceBoundedIndex
 {
     private const ulong Multiplier = 0x9E3779B97F4A7C15UL;
-    private const ulong Seed = 0xCBF29CE484222325UL;
+    private const ulong TokenSeed = 0xCBF29CE484222325UL;
+    private const ulong SpanSeed = 0x27D4EB2F165667C5UL;
     private const int IsPrefix = 1;
     private const int NoEntry = 0;
 
@@ -26,6 +29,13 @@ public sealed class SpaceBoundedIndex
     private readonly string[] _entries;
     private readonly int[] _ids;
     private readonly int[] _sameHashNext;
+
+    // What a walk reads for a slot's entries, in one place: per entry a record of its length, its id, the
+    // record of the next entry with the same fingerprint (or -1) and its UTF-16 units, two per int. Verifying
+    // a hit then costs one miss where the strings, the id array and the chain array cost three or four.
+    // The slots in memory point to records; the file keeps entry numbers (see Write).
+    private readonly int[] _records;
+    private readonly int[] _recordOf;
 
     /// <param name="entries">The entries (without their padding).</param>
     /// <param name="ids">The id to report for each entry.</param>
@@ -49,21 +59,27 @@ public sealed class SpaceBoundedIndex
         for (int i = 0; i < _entries.Length; i++)
         {
             string entry = _entries[i];
-            ulong hash = Seed;
+            ulong hash = SpanSeed;
+            int tokenStart = 0;
             for (int k = 0; k < entry.Length; k++)
             {
                 if (entry[k] == ' ')
                 {
+                    hash = Combine(hash, TokenHash(entry.AsSpan(tokenStart, k - tokenStart)));
                     Find(hash, create: true).Value |= IsPrefix;
+                    tokenStart = k + 1;
                 }
-
-                hash = Next(hash, entry[k]);
             }
+
+            hash = Combine(hash, TokenHash(entry.AsSpan(tokenStart)));
 
             ref Slot slot = ref Find(hash, create: true);
             _sameHashNext[i] = slot.FirstEntry;
             slot.Value = ((i + 1) << 1) | (slot.Value & IsPrefix);
         }
+
+        (_records, _recordOf) = BuildRecords(_entries, _ids, _sameHashNext);
+        PointSlots(_slots, _recordOf);
     }
 
     private SpaceBoundedIndex(Slot[] slots, string[] entries, int[] ids, int[] sameHashNext)
@@ -74,52 +90,132 @@ public sealed class SpaceBoundedIndex
         _entries = entries;
         _ids = ids;
         _sameHashNext = sameHashNext;
+        (_records, _recordOf) = BuildRecords(entries, ids, sameHashNext);
+        PointSlots(_slots, _recordOf);
+    }
+
+    private const int RecordHeader = 3;
+    private const int CandidateBatch = 32;
+
+    private static (int[] Records, int[] RecordOf) BuildRecords(string[] entries, int[] ids, int[] sameHashNext)
+    {
+        var recordOf = new int[entries.Length];
+        long size = 0;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            recordOf[i] = checked((int)size);
+            size += RecordHeader + ((entries[i].Length + 1) / 2);
+        }
+
+        var records = new int[checked((int)size)];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            int r = recordOf[i];
+            records[r] = entries[i].Length;
+            records[r + 1] = ids[i];
+            records[r + 2] = sameHashNext[i] < 0 ? -1 : recordOf[sameHashNext[i]];
+            entries[i].AsSpan().CopyTo(MemoryMarshal.Cast<int, char>(records.AsSpan(r + RecordHeader)));
+        }
+
+        return (records, recordOf);
+    }
+
+    /// <summary>Replaces each slot's first entry number by that entry's record.</summary>
+    private static void PointSlots(Slot[] slots, int[] recordOf)
+    {
+        foreach (ref Slot slot in slots.AsSpan())
+        {
+            if (slot.FirstEntry >= 0)
+            {
+                slot.Value = ((recordOf[slot.FirstEntry] + 1) << 1) | (slot.Value & IsPrefix);
+            }
+        }
     }
 
     /// <summary>Number of entries.</summary>
     public int Count => _entries.Length;
 
     /// <summary>Bytes held by the table (the entry strings are shared with the metadata list).</summary>
-    public long SizeInBytes => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + ((long)(_ids.Length + _sameHashNext.Length) * sizeof(int)) + ((long)_entries.Length * 8);
+    public long SizeInBytes => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + ((long)(_ids.Length + _sameHashNext.Length + _records.Length + _recordOf.Length) * sizeof(int)) + ((long)_entries.Length * 8);
 
     /// <summary>
     /// Appends the id of every entry found in <paramref name="spaced"/> (a spaced text: it starts and ends
     /// with a space), once per occurrence. <paramref name="spaces"/> holds the positions of its spaces, ascending.
     /// </summary>
+    public void FindAll(ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, ref MatchList matches) =>
+        FindAll(spaced, spaces, new ulong[Math.Max(0, spaces.Length - 1)], ref matches);
+
+    /// <summary>
+    /// <see cref="FindAll(ReadOnlySpan{char}, ReadOnlySpan{int}, ref MatchList)"/> with a caller's buffer of at
+    /// least <c>spaces.Length - 1</c> units for the token hashes, so the hot path allocates nothing.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void FindAll(ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, ref MatchList matches)
+    internal unsafe void FindAll(ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, Span<ulong> tokenHashes, ref MatchList matches)
     {
-        int count = spaces.Length;
-        if (_entries.Length == 0)
+        int tokens = spaces.Length - 1;
+        if (_entries.Length == 0 || tokens <= 0)
         {
             return;
         }
 
         ref Slot slots = ref MemoryMarshal.GetArrayDataReference(_slots);
-        for (int a = 0; a + 1 < count; a++)
+        ref int records = ref MemoryMarshal.GetArrayDataReference(_records);
+        ref char text = ref MemoryMarshal.GetReference(spaced);
+        var hashes = tokenHashes[..tokens];
+
+        // Each token is hashed once, and the home slot of every one-token span is requested before any is
+        // probed: the table is far larger than the L2, and these loads do not depend on one another, so
+        // their misses overlap instead of being paid one after another in the walks below. The two-token
+        // spans are requested too: a first token is often the prefix of some entry, and the walk would then
+        // wait for that slot (measured: a little faster than the one-token spans alone).
+        for (int k = 0; k < hashes.Length; k++)
+        {
+            int start = spaces[k] + 1;
+            int length = spaces[k + 1] - start;
+            ulong token = start + 4 <= spaced.Length
+                ? TokenHashInside(ref Unsafe.Add(ref text, start), length)
+                : TokenHash(spaced.Slice(start, length));
+            hashes[k] = token;
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref slots, Home(Fingerprint(Combine(SpanSeed, token))))));
+                if (k > 0)
+                {
+                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref slots, Home(Fingerprint(Combine(Combine(SpanSeed, hashes[k - 1]), token))))));
+                }
+            }
+        }
+
+        // A slot's entries are verified later, in batches: the walks only note the candidate and request its
+        // record, so the records' misses overlap too.
+        Span<Candidate> candidates = stackalloc Candidate[CandidateBatch];
+        int pending = 0;
+        for (int a = 0; a < hashes.Length; a++)
         {
             int start = spaces[a] + 1;
-            ulong hash = Seed;
-            int position = start;
-            for (int b = a + 1; b < count; b++)
+            ulong hash = SpanSeed;
+            for (int b = a; b < hashes.Length; b++)
             {
-                int end = spaces[b];
-                for (; position < end; position++)
-                {
-                    hash = Next(hash, spaced[position]);
-                }
-
+                hash = Combine(hash, hashes[b]);
                 ref Slot slot = ref Lookup(ref slots, hash);
                 if (Unsafe.IsNullRef(ref slot))
                 {
                     break;
                 }
 
-                for (int e = slot.FirstEntry; e >= 0; e = _sameHashNext[e])
+                if (slot.Value >= 2)
                 {
-                    if (spaced[start..end].SequenceEqual(_entries[e]))
+                    int first = slot.FirstEntry;
+                    if (Sse.IsSupported)
                     {
-                        matches.Add(_ids[e]);
+                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref records, first)));
+                    }
+
+                    candidates[pending++] = new Candidate(first, start, spaces[b + 1] - start);
+                    if (pending == candidates.Length)
+                    {
+                        Verify(ref records, spaced, candidates, ref matches);
+                        pending = 0;
                     }
                 }
 
@@ -127,9 +223,29 @@ public sealed class SpaceBoundedIndex
                 {
                     break;
                 }
+            }
+        }
 
-                hash = Next(hash, ' ');
-                position = end + 1;
+        Verify(ref records, spaced, candidates[..pending], ref matches);
+    }
+
+    /// <summary>Appends the id of every entry of the candidates' chains whose units are the candidate's span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Verify(ref int records, ReadOnlySpan<char> spaced, ReadOnlySpan<Candidate> candidates, ref MatchList matches)
+    {
+        foreach (var candidate in candidates)
+        {
+            var span = spaced.Slice(candidate.Start, candidate.Length);
+            for (int r = candidate.Record; r >= 0;)
+            {
+                ref int record = ref Unsafe.Add(ref records, r);
+                if (record == span.Length &&
+                    span.SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<int, char>(ref Unsafe.Add(ref record, RecordHeader)), record)))
+                {
+                    matches.Add(Unsafe.Add(ref record, 1));
+                }
+
+                r = Unsafe.Add(ref record, 2);
             }
         }
     }
@@ -139,7 +255,17 @@ public sealed class SpaceBoundedIndex
     {
         writer.WriteArray<int>(_ids);
         writer.WriteArray<int>(_sameHashNext);
-        writer.WriteArray<Slot>(_slots);
+        // Back to entry numbers: records are laid out in entry order, so a record's entry is found by search.
+        var slots = (Slot[])_slots.Clone();
+        foreach (ref Slot slot in slots.AsSpan())
+        {
+            if (slot.FirstEntry >= 0)
+            {
+                slot.Value = ((Array.BinarySearch(_recordOf, slot.FirstEntry) + 1) << 1) | (slot.Value & IsPrefix);
+            }
+        }
+
+        writer.WriteArray<Slot>(slots);
     }
 
     /// <summary>
@@ -179,8 +305,60 @@ public sealed class SpaceBoundedIndex
         return new SpaceBoundedIndex(slots, entries, ids, sameHashNext);
     }
 
+    /// <summary>
+    /// The hash of one token (the units between two spaces): four UTF-16 units per multiplication, the last
+    /// four read again where they overlap the previous word; a token of fewer than four units is one word,
+    /// zero-extended. The length is in the seed, so the overlap and the zero extension cannot make two
+    /// tokens equal. The final shift folds the well-mixed high half into the low half that
+    /// <see cref="Combine"/> xors in.
+    /// </summary>
+    internal static ulong TokenHash(ReadOnlySpan<char> token)
+    {
+        int length = token.Length;
+        if (length >= 4)
+        {
+            return TokenHashInside(ref MemoryMarshal.GetReference(token), length);
+        }
+
+        ulong word = 0;
+        for (int k = length - 1; k >= 0; k--)
+        {
+            word = (word << 16) | token[k];
+        }
+
+        return Finish(((TokenSeed ^ (uint)length) ^ word) * Multiplier);
+    }
+
+    /// <summary>
+    /// <see cref="TokenHash"/> for a token at least four units before the end of its buffer: a short token is
+    /// read as one 8-byte word and masked, without a loop or a branch on its length.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Next(ulong hash, char c) => (hash ^ c) * Multiplier;
+    private static ulong TokenHashInside(ref char first, int length)
+    {
+        ulong hash = TokenSeed ^ (uint)length;
+        if (length < 4)
+        {
+            ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref first)) & ((1UL << (length * 16)) - 1);
+            return Finish((hash ^ word) * Multiplier);
+        }
+
+        ref byte bytes = ref Unsafe.As<char, byte>(ref first);
+        int last = (length - 4) * sizeof(char);
+        for (int i = 0; i < last; i += 4 * sizeof(char))
+        {
+            hash = (hash ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, i))) * Multiplier;
+        }
+
+        return Finish((hash ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, last))) * Multiplier);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Finish(ulong hash) => hash ^ (hash >> 32);
+
+    /// <summary>The hash of a span extended by one more token (a span's hash starts from <see cref="SpanSeed"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Combine(ulong spanHash, ulong tokenHash) => (spanHash ^ tokenHash) * Multiplier;
 
     /// <summary>
     /// A span's fingerprint: the top 32 bits of its hash (which the final multiplication mixes best), never 0.
@@ -238,7 +416,13 @@ public sealed class SpaceBoundedIndex
         }
     }
 
-    /// <summary>A table slot (8 bytes): a fingerprint, and (first entry + 1) &lt;&lt; 1 | prefix flag.</summary>
+    /// <summary>A span whose fingerprint has entries: the first entry's record, and where the span is in the text.</summary>
+    private readonly record struct Candidate(int Record, int Start, int Length);
+
+    /// <summary>
+    /// A table slot (8 bytes): a fingerprint, and (first entry + 1) &lt;&lt; 1 | prefix flag, where the first entry
+    /// is an entry number in a file and a record in memory.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct Slot
     {

@@ -53,7 +53,7 @@ public sealed class CompiledMatcherCacheTests : IDisposable
             built.GetMatcher(language);
         }
 
-        Assert.Equal(3, Directory.GetFiles(cache.Folder, "*.v2.v1.matcher").Length);
+        Assert.Equal(3, Directory.GetFiles(cache.Folder, $"*.v2.v{CompiledMatcherFile.FormatVersion}.matcher").Length);
 
         // The same bytes in another folder load compiled; a list's id order and its matches are the same.
         string second = CopySample("second", "en", "zh", "ja");
