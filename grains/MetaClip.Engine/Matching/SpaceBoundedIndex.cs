@@ -26,16 +26,9 @@ public sealed class SpaceBoundedIndex
     private readonly Slot[] _slots;
     private readonly int _mask;
     private readonly int _shift;
-    private readonly int _count;
-
-    // What a walk reads for a slot's entries, in one place: per entry a record of its length, its id, the
-    // record of the next entry with the same fingerprint (or -1) and its UTF-16 units, two per int. Verifying
-    // a hit then costs one miss where the strings, the id array and the chain array cost three or four.
-    // The slots in memory point to records; the file keeps entry numbers (see Write). Only the records are
-    // kept (the ids and chains are in them, the strings are the list's): at 27M worldwide entries every
-    // byte per entry is 27 MB.
-    private readonly int[] _records;
-    private readonly int[] _recordOf;
+    private readonly string[] _entries;
+    private readonly int[] _ids;
+    private readonly int[] _sameHashNext;
 
     /// <param name="entries">The entries (without their padding).</param>
     /// <param name="ids">The id to report for each entry.</param>
@@ -43,12 +36,11 @@ public sealed class SpaceBoundedIndex
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(ids);
-        string[] entryArray = [.. entries];
-        int[] idArray = [.. ids];
-        var sameHashNext = new int[entryArray.Length];
-        _count = entryArray.Length;
-        int keys = entryArray.Length;
-        foreach (string e in entryArray)
+        _entries = [.. entries];
+        _ids = [.. ids];
+        _sameHashNext = new int[_entries.Length];
+        int keys = _entries.Length;
+        foreach (string e in _entries)
         {
             keys += e.AsSpan().Count(' ');
         }
@@ -57,9 +49,9 @@ public sealed class SpaceBoundedIndex
         _slots = new Slot[capacity];
         _mask = capacity - 1;
         _shift = 32 - BitOperations.Log2((uint)capacity);
-        for (int i = 0; i < entryArray.Length; i++)
+        for (int i = 0; i < _entries.Length; i++)
         {
-            string entry = entryArray[i];
+            string entry = _entries[i];
             ulong hash = SpanSeed;
             int tokenStart = 0;
             for (int k = 0; k < entry.Length; k++)
@@ -75,12 +67,9 @@ public sealed class SpaceBoundedIndex
             hash = Combine(hash, TokenHash(entry.AsSpan(tokenStart)));
 
             ref Slot slot = ref Find(hash, create: true);
-            sameHashNext[i] = slot.FirstEntry;
+            _sameHashNext[i] = slot.FirstEntry;
             slot.Value = ((i + 1) << 1) | (slot.Value & IsPrefix);
         }
-
-        (_records, _recordOf) = BuildRecords(entryArray, idArray, sameHashNext);
-        PointSlots(_slots, _recordOf);
     }
 
     private SpaceBoundedIndex(Slot[] slots, string[] entries, int[] ids, int[] sameHashNext)
@@ -88,54 +77,16 @@ public sealed class SpaceBoundedIndex
         _slots = slots;
         _mask = slots.Length - 1;
         _shift = 32 - BitOperations.Log2((uint)slots.Length);
-        _count = entries.Length;
-        (_records, _recordOf) = BuildRecords(entries, ids, sameHashNext);
-        PointSlots(_slots, _recordOf);
-    }
-
-    private const int RecordHeader = 3;
-    private const int CandidateBatch = 32;
-
-    private static (int[] Records, int[] RecordOf) BuildRecords(string[] entries, int[] ids, int[] sameHashNext)
-    {
-        var recordOf = new int[entries.Length];
-        long size = 0;
-        for (int i = 0; i < entries.Length; i++)
-        {
-            recordOf[i] = checked((int)size);
-            size += RecordHeader + ((entries[i].Length + 1) / 2);
-        }
-
-        var records = new int[checked((int)size)];
-        for (int i = 0; i < entries.Length; i++)
-        {
-            int r = recordOf[i];
-            records[r] = entries[i].Length;
-            records[r + 1] = ids[i];
-            records[r + 2] = sameHashNext[i] < 0 ? -1 : recordOf[sameHashNext[i]];
-            entries[i].AsSpan().CopyTo(MemoryMarshal.Cast<int, char>(records.AsSpan(r + RecordHeader)));
-        }
-
-        return (records, recordOf);
-    }
-
-    /// <summary>Replaces each slot's first entry number by that entry's record.</summary>
-    private static void PointSlots(Slot[] slots, int[] recordOf)
-    {
-        foreach (ref Slot slot in slots.AsSpan())
-        {
-            if (slot.FirstEntry >= 0)
-            {
-                slot.Value = ((recordOf[slot.FirstEntry] + 1) << 1) | (slot.Value & IsPrefix);
-            }
-        }
+        _entries = entries;
+        _ids = ids;
+        _sameHashNext = sameHashNext;
     }
 
     /// <summary>Number of entries.</summary>
-    public int Count => _count;
+    public int Count => _entries.Length;
 
     /// <summary>Bytes held by the table (the entry strings are shared with the metadata list).</summary>
-    public long SizeInBytes => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + ((long)(_records.Length + _recordOf.Length) * sizeof(int));
+    public long SizeInBytes => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + ((long)(_ids.Length + _sameHashNext.Length) * sizeof(int)) + ((long)_entries.Length * 8);
 
     /// <summary>
     /// Appends the id of every entry found in <paramref name="spaced"/> (a spaced text: it starts and ends
@@ -152,13 +103,12 @@ public sealed class SpaceBoundedIndex
     internal unsafe void FindAll(ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, Span<ulong> tokenHashes, ref MatchList matches)
     {
         int tokens = spaces.Length - 1;
-        if (_count == 0 || tokens <= 0)
+        if (_entries.Length == 0 || tokens <= 0)
         {
             return;
         }
 
         ref Slot slots = ref MemoryMarshal.GetArrayDataReference(_slots);
-        ref int records = ref MemoryMarshal.GetArrayDataReference(_records);
         ref char text = ref MemoryMarshal.GetReference(spaced);
         var hashes = tokenHashes[..tokens];
 
@@ -185,10 +135,6 @@ public sealed class SpaceBoundedIndex
             }
         }
 
-        // A slot's entries are verified later, in batches: the walks only note the candidate and request its
-        // record, so the records' misses overlap too.
-        Span<Candidate> candidates = stackalloc Candidate[CandidateBatch];
-        int pending = 0;
         for (int a = 0; a < hashes.Length; a++)
         {
             int start = spaces[a] + 1;
@@ -204,17 +150,13 @@ public sealed class SpaceBoundedIndex
 
                 if (slot.Value >= 2)
                 {
-                    int first = slot.FirstEntry;
-                    if (Sse.IsSupported)
+                    var span = spaced[start..spaces[b + 1]];
+                    for (int e = slot.FirstEntry; e >= 0; e = _sameHashNext[e])
                     {
-                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref records, first)));
-                    }
-
-                    candidates[pending++] = new Candidate(first, start, spaces[b + 1] - start);
-                    if (pending == candidates.Length)
-                    {
-                        Verify(ref records, spaced, candidates, ref matches);
-                        pending = 0;
+                        if (span.SequenceEqual(_entries[e]))
+                        {
+                            matches.Add(_ids[e]);
+                        }
                     }
                 }
 
@@ -224,56 +166,14 @@ public sealed class SpaceBoundedIndex
                 }
             }
         }
-
-        Verify(ref records, spaced, candidates[..pending], ref matches);
-    }
-
-    /// <summary>Appends the id of every entry of the candidates' chains whose units are the candidate's span.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Verify(ref int records, ReadOnlySpan<char> spaced, ReadOnlySpan<Candidate> candidates, ref MatchList matches)
-    {
-        foreach (var candidate in candidates)
-        {
-            var span = spaced.Slice(candidate.Start, candidate.Length);
-            for (int r = candidate.Record; r >= 0;)
-            {
-                ref int record = ref Unsafe.Add(ref records, r);
-                if (record == span.Length &&
-                    span.SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<int, char>(ref Unsafe.Add(ref record, RecordHeader)), record)))
-                {
-                    matches.Add(Unsafe.Add(ref record, 1));
-                }
-
-                r = Unsafe.Add(ref record, 2);
-            }
-        }
     }
 
     /// <summary>Writes the table (the entries themselves are the list's: only their ids are written).</summary>
     internal void Write(CompiledWriter writer)
     {
-        // Back to entry numbers: records are laid out in entry order, so a record's entry is found by search.
-        var ids = new int[_count];
-        var sameHashNext = new int[_count];
-        for (int i = 0; i < _count; i++)
-        {
-            int next = _records[_recordOf[i] + 2];
-            ids[i] = _records[_recordOf[i] + 1];
-            sameHashNext[i] = next < 0 ? -1 : Array.BinarySearch(_recordOf, next);
-        }
-
-        writer.WriteArray<int>(ids);
-        writer.WriteArray<int>(sameHashNext);
-        var slots = (Slot[])_slots.Clone();
-        foreach (ref Slot slot in slots.AsSpan())
-        {
-            if (slot.FirstEntry >= 0)
-            {
-                slot.Value = ((Array.BinarySearch(_recordOf, slot.FirstEntry) + 1) << 1) | (slot.Value & IsPrefix);
-            }
-        }
-
-        writer.WriteArray<Slot>(slots);
+        writer.WriteArray<int>(_ids);
+        writer.WriteArray<int>(_sameHashNext);
+        writer.WriteArray<Slot>(_slots);
     }
 
     /// <summary>
@@ -424,13 +324,7 @@ public sealed class SpaceBoundedIndex
         }
     }
 
-    /// <summary>A span whose fingerprint has entries: the first entry's record, and where the span is in the text.</summary>
-    private readonly record struct Candidate(int Record, int Start, int Length);
-
-    /// <summary>
-    /// A table slot (8 bytes): a fingerprint, and (first entry + 1) &lt;&lt; 1 | prefix flag, where the first entry
-    /// is an entry number in a file and a record in memory.
-    /// </summary>
+    /// <summary>A table slot (8 bytes): a fingerprint, and (first entry + 1) &lt;&lt; 1 | prefix flag.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct Slot
     {
