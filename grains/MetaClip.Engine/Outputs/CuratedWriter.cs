@@ -119,8 +119,15 @@ public sealed class CuratedWriter : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(row);
         text.Append("{\"uuid\": ").AppendString(row.Uuid).Append(", \"url\": ").AppendString(row.Url)
             .Append(", \"text\": ").AppendString(row.Text).Append(", \"lang\": ").AppendString(row.Language)
-            .Append(", \"lid\": ").AppendString(row.Lid).Append(", \"entry_ids\": [").AppendJoin(", ", row.EntryIds)
-            .Append("], \"prob\": ").AppendShortest(row.Probability);
+            .Append(", \"lid\": ").AppendString(row.Lid).Append(", \"entry_ids\": [");
+
+        // Appended one by one, not with AppendJoin: that makes a string of every id (a few per line, every line).
+        for (int i = 0; i < row.EntryIds.Length; i++)
+        {
+            (i == 0 ? text : text.Append(", ")).Append(row.EntryIds[i]);
+        }
+
+        text.Append("], \"prob\": ").AppendShortest(row.Probability);
         if (withKey)
         {
             text.Append(", \"key\": ").AppendString(row.Key);
