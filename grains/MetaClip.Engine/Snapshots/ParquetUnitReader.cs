@@ -95,8 +95,14 @@ public sealed class ParquetUnitReader : IAsyncDisposable
 
         try
         {
+            await CheckFooterAsync(stream, cancellationToken).ConfigureAwait(false);
             var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
             return new ParquetUnitReader(file, columns, stream, reader);
+        }
+        catch (InvalidDataException e)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw new CurationException($"snapshot file {file.Name}: not a readable Parquet file: {e.Message}", e);
         }
         catch (CurationException)
         {
@@ -108,6 +114,38 @@ public sealed class ParquetUnitReader : IAsyncDisposable
             await stream.DisposeAsync().ConfigureAwait(false);
             throw new CurationException($"snapshot file {file.Name}: not a readable Parquet file: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// Reads the footer's Thrift structure through once, before Parquet.Net parses it: every value is read with its
+    /// declared length and every list element takes at least a byte, so a damaged footer ends in an error after at most
+    /// its own length. Parquet.Net's own parser can loop without end on some damaged footers (a fuzzed file kept it
+    /// busy for 25 minutes in CI), and one such file must not hold a worker for ever.
+    /// </summary>
+    private static async Task CheckFooterAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        const int Tail = 8; // footer length (4 bytes, little-endian) and "PAR1"
+        if (!stream.CanSeek || stream.Length < 12)
+        {
+            return; // Parquet.Net names what is wrong with a file this short (or one it cannot seek in)
+        }
+
+        var tail = new byte[Tail];
+        stream.Seek(-Tail, SeekOrigin.End);
+        await stream.ReadExactlyAsync(tail, cancellationToken).ConfigureAwait(false);
+        long footerLength = BitConverter.ToUInt32(tail, 0);
+        if (tail[4] != (byte)'P' || tail[5] != (byte)'A' || tail[6] != (byte)'R' || tail[7] != (byte)'1' || footerLength > stream.Length - Tail - 4)
+        {
+            stream.Seek(0, SeekOrigin.Begin);
+            return; // not a Parquet ending, or a length past the start: Parquet.Net's own message says which
+        }
+
+        var footer = new byte[footerLength];
+        stream.Seek(-Tail - footerLength, SeekOrigin.End);
+        await stream.ReadExactlyAsync(footer, cancellationToken).ConfigureAwait(false);
+        stream.Seek(0, SeekOrigin.Begin);
+        using var bytes = new MemoryStream(footer, writable: false);
+        ThriftCompactCopy.Struct(new ThriftCompactReader(bytes, "its footer"), new ThriftCompactWriter(Stream.Null));
     }
 
     /// <summary>Reads row group <paramref name="rowGroup"/> (all columns but the image bytes).</summary>

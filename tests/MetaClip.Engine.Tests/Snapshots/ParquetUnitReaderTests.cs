@@ -36,6 +36,45 @@ public class ParquetUnitReaderTests
     }
 
     [Fact]
+    public async Task Regression_a_footer_list_claiming_more_elements_than_it_has_bytes_is_refused_before_parquet_net_parses_it()
+    {
+        // CI hung 25 minutes in InputFuzzTests inside Parquet.Net's footer parser (ColumnMetaData.Read) on a fuzzed
+        // file. The footer is now read through by our own Thrift reader first, which ends after at most the footer's
+        // length. This input — a list of 2^31 - 1 schema elements in a footer of a few hundred bytes — made Parquet.Net
+        // throw OutOfMemoryException on the old code (checked); now it is an input error naming the file.
+        using var dir = new TempFolder();
+        string path = dir.Combine("huge-list.parquet");
+        await WriteAsync(path, [["u1", "dog"], ["u2", "cat"]]);
+        byte[] bytes = await File.ReadAllBytesAsync(path);
+        int footerLength = BitConverter.ToInt32(bytes, bytes.Length - 8);
+        var footer = bytes.AsSpan(bytes.Length - 8 - footerLength, footerLength).ToArray();
+
+        // FileMetaData: field 1 (version, i32: header 0x15 and a one-byte varint), then field 2 (schema, a list: 0x19)
+        // and its list header, which becomes "count in a varint" (0xFC: struct elements) with 2^31 - 1.
+        Assert.Equal((byte)0x15, footer[0]);
+        Assert.Equal((byte)0x19, footer[2]);
+        int listHeader = (footer[3] >> 4) == 15 ? 1 + VarintLength(footer, 4) : 1;
+        byte[] patched = [.. footer[..3], 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, .. footer[(3 + listHeader)..]];
+        byte[] file = [.. bytes[..(bytes.Length - 8 - footerLength)], .. patched, .. BitConverter.GetBytes(patched.Length), .. "PAR1"u8.ToArray()];
+        await File.WriteAllBytesAsync(path, file);
+
+        var snapshot = (await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0];
+        var e = await Assert.ThrowsAsync<CurationException>(() => ParquetUnitReader.OpenAsync(snapshot, new SnapshotColumns(), CancellationToken.None));
+        Assert.Contains("huge-list.parquet: not a readable Parquet file: its footer", e.Message, StringComparison.Ordinal);
+    }
+
+    private static int VarintLength(byte[] bytes, int at)
+    {
+        int n = 1;
+        while ((bytes[at + n - 1] & 0x80) != 0)
+        {
+            n++;
+        }
+
+        return n;
+    }
+
+    [Fact]
     public async Task A_corrupt_file_is_an_error_naming_it()
     {
         using var dir = new TempFolder();
