@@ -28,9 +28,11 @@ public sealed class UnitMatcher
     public UnitMatches Match(UnitRows rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var images = new List<string>();
-        var imageIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var textsPerImage = new List<int>();
+        // Sized for the unit up front: grown lists leave arrays of every size behind, and a unit's are large-object
+        // allocations, each of which brings the next full collection nearer.
+        var images = new List<string>(rows.RowCount);
+        var imageIndex = new Dictionary<string, int>(rows.RowCount, StringComparer.Ordinal);
+        var textsPerImage = new List<int>(rows.RowCount);
         var languages = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
         var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
         bool v1 = _metadata.Mode == CurationMode.V1;
@@ -139,7 +141,7 @@ public sealed class UnitMatcher
 
         // Sequential merge, in row order.
         var allIds = new int[chunkIds.Sum(c => c.Count)];
-        var matched = new List<MatchedText>();
+        var matched = new List<MatchedText>(idCount.Count(n => n > 0));
         int offset = 0;
         for (int chunk = 0; chunk < chunks; chunk++)
         {

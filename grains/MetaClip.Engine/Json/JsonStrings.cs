@@ -54,6 +54,20 @@ public static class JsonStrings
         return true;
     }
 
+    /// <summary>Decodes unescaped string bytes into <paramref name="units"/> (at least one unit per byte); returns the units written.</summary>
+    /// <exception cref="FormatException">Invalid UTF-8.</exception>
+    internal static int Decode(ReadOnlySpan<byte> raw, Span<char> units)
+    {
+        try
+        {
+            return StrictUtf8.GetChars(raw, units);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new FormatException("invalid UTF-8 in a string", e);
+        }
+    }
+
     private static string Decode(ReadOnlySpan<byte> raw)
     {
         try

@@ -24,9 +24,12 @@ internal sealed class ImageRanges(long rangeLength, int firstLine = 1)
     private ulong _previous;
 
     /// <summary>The fingerprint of an image's uuid (never 0).</summary>
-    public static ulong Fingerprint(string uuid)
+    public static ulong Fingerprint(string uuid) => Fingerprint(uuid.AsSpan());
+
+    /// <summary>The fingerprint of an image's uuid given as its UTF-16 units (never 0).</summary>
+    public static ulong Fingerprint(ReadOnlySpan<char> uuid)
     {
-        ulong hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(uuid.AsSpan()));
+        ulong hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(uuid));
         return hash == 0 ? 1 : hash;
     }
 
@@ -48,7 +51,7 @@ internal sealed class ImageRanges(long rangeLength, int firstLine = 1)
         if (seen && serial < current.Serial)
         {
             // The image began in an earlier range: join every range since that one.
-            int owner = _ranges.FindLastIndex(r => r.Serial <= serial);
+            int owner = OwnerOf(serial);
             _ranges.RemoveRange(owner + 1, _ranges.Count - owner - 1);
         }
         else if (!seen)
@@ -57,6 +60,21 @@ internal sealed class ImageRanges(long rangeLength, int firstLine = 1)
         }
 
         _previous = fingerprint;
+    }
+
+    /// <summary>
+    /// The index of the range that owns <paramref name="serial"/>. A loop, not <c>FindLastIndex</c> with a lambda: the
+    /// lambda's closure was allocated on every <see cref="Add"/>, once per row of a file being split.
+    /// </summary>
+    private int OwnerOf(int serial)
+    {
+        int owner = _ranges.Count - 1;
+        while (owner >= 0 && _ranges[owner].Serial > serial)
+        {
+            owner--;
+        }
+
+        return owner;
     }
 
     /// <summary>The ranges, the last one ending at <paramref name="length"/>.</summary>

@@ -50,6 +50,7 @@ public static class JsonlSplitter
     private sealed class Splitter(SnapshotColumns columns, long rangeBytes)
     {
         private readonly ImageRanges _ranges = new(rangeBytes);
+        private char[] _units = new char[256];
         private long _length;
 
         public async Task ReadAsync(Stream text, CancellationToken cancellationToken)
@@ -120,6 +121,11 @@ public static class JsonlSplitter
         public UnitRange[] Ranges() => _ranges.Ranges(_length);
 
         /// <summary>A 64-bit fingerprint of the line's uuid (read, or derived from its url as the reader does); 0 for none.</summary>
+        /// <remarks>
+        /// Runs for every line of every split file, so the uuid is not made into a string: its UTF-16 units are decoded
+        /// into a buffer and hashed there (the same bytes <see cref="ImageRanges.Fingerprint(string)"/> hashes). Like
+        /// the reader, the last uuid value of a line counts. Escaped values (rare) and urls go through strings.
+        /// </remarks>
         private ulong Fingerprint(ReadOnlySpan<byte> data)
         {
             if (data.Trim(" \t\r"u8).IsEmpty)
@@ -127,7 +133,8 @@ public static class JsonlSplitter
                 return 0;
             }
 
-            string? uuid = null, url = null;
+            ulong uuid = 0;
+            string? url = null;
             try
             {
                 var reader = new Utf8JsonReader(data);
@@ -141,12 +148,7 @@ public static class JsonlSplitter
                     if (JsonStrings.NameEquals(ref reader, columns.Uuid))
                     {
                         reader.Read();
-                        uuid = reader.TokenType switch
-                        {
-                            JsonTokenType.String => JsonStrings.GetString(ref reader),
-                            JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
-                            _ => null,
-                        };
+                        uuid = reader.TokenType is JsonTokenType.String or JsonTokenType.Number ? ValueFingerprint(ref reader) : 0;
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Url))
                     {
@@ -165,17 +167,42 @@ public static class JsonlSplitter
                 return 0; // the reader names the bad line when the unit is read
             }
 
-            if (string.IsNullOrEmpty(uuid))
+            if (uuid != 0)
             {
-                if (url is null)
-                {
-                    return 0;
-                }
-
-                uuid = ImageUuid.FromUrl(url);
+                return uuid;
             }
 
-            return ImageRanges.Fingerprint(uuid);
+            // An empty url is a value too: the reader derives one uuid from it for all such rows.
+            return url is null ? 0 : ImageRanges.Fingerprint(ImageUuid.FromUrl(url));
+        }
+
+        /// <summary>
+        /// The fingerprint of the current string or number token's text, as the reader reads it (0 for an empty
+        /// string: the reader then derives the uuid from the url).
+        /// </summary>
+        /// <exception cref="FormatException">Invalid UTF-8.</exception>
+        private ulong ValueFingerprint(ref Utf8JsonReader reader)
+        {
+            if (reader.ValueIsEscaped)
+            {
+                string text = JsonStrings.GetString(ref reader); // only strings have escapes; the line is one span
+                return text.Length == 0 ? 0 : ImageRanges.Fingerprint(text);
+            }
+
+            var raw = reader.ValueSpan;
+            if (raw.IsEmpty)
+            {
+                return 0;
+            }
+
+            if (raw.Length > _units.Length)
+            {
+                _units = new char[Math.Max(raw.Length, _units.Length * 2)];
+            }
+
+            // At most one UTF-16 unit per byte. Strings are strict (as JsonStrings decodes them); a number's bytes are ASCII.
+            int length = reader.TokenType == JsonTokenType.String ? JsonStrings.Decode(raw, _units) : System.Text.Encoding.UTF8.GetChars(raw, _units);
+            return ImageRanges.Fingerprint(_units.AsSpan(0, length));
         }
     }
 }

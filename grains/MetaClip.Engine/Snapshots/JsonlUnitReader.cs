@@ -88,7 +88,8 @@ public static class JsonlUnitReader
                 await SkipAsync(stored, range.Start, file, cancellationToken).ConfigureAwait(false);
             }
 
-            var bytes = new byte[range.Length];
+            // Not zeroed first (every byte is read into it): a range is megabytes, a large-object allocation per unit and pass.
+            var bytes = GC.AllocateUninitializedArray<byte>((int)range.Length);
             int read = await text.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (read < bytes.Length)
             {

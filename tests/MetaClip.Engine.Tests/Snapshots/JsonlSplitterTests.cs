@@ -72,6 +72,50 @@ public sealed class JsonlSplitterTests : IDisposable
         AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
     }
 
+    [Fact]
+    public async Task Uuids_spelled_as_escapes_numbers_non_ascii_repeated_keys_or_empty_urls_keep_their_images_whole()
+    {
+        // The splitter fingerprints a uuid from its JSON bytes without making a string; each image's rows spell its
+        // uuid differently and lie far apart, so a fingerprint that differed from the reader's uuid would split it.
+        for (int seed = 1; seed <= 20; seed++)
+        {
+            var random = new Random(seed);
+            var lines = new List<string>();
+            for (int image = 0; image < 400; image++)
+            {
+                int kind = random.Next(6);
+                for (int row = 0; row < 3; row++)
+                {
+                    string uuid = kind switch
+                    {
+                        0 => row == 0 ? $"\"é{image}ü\"" : $"\"\\u00e9{image}\\u00fc\"", // non-ASCII, then escaped
+                        1 => $"{image + 1}0",                                                    // a number
+                        2 => row == 1 ? $"\"ignored\", \"uuid\": \"k{image}\"" : $"\"k{image}\"", // the last key counts
+                        3 => "\"\", \"url\": \"\"",                                            // every such row: one image
+                        4 => $"null, \"url\": \"https://example.org/{image}\"",
+                        _ => $"\"{new string('u', 300)}{image}\"",                              // longer than the first buffer
+                    };
+                    string line = $"{{\"uuid\": {uuid}, \"lang\": \"en\", \"text\": \"dog {image} {row}\"}}";
+                    lines.Insert(row == 0 ? lines.Count : random.Next(lines.Count + 1), line);
+                }
+            }
+
+            string path = _dir.Combine($"spelled{seed}.jsonl");
+            File.WriteAllText(path, string.Join('\n', lines) + "\n");
+            var snapshot = (await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0];
+            int rangeBytes = random.Next(200, 5_000);
+            var ranges = await JsonlSplitter.SplitAsync(DataStore.Local, snapshot, Columns, rangeBytes, CancellationToken.None);
+            var whole = await JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1), Columns, CancellationToken.None);
+            var parts = new List<UnitRows>();
+            foreach (var range in ranges)
+            {
+                parts.Add(await JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1, range), Columns, CancellationToken.None));
+            }
+
+            SplitAssertions.CoverTheUnitAndKeepImagesWhole(ranges, whole, parts, $"{rangeBytes} bytes, seed {seed}");
+        }
+    }
+
     private async Task<(CurationResult One, CurationResult Many)> CurateBothWaysAsync(string snapshot)
     {
         var options = new CurationOptions
