@@ -32,4 +32,7 @@ public sealed partial class CurationJobGrain
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: failed in phase {Phase}: {Error}")]
     private static partial void LogFailed(ILogger logger, string jobId, CurationJobPhase phase, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its phase {Phase} is one this silo's build does not know (a newer build's); leaving the job, and its resume reminder, to a newer silo")]
+    private static partial void LogUnknownPhase(ILogger logger, string jobId, int phase);
 }

@@ -194,6 +194,16 @@ public sealed partial class CurationJobGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (!Enum.IsDefined(Job.Phase))
+        {
+            // A phase a newer build added (a rolling upgrade: the job was started by a newer silo and this activation
+            // landed on an older one). This build cannot run it, and must not take the reminder that makes a newer
+            // silo resume it: step aside so that a later tick can activate the job elsewhere.
+            LogUnknownPhase(logger, JobId, (int)Job.Phase);
+            DeactivateOnIdle();
+            return;
+        }
+
         // Activation resumed a running job already; a finished job needs no reminder any more.
         if (!IsRunning(Job.Phase))
         {

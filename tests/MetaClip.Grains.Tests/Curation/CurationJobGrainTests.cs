@@ -2,6 +2,8 @@ using MetaClip.Engine;
 using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using static MetaClip.Grains.Tests.TestClusters;
 
 namespace MetaClip.Grains.Tests.Curation;
@@ -32,6 +34,30 @@ public class CurationJobGrainTests
 
         Assert.True(File.Exists(work.Combine("cluster", "report.html")));
         Assert.False(Directory.Exists(work.Combine("cluster", ".work")), "the job's intermediates are removed once published");
+    }
+
+    [Fact]
+    public async Task Regression_a_job_in_a_phase_only_a_newer_build_knows_keeps_its_resume_reminder()
+    {
+        // Rolling upgrade: a job started by a newer silo (in a phase this build lacks, as Planning was to the build
+        // before it) whose activation lands on an older silo. That silo used to drop the reminder on its first tick,
+        // so no newer silo would resume the job until someone asked for its status.
+        await using var cluster = await StartAsync(1);
+        var storage = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(Grains.Curation.CurationStorage.Name);
+        var reminders = cluster.Silos[0].ServiceProvider.GetRequiredService<IReminderTable>();
+        var tick = new TickStatus(DateTime.UtcNow, TimeSpan.FromMinutes(1), DateTime.UtcNow);
+
+        async Task<bool> ReminderKeptAsync(string jobId, CurationJobPhase phase)
+        {
+            var grainId = cluster.Client.GetGrain<ICurationJobGrain>(jobId).GetGrainId();
+            await storage.WriteStateAsync("job", grainId, new GrainState<Grains.Curation.CurationJobState>(new Grains.Curation.CurationJobState { Phase = phase }));
+            await reminders.UpsertRow(new ReminderEntry { GrainId = grainId, ReminderName = "resume", StartAt = DateTime.UtcNow.AddMinutes(1), Period = TimeSpan.FromMinutes(1) });
+            await cluster.Client.GetGrain<IRemindable>(grainId).ReceiveReminder("resume", tick);
+            return await reminders.ReadRow(grainId, "resume") is not null;
+        }
+
+        Assert.True(await ReminderKeptAsync("newer-phase", (CurationJobPhase)99), "a phase this build does not know keeps the reminder");
+        Assert.False(await ReminderKeptAsync("finished", CurationJobPhase.Done), "a finished job's reminder is dropped");
     }
 
     [Fact]
