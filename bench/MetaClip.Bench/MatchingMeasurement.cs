@@ -25,12 +25,15 @@ internal static class MatchingMeasurement
         GC.Collect(2, GCCollectionMode.Forced, true, true);
         long before = GC.GetTotalMemory(true);
         long rssBefore = Process.GetCurrentProcess().WorkingSet64;
+        // The layout a metadata set of this one list gives it under the default budget.
+        var layout = RecordBudget.Assign([list], CurationMode.V2, RecordBudget.DefaultBytes)[list.Language];
         var watch = Stopwatch.StartNew();
-        var matcher = new EntryMatcher(list, CurationMode.V2);
+        var matcher = new EntryMatcher(list, CurationMode.V2, layout);
         double buildSeconds = watch.Elapsed.TotalSeconds;
         GC.Collect(2, GCCollectionMode.Forced, true, true);
         long after = GC.GetTotalMemory(true);
         long rssAfter = Process.GetCurrentProcess().WorkingSet64;
+        Console.WriteLine($"layout: {layout} ({EntryMatcher.RecordBytes(list, CurationMode.V2) / 1048576.0:0.0} MiB of records; budget {RecordBudget.DefaultBytes / 1048576.0:N0} MiB)");
         Console.WriteLine($"build: {buildSeconds:0.000} s; automaton arrays {matcher.SizeInBytes / 1048576.0:0.0} MiB; retained heap +{(after - before) / 1048576.0:0.0} MiB; working set +{(rssAfter - rssBefore) / 1048576.0:0.0} MiB");
 
         // One thread.

@@ -12,7 +12,8 @@ namespace MetaClip.Bench;
 /// entry lengths: Latin, Cyrillic, Greek, Arabic, Devanagari, Hangul words of 2–12 letters, one to three words;
 /// Han, kana, Thai, Khmer, Lao, Myanmar entries of 1–6 characters without spaces). Measures the build of every
 /// language's matcher, the resident memory of all lists and matchers together, and one language's load
-/// (its JSON list parsed, its matcher built) for the largest list.
+/// (its JSON list parsed, its matcher built) for the largest list. Each list gets the layout a metadata set of
+/// these lists gives it under the default record budget (<see cref="RecordBudget"/>).
 /// </summary>
 internal static class MetadataScaleMeasurement
 {
@@ -47,8 +48,13 @@ internal static class MetadataScaleMeasurement
 
         var matchers = new EntryMatcher[languages];
         var build = Stopwatch.StartNew();
-        Parallel.For(0, languages, l => matchers[l] = new EntryMatcher(lists[l], CurationMode.V2));
+        var layouts = RecordBudget.Assign(lists, CurationMode.V2, RecordBudget.DefaultBytes);
+        double assignSeconds = build.Elapsed.TotalSeconds;
+        Parallel.For(0, languages, l => matchers[l] = new EntryMatcher(lists[l], CurationMode.V2, layouts[lists[l].Language]));
         double buildSeconds = build.Elapsed.TotalSeconds;
+        var withRecords = lists.Where(l => layouts[l.Language] == SpaceBoundedLayout.Records).ToList();
+        Console.WriteLine($"layouts (budget {RecordBudget.DefaultBytes / 1048576.0:N0} MiB, chosen in {assignSeconds:0.00} s): records for {withRecords.Count} lists " +
+            $"({withRecords.Sum(l => (long)l.Count):N0} entries, {withRecords.Sum(l => EntryMatcher.RecordBytes(l, CurationMode.V2)) / 1048576.0:N0} MiB of records), strings for {languages - withRecords.Count}");
         GC.Collect(2, GCCollectionMode.Forced, true, true);
         long rssAll = Process.GetCurrentProcess().WorkingSet64;
         long heapAll = GC.GetTotalMemory(true);
@@ -56,7 +62,7 @@ internal static class MetadataScaleMeasurement
         Console.WriteLine($"generate lists: {generateSeconds:0.0} s; build all matchers: {buildSeconds:0.0} s on {Environment.ProcessorCount} cores");
         Console.WriteLine($"resident: lists {(rssLists - rssBefore) / 1048576.0:N0} MiB, lists + matchers {(rssAll - rssBefore) / 1048576.0:N0} MiB (process {rssAll / 1048576.0:N0} MiB); " +
             $"managed heap lists {heapLists / 1048576.0:N0} MiB, all {heapAll / 1048576.0:N0} MiB; matcher arrays {arrays / 1048576.0:N0} MiB ({(double)arrays / sizes.Sum():0.0} bytes/entry), " +
-            $"lists + matchers {(double)(rssAll - rssBefore) / sizes.Sum():0.0} bytes/entry");
+            $"lists + matchers {(double)(rssAll - rssBefore) / sizes.Sum():0.0} bytes/entry; process peak so far {PeakMiB():N0} MiB");
 
         // One language loaded as a silo loads it: the JSON file read and parsed, the matcher built.
         int largest = Array.IndexOf(sizes, sizes.Max());
@@ -75,13 +81,13 @@ internal static class MetadataScaleMeasurement
         {
             var load = Stopwatch.StartNew();
             var list = MetadataList.Parse("largest", File.ReadAllBytes(path), path);
-            var matcher = new EntryMatcher(list, CurationMode.V2);
+            var matcher = new EntryMatcher(list, CurationMode.V2, layouts[lists[largest].Language]);
             loads.Add(load.Elapsed.TotalSeconds);
             GC.KeepAlive(matcher);
         }
 
         loads.Sort();
-        Console.WriteLine($"load one language ({sizes[largest]:N0} entries, {ScriptOf(largest).Name}, {new FileInfo(path).Length / 1048576.0:0.0} MiB JSON): first {loads[^1]:0.00} s, median {loads[2]:0.00} s");
+        Console.WriteLine($"load one language ({sizes[largest]:N0} entries, {ScriptOf(largest).Name}, {new FileInfo(path).Length / 1048576.0:0.0} MiB JSON): first {loads[^1]:0.00} s, median {loads[2]:0.00} s; process peak so far {PeakMiB():N0} MiB");
 
         // The compiled forms: every language written, then all read back as a silo with a warm cache starts.
         string compiledFolder = Path.Combine(folder, "compiled");
@@ -93,6 +99,7 @@ internal static class MetadataScaleMeasurement
             CompiledMatcherFile.Write(file, HashOf(l), CurationMode.V2, matchers[l]);
         });
         double writeSeconds = write.Elapsed.TotalSeconds;
+        double peakWritten = PeakMiB();
         long bytes = Directory.GetFiles(compiledFolder).Sum(f => new FileInfo(f).Length);
         var largestMatcher = matchers[largest];
         Array.Clear(matchers);
@@ -103,9 +110,10 @@ internal static class MetadataScaleMeasurement
         Parallel.For(0, languages, l =>
         {
             using var file = new FileStream(Path.Combine(compiledFolder, $"{l:D3}.matcher"), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            matchers[l] = CompiledMatcherFile.Read(file, file.Name, HashOf(l), CurationMode.V2, $"l{l:D3}", "synthetic");
+            matchers[l] = CompiledMatcherFile.Read(file, file.Name, HashOf(l), CurationMode.V2, $"l{l:D3}", "synthetic").ConsumeIntoLayout(layouts[$"l{l:D3}"]);
         });
         double readSeconds = read.Elapsed.TotalSeconds;
+        double peakRead = PeakMiB();
         GC.Collect(2, GCCollectionMode.Forced, true, true);
         long heapCompiled = GC.GetTotalMemory(true);
         var compiledLoads = new List<double>();
@@ -113,12 +121,13 @@ internal static class MetadataScaleMeasurement
         {
             var load = Stopwatch.StartNew();
             using var file = new FileStream(Path.Combine(compiledFolder, $"{largest:D3}.matcher"), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            GC.KeepAlive(CompiledMatcherFile.Read(file, file.Name, HashOf(largest), CurationMode.V2, "largest", "synthetic"));
+            GC.KeepAlive(CompiledMatcherFile.Read(file, file.Name, HashOf(largest), CurationMode.V2, "largest", "synthetic").ConsumeIntoLayout(layouts[$"l{largest:D3}"]));
             compiledLoads.Add(load.Elapsed.TotalSeconds);
         }
 
         compiledLoads.Sort();
-        Console.WriteLine($"compiled: all {languages} written in {writeSeconds:0.0} s, {bytes / 1048576.0:N0} MiB on disk; all read back in {readSeconds:0.0} s on {Environment.ProcessorCount} cores, " +
+        Console.WriteLine($"compiled: all {languages} written in {writeSeconds:0.0} s, {bytes / 1048576.0:N0} MiB on disk (process peak so far {peakWritten:N0} MiB); " +
+            $"all read back in {readSeconds:0.0} s on {Environment.ProcessorCount} cores (process peak so far {peakRead:N0} MiB), " +
             $"managed heap of the lists + matchers read back {(heapCompiled - heapEmpty) / 1048576.0:N0} MiB ({(double)(heapCompiled - heapEmpty) / sizes.Sum():0.0} bytes/entry; process {Process.GetCurrentProcess().WorkingSet64 / 1048576.0:N0} MiB); " +
             $"largest language compiled: first {compiledLoads[^1]:0.000} s, median {compiledLoads[2]:0.000} s");
         Directory.Delete(compiledFolder, recursive: true);
@@ -126,6 +135,9 @@ internal static class MetadataScaleMeasurement
         GC.KeepAlive(matchers);
         return 0;
     }
+
+    /// <summary>The most memory the process has had resident (what <c>/usr/bin/time</c> reports as max RSS), in MiB.</summary>
+    private static double PeakMiB() => Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
 
     private static byte[] HashOf(int language) => System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(language));
 

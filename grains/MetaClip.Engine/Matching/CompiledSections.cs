@@ -27,6 +27,16 @@ internal sealed class CompiledWriter(Stream stream)
         WriteRaw(MemoryMarshal.AsBytes(values));
     }
 
+    /// <summary>
+    /// Starts an array of <paramref name="length"/> values that follow in pieces (<see cref="WriteValues"/>): the
+    /// same bytes as <see cref="WriteArray"/> of the whole array.
+    /// </summary>
+    public void WriteLength(int length) => WriteInt(length);
+
+    /// <summary>A piece of the array started by <see cref="WriteLength"/>.</summary>
+    public void WriteValues<T>(ReadOnlySpan<T> values)
+        where T : unmanaged => WriteRaw(MemoryMarshal.AsBytes(values));
+
     /// <summary>Ends the sections with their checksum.</summary>
     public void Finish()
     {

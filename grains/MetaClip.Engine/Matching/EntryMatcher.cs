@@ -27,10 +27,17 @@ public sealed class EntryMatcher
     /// beginning or ending with punctuation) to a <see cref="SubstringAutomaton"/> of their padded forms.
     /// Either finds exactly the entries whose padded form is a substring of the spaced text.
     /// </summary>
-    public EntryMatcher(MetadataList list, CurationMode mode)
+    /// <param name="list">The metadata list.</param>
+    /// <param name="mode">The curation mode (it decides the padding).</param>
+    /// <param name="layout">
+    /// How the index verifies its hits (the same ids either way); a metadata set chooses it per list under a
+    /// memory budget (<see cref="RecordBudget"/>).
+    /// </param>
+    public EntryMatcher(MetadataList list, CurationMode mode, SpaceBoundedLayout layout = SpaceBoundedLayout.Strings)
     {
         ArgumentNullException.ThrowIfNull(list);
         List = list;
+        Layout = layout;
         var bounded = new List<string>();
         var boundedIds = new List<int>();
         var padded = new List<string>();
@@ -41,7 +48,7 @@ public sealed class EntryMatcher
         {
             string entry = list.Entries[id];
             string form = EntryPadding.Pad(entry, mode);
-            if (form.Length == entry.Length + 2)
+            if (form.Length == entry.Length + 2) // keep in step with RecordBytes
             {
                 bounded.Add(entry);
                 boundedIds.Add(id);
@@ -61,7 +68,7 @@ public sealed class EntryMatcher
         _triggers = SearchValues.Create(_triggerUnits);
         _triggerKeys = [.. triggerKeys.Order()];
 
-        _spaceBounded = bounded.Count > 0 ? new SpaceBoundedIndex(bounded, boundedIds) : null;
+        _spaceBounded = bounded.Count > 0 ? new SpaceBoundedIndex(bounded, boundedIds, layout) : null;
         _automaton = padded.Count > 0 ? SubstringAutomaton.Build(padded) : null;
         _automatonIds = [.. paddedIds];
     }
@@ -75,9 +82,44 @@ public sealed class EntryMatcher
         _automatonIds = automatonIds;
         _triggerUnits = triggerUnits;
         _triggers = SearchValues.Create(triggerUnits);
+        Layout = spaceBounded?.Layout ?? SpaceBoundedLayout.Strings;
+    }
+
+    private EntryMatcher(EntryMatcher matcher, SpaceBoundedLayout layout, bool consume)
+    {
+        List = matcher.List;
+        Layout = layout;
+        _spaceBounded = consume ? matcher._spaceBounded?.ConsumeIntoLayout(layout) : matcher._spaceBounded?.WithLayout(layout);
+        _automaton = matcher._automaton;
+        _automatonIds = matcher._automatonIds;
+        _triggerUnits = matcher._triggerUnits;
+        _triggers = matcher._triggers;
+        _triggerKeys = matcher._triggerKeys;
     }
 
     public MetadataList List { get; }
+
+    /// <summary>How the space-bounded index verifies its hits (what it was asked for when the list has no such entries).</summary>
+    public SpaceBoundedLayout Layout { get; }
+
+    /// <summary>This matcher with its index in <paramref name="layout"/> (itself when it has it already); the automaton is shared.</summary>
+    public EntryMatcher WithLayout(SpaceBoundedLayout layout) => layout == Layout ? this : new EntryMatcher(this, layout, consume: false);
+
+    /// <summary>
+    /// <see cref="WithLayout"/> that turns the index's table in place instead of copying it: only for a matcher
+    /// no one else holds, such as one just read from a compiled file, which must not be used afterwards.
+    /// </summary>
+    internal EntryMatcher ConsumeIntoLayout(SpaceBoundedLayout layout) => layout == Layout ? this : new EntryMatcher(this, layout, consume: true);
+
+    /// <summary>
+    /// The bytes the records of <paramref name="list"/>'s space-bounded index take in
+    /// <see cref="SpaceBoundedLayout.Records"/> (exactly what a build would allocate), without building it.
+    /// </summary>
+    public static long RecordBytes(MetadataList list, CurationMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        return SpaceBoundedIndex.RecordBytes(list.Entries.Where(entry => EntryPadding.IsPaddedOnBothSides(entry, mode)));
+    }
 
     /// <summary>The memory footprint of the index and the automaton in bytes.</summary>
     public long SizeInBytes => (_spaceBounded?.SizeInBytes ?? 0) + (_automaton?.SizeInBytes ?? 0) + ((long)_automatonIds.Length * sizeof(int));

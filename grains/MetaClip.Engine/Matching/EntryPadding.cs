@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace MetaClip.Engine.Matching;
@@ -11,6 +12,8 @@ public static class EntryPadding
     /// <summary>ASCII punctuation (Python's <c>string.punctuation</c>) and the CJK punctuation of the spec.</summary>
     public const string PunctuationCharacters = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~，。、；：？！“”‘’（）【】《》〈〉「」『』～—";
 
+    private static readonly SearchValues<char> AsciiPunctuation = SearchValues.Create(PunctuationCharacters.Where(char.IsAscii).ToArray());
+
     private static readonly (int First, int Last)[] CjkRanges =
     [
         (0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F), (0x2B740, 0x2B81F),
@@ -22,6 +25,13 @@ public static class EntryPadding
     /// <summary>True for a code point in the spec's CJK-or-similar ranges or one of its punctuation characters.</summary>
     public static bool IsCjkOrSimilar(int codePoint)
     {
+        // Below the first range (Thai, U+0E00) only ASCII punctuation is in the set (the other punctuation
+        // characters are from U+2014 up): most entries' ends are decided here without the range loop.
+        if (codePoint < 0x0E00)
+        {
+            return codePoint is >= 0 and < 0x80 && AsciiPunctuation.Contains((char)codePoint);
+        }
+
         foreach (var (first, last) in CjkRanges)
         {
             if (codePoint >= first && codePoint <= last)
@@ -59,11 +69,21 @@ public static class EntryPadding
         };
     }
 
+    /// <summary>
+    /// True when <see cref="Pad"/> puts a space on both sides of <paramref name="entry"/> (the entry then goes to
+    /// the <see cref="SpaceBoundedIndex"/>), without building the padded form.
+    /// </summary>
+    public static bool IsPaddedOnBothSides(string entry, CurationMode mode)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entry);
+        return mode == CurationMode.V1 || (!IsCjkOrSimilar(FirstCodePoint(entry)) && !IsCjkOrSimilar(LastCodePoint(entry)));
+    }
+
     /// <summary>The first code point; a lone surrogate counts as its own code point, as in Python.</summary>
     internal static int FirstCodePoint(string s) =>
-        Rune.DecodeFromUtf16(s, out var rune, out _) == System.Buffers.OperationStatus.Done ? rune.Value : s[0];
+        Rune.DecodeFromUtf16(s, out var rune, out _) == OperationStatus.Done ? rune.Value : s[0];
 
     /// <summary>The last code point; a lone surrogate counts as its own code point, as in Python.</summary>
     internal static int LastCodePoint(string s) =>
-        Rune.DecodeLastFromUtf16(s, out var rune, out _) == System.Buffers.OperationStatus.Done ? rune.Value : s[^1];
+        Rune.DecodeLastFromUtf16(s, out var rune, out _) == OperationStatus.Done ? rune.Value : s[^1];
 }

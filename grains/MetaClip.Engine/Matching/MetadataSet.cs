@@ -7,7 +7,8 @@ namespace MetaClip.Engine.Matching;
 
 /// <summary>
 /// A metadata folder: <c>{lang}.json</c> per metadata language and an optional <c>lid_map.json</c>.
-/// Matchers are built on first use, once per language, and shared read-only by all threads.
+/// Matchers are built on first use, once per language, and shared read-only by all threads. How each list's
+/// index verifies hits is chosen when the set is made, under a budget for the whole set (<see cref="RecordBudget"/>).
 /// </summary>
 public sealed class MetadataSet
 {
@@ -19,20 +20,32 @@ public sealed class MetadataSet
     private readonly CompiledMatcherCache? _cache;
     private readonly IReadOnlyDictionary<string, byte[]> _hashes;
 
-    public MetadataSet(IReadOnlyDictionary<string, MetadataList> lists, LidMap lidMap, CurationMode mode)
-        : this(lists, lidMap, mode, null, new Dictionary<string, byte[]>(), [])
+    /// <param name="lists">The lists, by language.</param>
+    /// <param name="lidMap">The language-identification map.</param>
+    /// <param name="mode">The curation mode.</param>
+    /// <param name="recordBudgetBytes">The bytes of records the set's indexes may hold (<see cref="RecordBudget"/>).</param>
+    public MetadataSet(IReadOnlyDictionary<string, MetadataList> lists, LidMap lidMap, CurationMode mode, long recordBudgetBytes = RecordBudget.DefaultBytes)
+        : this(lists, lidMap, mode, null, new Dictionary<string, byte[]>(), [], recordBudgetBytes)
     {
     }
 
+    // compiled: matchers just read from the cache, which the set takes over (and lays out in place).
     private MetadataSet(IReadOnlyDictionary<string, MetadataList> lists, LidMap lidMap, CurationMode mode,
-        CompiledMatcherCache? cache, IReadOnlyDictionary<string, byte[]> hashes, IEnumerable<EntryMatcher> compiled)
+        CompiledMatcherCache? cache, IReadOnlyDictionary<string, byte[]> hashes, IReadOnlyList<EntryMatcher> compiled, long recordBudgetBytes)
     {
+        ArgumentNullException.ThrowIfNull(lists);
         _lists = lists;
         LidMap = lidMap;
         Mode = mode;
         _cache = cache;
         _hashes = hashes;
-        foreach (var matcher in compiled)
+        Layouts = RecordBudget.Assign(lists.Values, mode, recordBudgetBytes);
+
+        // A compiled matcher is read in the strings layout; those given records get them here (in place: the
+        // matchers were just read and no one else holds them).
+        var laidOut = new EntryMatcher[compiled.Count];
+        Parallel.For(0, compiled.Count, i => laidOut[i] = compiled[i].ConsumeIntoLayout(Layouts[compiled[i].List.Language]));
+        foreach (var matcher in laidOut)
         {
             _matchers[matcher.List.Language] = new Lazy<EntryMatcher>(matcher);
         }
@@ -46,6 +59,9 @@ public sealed class MetadataSet
     public IReadOnlyList<string> Languages => [.. _lists.Keys.Order(StringComparer.Ordinal)];
 
     public bool TryGetList(string language, out MetadataList list) => _lists.TryGetValue(language, out list!);
+
+    /// <summary>How each language's index verifies hits (the layout its matcher has, or will have when built).</summary>
+    public IReadOnlyDictionary<string, SpaceBoundedLayout> Layouts { get; }
 
     /// <summary>The matcher of a language's list, built once; null when the language has no list.</summary>
     public EntryMatcher? GetMatcher(string language)
@@ -63,7 +79,7 @@ public sealed class MetadataSet
 
     private EntryMatcher Build(MetadataList list)
     {
-        var matcher = new EntryMatcher(list, Mode);
+        var matcher = new EntryMatcher(list, Mode, Layouts.GetValueOrDefault(list.Language, SpaceBoundedLayout.Strings));
         if (_cache is not null && _hashes.TryGetValue(list.Language, out var hash))
         {
             _cache.Save(hash, Mode, matcher);
@@ -75,9 +91,12 @@ public sealed class MetadataSet
     /// <summary>
     /// Loads a metadata folder or blob prefix. In <see cref="CurationMode.V1"/> only <c>en.json</c> is read and required.
     /// With a <paramref name="cache"/>, a list compiled before (same bytes, same mode) is loaded compiled, with its
-    /// matcher; the others are parsed, and their matchers, once built, are kept in the cache.
+    /// matcher; the others are parsed, and their matchers, once built, are kept in the cache. Each list's layout is
+    /// chosen under <paramref name="recordBudgetBytes"/> (<see cref="RecordBudget.Assign"/>), whether it came
+    /// compiled or not: a compiled file loads in either layout.
     /// </summary>
-    public static async Task<MetadataSet> LoadAsync(DataStore store, string folder, CurationMode mode, CancellationToken cancellationToken, CompiledMatcherCache? cache = null)
+    public static async Task<MetadataSet> LoadAsync(DataStore store, string folder, CurationMode mode, CancellationToken cancellationToken, CompiledMatcherCache? cache = null,
+        long recordBudgetBytes = RecordBudget.DefaultBytes)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(folder);
@@ -154,7 +173,7 @@ public sealed class MetadataSet
         }
 
         var matchers = compiled.OfType<EntryMatcher>().ToList();
-        return new MetadataSet(lists, map is null ? LidMap.BuiltIn(languages) : new LidMap(map, languages), mode, cache, hashOf, matchers)
+        return new MetadataSet(lists, map is null ? LidMap.BuiltIn(languages) : new LidMap(map, languages), mode, cache, hashOf, matchers, recordBudgetBytes)
         {
             CompiledLoads = matchers.Count,
         };

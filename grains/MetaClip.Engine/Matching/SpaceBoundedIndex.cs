@@ -6,14 +6,33 @@ using System.Runtime.Intrinsics.X86;
 namespace MetaClip.Engine.Matching;
 
 /// <summary>
+/// How a <see cref="SpaceBoundedIndex"/> verifies a hit: both find exactly the same ids, in the same order.
+/// </summary>
+public enum SpaceBoundedLayout
+{
+    /// <summary>
+    /// Against the list's own strings, through an id array and a chain array: nothing is copied (16 bytes per
+    /// entry besides the table), but a hit costs three or four cache misses.
+    /// </summary>
+    Strings,
+
+    /// <summary>
+    /// Against per-entry records (length, id, next record of the chain, then the entry's UTF-16 units) in one
+    /// array, prefetched and verified in batches: about one overlapped miss per hit, but every entry's
+    /// characters are held a second time (<see cref="SpaceBoundedIndex.RecordBytes"/>).
+    /// </summary>
+    Records,
+}
+
+/// <summary>
 /// Finds the entries that are padded with a space on both sides (<c>" e "</c>) — nearly all entries of a
 /// space-delimited language — without walking a trie. Such an entry matches exactly when, for some two
 /// space positions <c>i &lt; j</c> of the spaced text, the span between them equals <c>e</c>. The index hashes
 /// each token (the units between two spaces) once; a span's hash combines the hashes of its tokens. For each
 /// space position it looks up the spans to the following spaces one after another in an open-addressing table
 /// of entries and of their prefixes that end before a space; the walk from one start stops at the first span
-/// that is no such prefix. Every hit is verified character by character, so a hash
-/// collision can cost time but never change a result. Immutable after construction and thread-safe.
+/// that is no such prefix. Every hit is verified character by character (<see cref="SpaceBoundedLayout"/>), so
+/// a hash collision can cost time but never change a result. Immutable after construction and thread-safe.
 /// </summary>
 public sealed class SpaceBoundedIndex
 {
@@ -23,35 +42,71 @@ public sealed class SpaceBoundedIndex
     private const int IsPrefix = 1;
     private const int NoEntry = 0;
 
+    /// <summary>Ints before a record's units: its length, its id, the next record of its chain (or -1).</summary>
+    private const int RecordHeader = 3;
+
+    /// <summary>Candidates noted (and their records prefetched) before they are verified together.</summary>
+    private const int CandidateBatch = 32;
+
+    /// <summary>
+    /// The most ints the records may take: a slot holds (record + 1) &lt;&lt; 1 in an int, so a record must start
+    /// below 2^30 - 1.
+    /// </summary>
+    private const long MaxRecordInts = (1L << 30) - 2;
+
     private readonly Slot[] _slots;
     private readonly int _mask;
     private readonly int _shift;
+    private readonly int _count;
+
+    // Strings layout: the slots hold entry numbers; a hit is verified against _entries[e] (the list's strings)
+    // and reported as _ids[e], and the chain of entries with the same fingerprint goes on at _sameHashNext[e].
     private readonly string[] _entries;
     private readonly int[] _ids;
     private readonly int[] _sameHashNext;
 
+    // Records layout: the slots hold record offsets into _records, where each entry's record (in entry order)
+    // holds all a hit needs, so verifying it costs one miss where the strings layout costs three or four. The
+    // three arrays above are then empty: only the records are kept (at 27M entries every byte per entry is
+    // 27 MB). The file keeps entry numbers either way (see Write).
+    private readonly int[]? _records;
+
     /// <param name="entries">The entries (without their padding).</param>
     /// <param name="ids">The id to report for each entry.</param>
-    public SpaceBoundedIndex(IReadOnlyList<string> entries, IReadOnlyList<int> ids)
+    /// <param name="layout">How hits are verified (the same ids either way).</param>
+    public SpaceBoundedIndex(IReadOnlyList<string> entries, IReadOnlyList<int> ids, SpaceBoundedLayout layout = SpaceBoundedLayout.Strings)
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(ids);
-        _entries = [.. entries];
-        _ids = [.. ids];
-        _sameHashNext = new int[_entries.Length];
-        int keys = _entries.Length;
-        foreach (string e in _entries)
+        ArgumentOutOfRangeException.ThrowIfNotEqual(ids.Count, entries.Count, nameof(ids));
+        bool records = layout == SpaceBoundedLayout.Records;
+        _count = entries.Count;
+        int keys = entries.Count;
+        long recordInts = 0;
+        foreach (string e in entries)
         {
             keys += e.AsSpan().Count(' ');
+            recordInts += RecordInts(e.Length);
         }
 
+        if (records && recordInts > MaxRecordInts)
+        {
+            throw new InvalidOperationException($"the records of {entries.Count:N0} entries take {recordInts * sizeof(int):N0} bytes, more than the table can address; use {nameof(SpaceBoundedLayout.Strings)}");
+        }
+
+        // Records are written as the entries are inserted (a slot then holds its first entry's record offset, and
+        // each record the offset of the next one of its chain), so no per-entry array is made besides them.
+        _records = records ? new int[recordInts] : null;
+        _entries = records ? [] : [.. entries];
+        _ids = records ? [] : [.. ids];
+        _sameHashNext = records ? [] : new int[_count];
         int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, keys * 2));
         _slots = new Slot[capacity];
         _mask = capacity - 1;
         _shift = 32 - BitOperations.Log2((uint)capacity);
-        for (int i = 0; i < _entries.Length; i++)
+        for (int i = 0, record = 0; i < _count; i++)
         {
-            string entry = _entries[i];
+            string entry = entries[i];
             ulong hash = SpanSeed;
             int tokenStart = 0;
             for (int k = 0; k < entry.Length; k++)
@@ -67,26 +122,212 @@ public sealed class SpaceBoundedIndex
             hash = Combine(hash, TokenHash(entry.AsSpan(tokenStart)));
 
             ref Slot slot = ref Find(hash, create: true);
-            _sameHashNext[i] = slot.FirstEntry;
-            slot.Value = ((i + 1) << 1) | (slot.Value & IsPrefix);
+            if (_records is not null)
+            {
+                _records[record] = entry.Length;
+                _records[record + 1] = ids[i];
+                _records[record + 2] = slot.FirstEntry;
+                entry.AsSpan().CopyTo(MemoryMarshal.Cast<int, char>(_records.AsSpan(record + RecordHeader)));
+                slot.Value = ((record + 1) << 1) | (slot.Value & IsPrefix);
+                record += RecordInts(entry.Length);
+            }
+            else
+            {
+                _sameHashNext[i] = slot.FirstEntry;
+                slot.Value = ((i + 1) << 1) | (slot.Value & IsPrefix);
+            }
         }
     }
 
+    /// <summary>An index of the strings layout over a table whose slots hold entry numbers.</summary>
     private SpaceBoundedIndex(Slot[] slots, string[] entries, int[] ids, int[] sameHashNext)
     {
         _slots = slots;
         _mask = slots.Length - 1;
         _shift = 32 - BitOperations.Log2((uint)slots.Length);
+        _count = entries.Length;
         _entries = entries;
         _ids = ids;
         _sameHashNext = sameHashNext;
     }
 
-    /// <summary>Number of entries.</summary>
-    public int Count => _entries.Length;
+    /// <summary>An index of the records layout (the slots already point to records).</summary>
+    private SpaceBoundedIndex(Slot[] slots, int count, int[] records)
+    {
+        _slots = slots;
+        _mask = slots.Length - 1;
+        _shift = 32 - BitOperations.Log2((uint)slots.Length);
+        _count = count;
+        _records = records;
+        _entries = [];
+        _ids = [];
+        _sameHashNext = [];
+    }
 
-    /// <summary>Bytes held by the table (the entry strings are shared with the metadata list).</summary>
-    public long SizeInBytes => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + ((long)(_ids.Length + _sameHashNext.Length) * sizeof(int)) + ((long)_entries.Length * 8);
+    /// <summary>Number of entries.</summary>
+    public int Count => _count;
+
+    /// <summary>How hits are verified.</summary>
+    public SpaceBoundedLayout Layout => _records is null ? SpaceBoundedLayout.Strings : SpaceBoundedLayout.Records;
+
+    /// <summary>Bytes held by the table (in the strings layout the entry strings are shared with the metadata list).</summary>
+    public long SizeInBytes => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + ((long)(_ids.Length + _sameHashNext.Length + (_records?.Length ?? 0)) * sizeof(int)) + ((long)_entries.Length * 8);
+
+    /// <summary>Entries that share their fingerprint with an earlier entry (so a hit on it walks a chain); for tests.</summary>
+    internal int ChainedEntries
+    {
+        get
+        {
+            if (_records is null)
+            {
+                return _sameHashNext.Count(next => next >= 0);
+            }
+
+            int chained = 0;
+            for (int i = 0, r = 0; i < _count; i++, r += RecordInts(_records[r]))
+            {
+                chained += _records[r + 2] >= 0 ? 1 : 0;
+            }
+
+            return chained;
+        }
+    }
+
+    /// <summary>The bytes the records of these entries take (<see cref="SpaceBoundedLayout.Records"/>).</summary>
+    public static long RecordBytes(IEnumerable<string> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        long ints = 0;
+        foreach (string entry in entries)
+        {
+            ints += RecordInts(entry.Length);
+        }
+
+        return ints * sizeof(int);
+    }
+
+    /// <summary>True when records of this many bytes can be addressed by the table's slots.</summary>
+    public static bool RecordsFit(long recordBytes) => recordBytes <= MaxRecordInts * sizeof(int);
+
+    /// <summary>This index in <paramref name="layout"/> (itself when it has that layout already): the same ids, in the same order.</summary>
+    public SpaceBoundedIndex WithLayout(SpaceBoundedLayout layout)
+    {
+        if (layout == Layout)
+        {
+            return this;
+        }
+
+        if (layout == SpaceBoundedLayout.Records)
+        {
+            var slots = (Slot[])_slots.Clone();
+            return new SpaceBoundedIndex(slots, _count, BuildRecords(_entries, _ids, _sameHashNext, slots));
+        }
+
+        var (ids, sameHashNext, entrySlots) = EntryNumbersOfRecords();
+        var records = _records!;
+        var entries = new string[_count];
+        for (int i = 0, r = 0; i < _count; i++, r += RecordInts(records[r]))
+        {
+            entries[i] = new string(MemoryMarshal.Cast<int, char>(records.AsSpan(r + RecordHeader))[..records[r]]);
+        }
+
+        return new SpaceBoundedIndex(entrySlots, entries, ids, sameHashNext);
+    }
+
+    /// <summary>Where each entry's record starts (records are in entry order).</summary>
+    private int[] RecordOffsets()
+    {
+        var records = _records!;
+        var recordOf = new int[_count];
+        for (int i = 0, r = 0; i < _count; i++)
+        {
+            recordOf[i] = r;
+            r += RecordInts(records[r]);
+        }
+
+        return recordOf;
+    }
+
+    /// <summary>
+    /// <see cref="WithLayout"/> that turns this index's slots in place instead of copying them (a table can be
+    /// hundreds of megabytes): only for an index no one else holds, such as one just read, which must not be
+    /// used afterwards.
+    /// </summary>
+    internal SpaceBoundedIndex ConsumeIntoLayout(SpaceBoundedLayout layout) =>
+        layout == SpaceBoundedLayout.Records && _records is null
+            ? new SpaceBoundedIndex(_slots, _count, BuildRecords(_entries, _ids, _sameHashNext, _slots))
+            : WithLayout(layout);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RecordInts(int length) => RecordHeader + ((length + 1) / 2);
+
+    /// <summary>
+    /// The records of the entries, in entry order, and the slots turned from entry numbers to record offsets.
+    /// </summary>
+    private static int[] BuildRecords(string[] entries, int[] ids, int[] sameHashNext, Slot[] slots)
+    {
+        var recordOf = new int[entries.Length];
+        long size = 0;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            recordOf[i] = (int)Math.Min(size, int.MaxValue);
+            size += RecordInts(entries[i].Length);
+        }
+
+        if (size > MaxRecordInts)
+        {
+            throw new InvalidOperationException($"the records of {entries.Length:N0} entries take {size * sizeof(int):N0} bytes, more than the table can address; use {nameof(SpaceBoundedLayout.Strings)}");
+        }
+
+        var records = new int[size];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            int r = recordOf[i];
+            records[r] = entries[i].Length;
+            records[r + 1] = ids[i];
+            records[r + 2] = sameHashNext[i] < 0 ? -1 : recordOf[sameHashNext[i]];
+            entries[i].AsSpan().CopyTo(MemoryMarshal.Cast<int, char>(records.AsSpan(r + RecordHeader)));
+        }
+
+        foreach (ref Slot slot in slots.AsSpan())
+        {
+            if (slot.FirstEntry >= 0)
+            {
+                slot.Value = ((recordOf[slot.FirstEntry] + 1) << 1) | (slot.Value & IsPrefix);
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>
+    /// The records layout taken back to entry numbers: the entries' ids and chains, and a copy of the slots that
+    /// holds entry numbers. Records are in entry order, so a record's entry is found by search.
+    /// </summary>
+    private (int[] Ids, int[] SameHashNext, Slot[] Slots) EntryNumbersOfRecords()
+    {
+        var records = _records!;
+        var recordOf = RecordOffsets();
+        var ids = new int[_count];
+        var sameHashNext = new int[_count];
+        for (int i = 0; i < _count; i++)
+        {
+            int r = recordOf[i];
+            ids[i] = records[r + 1];
+            sameHashNext[i] = records[r + 2] < 0 ? -1 : Array.BinarySearch(recordOf, records[r + 2]);
+        }
+
+        var slots = (Slot[])_slots.Clone();
+        foreach (ref Slot slot in slots.AsSpan())
+        {
+            if (slot.FirstEntry >= 0)
+            {
+                slot.Value = ((Array.BinarySearch(recordOf, slot.FirstEntry) + 1) << 1) | (slot.Value & IsPrefix);
+            }
+        }
+
+        return (ids, sameHashNext, slots);
+    }
 
     /// <summary>
     /// Appends the id of every entry found in <paramref name="spaced"/> (a spaced text: it starts and ends
@@ -103,7 +344,7 @@ public sealed class SpaceBoundedIndex
     internal unsafe void FindAll(ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, Span<ulong> tokenHashes, ref MatchList matches)
     {
         int tokens = spaces.Length - 1;
-        if (_entries.Length == 0 || tokens <= 0)
+        if (_count == 0 || tokens <= 0)
         {
             return;
         }
@@ -135,6 +376,20 @@ public sealed class SpaceBoundedIndex
             }
         }
 
+        if (_records is null)
+        {
+            WalkVerifyingStrings(ref slots, spaced, spaces, hashes, ref matches);
+        }
+        else
+        {
+            WalkVerifyingRecords(ref slots, ref MemoryMarshal.GetArrayDataReference(_records), spaced, spaces, hashes, ref matches);
+        }
+    }
+
+    /// <summary>The walks of the strings layout: each hit is verified at once against the list's strings.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void WalkVerifyingStrings(ref Slot slots, ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, ReadOnlySpan<ulong> hashes, ref MatchList matches)
+    {
         for (int a = 0; a < hashes.Length; a++)
         {
             int start = spaces[a] + 1;
@@ -168,16 +423,140 @@ public sealed class SpaceBoundedIndex
         }
     }
 
-    /// <summary>Writes the table (the entries themselves are the list's: only their ids are written).</summary>
-    internal void Write(CompiledWriter writer)
+    /// <summary>
+    /// The walks of the records layout: a hit is only noted and its record requested; the noted hits are
+    /// verified in batches, in the order they were found, so the records' misses overlap too.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void WalkVerifyingRecords(ref Slot slots, ref int records, ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, ReadOnlySpan<ulong> hashes, ref MatchList matches)
     {
-        writer.WriteArray<int>(_ids);
-        writer.WriteArray<int>(_sameHashNext);
-        writer.WriteArray<Slot>(_slots);
+        Span<Candidate> candidates = stackalloc Candidate[CandidateBatch];
+        int pending = 0;
+        for (int a = 0; a < hashes.Length; a++)
+        {
+            int start = spaces[a] + 1;
+            ulong hash = SpanSeed;
+            for (int b = a; b < hashes.Length; b++)
+            {
+                hash = Combine(hash, hashes[b]);
+                ref Slot slot = ref Lookup(ref slots, hash);
+                if (Unsafe.IsNullRef(ref slot))
+                {
+                    break;
+                }
+
+                if (slot.Value >= 2)
+                {
+                    int first = slot.FirstEntry;
+                    if (Sse.IsSupported)
+                    {
+                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref records, first)));
+                    }
+
+                    candidates[pending++] = new Candidate(first, start, spaces[b + 1] - start);
+                    if (pending == candidates.Length)
+                    {
+                        VerifyRecords(ref records, spaced, candidates, ref matches);
+                        pending = 0;
+                    }
+                }
+
+                if ((slot.Value & IsPrefix) == 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        VerifyRecords(ref records, spaced, candidates[..pending], ref matches);
+    }
+
+    /// <summary>Appends the id of every entry of the candidates' chains whose units are the candidate's span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void VerifyRecords(ref int records, ReadOnlySpan<char> spaced, ReadOnlySpan<Candidate> candidates, ref MatchList matches)
+    {
+        foreach (var candidate in candidates)
+        {
+            var span = spaced.Slice(candidate.Start, candidate.Length);
+            for (int r = candidate.Record; r >= 0;)
+            {
+                ref int record = ref Unsafe.Add(ref records, r);
+                if (record == span.Length &&
+                    span.SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<int, char>(ref Unsafe.Add(ref record, RecordHeader)), record)))
+                {
+                    matches.Add(Unsafe.Add(ref record, 1));
+                }
+
+                r = Unsafe.Add(ref record, 2);
+            }
+        }
     }
 
     /// <summary>
-    /// Reads a table written by <see cref="Write"/> for a list whose entries are <paramref name="listEntries"/>.
+    /// Writes the table (the entries themselves are the list's: only their ids are written). Both layouts
+    /// write entry numbers, so a file loads in either.
+    /// </summary>
+    internal void Write(CompiledWriter writer)
+    {
+        if (_records is null)
+        {
+            writer.WriteArray<int>(_ids);
+            writer.WriteArray<int>(_sameHashNext);
+            writer.WriteArray<Slot>(_slots);
+            return;
+        }
+
+        // Written in pieces (the same bytes as whole arrays), so a large table is not copied to be written.
+        var records = _records;
+        var recordOf = RecordOffsets();
+        const int Piece = 4096;
+        Span<int> ints = stackalloc int[Piece];
+        writer.WriteLength(_count);
+        for (int start = 0; start < _count; start += Piece)
+        {
+            int n = Math.Min(Piece, _count - start);
+            for (int k = 0; k < n; k++)
+            {
+                ints[k] = records[recordOf[start + k] + 1];
+            }
+
+            writer.WriteValues<int>(ints[..n]);
+        }
+
+        writer.WriteLength(_count);
+        for (int start = 0; start < _count; start += Piece)
+        {
+            int n = Math.Min(Piece, _count - start);
+            for (int k = 0; k < n; k++)
+            {
+                int next = records[recordOf[start + k] + 2];
+                ints[k] = next < 0 ? -1 : Array.BinarySearch(recordOf, next);
+            }
+
+            writer.WriteValues<int>(ints[..n]);
+        }
+
+        Span<Slot> slots = stackalloc Slot[Piece];
+        writer.WriteLength(_slots.Length);
+        for (int start = 0; start < _slots.Length; start += Piece)
+        {
+            int n = Math.Min(Piece, _slots.Length - start);
+            _slots.AsSpan(start, n).CopyTo(slots);
+            foreach (ref Slot slot in slots[..n])
+            {
+                if (slot.FirstEntry >= 0)
+                {
+                    slot.Value = ((Array.BinarySearch(recordOf, slot.FirstEntry) + 1) << 1) | (slot.Value & IsPrefix);
+                }
+            }
+
+            writer.WriteValues<Slot>(slots[..n]);
+        }
+    }
+
+    /// <summary>
+    /// Reads a table written by <see cref="Write"/> for a list whose entries are <paramref name="listEntries"/>,
+    /// in the strings layout (<see cref="WithLayout"/> turns it into records).
     /// Checks every index the lookups follow, so a damaged table fails here, not in a walk.
     /// </summary>
     internal static SpaceBoundedIndex Read(CompiledReader reader, IReadOnlyList<string> listEntries)
@@ -324,7 +703,13 @@ public sealed class SpaceBoundedIndex
         }
     }
 
-    /// <summary>A table slot (8 bytes): a fingerprint, and (first entry + 1) &lt;&lt; 1 | prefix flag.</summary>
+    /// <summary>A span whose fingerprint has entries: the first entry's record, and where the span is in the text.</summary>
+    private readonly record struct Candidate(int Record, int Start, int Length);
+
+    /// <summary>
+    /// A table slot (8 bytes): a fingerprint, and (first entry + 1) &lt;&lt; 1 | prefix flag, where the first entry
+    /// is an entry number (strings layout, and always in the file) or a record offset (records layout).
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct Slot
     {

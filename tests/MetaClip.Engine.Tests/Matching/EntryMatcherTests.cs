@@ -20,12 +20,14 @@ public class EntryMatcherTests
     private static readonly Gen<string> Entry = Piece.Array[1, 4].Select(p => string.Concat(p)).Where(e => e.Length > 0);
     private static readonly Gen<string[]> Entries = Entry.Array[1, 25].Select(e => e.Distinct(StringComparer.Ordinal).ToArray());
 
-    [Fact]
-    public void Matcher_equals_brute_force_on_random_entries_and_texts()
+    [Theory]
+    [InlineData(SpaceBoundedLayout.Strings)]
+    [InlineData(SpaceBoundedLayout.Records)]
+    public void Matcher_equals_brute_force_on_random_entries_and_texts(SpaceBoundedLayout layout)
     {
         Gen.Select(Entries, Text.Array[1, 8]).Sample((entries, texts) =>
         {
-            var matcher = new EntryMatcher(new MetadataList("xx", entries, "xx.json"), CurationMode.V2);
+            var matcher = new EntryMatcher(new MetadataList("xx", entries, "xx.json"), CurationMode.V2, layout);
             var scratch = new MatchScratch();
             foreach (string text in texts)
             {
@@ -41,22 +43,26 @@ public class EntryMatcherTests
         }, iter: 3000, print: t => $"entries [{string.Join(" | ", t.Item1.Select(SpecReference.Show))}] texts [{string.Join(" | ", t.Item2.Select(SpecReference.Show))}]");
     }
 
-    [Fact]
-    public void Matcher_equals_brute_force_in_metaclip1_mode()
+    [Theory]
+    [InlineData(SpaceBoundedLayout.Strings)]
+    [InlineData(SpaceBoundedLayout.Records)]
+    public void Matcher_equals_brute_force_in_metaclip1_mode(SpaceBoundedLayout layout)
     {
         Gen.Select(Entries, Text).Sample((entries, text) =>
         {
-            var matcher = new EntryMatcher(new MetadataList("en", entries, "en.json"), CurationMode.V1);
+            var matcher = new EntryMatcher(new MetadataList("en", entries, "en.json"), CurationMode.V1, layout);
             return SpecReference.Match(entries, text, v1: true).SequenceEqual(matcher.Match(text, new MatchScratch()).ToArray());
         }, iter: 2000);
     }
 
-    [Fact]
-    public void Matching_many_texts_at_once_equals_matching_them_one_by_one()
+    [Theory]
+    [InlineData(SpaceBoundedLayout.Strings)]
+    [InlineData(SpaceBoundedLayout.Records)]
+    public void Matching_many_texts_at_once_equals_matching_them_one_by_one(SpaceBoundedLayout layout)
     {
         Gen.Select(Entries, Text.Array[0, 9]).Sample((entries, texts) =>
         {
-            var matcher = new EntryMatcher(new MetadataList("xx", entries, "xx.json"), CurationMode.V2);
+            var matcher = new EntryMatcher(new MetadataList("xx", entries, "xx.json"), CurationMode.V2, layout);
             var ids = new List<int>();
             var counts = new int[texts.Length];
             matcher.MatchMany(texts, new MatchScratch(), ids, counts);
@@ -120,19 +126,23 @@ public class EntryMatcherTests
         Assert.Empty(matcher.Match(" \t\u00A0\u001F ", new MatchScratch()).ToArray());
     }
 
-    [Fact]
-    public void A_one_megabyte_text_is_matched_in_full()
+    [Theory]
+    [InlineData(SpaceBoundedLayout.Strings)]
+    [InlineData(SpaceBoundedLayout.Records)]
+    public void A_one_megabyte_text_is_matched_in_full(SpaceBoundedLayout layout)
     {
-        var matcher = Matcher("needle", "hay");
+        var matcher = new EntryMatcher(new MetadataList("xx", ["needle", "hay"], "xx.json"), CurationMode.V2, layout);
         string text = string.Concat(Enumerable.Repeat("hay ", 262_144)) + "needle";
         Assert.Equal([0, 1], matcher.Match(text, new MatchScratch()).ToArray());
     }
 
-    [Fact]
-    public void Concurrent_readers_get_the_same_answers_as_one_reader()
+    [Theory]
+    [InlineData(SpaceBoundedLayout.Strings)]
+    [InlineData(SpaceBoundedLayout.Records)]
+    public void Concurrent_readers_get_the_same_answers_as_one_reader(SpaceBoundedLayout layout)
     {
         var entries = Enumerable.Range(0, 2000).Select(i => $"w{i}").Concat(["中国", "new york"]).ToArray();
-        var matcher = new EntryMatcher(new MetadataList("xx", entries, "xx.json"), CurationMode.V2);
+        var matcher = new EntryMatcher(new MetadataList("xx", entries, "xx.json"), CurationMode.V2, layout);
         var texts = Enumerable.Range(0, 4000).Select(i => $"w{i % 2100} new york w{(i * 7) % 2000}, 中国人 w{i % 13}").ToArray();
         var scratch = new MatchScratch();
         var expected = texts.Select(t => matcher.Match(t, scratch).ToArray()).ToArray();

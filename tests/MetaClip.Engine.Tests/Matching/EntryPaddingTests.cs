@@ -26,6 +26,35 @@ public class EntryPaddingTests
     [InlineData(0x0F00)]
     public void Every_listed_range_is_cjk_or_similar(int codePoint) => Assert.True(EntryPadding.IsCjkOrSimilar(codePoint));
 
+    [Fact]
+    public void Every_code_point_is_classified_as_the_spec_says()
+    {
+        for (int codePoint = 0; codePoint <= 0x10FFFF; codePoint++)
+        {
+            if (EntryPadding.IsCjkOrSimilar(codePoint) != SpecReference.IsCjk(codePoint))
+            {
+                Assert.Fail($"U+{codePoint:X4}: {EntryPadding.IsCjkOrSimilar(codePoint)}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("dog", CurationMode.V2, true)]
+    [InlineData("new york", CurationMode.V2, true)]
+    [InlineData("手机", CurationMode.V2, false)]
+    [InlineData("iPhone手机", CurationMode.V2, false)]
+    [InlineData("'s", CurationMode.V2, false)]
+    [InlineData("C++", CurationMode.V2, false)]
+    [InlineData("C++", CurationMode.V1, true)]
+    [InlineData("ねこ", CurationMode.V2, true)]
+    [InlineData("x\uDC00", CurationMode.V2, true)]
+    [InlineData("\uD840\uDC00x", CurationMode.V2, false)]
+    public void Padded_on_both_sides_is_what_padding_does(string entry, CurationMode mode, bool both)
+    {
+        Assert.Equal(both, EntryPadding.IsPaddedOnBothSides(entry, mode));
+        Assert.Equal(both, EntryPadding.Pad(entry, mode).Length == entry.Length + 2);
+    }
+
     [Theory]
     [InlineData(0x3042)] // hiragana
     [InlineData(0x30AB)] // katakana
