@@ -26,7 +26,10 @@ internal static class MatchingMeasurement
         long before = GC.GetTotalMemory(true);
         long rssBefore = Process.GetCurrentProcess().WorkingSet64;
         // The layout a metadata set of this one list gives it under the default budget.
-        var layout = RecordBudget.Assign([list], CurationMode.V2, RecordBudget.DefaultBytes)[list.Language];
+        // METACLIP_BENCH_LAYOUT=Strings (or Records) measures that layout instead.
+        var layout = Enum.TryParse<SpaceBoundedLayout>(Environment.GetEnvironmentVariable("METACLIP_BENCH_LAYOUT"), out var forced)
+            ? forced
+            : RecordBudget.Assign([list], CurationMode.V2, RecordBudget.DefaultBytes)[list.Language];
         var watch = Stopwatch.StartNew();
         var matcher = new EntryMatcher(list, CurationMode.V2, layout);
         double buildSeconds = watch.Elapsed.TotalSeconds;

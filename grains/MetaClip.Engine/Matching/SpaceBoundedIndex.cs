@@ -378,17 +378,25 @@ public sealed class SpaceBoundedIndex
 
         if (_records is null)
         {
-            WalkVerifyingStrings(ref slots, spaced, spaces, hashes, ref matches);
+            var strings = new StringsVerifier(this, spaced);
+            Walk(ref slots, spaces, hashes, ref strings, ref matches);
         }
         else
         {
-            WalkVerifyingRecords(ref slots, ref MemoryMarshal.GetArrayDataReference(_records), spaced, spaces, hashes, ref matches);
+            var records = new RecordsVerifier(ref MemoryMarshal.GetArrayDataReference(_records), spaced, stackalloc Candidate[CandidateBatch]);
+            Walk(ref slots, spaces, hashes, ref records, ref matches);
+            records.Flush(ref matches);
         }
     }
 
-    /// <summary>The walks of the strings layout: each hit is verified at once against the list's strings.</summary>
+    /// <summary>
+    /// The walks: from each space, the spans to the following spaces are looked up one after another until one is no
+    /// entry's prefix; a span whose fingerprint has entries goes to <paramref name="verifier"/>. Generic over the
+    /// layout's verifier (a struct), so each layout gets its own compiled loop with the verifier inlined.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WalkVerifyingStrings(ref Slot slots, ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, ReadOnlySpan<ulong> hashes, ref MatchList matches)
+    private void Walk<TVerifier>(ref Slot slots, ReadOnlySpan<int> spaces, ReadOnlySpan<ulong> hashes, ref TVerifier verifier, ref MatchList matches)
+        where TVerifier : IHitVerifier, allows ref struct
     {
         for (int a = 0; a < hashes.Length; a++)
         {
@@ -405,90 +413,89 @@ public sealed class SpaceBoundedIndex
 
                 if (slot.Value >= 2)
                 {
-                    var span = spaced[start..spaces[b + 1]];
-                    for (int e = slot.FirstEntry; e >= 0; e = _sameHashNext[e])
-                    {
-                        if (span.SequenceEqual(_entries[e]))
-                        {
-                            matches.Add(_ids[e]);
-                        }
-                    }
+                    verifier.Hit(slot.FirstEntry, start, spaces[b + 1] - start, ref matches);
                 }
 
                 if ((slot.Value & IsPrefix) == 0)
                 {
                     break;
+                }
+            }
+        }
+    }
+
+    /// <summary>What a walk does with a span whose fingerprint has entries.</summary>
+    private interface IHitVerifier
+    {
+        /// <summary>The span <paramref name="start"/>..+<paramref name="length"/> of the text hit a slot whose first entry is <paramref name="first"/>.</summary>
+        void Hit(int first, int start, int length, ref MatchList matches);
+    }
+
+    /// <summary>The strings layout: a hit is verified at once against the list's strings, along its chain.</summary>
+    private readonly ref struct StringsVerifier(SpaceBoundedIndex index, ReadOnlySpan<char> spaced) : IHitVerifier
+    {
+        private readonly ReadOnlySpan<char> _spaced = spaced;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Hit(int first, int start, int length, ref MatchList matches)
+        {
+            var span = _spaced.Slice(start, length);
+            for (int e = first; e >= 0; e = index._sameHashNext[e])
+            {
+                if (span.SequenceEqual(index._entries[e]))
+                {
+                    matches.Add(index._ids[e]);
                 }
             }
         }
     }
 
     /// <summary>
-    /// The walks of the records layout: a hit is only noted and its record requested; the noted hits are
-    /// verified in batches, in the order they were found, so the records' misses overlap too.
+    /// The records layout: a hit is only noted and its record requested; the noted hits are verified in batches, in
+    /// the order they were found (<see cref="Flush"/> verifies the rest), so the records' misses overlap too.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void WalkVerifyingRecords(ref Slot slots, ref int records, ReadOnlySpan<char> spaced, ReadOnlySpan<int> spaces, ReadOnlySpan<ulong> hashes, ref MatchList matches)
+    private ref struct RecordsVerifier(ref int records, ReadOnlySpan<char> spaced, Span<Candidate> candidates) : IHitVerifier
     {
-        Span<Candidate> candidates = stackalloc Candidate[CandidateBatch];
-        int pending = 0;
-        for (int a = 0; a < hashes.Length; a++)
+        private readonly ref int _records = ref records;
+        private readonly ReadOnlySpan<char> _spaced = spaced;
+        private readonly Span<Candidate> _candidates = candidates;
+        private int _pending;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public unsafe void Hit(int first, int start, int length, ref MatchList matches)
         {
-            int start = spaces[a] + 1;
-            ulong hash = SpanSeed;
-            for (int b = a; b < hashes.Length; b++)
+            if (Sse.IsSupported)
             {
-                hash = Combine(hash, hashes[b]);
-                ref Slot slot = ref Lookup(ref slots, hash);
-                if (Unsafe.IsNullRef(ref slot))
-                {
-                    break;
-                }
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref _records, first)));
+            }
 
-                if (slot.Value >= 2)
-                {
-                    int first = slot.FirstEntry;
-                    if (Sse.IsSupported)
-                    {
-                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref records, first)));
-                    }
-
-                    candidates[pending++] = new Candidate(first, start, spaces[b + 1] - start);
-                    if (pending == candidates.Length)
-                    {
-                        VerifyRecords(ref records, spaced, candidates, ref matches);
-                        pending = 0;
-                    }
-                }
-
-                if ((slot.Value & IsPrefix) == 0)
-                {
-                    break;
-                }
+            _candidates[_pending++] = new Candidate(first, start, length);
+            if (_pending == _candidates.Length)
+            {
+                Flush(ref matches);
             }
         }
 
-        VerifyRecords(ref records, spaced, candidates[..pending], ref matches);
-    }
-
-    /// <summary>Appends the id of every entry of the candidates' chains whose units are the candidate's span.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void VerifyRecords(ref int records, ReadOnlySpan<char> spaced, ReadOnlySpan<Candidate> candidates, ref MatchList matches)
-    {
-        foreach (var candidate in candidates)
+        /// <summary>Appends the id of every entry of the noted candidates' chains whose units are the candidate's span.</summary>
+        public void Flush(ref MatchList matches)
         {
-            var span = spaced.Slice(candidate.Start, candidate.Length);
-            for (int r = candidate.Record; r >= 0;)
+            foreach (var candidate in _candidates[.._pending])
             {
-                ref int record = ref Unsafe.Add(ref records, r);
-                if (record == span.Length &&
-                    span.SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<int, char>(ref Unsafe.Add(ref record, RecordHeader)), record)))
+                var span = _spaced.Slice(candidate.Start, candidate.Length);
+                for (int r = candidate.Record; r >= 0;)
                 {
-                    matches.Add(Unsafe.Add(ref record, 1));
-                }
+                    ref int record = ref Unsafe.Add(ref _records, r);
+                    if (record == span.Length &&
+                        span.SequenceEqual(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<int, char>(ref Unsafe.Add(ref record, RecordHeader)), record)))
+                    {
+                        matches.Add(Unsafe.Add(ref record, 1));
+                    }
 
-                r = Unsafe.Add(ref record, 2);
+                    r = Unsafe.Add(ref record, 2);
+                }
             }
+
+            _pending = 0;
         }
     }
 
