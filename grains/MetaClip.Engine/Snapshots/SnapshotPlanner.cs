@@ -39,31 +39,58 @@ public static class SnapshotPlanner
         ArgumentNullException.ThrowIfNull(planFile);
         var planned = new IReadOnlyList<SnapshotUnit>?[files.Count];
         var failures = new CurationException?[files.Count];
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = FilesAtOnce, CancellationToken = failed.Token };
-        try
+
+        // Without onBadFile the first bad file in file order fails the plan. When a file fails, the files after it
+        // need not be read (those in flight are cancelled, later ones not started), but the ones before it must
+        // finish: one of them may fail too, and it is the one to report. (Cancelling all of them reported a later
+        // file when an earlier one was still being read: CI, SnapshotPlannerTests.)
+        int firstFailed = int.MaxValue;
+        var inFlight = new CancellationTokenSource?[files.Count];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = FilesAtOnce, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), parallel, async (i, token) =>
         {
-            await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), parallel, async (i, token) =>
+            if (onBadFile is null && i > Volatile.Read(ref firstFailed))
             {
-                try
+                return;
+            }
+
+            using var file = CancellationTokenSource.CreateLinkedTokenSource(token);
+            lock (inFlight)
+            {
+                inFlight[i] = file;
+            }
+
+            try
+            {
+                planned[i] = await planFile(files[i], file.Token).ConfigureAwait(false);
+            }
+            catch (CurationException e)
+            {
+                failures[i] = e;
+                if (onBadFile is null)
                 {
-                    planned[i] = await planFile(files[i], token).ConfigureAwait(false);
-                }
-                catch (CurationException e)
-                {
-                    failures[i] = e;
-                    if (onBadFile is null)
+                    lock (inFlight)
                     {
-                        // The first bad file (in file order, below) fails the plan: no need to read the others.
-                        await failed.CancelAsync().ConfigureAwait(false);
+                        firstFailed = Math.Min(firstFailed, i);
+                        for (int later = i + 1; later < inFlight.Length; later++)
+                        {
+                            inFlight[later]?.Cancel();
+                        }
                     }
                 }
-            }).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && failures.Any(f => f is not null))
-        {
-            // Stopped because a file failed: reported below.
-        }
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested && i > Volatile.Read(ref firstFailed))
+            {
+                // Stopped because an earlier file failed: that one is reported below.
+            }
+            finally
+            {
+                lock (inFlight)
+                {
+                    inFlight[i] = null;
+                }
+            }
+        }).ConfigureAwait(false);
 
         var units = new List<SnapshotUnit>();
         for (int i = 0; i < files.Count; i++)

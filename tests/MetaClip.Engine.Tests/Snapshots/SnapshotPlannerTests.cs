@@ -69,6 +69,41 @@ public sealed class SnapshotPlannerTests : IDisposable
         Assert.Equal(["part-0.jsonl.gz", "part-1.jsonl.gz", "part-3.jsonl.gz", "part-5.jsonl.gz"], units.Select(u => u.File.Name).Distinct());
     }
 
+    [Fact]
+    public async Task Regression_a_later_file_failing_first_does_not_hide_an_earlier_bad_file_still_being_read()
+    {
+        // CI: part-4 was reported instead of part-2 when part-4 failed while part-2 was still being read (its read was
+        // cancelled with the rest). Here part-0 is still being read when part-1 fails, and fails after it.
+        for (int i = 0; i < 3; i++)
+        {
+            ImageRowsFile.Write(_dir.Combine($"part-{i}.jsonl"), images: 5, seed: i);
+        }
+
+        var files = await SnapshotFile.DiscoverAsync(DataStore.Local, _dir.Path, CancellationToken.None);
+        var laterFailed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new List<string>();
+        var e = await Assert.ThrowsAsync<CurationException>(() => SnapshotPlanner.PlanFilesAsync(files, async (file, token) =>
+        {
+            lock (started)
+            {
+                started.Add(file.Name);
+            }
+
+            if (file.Name == "part-1.jsonl")
+            {
+                laterFailed.SetResult();
+                throw new CurationException("snapshot file part-1.jsonl: bad");
+            }
+
+            await laterFailed.Task;
+            await Task.Delay(200, token);
+            throw new CurationException($"snapshot file {file.Name}: bad");
+        }, onBadFile: null, CancellationToken.None));
+
+        Assert.Contains("part-0.jsonl", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("part-2.jsonl", started); // after the first bad file: not read
+    }
+
     private static void Compress(string path)
     {
         using (var source = File.OpenRead(path))
