@@ -34,4 +34,13 @@ internal static class ByteSize
         bytes = number << shift;
         return true;
     }
+
+    /// <summary>A size as the command line writes it: whole G, M or K where it divides, else bytes.</summary>
+    public static string Format(long bytes) => bytes switch
+    {
+        > 0 when bytes % (1L << 30) == 0 => string.Create(CultureInfo.InvariantCulture, $"{bytes >> 30}G"),
+        > 0 when bytes % (1L << 20) == 0 => string.Create(CultureInfo.InvariantCulture, $"{bytes >> 20}M"),
+        > 0 when bytes % (1L << 10) == 0 => string.Create(CultureInfo.InvariantCulture, $"{bytes >> 10}K"),
+        _ => bytes.ToString(CultureInfo.InvariantCulture),
+    };
 }

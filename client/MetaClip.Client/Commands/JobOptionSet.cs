@@ -6,11 +6,18 @@ using MetaClip.Engine.Snapshots;
 
 namespace MetaClip.Client.Commands;
 
-/// <summary>The options that describe a curation job, shared by <c>curate</c> and <c>submit</c>.</summary>
+/// <summary>
+/// The options that describe a curation job, shared by <c>curate</c> and <c>submit</c>. The constructor's default shard size
+/// is that of a job that gives no <c>--shard-size</c> (<see cref="CurationOptions.SingleMachineShardBytes"/> on one
+/// machine, <see cref="CurationOptions.DefaultShardBytes"/> on a cluster of silos).
+/// </summary>
 internal sealed class JobOptionSet
 {
-    public JobOptionSet()
+    private readonly long _defaultShardBytes;
+
+    public JobOptionSet(long defaultShardBytes = CurationOptions.DefaultShardBytes)
     {
+        _defaultShardBytes = defaultShardBytes;
         Snapshot = new Option<string>("--snapshot")
         {
             Description = "The crawl snapshot: a Parquet or JSON Lines (.jsonl, .jsonl.gz) file, or a folder of them. One row per alt-text.",
@@ -73,7 +80,7 @@ internal sealed class JobOptionSet
         Threads = new Option<int?>("--threads") { Description = "Threads used for matching (default: all cores of the machine that matches).", HelpName = "N" };
         ShardSize = new Option<string?>("--shard-size")
         {
-            Description = "Split a JSON Lines file larger than this (bytes of text; suffix K, M or G) into shards that never split an image: spreads one big file over the cores and silos and bounds each shard's memory. Outputs never depend on it (default: 8M).",
+            Description = $"Split a JSON Lines file larger than this (bytes of text; suffix K, M or G) into shards that never split an image: spreads one big file over the cores and silos and bounds each shard's memory. Outputs never depend on it (default: {ByteSize.Format(_defaultShardBytes)}; {(_defaultShardBytes == CurationOptions.DefaultShardBytes ? $"curate on one machine: {ByteSize.Format(CurationOptions.SingleMachineShardBytes)}" : $"a job submitted to a cluster: {ByteSize.Format(CurationOptions.DefaultShardBytes)}")}).",
             HelpName = "SIZE",
         };
         ShardRows = new Option<long?>("--shard-rows")
@@ -135,7 +142,7 @@ internal sealed class JobOptionSet
         ArgumentNullException.ThrowIfNull(parse);
         bool v1 = parse.GetValue(Mode) == "v1";
         string? lang = parse.GetValue(LangColumn);
-        long? shardBytes = null;
+        long? shardBytes = _defaultShardBytes == CurationOptions.DefaultShardBytes ? null : _defaultShardBytes;
         if (parse.GetValue(ShardSize) is string size)
         {
             shardBytes = ByteSize.TryParse(size, out long bytes)

@@ -292,6 +292,42 @@ public class CurateCommandTests
         Assert.Equal(one, File.ReadAllText(dir.Combine("out", "decisions.jsonl")));
     }
 
+    [Fact]
+    public async Task Without_shard_size_curate_splits_a_file_into_one_megabyte_shards_with_the_outputs_of_one_shard()
+    {
+        // curate runs on one machine, where a shard costs next to nothing beyond its work: its default is 1 MiB
+        // (CurationOptions.SingleMachineShardBytes), not the 8 MiB of a job submitted to a cluster.
+        using var dir = Fixture();
+        var lines = new List<string>();
+        string[] words = ["dog", "cat", "red car", "car", "red"];
+        for (int i = 0; lines.Sum(l => l.Length + 1) < (5 << 20) / 2; i++)
+        {
+            // Images of one to three texts, so some of them straddle the places a split could fall.
+            for (int t = 0; t <= i % 3; t++)
+            {
+                lines.Add($"{{\"uuid\": \"img-{i}\", \"lang\": \"en\", \"text\": \"{words[(i + t) % words.Length]} number {i} text {t} {new string('x', 40 + (i * 7 % 50))}\"}}");
+            }
+        }
+
+        dir.File("snap/a.jsonl", string.Join('\n', lines) + "\n");
+        File.Delete(dir.Combine("snap", "b.jsonl"));
+        var split = await CliRun.RunAsync(Curate(dir, "--t-en", "500", "--format", "jsonl"));
+        Assert.True(split.ExitCode == 0, split.Error);
+        var whole = await CliRun.RunAsync(["curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("whole"),
+            "--lang-column", "lang", "--t-en", "500", "--format", "jsonl", "--shard-size", "1G"]);
+        Assert.True(whole.ExitCode == 0, whole.Error);
+
+        Assert.Equal(1, Units(dir.Combine("whole")));
+        Assert.Equal(3, Units(dir.Combine("out"))); // 2.5 MiB of text: three shards of at most 1 MiB
+        foreach (string file in new[] { "thresholds.json", "decisions.jsonl", "curated/part-00000.jsonl", "entry_counts/en.jsonl" })
+        {
+            Assert.True(File.ReadAllBytes(dir.Combine("whole", file)).AsSpan().SequenceEqual(File.ReadAllBytes(dir.Combine("out", file))), file);
+        }
+
+        static int Units(string output) =>
+            JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!["totals"]!["units"]!.GetValue<int>();
+    }
+
     private static string[] Curate(TempFolder dir, params string[] extra) =>
         ["curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("out"), "--lang-column", "lang", .. extra];
 
