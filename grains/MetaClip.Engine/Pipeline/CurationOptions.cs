@@ -80,8 +80,8 @@ public sealed record CurationOptions
     /// <summary>
     /// The shard size <c>metaclip curate</c> gives a job on one machine (the embedded cluster or <c>--engine-only</c>),
     /// whose shards cost next to nothing beyond their work: 1 MiB of text. Smaller shards hold fewer strings at once, and
-    /// the read of the next one overlaps the work on this one; measured against 8 MiB, the same outputs took 10–25 % fewer
-    /// CPU-seconds and 100–160 MB less peak memory (bench/RESULTS.md, "Shards of 1 MiB on one machine").
+    /// the read of the next one overlaps the work on this one; measured against 8 MiB, the same outputs took 12–28 % fewer
+    /// CPU-seconds and 100–185 MB less peak memory (bench/RESULTS.md, "Shards of 1 MiB on one machine").
     /// </summary>
     public const long SingleMachineShardBytes = 1L << 20;
 
