@@ -79,9 +79,10 @@ public sealed record CurationOptions
 
     /// <summary>
     /// The shard size <c>metaclip curate</c> gives a job on one machine (the embedded cluster or <c>--engine-only</c>),
-    /// whose shards cost next to nothing beyond their work: 1 MiB of text. Smaller shards hold fewer strings at once, and
-    /// the read of the next one overlaps the work on this one; measured against 8 MiB, the same outputs took 12–28 % fewer
-    /// CPU-seconds and 100–185 MB less peak memory (bench/RESULTS.md, "Shards of 1 MiB on one machine").
+    /// whose shards cost next to nothing beyond their work: 1 MiB of text. Measured against 8 MiB, the same outputs took
+    /// 12–28 % fewer CPU-seconds and 100–185 MB less peak memory (bench/RESULTS.md, "Shards of 1 MiB on one machine": on
+    /// the embedded cluster most of the difference is a big shard's outputs spilling past the silo's in-memory budget for
+    /// intermediates).
     /// </summary>
     public const long SingleMachineShardBytes = 1L << 20;
 
