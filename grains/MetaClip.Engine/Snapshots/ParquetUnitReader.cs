@@ -134,10 +134,17 @@ public sealed class ParquetUnitReader : IAsyncDisposable
         stream.Seek(-Tail, SeekOrigin.End);
         await stream.ReadExactlyAsync(tail, cancellationToken).ConfigureAwait(false);
         long footerLength = BitConverter.ToUInt32(tail, 0);
-        if (tail[4] != (byte)'P' || tail[5] != (byte)'A' || tail[6] != (byte)'R' || tail[7] != (byte)'1' || footerLength > stream.Length - Tail - 4)
+        if (tail[4] != (byte)'P' || tail[5] != (byte)'A' || tail[6] != (byte)'R' || tail[7] != (byte)'1')
         {
             stream.Seek(0, SeekOrigin.Begin);
-            return; // not a Parquet ending, or a length past the start: Parquet.Net's own message says which
+            return; // not a Parquet ending: Parquet.Net's own message says so
+        }
+
+        if (footerLength > stream.Length - Tail - 4)
+        {
+            // Refused here: Parquet.Net allocates the length it reads, and a damaged one near 2^31 made it throw
+            // OutOfMemoryException instead of naming the file (CI, InputFuzzTests).
+            throw new InvalidDataException($"its footer claims {footerLength:N0} bytes, more than the file's {stream.Length:N0} bytes hold");
         }
 
         var footer = new byte[footerLength];

@@ -35,6 +35,26 @@ public class ParquetUnitReaderTests
         Assert.Equal("row group 1 row 0", (await reader.ReadUnitAsync(1, CancellationToken.None)).Locate(0));
     }
 
+    [Theory]
+    [InlineData(0x7FFF_FF00u)]
+    [InlineData(0xFFFF_FFFFu)]
+    [InlineData(100_000u)]
+    public async Task Regression_a_footer_length_past_the_file_s_start_is_an_input_error_naming_the_file_not_out_of_memory(uint footerLength)
+    {
+        // CI (InputFuzzTests, seed 3ekVS07TuOT1): a fuzzed file whose footer length read 0x7FFF.... Parquet.Net allocated
+        // that many bytes and threw OutOfMemoryException ("Array dimensions exceeded supported range"), which is no input
+        // error; the length is now checked against the file first.
+        using var dir = new TempFolder();
+        string path = dir.Combine("long-footer.parquet");
+        await WriteAsync(path, [["u1", "dog"], ["u2", "cat"]]);
+        byte[] bytes = await File.ReadAllBytesAsync(path);
+        BitConverter.GetBytes(footerLength).CopyTo(bytes, bytes.Length - 8);
+        await File.WriteAllBytesAsync(path, bytes);
+        var e = await Assert.ThrowsAsync<CurationException>(() => ParquetUnitReader.OpenAsync(DataStore.Local, new SnapshotFile(path, "long-footer.parquet", SnapshotFormat.Parquet), new SnapshotColumns(), CancellationToken.None));
+        Assert.Contains("long-footer.parquet", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"its footer claims {footerLength:N0} bytes", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Regression_a_footer_list_claiming_more_elements_than_it_has_bytes_is_refused_before_parquet_net_parses_it()
     {
