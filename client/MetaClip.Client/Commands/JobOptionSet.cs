@@ -7,15 +7,15 @@ using MetaClip.Engine.Snapshots;
 namespace MetaClip.Client.Commands;
 
 /// <summary>
-/// The options that describe a curation job, shared by <c>curate</c> and <c>submit</c>. The constructor's default shard size
-/// is that of a job that gives no <c>--shard-size</c> (<see cref="CurationOptions.SingleMachineShardBytes"/> on one
-/// machine, <see cref="CurationOptions.DefaultShardBytes"/> on a cluster of silos).
+/// The options that describe a curation job, shared by <c>curate</c> and <c>submit</c>. <c>curate</c> gives its jobs
+/// <see cref="CurationOptions.SingleMachineShardBytes"/> when the command line gives no <c>--shard-size</c>; <c>submit</c>
+/// gives none, so the job has <see cref="CurationOptions.DefaultShardBytes"/>.
 /// </summary>
 internal sealed class JobOptionSet
 {
-    private readonly long _defaultShardBytes;
+    private readonly long? _defaultShardBytes;
 
-    public JobOptionSet(long defaultShardBytes = CurationOptions.DefaultShardBytes)
+    public JobOptionSet(long? defaultShardBytes = null)
     {
         _defaultShardBytes = defaultShardBytes;
         Snapshot = new Option<string>("--snapshot")
@@ -80,7 +80,7 @@ internal sealed class JobOptionSet
         Threads = new Option<int?>("--threads") { Description = "Threads used for matching (default: all cores of the machine that matches).", HelpName = "N" };
         ShardSize = new Option<string?>("--shard-size")
         {
-            Description = $"Split a JSON Lines file larger than this (bytes of text; suffix K, M or G) into shards that never split an image: spreads one big file over the cores and silos and bounds each shard's memory. Outputs never depend on it (default: {ByteSize.Format(_defaultShardBytes)}; {(_defaultShardBytes == CurationOptions.DefaultShardBytes ? $"curate on one machine: {ByteSize.Format(CurationOptions.SingleMachineShardBytes)}" : $"a job submitted to a cluster: {ByteSize.Format(CurationOptions.DefaultShardBytes)}")}).",
+            Description = $"Split a JSON Lines file larger than this (bytes of text; suffix K, M or G) into shards that never split an image: spreads one big file over the cores and silos and bounds each shard's memory. Outputs never depend on it (default: {ByteSize.Format(CurationOptions.SingleMachineShardBytes)} for curate on one machine, {ByteSize.Format(CurationOptions.DefaultShardBytes)} for a job submitted to a cluster).",
             HelpName = "SIZE",
         };
         ShardRows = new Option<long?>("--shard-rows")
@@ -142,7 +142,7 @@ internal sealed class JobOptionSet
         ArgumentNullException.ThrowIfNull(parse);
         bool v1 = parse.GetValue(Mode) == "v1";
         string? lang = parse.GetValue(LangColumn);
-        long? shardBytes = _defaultShardBytes == CurationOptions.DefaultShardBytes ? null : _defaultShardBytes;
+        long? shardBytes = _defaultShardBytes;
         if (parse.GetValue(ShardSize) is string size)
         {
             shardBytes = ByteSize.TryParse(size, out long bytes)
