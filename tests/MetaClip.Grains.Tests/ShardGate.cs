@@ -3,7 +3,7 @@ using MetaClip.GrainInterfaces;
 namespace MetaClip.Grains.Tests;
 
 /// <summary>
-/// Fault injection for the cluster tests: holds shard-worker calls (by method, and optionally only on one
+/// Fault injection for the cluster tests: holds shard-worker and language-partition calls (by method, and optionally only on one
 /// silo) so that a test can kill a silo while it has shards in flight, deterministically. Registered on
 /// every silo of a test cluster as an incoming grain call filter; the work itself is the real grains'.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class ShardGate
         }
     }
 
-    /// <summary>Calls of an <c>IShardWorkerGrain</c> method that reached a worker on <paramref name="silo"/> so far.</summary>
+    /// <summary>Calls of a shard-worker or partition method that reached <paramref name="silo"/> so far.</summary>
     public int CallsOn(SiloAddress silo, string method)
     {
         lock (_gate)
@@ -39,7 +39,7 @@ public sealed class ShardGate
         }
     }
 
-    /// <summary>Calls of an <c>IShardWorkerGrain</c> method that reached a worker so far.</summary>
+    /// <summary>Calls of a shard-worker or partition method so far.</summary>
     public int CallsOf(string method)
     {
         lock (_gate)
@@ -150,12 +150,12 @@ public sealed class ShardGate
     }
 }
 
-/// <summary>The filter that sends shard-worker calls through the <see cref="ShardGate"/>.</summary>
+/// <summary>The filter that sends shard-worker and language-partition calls through the <see cref="ShardGate"/>.</summary>
 internal sealed class ShardGateFilter(ShardGate gate, ILocalSiloDetails silo, MetaClip.Grains.Curation.ShardSlots slots) : IIncomingGrainCallFilter
 {
     public async Task Invoke(IIncomingGrainCallContext context)
     {
-        if (context.Grain is IShardWorkerGrain)
+        if (context.Grain is IShardWorkerGrain or ILanguagePartitionGrain)
         {
             await gate.EnterAsync(context.ImplementationMethod.Name, silo.SiloAddress, slots.Stopping);
         }

@@ -19,10 +19,15 @@ public static class CountVerification
 
     /// <summary>
     /// The global counts of every language with a list, verified against <paramref name="matched"/> (the pass-1 results
-    /// of the job's shards). <paramref name="recount"/> runs pass 1 again for the shard indexes it is given.
+    /// of the job's shards). <paramref name="recount"/> runs pass 1 again for the shard indexes it is given. A partition
+    /// that cannot be reached because its silo was lost (or has not answered in time) is asked again, for as long as a
+    /// shard would be run again (<see cref="ShardDispatcher.ClusterRecoveryBudget"/>), and <paramref name="retrying"/>
+    /// hears of each failure: once membership declares the silo dead, the partition is activated elsewhere from its
+    /// persisted state, and whatever that state lacks is counted again below.
     /// </summary>
     public static async Task<Dictionary<string, EntryCounts>> GatherVerifiedAsync(IGrainFactory grains, string jobId, MetadataSet metadata,
-        IReadOnlyList<ShardMatchSummary> matched, Func<IReadOnlyCollection<int>, Task> recount, IReadOnlyDictionary<int, string> shardIds)
+        IReadOnlyList<ShardMatchSummary> matched, Func<IReadOnlyCollection<int>, Task> recount, IReadOnlyDictionary<int, string> shardIds,
+        Action<string, Exception>? retrying = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -39,7 +44,8 @@ public static class CountVerification
             foreach (string language in metadata.Languages)
             {
                 metadata.TryGetList(language, out var list);
-                var global = await grains.GetGrain<ILanguagePartitionGrain>(JobWorkFolder.PartitionKey(jobId, language)).GetCounts();
+                var global = await GetCountsAsync(grains.GetGrain<ILanguagePartitionGrain>(JobWorkFolder.PartitionKey(jobId, language)), language, retrying,
+                    cancellationToken);
                 var expected = expectedByLanguage.GetValueOrDefault(language) ?? [];
                 var check = Check(language, list.Count, global, expected);
                 missing.UnionWith(check.Missing);
@@ -71,6 +77,25 @@ public static class CountVerification
             }
 
             await recount(missing);
+        }
+    }
+
+    private static async Task<LanguageCounts> GetCountsAsync(ILanguagePartitionGrain partition, string language, Action<string, Exception>? retrying,
+        CancellationToken cancellationToken)
+    {
+        System.Diagnostics.Stopwatch? recovering = null;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await partition.GetCounts();
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException &&
+                (recovering ??= System.Diagnostics.Stopwatch.StartNew()).Elapsed < ShardDispatcher.ClusterRecoveryBudget)
+            {
+                retrying?.Invoke(language, e);
+                await Task.Delay(ShardDispatcher.RetryDelay(attempt), cancellationToken);
+            }
         }
     }
 

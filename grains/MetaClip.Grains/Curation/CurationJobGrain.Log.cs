@@ -21,6 +21,9 @@ public sealed partial class CurationJobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Shards} shards are missing from the language partitions' counts; counting them again")]
     private static partial void LogRecounting(ILogger logger, string jobId, int shards);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the partition of language {Language} did not answer ({FailureType}: {Reason}); asking again")]
+    private static partial void LogPartitionUnreachable(ILogger logger, string jobId, string language, string failureType, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: retrying from phase {Phase}")]
     private static partial void LogRetrying(ILogger logger, string jobId, CurationJobPhase phase);
 

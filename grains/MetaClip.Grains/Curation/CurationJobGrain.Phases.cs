@@ -46,7 +46,8 @@ public sealed partial class CurationJobGrain
             var matchedShards = shards.Where(s => Job.Matched.ContainsKey(s.Index)).ToList();
             var metadata = await metadataCache.GetAsync(options.Metadata, options.Mode);
             var counts = await CountVerification.GatherVerifiedAsync(GrainFactory, JobId, metadata, [.. matchedShards.Select(s => Job.Matched[s.Index])],
-                missing => RecountAsync(shards, missing), matchedShards.ToDictionary(s => s.Index, s => s.ShardId));
+                missing => RecountAsync(shards, missing), matchedShards.ToDictionary(s => s.Index, s => s.ShardId),
+                (language, e) => LogPartitionUnreachable(logger, JobId, language, e.GetType().Name, e.Message), _cancel.Token);
             var table = await Task.Run(() => steps.ComputeThresholds(counts, _tallies, metadata, options));
             _curves = Curves(counts, table);
             string tablePath = JobWorkFolder.ThresholdTableOf(Job.WorkFolder);

@@ -43,9 +43,10 @@ public sealed partial class ShardDispatcher(IGrainFactory grains, string jobId, 
 
     /// <summary>
     /// How long a shard keeps being retried while the cluster cannot reach a silo (a lost silo is only declared
-    /// dead after its probes fail; until then calls routed to it fail at once).
+    /// dead after its probes fail; until then calls routed to it fail at once). The coordinator's own calls to the
+    /// language partitions ride out a lost silo for as long (<see cref="CountVerification"/>).
     /// </summary>
-    private static readonly TimeSpan ClusterRecoveryBudget = TimeSpan.FromMinutes(5);
+    internal static readonly TimeSpan ClusterRecoveryBudget = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>Runs <paramref name="run"/> for every shard and <paramref name="done"/> with each result, in the grain's turn.</summary>
@@ -209,7 +210,7 @@ public sealed partial class ShardDispatcher(IGrainFactory grains, string jobId, 
         grains.GetGrain<IShardWorkerGrain>(run == 1 ? $"{shard.JobId}/{shard.Index}/{pass}" : $"{shard.JobId}/{shard.Index}/{pass}/{run}");
 
     /// <summary>0.25 s after the first failed run, doubling up to <see cref="MaxRetryDelay"/>.</summary>
-    private static TimeSpan RetryDelay(int runNumber) =>
+    internal static TimeSpan RetryDelay(int runNumber) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(10, runNumber - 1))));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: shard {Shard} runs again: {FailureType}: {Reason}")]
