@@ -18,6 +18,14 @@ public sealed record ShardTask(
     [property: Id(9)] long RangeEnd = 0,
     [property: Id(10)] int RangeFirstLine = 0)
 {
+    /// <summary>
+    /// Set by the coordinator for pass 2 of a JSON Lines output: the worker writes its kept rows as finished curated lines
+    /// (with a <c>key</c> field when true: whether any shard of the job has keys), so that publishing them is a copy.
+    /// Null (a task of an older coordinator): the rows in their binary form, formatted by the publisher.
+    /// </summary>
+    [Id(11)]
+    public bool? CuratedLinesWithKey { get; init; }
+
     /// <summary>The shard's range, when its unit was split.</summary>
     public UnitRange? Range => RangeEnd > 0 ? new UnitRange(RangeStart, RangeEnd, RangeFirstLine) : null;
 

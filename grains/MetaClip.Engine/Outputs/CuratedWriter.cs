@@ -94,6 +94,25 @@ public sealed class CuratedWriter : IAsyncDisposable
     }
 
     /// <summary>
+    /// Appends finished JSON Lines (<see cref="AppendJsonLine"/>'s, made elsewhere: a cluster's workers), <paramref name="rows"/>
+    /// of them, as they are. Only a JSON Lines output takes them.
+    /// </summary>
+    public async Task WriteLinesAsync(IReadOnlyList<ReadOnlyMemory<byte>> lines, long rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        if (_format != CuratedFormat.Jsonl)
+        {
+            throw new InvalidOperationException("finished curated lines are appended only to a JSON Lines output");
+        }
+
+        Rows += rows;
+        foreach (var part in lines)
+        {
+            await _stream.WriteAsync(part, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// The UTF-8 byte length of the row's longest string. Images do not count: Parquet.Net writes no min/max for binary
     /// columns (checked by <c>ParquetStatisticsLimitTests</c>).
     /// </summary>

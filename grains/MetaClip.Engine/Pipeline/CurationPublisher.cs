@@ -43,6 +43,17 @@ public sealed class CurationPublisher : IAsyncDisposable
         await Task.WhenAll(writeDecisionLines(_decisions, cancellationToken), _curated.WriteAsync(kept, cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Appends the next units' outputs when their kept rows are finished curated lines (<paramref name="rows"/> of them, a
+    /// JSON Lines output): <paramref name="writeDecisionLines"/> as above, the lines copied as they are.
+    /// </summary>
+    public async Task AppendLinesAsync(Func<Stream, CancellationToken, Task> writeDecisionLines, IReadOnlyList<ReadOnlyMemory<byte>> curatedLines, long rows,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writeDecisionLines);
+        await Task.WhenAll(writeDecisionLines(_decisions, cancellationToken), _curated.WriteLinesAsync(curatedLines, rows, cancellationToken)).ConfigureAwait(false);
+    }
+
     /// <summary>Appends one unit's pass-2 result.</summary>
     public Task AppendAsync(SampledUnit unit, CancellationToken cancellationToken)
     {

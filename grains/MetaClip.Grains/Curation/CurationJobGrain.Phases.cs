@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MetaClip.Engine;
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Matching;
+using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Pipeline;
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Telemetry;
@@ -203,7 +204,9 @@ public sealed partial class CurationJobGrain
     {
         _phaseClock.Restart();
         _phaseShardsThisRun = 0;
-        var pending = shards.Where(s => !Job.Sampled.ContainsKey(s.Index)).ToList();
+        // A JSON Lines output: the workers write their kept rows as finished lines (keyed like the whole job's output).
+        bool? linesWithKey = Options.Format == CuratedFormat.Jsonl ? Job.Matched.Values.Any(m => m.HasKey) : null;
+        var pending = shards.Where(s => !Job.Sampled.ContainsKey(s.Index)).Select(s => s with { CuratedLinesWithKey = linesWithKey }).ToList();
         await DispatcherFor("sample", pending).RunAsync(pending, "sample", async (shard, worker) => await worker.Sample(shard, tablePath), async (shard, summary) =>
         {
             _phaseShardsThisRun++;

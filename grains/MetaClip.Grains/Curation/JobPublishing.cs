@@ -30,36 +30,72 @@ public static class JobPublishing
         await using var publisher = await steps.OpenPublisherAsync(options, columns, shards.Count > 0 ? shards[0].JobId : string.Empty, CancellationToken.None).ConfigureAwait(false);
 
         // Shards in index order, a batch of them at a time (trivial shards would each pay for a parallel write). The next
-        // shard's kept rows are read and decoded while the current batch is written: one shard ahead, so the memory
-        // held stays a batch plus one shard.
+        // shard's kept rows are read (and decoded, when they are rows) while the current batch is written: one shard
+        // ahead, so the memory held stays a batch plus one shard. A batch holds shards of one form: rows to format, or
+        // finished lines (a JSON Lines job's workers write those) to copy; a mix comes only from workers of two builds.
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var parts = new List<string>();
         var rows = new List<CuratedRow>();
-        long lines = 0;
-        Task<IReadOnlyList<CuratedRow>> KeptRowsOf(int i) =>
-            Task.Run(() => intermediates.GetKeptRowsAsync(JobWorkFolder.CuratedOf(shards[i].WorkFolder, shards[i].Index), CancellationToken.None));
-        var next = shards.Count > 0 ? KeptRowsOf(0) : null;
+        var lines = new List<ReadOnlyMemory<byte>>();
+        long lineCount = 0, decisionLines = 0;
+        bool batchOfLines = false;
+        Task<KeptPart> KeptOf(int i) =>
+            Task.Run(() => intermediates.GetKeptAsync(JobWorkFolder.CuratedOf(shards[i].WorkFolder, shards[i].Index), CancellationToken.None));
+
+        async Task FlushAsync(int last)
+        {
+            async Task WriteDecisions(Stream stream, CancellationToken token) =>
+                decisionLines += await intermediates.CopyDecisionsAsync(parts, stream, token).ConfigureAwait(false);
+            if (batchOfLines)
+            {
+                await publisher.AppendLinesAsync(WriteDecisions, lines, lineCount, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await publisher.AppendAsync(WriteDecisions, rows, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            for (int j = last - parts.Count + 1; j <= last; j++)
+            {
+                intermediates.Release(JobWorkFolder.DecisionsOf(shards[j].WorkFolder, shards[j].Index));
+                intermediates.Release(JobWorkFolder.CuratedOf(shards[j].WorkFolder, shards[j].Index));
+            }
+
+            parts.Clear();
+            rows.Clear();
+            lines.Clear();
+            lineCount = 0;
+        }
+
+        var next = shards.Count > 0 ? KeptOf(0) : null;
         try
         {
             for (int i = 0; i < shards.Count; i++)
             {
-                string work = shards[i].WorkFolder;
-                parts.Add(JobWorkFolder.DecisionsOf(work, shards[i].Index));
                 var kept = await next!.ConfigureAwait(false);
-                next = i + 1 < shards.Count ? KeptRowsOf(i + 1) : null;
-                rows.AddRange(kept);
-                if (rows.Count >= BatchRows || parts.Count >= BatchShards || i == shards.Count - 1)
+                next = i + 1 < shards.Count ? KeptOf(i + 1) : null;
+                bool isLines = kept.Rows is null;
+                if (parts.Count > 0 && isLines != batchOfLines)
                 {
-                    await publisher.AppendAsync(async (stream, token) => lines += await intermediates.CopyDecisionsAsync(parts, stream, token).ConfigureAwait(false),
-                        rows, CancellationToken.None).ConfigureAwait(false);
-                    for (int j = i - parts.Count + 1; j <= i; j++)
-                    {
-                        intermediates.Release(JobWorkFolder.DecisionsOf(work, shards[j].Index));
-                        intermediates.Release(JobWorkFolder.CuratedOf(work, shards[j].Index));
-                    }
+                    await FlushAsync(i - 1).ConfigureAwait(false);
+                }
 
-                    parts.Clear();
-                    rows.Clear();
+                batchOfLines = isLines;
+
+                parts.Add(JobWorkFolder.DecisionsOf(shards[i].WorkFolder, shards[i].Index));
+                if (isLines)
+                {
+                    lines.Add(kept.Lines);
+                    lineCount += kept.LineCount;
+                }
+                else
+                {
+                    rows.AddRange(kept.Rows!);
+                }
+
+                if (rows.Count + lineCount >= BatchRows || parts.Count >= BatchShards || i == shards.Count - 1)
+                {
+                    await FlushAsync(i).ConfigureAwait(false);
                 }
             }
         }
@@ -75,10 +111,10 @@ public static class JobPublishing
         }
 
         // What is about to be published is what the shards decided: one line per decided image, one row per kept one.
-        if (lines != tallies.TotalDecided || publisher.KeptRows != tallies.TotalKept)
+        if (decisionLines != tallies.TotalDecided || publisher.KeptRows != tallies.TotalKept)
         {
             throw new InvalidOperationException(
-                $"the shards' outputs hold {lines} decisions and {publisher.KeptRows} kept rows, but they decided {tallies.TotalDecided} and kept {tallies.TotalKept}; " +
+                $"the shards' outputs hold {decisionLines} decisions and {publisher.KeptRows} kept rows, but they decided {tallies.TotalDecided} and kept {tallies.TotalKept}; " +
                 "nothing was published. Retry the job");
         }
 

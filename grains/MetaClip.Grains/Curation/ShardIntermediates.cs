@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MetaClip.Engine;
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Pipeline;
@@ -103,8 +104,40 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         return PutBytesAsync(location, buffer.ToArray(), cancellationToken);
     }
 
-    public async Task<IReadOnlyList<CuratedRow>> GetKeptRowsAsync(string location, CancellationToken cancellationToken) =>
-        CuratedRowsCodec.Read(new MemoryStream(await GetBytesAsync(location, cancellationToken).ConfigureAwait(false)), location);
+    /// <summary>
+    /// A shard's kept rows as finished curated JSON Lines (<see cref="CuratedWriter.AppendJsonLine"/>, formatted here by the
+    /// shard's worker), behind a mark of their own: publishing them is a copy.
+    /// </summary>
+    public Task PutKeptLinesAsync(string location, IReadOnlyList<CuratedRow> rows, bool withKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        byte[] lines = ParallelLines.ToArray(rows.Count, (text, i) => CuratedWriter.AppendJsonLine(text, rows[i], withKey), Environment.ProcessorCount, cancellationToken);
+        byte[] bytes = GC.AllocateUninitializedArray<byte>(KeptLinesMark.Length + lines.Length);
+        KeptLinesMark.CopyTo(bytes);
+        lines.CopyTo(bytes.AsSpan(KeptLinesMark.Length));
+        return PutBytesAsync(location, bytes, cancellationToken);
+    }
+
+    /// <summary>A shard's kept rows, in whichever form its worker wrote them (<see cref="PutKeptRowsAsync"/> or <see cref="PutKeptLinesAsync"/>).</summary>
+    public async Task<KeptPart> GetKeptAsync(string location, CancellationToken cancellationToken)
+    {
+        byte[] bytes = await GetBytesAsync(location, cancellationToken).ConfigureAwait(false);
+        if (bytes.AsSpan().StartsWith(KeptLinesMark))
+        {
+            var lines = bytes.AsMemory(KeptLinesMark.Length);
+            if (lines.Length > 0 && lines.Span[^1] != (byte)'\n')
+            {
+                throw new CurationException($"intermediate {location}: truncated");
+            }
+
+            return new KeptPart(null, lines, lines.Span.Count((byte)'\n'));
+        }
+
+        return new KeptPart(CuratedRowsCodec.Read(new MemoryStream(bytes), location), default, 0);
+    }
+
+    /// <summary>The first bytes of kept rows written as finished lines (binary rows begin with their codec's magic).</summary>
+    private static ReadOnlySpan<byte> KeptLinesMark => "MCL1"u8;
 
     /// <summary>
     /// An intermediate whose next step is recorded as done: in memory, it is dropped at once (a single silo's
@@ -190,3 +223,6 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         }
     }
 }
+
+/// <summary>A shard's kept rows for the publisher: <see cref="Rows"/> to format, or <see cref="Lines"/> (<see cref="LineCount"/> of them) to copy.</summary>
+public sealed record KeptPart(IReadOnlyList<CuratedRow>? Rows, ReadOnlyMemory<byte> Lines, int LineCount);

@@ -1,5 +1,6 @@
 using MetaClip.Engine;
 using MetaClip.Engine.Curation;
+using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Pipeline;
 using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
@@ -149,7 +150,16 @@ public sealed class ShardWorkerGrain(
             var unit = await intermediates.GetMatchesAsync(JobWorkFolder.MatchesOf(task), token);
             var result = await steps.DecideUnitAsync(unit, table, task.Spec, token);
             await intermediates.PutDecisionsAsync(JobWorkFolder.DecisionsOf(task.WorkFolder, task.Index), result, token);
-            await intermediates.PutKeptRowsAsync(JobWorkFolder.CuratedOf(task.WorkFolder, task.Index), result.Kept, token);
+            string curated = JobWorkFolder.CuratedOf(task.WorkFolder, task.Index);
+            if (task.CuratedLinesWithKey is bool withKey && task.Spec.Format == CuratedFormat.Jsonl)
+            {
+                await intermediates.PutKeptLinesAsync(curated, result.Kept, withKey, token);
+            }
+            else
+            {
+                await intermediates.PutKeptRowsAsync(curated, result.Kept, token);
+            }
+
             return result;
         }, token);
 
