@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using MetaClip.Engine.Snapshots.Pages;
 using MetaClip.Engine.Storage;
 using Parquet;
@@ -15,13 +16,21 @@ namespace MetaClip.Engine.Snapshots;
 public sealed class ParquetUnitReader : IAsyncDisposable
 {
     private static readonly ConcurrentDictionary<string, bool> Warned = new(StringComparer.Ordinal);
-    private static long _fallbacks;
+    private static readonly AsyncLocal<StrongBox<long>?> FallbackCounter = new();
 
     /// <summary>Where the one warning per kind of column read the whole-chunk way goes (standard error by default).</summary>
     public static Action<string> Warn { get; set; } = message => Console.Error.WriteLine("warning: " + message);
 
-    /// <summary>How many column reads fell back to Parquet.Net's whole-chunk read in this process (for tests).</summary>
-    internal static long Fallbacks => Interlocked.Read(ref _fallbacks);
+    /// <summary>
+    /// For tests: from now on, counts the column reads that fall back to Parquet.Net's whole-chunk read in this async
+    /// flow and the tasks it starts (a process-wide count also counted other tests' reads running beside it).
+    /// </summary>
+    internal static StrongBox<long> CountFallbacks()
+    {
+        var counter = new StrongBox<long>();
+        FallbackCounter.Value = counter;
+        return counter;
+    }
 
     private readonly SnapshotFile _file;
     private readonly SnapshotColumns _columns;
@@ -341,7 +350,11 @@ public sealed class ParquetUnitReader : IAsyncDisposable
     /// <summary>The page reader fell back and Parquet.Net read the chunk whole: counted, and said once per kind.</summary>
     private static void ReadWhole(PageFallback fallback)
     {
-        Interlocked.Increment(ref _fallbacks);
+        if (FallbackCounter.Value is { } counter)
+        {
+            Interlocked.Increment(ref counter.Value);
+        }
+
         if (Warned.TryAdd(fallback.Key, true))
         {
             Warn(fallback.Warning);

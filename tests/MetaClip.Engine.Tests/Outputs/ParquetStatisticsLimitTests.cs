@@ -140,8 +140,11 @@ public class ParquetStatisticsLimitTests
         int file = 0;
         await Gen.Int[1, 4].SelectMany(groups => Rows.Array[1, 20].Array[groups]).SampleAsync(async groups =>
         {
-            string source = dir.Combine($"in-{file}.parquet");
-            string rewritten = dir.Combine($"out-{file++}.parquet");
+            // One number per case: CsCheck runs cases on several threads, and a shared `file++` read apart from its
+            // increment gave two cases the same file ("The process cannot access the file ... in-6.parquet").
+            int number = Interlocked.Increment(ref file);
+            string source = dir.Combine($"in-{number}.parquet");
+            string rewritten = dir.Combine($"out-{number}.parquet");
             await WriteAsync(source, groups);
             ParquetStatisticsLimit.Rewrite(source, rewritten);
 

@@ -49,13 +49,15 @@ public sealed class ParquetSplitterTests : IDisposable
     [Fact]
     public async Task A_big_row_group_split_into_row_ranges_gives_the_outputs_of_one_shard()
     {
-        long fallbacks = ParquetUnitReader.Fallbacks;
+        // Counted for this test's reads only: a process-wide count took in other classes' fallbacks running beside it
+        // (seen as "Expected: 0, Actual: 3" beside the input fuzz tests).
+        var fallbacks = ParquetUnitReader.CountFallbacks();
         await ImageRowsParquet.WriteAsync(_dir.Combine("big", "part-0.parquet"), images: 14_000, seed: 7, scattered: 2, rowGroupRows: 30_000);
         var (one, many) = await CurateBothWaysAsync(_dir.Combine("big"), CuratedFormatOf("parquet"));
         Assert.Equal(2, one.Report.Totals.Units);
         Assert.True(many.Report.Totals.Units >= 10, $"{many.Report.Totals.Units} shards");
         AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
-        Assert.Equal(fallbacks, ParquetUnitReader.Fallbacks);
+        Assert.Equal(0, fallbacks.Value);
     }
 
     [Fact]
@@ -68,14 +70,14 @@ public sealed class ParquetSplitterTests : IDisposable
         AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
 
         // LZ4 is not read page by page: Parquet.Net reads the chunk, sliced to each range.
-        long fallbacks = ParquetUnitReader.Fallbacks;
+        var fallbacks = ParquetUnitReader.CountFallbacks();
         await ImageRowsParquet.WriteAsync(_dir.Combine("lz4", "part-0.parquet"), images: 6_000, seed: 9, scattered: 5, distance: 300, codec: CompressionMethod.LZ4);
         Directory.Delete(_dir.Combine("one"), recursive: true);
         Directory.Delete(_dir.Combine("many"), recursive: true);
         var (_, lz4) = await CurateBothWaysAsync(_dir.Combine("lz4"), CuratedFormatOf("jsonl"));
         Assert.True(lz4.Report.Totals.Units >= 2, $"{lz4.Report.Totals.Units} shards");
         AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
-        Assert.True(ParquetUnitReader.Fallbacks > fallbacks, "the LZ4 columns were read whole");
+        Assert.True(fallbacks.Value > 0, "the LZ4 columns were read whole");
     }
 
     [SkippableFact]
