@@ -42,11 +42,19 @@ public static class ParallelLines
     }
 
     /// <summary>The UTF-8 bytes of <paramref name="count"/> items, in one array of exactly their length.</summary>
-    public static byte[] ToArray(int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken)
+    public static byte[] ToArray(int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken) =>
+        ToArray([], count, append, threads, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="prefix"/>, then the UTF-8 bytes of <paramref name="count"/> items, in one array of exactly their
+    /// length (a header before the lines without copying the lines a second time).
+    /// </summary>
+    public static byte[] ToArray(ReadOnlySpan<byte> prefix, int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken)
     {
         using var parts = Format(count, append, threads, cancellationToken);
-        var bytes = GC.AllocateUninitializedArray<byte>(parts.Length);
-        int offset = 0;
+        var bytes = GC.AllocateUninitializedArray<byte>(prefix.Length + parts.Length);
+        prefix.CopyTo(bytes);
+        int offset = prefix.Length;
         for (int part = 0; part < parts.Count; part++)
         {
             parts[part].Span.CopyTo(bytes.AsSpan(offset));

@@ -111,10 +111,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     public Task PutKeptLinesAsync(string location, IReadOnlyList<CuratedRow> rows, bool withKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        byte[] lines = ParallelLines.ToArray(rows.Count, (text, i) => CuratedWriter.AppendJsonLine(text, rows[i], withKey), Environment.ProcessorCount, cancellationToken);
-        byte[] bytes = GC.AllocateUninitializedArray<byte>(KeptLinesMark.Length + lines.Length);
-        KeptLinesMark.CopyTo(bytes);
-        lines.CopyTo(bytes.AsSpan(KeptLinesMark.Length));
+        byte[] bytes = ParallelLines.ToArray(KeptLinesMark, rows.Count, (text, i) => CuratedWriter.AppendJsonLine(text, rows[i], withKey), Environment.ProcessorCount, cancellationToken);
         return PutBytesAsync(location, bytes, cancellationToken);
     }
 

@@ -50,6 +50,17 @@ public class ParallelLinesTests
         Assert.Equal(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(line, 8192))), stream.ToArray());
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(9_000)]
+    public void A_prefix_comes_first_and_the_lines_follow_it_whole(int count)
+    {
+        byte[] prefix = "MCL1"u8.ToArray();
+        var bytes = ParallelLines.ToArray(prefix, count, (text, i) => Line(text, i, "abcdefghij"), 2, CancellationToken.None);
+        Assert.Equal([.. prefix, .. Expected(count, "abcdefghij")], bytes);
+    }
+
     [Fact]
     public void A_second_call_on_the_same_threads_starts_from_empty_buffers()
     {
