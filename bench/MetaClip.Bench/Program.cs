@@ -6,6 +6,7 @@ using MetaClip.Bench;
 // dotnet run -c Release --project bench/MetaClip.Bench -- metadata-scale TOTAL_ENTRIES LANGUAGES [SCRATCH_DIR]
 // dotnet run -c Release --project bench/MetaClip.Bench -- matcher-load LIST_JSON[.gz] SCRATCH_DIR [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- one-row-group-parquet TEXTS_JSONL OUT_PARQUET ROWS
+// dotnet run -c Release --project bench/MetaClip.Bench -- image-parquet TEXTS_JSONL OUT_PARQUET ROWS IMAGE_BYTES
 // dotnet run -c Release --project bench/MetaClip.Bench -- split SNAPSHOT_JSONL RANGE_MB [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- bdn [BenchmarkDotNet arguments]
 if (args.Length >= 3 && args[0] == "matching")
@@ -33,6 +34,11 @@ if (args.Length >= 4 && args[0] == "one-row-group-parquet")
     return await OneRowGroupParquet.RunAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
 }
 
+if (args.Length >= 5 && args[0] == "image-parquet")
+{
+    return await ImageParquet.RunAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+}
+
 if (args.Length >= 3 && args[0] == "split")
 {
     return await SplitMeasurement.RunAsync(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) << 20, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5);
@@ -44,5 +50,5 @@ if (args.Length >= 1 && args[0] == "bdn")
     return 0;
 }
 
-Console.Error.WriteLine("usage: matching EN_JSON TEXTS_JSONL [ROUNDS] | lid MODEL TEXTS_TXT [ROUNDS] | metadata-scale TOTAL LANGUAGES [DIR] | matcher-load LIST_JSON SCRATCH_DIR [ROUNDS] | split SNAPSHOT_JSONL RANGE_MB [ROUNDS] | bdn [BenchmarkDotNet arguments]");
+Console.Error.WriteLine("usage: matching EN_JSON TEXTS_JSONL [ROUNDS] | lid MODEL TEXTS_TXT [ROUNDS] | metadata-scale TOTAL LANGUAGES [DIR] | matcher-load LIST_JSON SCRATCH_DIR [ROUNDS] | one-row-group-parquet TEXTS_JSONL OUT_PARQUET ROWS | image-parquet TEXTS_JSONL OUT_PARQUET ROWS IMAGE_BYTES | split SNAPSHOT_JSONL RANGE_MB [ROUNDS] | bdn [BenchmarkDotNet arguments]");
 return 2;

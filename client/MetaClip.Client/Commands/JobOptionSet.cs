@@ -71,7 +71,7 @@ internal sealed class JobOptionSet
         TextColumn = new Option<string>("--text-column") { Description = "Column holding the alt-text (LAION: TEXT matches the default; img2dataset: caption).", DefaultValueFactory = _ => "text", HelpName = "NAME" };
         UrlColumn = new Option<string>("--url-column") { Description = "Column holding the image URL (texts of one URL are one image when there is no uuid column).", DefaultValueFactory = _ => "url", HelpName = "NAME" };
         UuidColumn = new Option<string>("--uuid-column") { Description = "Column holding the image id; rows with the same id are texts of one image. Without it the id is derived from the URL.", DefaultValueFactory = _ => "uuid", HelpName = "NAME" };
-        Format = new Option<string>("--format") { Description = "File format of the curated set.", DefaultValueFactory = _ => "parquet" };
+        Format = new Option<string>("--format") { Description = "File format of the curated set: parquet, or jsonl (no image column; the snapshot's image bytes are then not read).", DefaultValueFactory = _ => "parquet" };
         Format.AcceptOnlyFromAmong("parquet", "jsonl");
         SkipBadFiles = new Option<bool>("--skip-bad-files")
         {

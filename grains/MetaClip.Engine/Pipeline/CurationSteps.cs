@@ -85,8 +85,10 @@ public sealed class CurationSteps(DataStore store) : ICurationSteps
         }
 
         var decisions = ImageSampler.Decide(unit, thresholds, options.Seed, options.Epoch);
+        // Only a Parquet output carries the image bytes; JSON Lines has no image column, so their reads (the bulk of
+        // an image snapshot's bytes) are not made for it.
         byte[]?[]? images = null;
-        if (unit.ImageColumn is not null && decisions.Any(d => d.Kept))
+        if (options.Format == CuratedFormat.Parquet && unit.ImageColumn is not null && decisions.Any(d => d.Kept))
         {
             images = await ParquetUnitReader.ReadImagesAsync(Store, unit.Unit, options.Columns, cancellationToken).ConfigureAwait(false);
         }

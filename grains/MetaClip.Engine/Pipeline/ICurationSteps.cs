@@ -34,7 +34,8 @@ public interface ICurationSteps
     ThresholdTable ComputeThresholds(IReadOnlyDictionary<string, EntryCounts> counts, LanguageTallies texts, MetadataSet metadata, CurationOptions options);
 
     /// <summary>
-    /// Pass 2 on one unit: one decision per matched image, the kept rows (with image bytes) and the unit's figures. A
+    /// Pass 2 on one unit: one decision per matched image, the kept rows (with their image bytes when the output is
+    /// Parquet; JSON Lines has no image column) and the unit's figures. A
     /// unit read back from its intermediate (without texts) is read from the snapshot again first
     /// (<see cref="UnitMatches.WithTexts"/>).
     /// </summary>
