@@ -27,23 +27,37 @@ quiet_build() {
 # ready_to_run_client: prints the metaclip.dll to run. The built client, published once more as ReadyToRun
 # (precompiled, Orleans included) into .artifacts/metaclip whenever the build is newer: the embedded silo
 # then starts without jitting Orleans (about 1-1.5 s less per run; bench/RESULTS.md). Where the publish
-# fails (no ReadyToRun compiler for this platform), the built client runs as it is.
+# fails (no ReadyToRun compiler for this platform), or what it published does not start, the built client runs
+# as it is.
 ready_to_run_client() {
   local built=client/MetaClip.Client/bin/Release/net10.0 published=.artifacts/metaclip log
-  if [ -f "$published/metaclip.dll" ] && [ -z "$(find "$built" -maxdepth 1 -name '*.dll' -newer "$published/metaclip.dll" -print -quit)" ]; then
+  # .started: this publish was seen to start (below), and no built assembly is newer than it.
+  if [ -f "$published/.started" ] && [ -z "$(find "$built" -maxdepth 1 -name '*.dll' -newer "$published/.started" -print -quit)" ]; then
     echo "$published/metaclip.dll"
     return
   fi
   echo "precompiling the client (ReadyToRun, once per build)..." >&2
-  if log=$(dotnet publish client/MetaClip.Client/MetaClip.Client.csproj -c Release --use-current-runtime --self-contained false \
-      -p:PublishReadyToRun=true -o "$published" --nologo -v quiet 2>&1); then
-    touch "$published/metaclip.dll"
-    echo "$published/metaclip.dll"
-  else
-    printf '%s\n' "$log" | tail -5 >&2
-    echo "warning: the ReadyToRun publish failed; running the built client (it starts about a second slower)" >&2
-    echo "$built/metaclip.dll"
-  fi
+  local attempt
+  for attempt in 1 2; do
+    if ! log=$(dotnet publish client/MetaClip.Client/MetaClip.Client.csproj -c Release --use-current-runtime --self-contained false \
+        -p:PublishReadyToRun=true -o "$published" --nologo -v quiet 2>&1); then
+      printf '%s\n' "$log" | tail -5 >&2
+      echo "warning: the ReadyToRun publish failed; running the built client (it starts about a second slower)" >&2
+      echo "$built/metaclip.dll"
+      return
+    fi
+    # The publish reuses precompiled images left in obj/ by an earlier publish; images of another kind (a
+    # self-contained or composite publish) make the client abort at start. Such a client is never handed out:
+    # the images are made again once, and if that does not help either, the built client runs.
+    if dotnet "$published/metaclip.dll" --version >/dev/null 2>&1; then
+      touch "$published/.started"
+      echo "$published/metaclip.dll"
+      return
+    fi
+    rm -rf client/MetaClip.Client/obj/Release/net10.0/*/R2R "$published"
+  done
+  echo "warning: the ReadyToRun client does not start; running the built client (it starts about a second slower)" >&2
+  echo "$built/metaclip.dll"
 }
 
 # Azurite (the Azure Storage emulator, npm package azurite), installed once into .tools/azurite.
