@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace MetaClip.Engine.Lid;
@@ -24,10 +25,12 @@ public sealed class FastTextPredictor
     private IntList _hashes;
     private byte[] _utf8 = new byte[1024];
     private byte[] _scratch = new byte[1024];
+    private readonly UnknownWordRows? _unknownWords;
 
-    internal FastTextPredictor(FastTextModel model)
+    internal FastTextPredictor(FastTextModel model, bool rememberUnknownWords = true)
     {
         _model = model;
+        _unknownWords = rememberUnknownWords && model.Args.MaxN > 0 ? new UnknownWordRows() : null;
         _vocabulary = model.Vocabulary;
         _hidden = new float[model.Args.Dim];
         _output = new float[model.Vocabulary.LabelCount];
@@ -39,6 +42,9 @@ public sealed class FastTextPredictor
 
     /// <summary>The input rows of the last text, in fastText's order (for debugging against fastText).</summary>
     public ReadOnlySpan<int> LastRows => _rows.AsSpan();
+
+    /// <summary>The rows of the unknown words this predictor met (null when it keeps none).</summary>
+    internal UnknownWordRows? UnknownWords => _unknownWords;
 
     /// <summary>The hidden vector of the last text.</summary>
     public ReadOnlySpan<float> LastHidden => _hidden;
@@ -101,7 +107,7 @@ public sealed class FastTextPredictor
         }
 
         _rows.Clear();
-        consumed = _vocabulary.AddLine(line, endsWithNewline, ref _rows, ref _hashes, _scratch, out endedByToken);
+        consumed = _vocabulary.AddLine(line, endsWithNewline, ref _rows, ref _hashes, _scratch, _unknownWords, out endedByToken);
         _heap.Clear();
         int k = predictions.Length;
         if (_rows.Count == 0 || k == 0)
@@ -184,6 +190,9 @@ public sealed class FastTextPredictor
     /// fastText <c>HierarchicalSoftmaxLoss::dfs</c>: walks the tree, left child with <c>log(1 - f)</c>, right with
     /// <c>log(f)</c>, and cuts a branch once its score is below the threshold's log or below the k-th best.
     /// </summary>
+    // Optimized at once: a recursive method without loops otherwise runs its first thousands of calls unoptimized
+    // (profiles of curation showed it at tier 0).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Dfs(int k, float logThreshold, int node, float score)
     {
         if (score < logThreshold)

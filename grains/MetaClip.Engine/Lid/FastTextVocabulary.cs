@@ -199,7 +199,15 @@ public sealed class FastTextVocabulary
     /// read; <paramref name="endedByToken"/> says a literal <c>&lt;/s&gt;</c> token ended the text (the CLI then
     /// predicts what follows it on the line as a text of its own).
     /// </summary>
-    public int AddLine(ReadOnlySpan<byte> text, bool endsWithNewline, ref IntList rows, ref IntList wordHashes, Span<byte> scratch, out bool endedByToken)
+    public int AddLine(ReadOnlySpan<byte> text, bool endsWithNewline, ref IntList rows, ref IntList wordHashes, Span<byte> scratch, out bool endedByToken) =>
+        AddLine(text, endsWithNewline, ref rows, ref wordHashes, scratch, null, out endedByToken);
+
+    /// <summary>
+    /// <see cref="AddLine(ReadOnlySpan{byte}, bool, ref IntList, ref IntList, Span{byte}, out bool)"/>, taking the rows of
+    /// unknown words from <paramref name="unknownWords"/> when it holds them and keeping those it computes there.
+    /// </summary>
+    internal int AddLine(ReadOnlySpan<byte> text, bool endsWithNewline, ref IntList rows, ref IntList wordHashes, Span<byte> scratch, UnknownWordRows? unknownWords,
+        out bool endedByToken)
     {
         wordHashes.Clear();
         endedByToken = false;
@@ -262,7 +270,20 @@ public sealed class FastTextVocabulary
                 }
                 else if (!token.SequenceEqual(EndOfSentenceBytes))
                 {
-                    AddCharNgrams(Bracketed(token, scratch), ref rows);
+                    if (unknownWords is null)
+                    {
+                        AddCharNgrams(Bracketed(token, scratch), ref rows);
+                    }
+                    else if (unknownWords.TryGet(token, h, out var known))
+                    {
+                        rows.AddRange(known);
+                    }
+                    else
+                    {
+                        int first = rows.Count;
+                        AddCharNgrams(Bracketed(token, scratch), ref rows);
+                        unknownWords.Add(token, h, rows.AsSpan()[first..]);
+                    }
                 }
 
                 wordHashes.Add((int)h);

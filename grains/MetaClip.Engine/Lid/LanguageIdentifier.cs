@@ -3,10 +3,13 @@ namespace MetaClip.Engine.Lid;
 /// <summary>
 /// Curation's language identification (docs/curation-spec.md §1.1): the top-1 label of a fastText LID model on the
 /// text with <c>\n</c> and <c>\r</c> as spaces, stripped; no confidence threshold. Many texts at once, in
-/// parallel, one predictor per worker thread over the shared read-only model.
+/// parallel, one predictor per worker thread over the shared read-only model. Predictors are kept from call to call
+/// (each remembers the rows of the unknown words it met, <see cref="UnknownWordRows"/>), at most as many as ran at once.
 /// </summary>
 public sealed class LanguageIdentifier
 {
+    private readonly System.Collections.Concurrent.ConcurrentBag<FastTextPredictor> _predictors = [];
+
     /// <summary>The error of a MetaCLIP 2 job that has neither a language column nor a model.</summary>
     public const string NoModel = "no --lang-column and no LID model: give --lid-model PATH (or METACLIP_LID_MODEL), or name the snapshot's language column with --lang-column";
 
@@ -38,7 +41,7 @@ public sealed class LanguageIdentifier
         var labels = new string?[texts.Count];
         int batches = (texts.Count + BatchSize - 1) / BatchSize;
         Parallel.For(0, batches, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
-            Model.CreatePredictor, (batch, _, predictor) =>
+            RentPredictor, (batch, _, predictor) =>
             {
                 int end = Math.Min(texts.Count, (batch + 1) * BatchSize);
                 for (int i = batch * BatchSize; i < end; i++)
@@ -51,7 +54,9 @@ public sealed class LanguageIdentifier
                 }
 
                 return predictor;
-            }, _ => { });
+            }, _predictors.Add);
         return labels;
     }
+
+    private FastTextPredictor RentPredictor() => _predictors.TryTake(out var predictor) ? predictor : Model.CreatePredictor();
 }
