@@ -70,7 +70,7 @@ internal sealed class UnknownWordRows
     /// <summary>Keeps <paramref name="rows"/> as the rows of <paramref name="word"/>, which is not held (empties the table first when it is full).</summary>
     public void Add(ReadOnlySpan<byte> word, uint hash, ReadOnlySpan<int> rows)
     {
-        if (word.Length is 0 or > MaxWordBytes || rows.Length > ushort.MaxValue)
+        if (word.Length is 0 or > MaxWordBytes || word.Length > _words.Length || rows.Length > _rows.Length)
         {
             return;
         }

@@ -81,4 +81,27 @@ public sealed class UnknownWordRowsTests
         Assert.False(table.TryGet(longWord, 9, out _));
         Assert.Equal(2, table.Count);
     }
+
+    [Fact]
+    public void A_small_table_empties_itself_when_full_and_passes_over_a_word_whose_rows_it_cannot_hold()
+    {
+        var table = new UnknownWordRows(slotBits: 4); // 8 words, 64 bytes of words, 32 rows
+        for (int i = 0; i < 8; i++)
+        {
+            table.Add([(byte)('a' + i)], (uint)i, [i]);
+        }
+
+        Assert.Equal(8, table.Count);
+        Assert.Equal(0, table.Resets);
+        table.Add("z"u8, 99, [99]);
+        Assert.Equal(1, table.Resets);
+        Assert.Equal(1, table.Count);
+        Assert.False(table.TryGet("a"u8, 0, out _));
+        Assert.True(table.TryGet("z"u8, 99, out var z));
+        Assert.Equal([99], z.ToArray());
+
+        table.Add("many"u8, 5, new int[33]);
+        Assert.False(table.TryGet("many"u8, 5, out _));
+        Assert.Equal(1, table.Count);
+    }
 }
