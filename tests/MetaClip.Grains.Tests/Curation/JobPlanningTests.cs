@@ -20,9 +20,13 @@ public sealed class JobPlanningTests : IDisposable
     [Fact]
     public async Task Files_are_split_into_shards_by_workers_on_every_silo_and_the_outputs_are_the_engines()
     {
-        // 6 files of about 2.5 MB in shards of 1 MB: every file is read through and split.
-        var spec = await SplitSpecAsync(files: 6);
+        // 6 files of about 2.5 MB in shards of 1 MB: every file is read through and split. And 14 small files, one shard
+        // each: worker grains are placed at random, so with 6 files alone both silos planned only 31 times in 32; with 20
+        // files one silo plans them all about once in 500,000 runs.
+        const int bigFiles = 6;
+        var spec = await SplitSpecAsync(files: bigFiles, smallFiles: 14);
         int files = Directory.GetFiles(spec.Snapshot).Length;
+        Assert.Equal(20, files);
         var gate = new ShardGate();
         await using var cluster = await StartAsync(2, gate: gate);
 
@@ -34,7 +38,7 @@ public sealed class JobPlanningTests : IDisposable
         Assert.Equal(files, gate.CallsOf("Plan"));
         Assert.All(cluster.Silos, silo => Assert.True(gate.CallsOn(silo.SiloAddress, "Plan") > 0, $"silo {silo.SiloAddress} planned no file"));
         Assert.Equal((files, files), (status.Files, status.FilesPlanned));
-        Assert.True(status.Shards >= 2 * files, $"every file was split ({status.Shards} shards from {files} files)");
+        Assert.True(status.Shards >= (2 * bigFiles) + (files - bigFiles), $"every big file was split ({status.Shards} shards from {files} files)");
         Assert.Equal(status.Shards, gate.CallsOf("Match"));
 
         await RunEngineAsync(spec, _work.Combine("engine"));
@@ -99,9 +103,10 @@ public sealed class JobPlanningTests : IDisposable
 
     /// <summary>
     /// <paramref name="files"/> JSON Lines files of the sample's rows (each copy's uuids and urls made its own) of about
-    /// 2.5 MB, in shards of 1 MB, gzip-compressed every other file (read through while planning whatever its size).
+    /// 2.5 MB, in shards of 1 MB, gzip-compressed every other file (read through while planning whatever its size); and
+    /// <paramref name="smallFiles"/> files of the sample's first 10 rows (each made its own), one shard each.
     /// </summary>
-    private async Task<CurationOptions> SplitSpecAsync(int files)
+    private async Task<CurationOptions> SplitSpecAsync(int files, int smallFiles = 0)
     {
         string rows = await SampleJsonl.WriteAsync(_work.Combine("rows"), rowsPerFile: int.MaxValue);
         string[] lines = await File.ReadAllLinesAsync(Directory.GetFiles(rows).Single());
@@ -116,20 +121,30 @@ public sealed class JobPlanningTests : IDisposable
             {
                 foreach (string line in lines)
                 {
-                    var row = JsonNode.Parse(line)!.AsObject();
-                    foreach (string key in (string[])["uuid", "url"])
-                    {
-                        if (row[key] is JsonNode value)
-                        {
-                            row[key] = $"{value.GetValue<string>()}-{f}-{copy}";
-                        }
-                    }
-
-                    await writer.WriteLineAsync(row.ToJsonString());
+                    await writer.WriteLineAsync(Unique(line, $"{f}-{copy}"));
                 }
             }
         }
 
+        for (int f = 0; f < smallFiles; f++)
+        {
+            await File.WriteAllLinesAsync(Path.Combine(snapshot, $"small-{f:D4}.jsonl"), lines.Take(10).Select(line => Unique(line, $"s{f}")));
+        }
+
         return SampleSpec(_work.Combine("cluster")) with { Snapshot = snapshot, ShardBytes = 1 << 20 };
+    }
+
+    private static string Unique(string line, string suffix)
+    {
+        var row = JsonNode.Parse(line)!.AsObject();
+        foreach (string key in (string[])["uuid", "url"])
+        {
+            if (row[key] is JsonNode value)
+            {
+                row[key] = $"{value.GetValue<string>()}-{suffix}";
+            }
+        }
+
+        return row.ToJsonString();
     }
 }
