@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace MetaClip.Engine.Lid;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace MetaClip.Engine.Lid;
 /// </summary>
 public sealed class LanguageIdentifier
 {
-    private readonly System.Collections.Concurrent.ConcurrentBag<FastTextPredictor> _predictors = [];
+    private readonly ConcurrentBag<FastTextPredictor> _predictors = [];
 
     /// <summary>The error of a MetaCLIP 2 job that has neither a language column nor a model.</summary>
     public const string NoModel = "no --lang-column and no LID model: give --lid-model PATH (or METACLIP_LID_MODEL), or name the snapshot's language column with --lang-column";
