@@ -2,7 +2,9 @@
 # The 10B-text model checked against the largest run this machine allows (issue 17 item 4; bench/RESULTS.md, "A model
 # of 10B alt-texts on N silos" and "The model against a 20M-text run"). Every figure there comes from:
 #   bench/run-scale-check.sh SHARED_DIR [MILLIONS_OF_TEXTS=20]
-# SHARD_SIZE=1M (say) submits with --shard-size 1M instead of the cluster's default (8 MiB).
+# SHARD_SIZE=1M (say) submits with --shard-size 1M instead of the cluster's default (8 MiB); PARTS=per-shard submits
+# with --parts per-shard (each shard's worker writes its own decisions and curated parts; the publish only moves them);
+# FORMAT=parquet curates to Parquet instead of JSON Lines (the publisher then encodes every kept row with --parts one).
 # Makes MILLIONS × 5 JSON Lines files of 200,000 English texts each (the 200k synthetic set with new uuids, about
 # 22 MB a file, so 3 shards a file at the default --shard-size), starts a 2-silo process cluster on loopback with
 # Azurite (silo/run-local-cluster.sh, its own ports and folder), submits one job with --lang-column (LID off) and
@@ -59,7 +61,7 @@ before=(); for p in "${silo_pids[@]}" ${azurite_pid:+$azurite_pid}; do before+=(
 
 start=$(date +%s.%N)
 id=$("${metaclip[@]}" submit --snapshot "$work/snap" --metadata "$work/meta" --out "$work/out" --lang-column lang \
-  --format jsonl ${SHARD_SIZE:+--shard-size "$SHARD_SIZE"} --cluster "$gateways" | awk 'NR==1 {print $3}')
+  --format "${FORMAT:-jsonl}" ${SHARD_SIZE:+--shard-size "$SHARD_SIZE"} ${PARTS:+--parts "$PARTS"} --cluster "$gateways" | awk 'NR==1 {print $3}')
 submitted=$(date +%s.%N)
 echo "submitted $id (submit answered in $(echo "$submitted - $start" | bc) s)"
 "${metaclip[@]}" watch "$id" --cluster "$gateways" | tail -3

@@ -28,7 +28,8 @@ public readonly record struct CurationOptionsSurrogate(
     [property: Id(13)] bool SkipBadFiles = false,
     [property: Id(14)] string? LidModel = null,
     [property: Id(15)] long ShardBytes = 0,
-    [property: Id(16)] long ShardRows = 0);
+    [property: Id(16)] long ShardRows = 0,
+    [property: Id(17)] string? Parts = null);
 
 /// <summary>The one mapping between <see cref="CurationOptions"/> and its wire form.</summary>
 [RegisterConverter]
@@ -50,10 +51,12 @@ public sealed class CurationOptionsConverter : IConverter<CurationOptions, Curat
         LidModel = surrogate.LidModel,
         ShardBytes = surrogate.ShardBytes > 0 ? surrogate.ShardBytes : null,
         ShardRows = surrogate.ShardRows > 0 ? surrogate.ShardRows : null,
+        Parts = surrogate.Parts == "per-shard" ? OutputParts.PerShard : OutputParts.One,
     };
 
     public CurationOptionsSurrogate ConvertToSurrogate(in CurationOptions value) => new(
         value.Snapshot, value.Metadata, value.Output, value.TEn, value.P, value.Seed, value.Mode == CurationMode.V1 ? "v1" : "v2",
         value.Columns.Text, value.Columns.Url, value.Columns.Uuid, value.Columns.Lang, value.Format == CuratedFormat.Jsonl ? "jsonl" : "parquet",
-        value.Threads ?? 0, value.SkipBadFiles, value.LidModel, value.ShardBytes ?? 0, value.ShardRows ?? 0);
+        value.Threads ?? 0, value.SkipBadFiles, value.LidModel, value.ShardBytes ?? 0, value.ShardRows ?? 0,
+        value.Parts == OutputParts.PerShard ? "per-shard" : null);
 }

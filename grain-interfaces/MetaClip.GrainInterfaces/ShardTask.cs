@@ -26,6 +26,14 @@ public sealed record ShardTask(
     [Id(11)]
     public bool? CuratedLinesWithKey { get; init; }
 
+    /// <summary>
+    /// Set by the coordinator for pass 2 of a job with one part per shard: the worker writes the shard's own decisions and
+    /// curated parts, with these columns, into the job's work folder (the publish moves them into place) instead of
+    /// intermediates for the coordinator to write out.
+    /// </summary>
+    [Id(12)]
+    public ShardPartColumns? Parts { get; init; }
+
     /// <summary>The shard's range, when its unit was split.</summary>
     public UnitRange? Range => RangeEnd > 0 ? new UnitRange(RangeStart, RangeEnd, RangeFirstLine) : null;
 

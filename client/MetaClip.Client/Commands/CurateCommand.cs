@@ -64,13 +64,13 @@ internal static class CurateCommand
 
                 return await ClusterCuration.RunAsync(cluster.Client, cluster.Store, options, progress, cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
-            await WriteSummaryAsync(output, result).ConfigureAwait(false);
+            await WriteSummaryAsync(output, result, options.Parts).ConfigureAwait(false);
             return MetaClipCommandLine.Success;
         });
         return command;
     }
 
-    private static async Task WriteSummaryAsync(TextWriter output, CurationResult result)
+    private static async Task WriteSummaryAsync(TextWriter output, CurationResult result, OutputParts parts)
     {
         var inv = CultureInfo.InvariantCulture;
         var r = result.Report;
@@ -83,7 +83,8 @@ internal static class CurateCommand
         }
 
         await output.WriteLineAsync($"Results: {result.OutputFolder}").ConfigureAwait(false);
-        await output.WriteLineAsync($"  {CurationFiles.ThresholdsFile}, {CurationFiles.EntryCountsFolder}/, {CurationFiles.DecisionsFile}, {CuratedWriter.Folder}/").ConfigureAwait(false);
+        string decisions = parts == OutputParts.PerShard ? ShardPartWriter.DecisionsFolder + "/" : CurationFiles.DecisionsFile;
+        await output.WriteLineAsync($"  {CurationFiles.ThresholdsFile}, {CurationFiles.EntryCountsFolder}/, {decisions}, {CuratedWriter.Folder}/").ConfigureAwait(false);
         await output.WriteLineAsync($"Report:  {result.ReportHtml}").ConfigureAwait(false);
     }
 }

@@ -73,6 +73,12 @@ internal sealed class JobOptionSet
         UuidColumn = new Option<string>("--uuid-column") { Description = "Column holding the image id; rows with the same id are texts of one image. Without it the id is derived from the URL.", DefaultValueFactory = _ => "uuid", HelpName = "NAME" };
         Format = new Option<string>("--format") { Description = "File format of the curated set: parquet, or jsonl (no image column; the snapshot's image bytes are then not read).", DefaultValueFactory = _ => "parquet" };
         Format.AcceptOnlyFromAmong("parquet", "jsonl");
+        Parts = new Option<string>("--parts")
+        {
+            Description = "Layout of decisions and the curated set: one (decisions.jsonl, curated/part-00000.*), or per-shard (decisions/part-NNNNNNNN.jsonl and curated/part-NNNNNNNN.*, one of each per shard, written by the shard's worker: for crawls of billions of texts, where one writer of every kept row would bound the job). The same decisions and rows, in the same order.",
+            DefaultValueFactory = _ => "one",
+        };
+        Parts.AcceptOnlyFromAmong("one", "per-shard");
         SkipBadFiles = new Option<bool>("--skip-bad-files")
         {
             Description = "Report a snapshot file (or Parquet row group) that cannot be read and go on without it, instead of failing the job.",
@@ -80,12 +86,12 @@ internal sealed class JobOptionSet
         Threads = new Option<int?>("--threads") { Description = "Threads used for matching (default: all cores of the machine that matches).", HelpName = "N" };
         ShardSize = new Option<string?>("--shard-size")
         {
-            Description = $"Split a JSON Lines file larger than this (bytes of text; suffix K, M or G) into shards that never split an image: spreads one big file over the cores and silos and bounds each shard's memory. Outputs never depend on it (default: {ByteSize.Format(CurationOptions.SingleMachineShardBytes)} for curate on one machine, {ByteSize.Format(CurationOptions.DefaultShardBytes)} for a job submitted to a cluster).",
+            Description = $"Split a JSON Lines file larger than this (bytes of text; suffix K, M or G) into shards that never split an image: spreads one big file over the cores and silos and bounds each shard's memory. Outputs never depend on it, except which part holds a row with --parts per-shard (default: {ByteSize.Format(CurationOptions.SingleMachineShardBytes)} for curate on one machine, {ByteSize.Format(CurationOptions.DefaultShardBytes)} for a job submitted to a cluster).",
             HelpName = "SIZE",
         };
         ShardRows = new Option<long?>("--shard-rows")
         {
-            Description = "Split a Parquet row group of more than this many rows into shards of row ranges that never split an image, each read page by page: spreads a big row group over the cores and silos and bounds each shard's memory. Outputs never depend on it (default: 100000).",
+            Description = "Split a Parquet row group of more than this many rows into shards of row ranges that never split an image, each read page by page: spreads a big row group over the cores and silos and bounds each shard's memory. Outputs never depend on it, except which part holds a row with --parts per-shard (default: 100000).",
             HelpName = "N",
         };
     }
@@ -120,6 +126,8 @@ internal sealed class JobOptionSet
 
     public Option<string> Format { get; }
 
+    public Option<string> Parts { get; }
+
     public Option<bool> SkipBadFiles { get; }
 
     public Option<int?> Threads { get; }
@@ -127,7 +135,7 @@ internal sealed class JobOptionSet
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (Option option in new Option[] { Snapshot, Metadata, OutFolder, TEn, P, Seed, Mode, LangColumn, LidModel, TextColumn, UrlColumn, UuidColumn, Format, SkipBadFiles, Threads, ShardSize, ShardRows })
+        foreach (Option option in new Option[] { Snapshot, Metadata, OutFolder, TEn, P, Seed, Mode, LangColumn, LidModel, TextColumn, UrlColumn, UuidColumn, Format, Parts, SkipBadFiles, Threads, ShardSize, ShardRows })
         {
             command.Options.Add(option);
         }
@@ -167,6 +175,7 @@ internal sealed class JobOptionSet
                 Lang = lang,
             },
             Format = parse.GetValue(Format) == "jsonl" ? CuratedFormat.Jsonl : CuratedFormat.Parquet,
+            Parts = parse.GetValue(Parts) == "per-shard" ? OutputParts.PerShard : OutputParts.One,
             Threads = parse.GetValue(Threads),
             SkipBadFiles = parse.GetValue(SkipBadFiles),
             LidModel = v1 || lang is not null ? null : LidModelLocation.Resolve(parse.GetValue(LidModel)),

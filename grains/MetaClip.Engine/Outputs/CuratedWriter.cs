@@ -16,7 +16,7 @@ public enum CuratedFormat
 public sealed record CuratedRow(string Uuid, string? Url, string Text, string Language, string Lid, int[] EntryIds, double Probability, string? Key, byte[]? Image);
 
 /// <summary>
-/// Writes <c>curated/part-00000.{parquet|jsonl}</c>: one row per kept image with <c>uuid, url, text, lang, lid,
+/// Writes a part of the curated set (<c>curated/part-00000.{parquet|jsonl}</c>, or a shard's part): one row per kept image with <c>uuid, url, text, lang, lid,
 /// entry_ids (list&lt;int32&gt;), prob</c>, plus <c>key</c> and the image column when the snapshot had them.
 /// Parquet rows are written in row groups of <see cref="RowGroupSize"/>. When a value is longer than
 /// <see cref="ParquetStatisticsLimit.MaxBytes"/>, the finished file is rewritten once without long min/max statistics
@@ -36,14 +36,19 @@ public sealed class CuratedWriter : IAsyncDisposable
     private readonly ParquetSchema? _schema;
     private long _longestValueBytes;
 
+    /// <summary>Writes <c>curated/part-00000.*</c> inside <paramref name="outputFolder"/>: the curated set as one part.</summary>
     public CuratedWriter(string outputFolder, CuratedFormat format, bool withKey, string? imageColumn)
+        : this(format, withKey, imageColumn, System.IO.Path.Combine(outputFolder, Folder, format == CuratedFormat.Parquet ? "part-00000.parquet" : "part-00000.jsonl"))
+    {
+    }
+
+    private CuratedWriter(CuratedFormat format, bool withKey, string? imageColumn, string path)
     {
         _format = format;
         _withKey = withKey;
         _imageColumn = imageColumn;
-        string folder = System.IO.Path.Combine(outputFolder, Folder);
-        Directory.CreateDirectory(folder);
-        Path = System.IO.Path.Combine(folder, format == CuratedFormat.Parquet ? "part-00000.parquet" : "part-00000.jsonl");
+        Path = path;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         _stream = File.Create(Path);
         if (format == CuratedFormat.Parquet)
         {
@@ -66,6 +71,10 @@ public sealed class CuratedWriter : IAsyncDisposable
             _schema = new ParquetSchema(fields);
         }
     }
+
+    /// <summary>Writes one part of a curated set to the file <paramref name="path"/> (<see cref="ShardPartWriter"/>).</summary>
+    public static CuratedWriter CreateFile(string path, CuratedFormat format, bool withKey, string? imageColumn) =>
+        new(format, withKey, imageColumn, path);
 
     public string Path { get; }
 

@@ -77,16 +77,35 @@ public sealed class OutputStaging : IDisposable
 
     /// <summary>
     /// Puts the staged outputs in place (the report last), removes what an earlier run of this tool wrote there and
-    /// this one did not, and records what this one wrote.
+    /// this one did not, and records what this one wrote. <paramref name="placed"/>: outputs that are not staged here
+    /// but already stored beside the output (the parts a cluster's workers wrote into the job's work folder), each
+    /// moved to its name inside the output by the store (<see cref="DataStore.MoveWithinAsync"/>) before the staged ones.
+    /// An earlier run's report goes first: a commit that stops half way leaves no report to vouch for a mix of two runs.
     /// </summary>
-    public async Task CommitAsync(CancellationToken cancellationToken)
+    public async Task CommitAsync(CancellationToken cancellationToken, IReadOnlyList<PlacedOutput>? placed = null)
     {
+        placed ??= [];
         File.Delete(Path.Combine(Folder, OwnerFile));
         var staged = Directory.EnumerateFiles(Folder, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(Folder, f).Replace('\\', '/'))
             .Order(StringComparer.Ordinal)
             .ToList();
+        if (placed.FirstOrDefault(p => staged.Contains(p.Name, StringComparer.Ordinal) || IsReport(p.Name)) is { } clash)
+        {
+            throw new InvalidOperationException($"output {clash.Name} is both staged and placed");
+        }
+
         var earlier = await OutputManifest.ReadAsync(_store, Output, cancellationToken).ConfigureAwait(false);
+        var previous = earlier?.Files ?? await OutputManifest.LegacyOutputsAsync(_store, Output, cancellationToken).ConfigureAwait(false);
+        foreach (string report in previous.Where(IsReport))
+        {
+            await _store.DeleteAsync(DataStore.Combine(Output, report), cancellationToken).ConfigureAwait(false);
+        }
+
+        // Moves inside the store cost this process a request each, not their bytes: many at once (a crawl has 10^5 parts).
+        var options = new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(placed, options, async (part, token) =>
+            await _store.MoveWithinAsync(part.Location, DataStore.Combine(Output, part.Name), token).ConfigureAwait(false)).ConfigureAwait(false);
         if (DataStore.IsBlob(Output))
         {
             await UploadAsync(staged, cancellationToken).ConfigureAwait(false);
@@ -96,8 +115,8 @@ public sealed class OutputStaging : IDisposable
             MoveIntoPlace(staged);
         }
 
-        var current = staged.ToHashSet(StringComparer.Ordinal);
-        var previous = earlier?.Files ?? await OutputManifest.LegacyOutputsAsync(_store, Output, cancellationToken).ConfigureAwait(false);
+        var written = staged.Concat(placed.Select(p => p.Name)).Order(StringComparer.Ordinal).ToList();
+        var current = written.ToHashSet(StringComparer.Ordinal);
         foreach (string name in previous.Where(n => !current.Contains(n)))
         {
             await _store.DeleteAsync(DataStore.Combine(Output, name), cancellationToken).ConfigureAwait(false);
@@ -108,7 +127,7 @@ public sealed class OutputStaging : IDisposable
             RemoveEmptyFolders(previous);
         }
 
-        await new OutputManifest(_job, DateTimeOffset.UtcNow, staged).WriteAsync(_store, Output, cancellationToken).ConfigureAwait(false);
+        await new OutputManifest(_job, DateTimeOffset.UtcNow, written).WriteAsync(_store, Output, cancellationToken).ConfigureAwait(false);
         Directory.Delete(Folder, recursive: true);
         _committed = true;
     }
@@ -190,3 +209,6 @@ public sealed class OutputStaging : IDisposable
         }
     }
 }
+
+/// <summary>An output already stored at <paramref name="Location"/> (beside the output), to be put at <paramref name="Name"/> inside it.</summary>
+public sealed record PlacedOutput(string Location, string Name);

@@ -41,6 +41,13 @@ public sealed record CurationOptions
 
     public CuratedFormat Format { get; init; } = CuratedFormat.Parquet;
 
+    /// <summary>
+    /// One <c>decisions.jsonl</c> and one curated part (the default), or one part of each per shard, written by the
+    /// shard's worker (<see cref="OutputParts.PerShard"/>: what a crawl of billions of texts needs, where one publisher
+    /// writing every kept row would bound the job). Either way the same decisions and rows, in the same order.
+    /// </summary>
+    public OutputParts Parts { get; init; } = OutputParts.One;
+
     /// <summary>Matching threads; null for all cores of the machine that runs the step (each silo's own).</summary>
     public int? Threads { get; init; }
 
@@ -66,7 +73,7 @@ public sealed record CurationOptions
     /// <summary>
     /// A JSON Lines file larger than this many bytes (of text, after decompression) is split into several shards that
     /// never split an image (docs/formats.md, "Grouping"): the work spreads over the cores and silos, and a shard's
-    /// memory stays bounded whatever the file's size. Outputs never depend on it. Null: <see cref="DefaultShardBytes"/>.
+    /// memory stays bounded whatever the file's size. Outputs never depend on it (with <see cref="Parts"/> per shard, only which part holds a row does). Null: <see cref="DefaultShardBytes"/>.
     /// </summary>
     public long? ShardBytes { get; init; }
 
@@ -92,7 +99,7 @@ public sealed record CurationOptions
     /// <summary>
     /// A Parquet row group of more than this many rows is split into several shards, row ranges that never split an
     /// image (docs/formats.md, "Grouping"), each read page by page: the work spreads over the cores and silos, and a
-    /// shard's memory follows its rows, not its row group. Outputs never depend on it. Null: <see cref="DefaultShardRows"/>.
+    /// shard's memory follows its rows, not its row group. Outputs never depend on it (with <see cref="Parts"/> per shard, only which part holds a row does). Null: <see cref="DefaultShardRows"/>.
     /// </summary>
     public long? ShardRows { get; init; }
 

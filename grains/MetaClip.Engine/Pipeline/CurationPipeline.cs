@@ -84,6 +84,9 @@ public sealed class CurationPipeline
         Report(CurationPhase.Sampling, 0, units.Count, pass1.Texts);
         var columns = new PublishedColumns(pass1.Results.Any(r => r.HasKeys), pass1.Results.Select(r => r.ImageColumn).FirstOrDefault(c => c is not null));
         await using var publisher = await _steps.OpenPublisherAsync(o, columns, job, cancellationToken).ConfigureAwait(false);
+        // A unit's parts are numbered by its place in the plan, as a cluster numbers its shards (a unit left out by
+        // --skip-bad-files keeps its number unused).
+        var planIndex = units.Select((unit, index) => (unit, index)).ToDictionary(u => u.unit, u => u.index);
         var reread = Channel.CreateBounded<UnitRows>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var reader = Task.Run(() => ReadUnitsAsync([.. pass1.Results.Select(r => r.Unit)], reread.Writer, cancellationToken, skipBadFiles: false), cancellationToken);
         int decided = 0;
@@ -91,7 +94,8 @@ public sealed class CurationPipeline
         {
             while (reread.Reader.TryRead(out var rows))
             {
-                await DecideAndPublishAsync(pass1.Results[decided].Matches().WithTexts(rows), table, pass1.Tallies, publisher, cancellationToken).ConfigureAwait(false);
+                var entry = pass1.Results[decided];
+                await DecideAndPublishAsync(entry.Matches().WithTexts(rows), planIndex[entry.Unit], table, pass1.Tallies, publisher, cancellationToken).ConfigureAwait(false);
                 Report(CurationPhase.Sampling, ++decided, units.Count, pass1.Texts);
             }
         }
@@ -149,11 +153,11 @@ public sealed class CurationPipeline
     }
 
     /// <summary>Pass 2 of one unit and its publishing (a method of its own, so that nothing of the unit outlives it).</summary>
-    private async Task DecideAndPublishAsync(UnitMatches unit, ThresholdTable table, LanguageTallies tallies, CurationPublisher publisher, CancellationToken cancellationToken)
+    private async Task DecideAndPublishAsync(UnitMatches unit, int index, ThresholdTable table, LanguageTallies tallies, CurationPublisher publisher, CancellationToken cancellationToken)
     {
         var sampled = await _steps.DecideUnitAsync(unit, table, _options, cancellationToken).ConfigureAwait(false);
         tallies.Add(sampled.Figures);
-        await publisher.AppendAsync(sampled, cancellationToken).ConfigureAwait(false);
+        await publisher.AppendAsync(sampled, index, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ReadUnitsAsync(IReadOnlyList<SnapshotUnit> units, ChannelWriter<UnitRows> writer, CancellationToken cancellationToken, bool skipBadFiles = true)

@@ -7,7 +7,7 @@ namespace MetaClip.Engine.Pipeline;
 
 /// <summary>
 /// Publishes a job's outputs (docs/formats.md, "Curation outputs"): units' decision lines and kept rows are
-/// appended in unit order, then <see cref="CommitAsync"/> writes <c>thresholds.json</c>, <c>entry_counts/</c> and
+/// appended in unit order (to one file each, or as each unit's own parts: <see cref="OutputParts"/>), then <see cref="CommitAsync"/> writes <c>thresholds.json</c>, <c>entry_counts/</c> and
 /// the report and puts everything in place at once. Until then nothing is visible at the output; disposing an
 /// uncommitted publisher removes what it staged, so a failed job leaves earlier outputs as they were.
 /// </summary>
@@ -15,23 +15,30 @@ public sealed class CurationPublisher : IAsyncDisposable
 {
     private readonly OutputStaging _staging;
     private readonly CurationOptions _options;
-    private readonly CuratedWriter _curated;
-    private readonly FileStream _decisions;
+    private readonly PublishedColumns _columns;
+    private readonly CuratedWriter? _curated;
+    private readonly FileStream? _decisions;
+    private readonly List<PlacedOutput> _placed = [];
+    private long _partRows, _partDecisionLines;
     private bool _closed;
 
     internal CurationPublisher(OutputStaging staging, CurationOptions options, PublishedColumns columns)
     {
         _staging = staging;
         _options = options;
-        _curated = new CuratedWriter(staging.Folder, options.Format, columns.WithKey, columns.ImageColumn);
-        _decisions = CurationFiles.CreateLines(staging.PathOf(CurationFiles.DecisionsFile));
+        _columns = columns;
+        if (options.Parts == OutputParts.One)
+        {
+            _curated = new CuratedWriter(staging.Folder, options.Format, columns.WithKey, columns.ImageColumn);
+            _decisions = CurationFiles.CreateLines(staging.PathOf(CurationFiles.DecisionsFile));
+        }
     }
 
     /// <summary>The output folder or blob prefix, in canonical form.</summary>
     public string Output => _staging.Output;
 
     /// <summary>Kept rows appended so far.</summary>
-    public long KeptRows => _curated.Rows;
+    public long KeptRows => _curated?.Rows ?? _partRows;
 
     /// <summary>
     /// Appends the next units' outputs: <paramref name="writeDecisionLines"/> writes their <c>decisions.jsonl</c>
@@ -40,7 +47,8 @@ public sealed class CurationPublisher : IAsyncDisposable
     public async Task AppendAsync(Func<Stream, CancellationToken, Task> writeDecisionLines, IReadOnlyList<CuratedRow> kept, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writeDecisionLines);
-        await Task.WhenAll(writeDecisionLines(_decisions, cancellationToken), _curated.WriteAsync(kept, cancellationToken)).ConfigureAwait(false);
+        var (curated, decisions) = OnePart();
+        await Task.WhenAll(writeDecisionLines(decisions, cancellationToken), curated.WriteAsync(kept, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -51,14 +59,43 @@ public sealed class CurationPublisher : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writeDecisionLines);
-        await Task.WhenAll(writeDecisionLines(_decisions, cancellationToken), _curated.WriteLinesAsync(curatedLines, rows, cancellationToken)).ConfigureAwait(false);
+        var (curated, decisions) = OnePart();
+        await Task.WhenAll(writeDecisionLines(decisions, cancellationToken), curated.WriteLinesAsync(curatedLines, rows, cancellationToken)).ConfigureAwait(false);
     }
 
-    /// <summary>Appends one unit's pass-2 result.</summary>
-    public Task AppendAsync(SampledUnit unit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends one unit's pass-2 result: to the one decisions file and curated part, or, with <see cref="OutputParts.PerShard"/>,
+    /// as unit <paramref name="index"/>'s own parts (<see cref="ShardPartWriter"/>).
+    /// </summary>
+    public async Task AppendAsync(SampledUnit unit, int index, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(unit);
-        return AppendAsync((stream, token) => stream.WriteAsync(unit.DecisionLines(_options.EffectiveThreads, token), token).AsTask(), unit.Kept, cancellationToken);
+        if (_options.Parts == OutputParts.PerShard)
+        {
+            var written = await ShardPartWriter.WriteAsync(_staging.Folder, index, unit, _columns, _options, cancellationToken).ConfigureAwait(false);
+            _partRows += written.KeptRows;
+            _partDecisionLines += written.DecisionLines;
+            return;
+        }
+
+        await AppendAsync((stream, token) => stream.WriteAsync(unit.DecisionLines(_options.EffectiveThreads, token), token).AsTask(), unit.Kept, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds parts that are already stored beside the output (a cluster's workers wrote them into the job's work folder:
+    /// <see cref="OutputParts.PerShard"/>); the commit moves them into place.
+    /// </summary>
+    public void AddStoredParts(IEnumerable<PlacedOutput> parts, long decisionLines, long keptRows)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (_options.Parts != OutputParts.PerShard)
+        {
+            throw new InvalidOperationException("stored parts are added only to a job with one part per shard");
+        }
+
+        _placed.AddRange(parts);
+        _partRows += keptRows;
+        _partDecisionLines += decisionLines;
     }
 
     /// <summary>
@@ -69,15 +106,22 @@ public sealed class CurationPublisher : IAsyncDisposable
         LanguageTallies tallies, ReportInputs inputs, IDictionary<string, double> timings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(timings);
+        ArgumentNullException.ThrowIfNull(tallies);
         var clock = Stopwatch.StartNew();
         await CloseFilesAsync().ConfigureAwait(false);
+        if (_options.Parts == OutputParts.PerShard && (_partDecisionLines != tallies.TotalDecided || _partRows != tallies.TotalKept))
+        {
+            throw new InvalidOperationException(
+                $"the parts hold {_partDecisionLines} decisions and {_partRows} kept rows, but the job decided {tallies.TotalDecided} and kept {tallies.TotalKept}; nothing was published");
+        }
+
         CurationFiles.WriteThresholds(_staging.PathOf(CurationFiles.ThresholdsFile), thresholds, _options.Seed, tallies, counts);
         CurationFiles.WriteEntryCounts(_staging.PathOf(CurationFiles.EntryCountsFolder), metadata, counts, thresholds);
         timings["write counts"] = clock.Elapsed.TotalSeconds;
         timings["total"] = timings.Where(t => t.Key != "total").Sum(t => t.Value);
         var report = ReportBuilder.Build(_options, metadata, inputs, counts, tallies, thresholds, new Dictionary<string, double>(timings));
         ReportWriter.Write(_staging.Folder, report);
-        await _staging.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await _staging.CommitAsync(cancellationToken, _placed).ConfigureAwait(false);
         return new CurationResult(_staging.Output, report);
     }
 
@@ -87,6 +131,11 @@ public sealed class CurationPublisher : IAsyncDisposable
         _staging.Dispose();
     }
 
+    private (CuratedWriter Curated, FileStream Decisions) OnePart() =>
+        _curated is not null && _decisions is not null
+            ? (_curated, _decisions)
+            : throw new InvalidOperationException("a job with one part per shard appends its units by index");
+
     private async Task CloseFilesAsync()
     {
         if (_closed)
@@ -95,7 +144,14 @@ public sealed class CurationPublisher : IAsyncDisposable
         }
 
         _closed = true;
-        await _curated.DisposeAsync().ConfigureAwait(false);
-        await _decisions.DisposeAsync().ConfigureAwait(false);
+        if (_curated is not null)
+        {
+            await _curated.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_decisions is not null)
+        {
+            await _decisions.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

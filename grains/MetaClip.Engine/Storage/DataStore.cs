@@ -4,8 +4,8 @@ using Azure.Storage.Blobs.Models;
 
 namespace MetaClip.Engine.Storage;
 
-/// <summary>One file found under a folder or blob prefix: its full location and its path relative to that root.</summary>
-public sealed record StoredFile(string Location, string Name);
+/// <summary>One file found under a folder or blob prefix: its full location, its path relative to that root and its size (-1: not known).</summary>
+public sealed record StoredFile(string Location, string Name, long Bytes = -1);
 
 /// <summary>
 /// Where snapshots, metadata, intermediates and outputs live: a local path (a single machine, or a folder
@@ -146,7 +146,7 @@ public sealed class DataStore
         {
             foreach (string file in Directory.EnumerateFiles(location, "*", SearchOption.AllDirectories))
             {
-                files.Add(new StoredFile(file, Path.GetRelativePath(location, file).Replace('\\', '/')));
+                files.Add(new StoredFile(file, Path.GetRelativePath(location, file).Replace('\\', '/'), new FileInfo(file).Length));
             }
         }
         else
@@ -157,7 +157,7 @@ public sealed class DataStore
             {
                 await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
                 {
-                    files.Add(new StoredFile($"{BlobScheme}{container.Name}/{item.Name}", item.Name[prefix.Length..]));
+                    files.Add(new StoredFile($"{BlobScheme}{container.Name}/{item.Name}", item.Name[prefix.Length..], item.Properties.ContentLength ?? -1));
                 }
             }
             catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
@@ -275,8 +275,7 @@ public sealed class DataStore
     {
         if (!IsBlob(location))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(location))!);
-            File.Copy(localFile, location, overwrite: true);
+            CopyLocalWhole(localFile, location);
             return;
         }
 
@@ -289,6 +288,61 @@ public sealed class DataStore
         catch (Exception e) when (e is RequestFailedException or AggregateException)
         {
             throw Failure(location, "cannot be written", e);
+        }
+    }
+
+    /// <summary>
+    /// Moves a file to another location of the same kind (two local paths, or two blobs of this account), replacing any
+    /// file there: a local file is renamed (on one file system, nothing is copied); a blob is copied by the storage
+    /// service (its bytes do not pass through this process), then removed.
+    /// </summary>
+    public async Task MoveWithinAsync(string source, string destination, CancellationToken cancellationToken)
+    {
+        if (IsBlob(source) != IsBlob(destination))
+        {
+            throw new ArgumentException($"{source} and {destination} are not in the same store");
+        }
+
+        if (!IsBlob(source))
+        {
+            if (!File.Exists(source))
+            {
+                throw new CurationException($"{source} does not exist");
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
+            File.Move(source, destination, overwrite: true);
+            return;
+        }
+
+        var (sourceContainer, sourcePath) = BlobPath(source);
+        var (container, path) = BlobPath(destination);
+        try
+        {
+            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var copy = await container.GetBlobClient(path).StartCopyFromUriAsync(sourceContainer.GetBlobClient(sourcePath).Uri, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await copy.WaitForCompletionAsync(cancellationToken).ConfigureAwait(false);
+            await sourceContainer.DeleteBlobIfExistsAsync(sourcePath, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RequestFailedException or AggregateException)
+        {
+            throw Failure(destination, $"cannot be moved from {source}", e);
+        }
+    }
+
+    /// <summary>A local copy that appears whole: written under a temporary name beside the target, then moved over it.</summary>
+    private static void CopyLocalWhole(string source, string destination)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
+        string temporary = destination + "." + Guid.NewGuid().ToString("N");
+        try
+        {
+            File.Copy(source, temporary);
+            File.Move(temporary, destination, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
         }
     }
 

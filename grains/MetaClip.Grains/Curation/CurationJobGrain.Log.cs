@@ -24,6 +24,9 @@ public sealed partial class CurationJobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the partition of language {Language} did not answer ({FailureType}: {Reason}); asking again")]
     private static partial void LogPartitionUnreachable(ILogger logger, string jobId, string language, string failureType, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Shards} shards' parts are not as their workers wrote them ({Problem}); deciding those shards again")]
+    private static partial void LogPartsLost(ILogger logger, string jobId, int shards, string problem);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: retrying from phase {Phase}")]
     private static partial void LogRetrying(ILogger logger, string jobId, CurationJobPhase phase);
 

@@ -70,6 +70,11 @@ public sealed partial class CurationJobGrain
             }
 
             _cancel.Token.ThrowIfCancellationRequested();
+            if (options.Parts == OutputParts.PerShard)
+            {
+                await DecideLostPartsAgainAsync(options, matchedShards, tablePath);
+            }
+
             await PublishAsync(options, matchedShards, metadata, counts, table);
             await FinishAsync(CurationJobPhase.Done);
             double total = Job.Timings.GetValueOrDefault("total");
@@ -206,7 +211,11 @@ public sealed partial class CurationJobGrain
         _phaseShardsThisRun = 0;
         // A JSON Lines output: the workers write their kept rows as finished lines (keyed like the whole job's output).
         bool? linesWithKey = Options.Format == CuratedFormat.Jsonl ? Job.Matched.Values.Any(m => m.HasKey) : null;
-        var pending = shards.Where(s => !Job.Sampled.ContainsKey(s.Index)).Select(s => s with { CuratedLinesWithKey = linesWithKey }).ToList();
+        // One part per shard: each worker writes its shard's parts, all with the job's columns (as the publish names them).
+        var partColumns = Options.Parts == OutputParts.PerShard
+            ? new ShardPartColumns(Job.Matched.Values.Any(m => m.HasKey), shards.Select(s => Job.Matched[s.Index].ImageColumn).FirstOrDefault(c => c is not null))
+            : null;
+        var pending = shards.Where(s => !Job.Sampled.ContainsKey(s.Index)).Select(s => s with { CuratedLinesWithKey = linesWithKey, Parts = partColumns }).ToList();
         await DispatcherFor("sample", pending).RunAsync(pending, "sample", async (shard, worker) => await worker.Sample(shard, tablePath), async (shard, summary) =>
         {
             _phaseShardsThisRun++;
@@ -215,6 +224,44 @@ public sealed partial class CurationJobGrain
             intermediates.Release(JobWorkFolder.MatchesOf(shard));
             await Checkpoints.WriteAsync(force: false);
         }, _cancel.Token);
+    }
+
+    /// <summary>
+    /// A job with one part per shard: the shards whose parts are not in the work folder as their workers reported them
+    /// (lost by the store, removed by hand, or never written by a worker of an older build) are decided again, once, from
+    /// their pass-1 intermediates, before the publish checks every part again (and fails, publishing nothing, if one is
+    /// still not right).
+    /// </summary>
+    private async Task DecideLostPartsAgainAsync(CurationOptions options, List<ShardTask> shards, string tablePath)
+    {
+        var check = await JobPublishing.CheckPartsAsync(store, options, shards, [.. shards.Select(s => Job.Sampled[s.Index])]);
+        var lost = check.Problems.Select(p => p.Shard).ToHashSet();
+        if (lost.Count == 0)
+        {
+            return;
+        }
+
+        LogPartsLost(logger, JobId, lost.Count, check.Problems[0].Problem);
+        foreach (int index in lost)
+        {
+            _tallies.Add(Job.Sampled[index].Languages.Select(f => f with
+            {
+                Texts = -f.Texts,
+                MatchedTexts = -f.MatchedTexts,
+                ImagesDecided = -f.ImagesDecided,
+                ImagesKept = -f.ImagesKept,
+                Matches = -f.Matches,
+            }));
+            Job.Sampled.Remove(index);
+        }
+
+        Job.Phase = CurationJobPhase.Sampling;
+        await Checkpoints.WriteAsync(force: true);
+        var clock = Stopwatch.StartNew();
+        await SampleAsync(shards, tablePath);
+        AddTiming("sample and write (pass 2)", clock);
+        Job.Phase = CurationJobPhase.Publishing;
+        await Checkpoints.WriteAsync(force: true);
     }
 
     private async Task PublishAsync(CurationOptions options, List<ShardTask> shards, MetadataSet metadata, Dictionary<string, EntryCounts> counts, ThresholdTable table)
@@ -237,7 +284,9 @@ public sealed partial class CurationJobGrain
             matched.Sum(m => (long)m.SkippedTexts), matched.Sum(m => (long)m.Images), tallies.TotalDecided, tallies.TotalKept)
         { SkippedFiles = [.. Job.SkippedFiles] };
         var timings = new Dictionary<string, double>(Job.Timings);
-        await Task.Run(() => JobPublishing.PublishAsync(steps, intermediates, options, shards, matched, metadata, counts, table, tallies, inputs, timings));
+        await Task.Run(() => options.Parts == OutputParts.PerShard
+            ? JobPublishing.PublishPartsAsync(steps, store, options, shards, matched, sampled, metadata, counts, table, tallies, inputs, timings)
+            : JobPublishing.PublishAsync(steps, intermediates, options, shards, matched, metadata, counts, table, tallies, inputs, timings));
         Job.Timings = timings;
     }
 

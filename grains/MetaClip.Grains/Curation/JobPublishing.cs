@@ -1,7 +1,9 @@
+using MetaClip.Engine;
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Matching;
 using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Pipeline;
+using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 
 namespace MetaClip.Grains.Curation;
@@ -9,6 +11,8 @@ namespace MetaClip.Grains.Curation;
 /// <summary>
 /// A coordinator's publish step: the shards' decision lines and kept rows, in shard order, go through the engine's
 /// <see cref="CurationPublisher"/> — the same publisher as the single-process pipeline — and are released as they go.
+/// In a job with one part per shard (<see cref="PublishPartsAsync"/>) the workers wrote the parts, and the coordinator
+/// only checks them and has the store move them into place: no kept row passes through it.
 /// </summary>
 public static class JobPublishing
 {
@@ -121,4 +125,100 @@ public static class JobPublishing
         timings["publish"] = clock.Elapsed.TotalSeconds;
         return await publisher.CommitAsync(metadata, counts, thresholds, tallies, inputs, timings, CancellationToken.None).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Publishes a job with one part per shard (<see cref="OutputParts.PerShard"/>): every shard's worker reported the parts
+    /// it wrote (their sizes and what they hold); each must be in the job's parts folder with that size
+    /// (<see cref="CheckPartsAsync"/>), or nothing is published. Then the counts, thresholds and report are written, and
+    /// the parts are moved into place by the store, the report last. A publish that stops half way (its retry finds some
+    /// parts already moved out of the work folder) decides those shards again first (the coordinator's
+    /// <c>DecideLostPartsAgainAsync</c>).
+    /// </summary>
+    public static async Task<CurationResult> PublishPartsAsync(ICurationSteps steps, DataStore store, CurationOptions options,
+        IReadOnlyList<ShardTask> shards, IReadOnlyList<ShardMatchSummary> matched, IReadOnlyList<ShardSampleSummary> sampled, MetadataSet metadata,
+        IReadOnlyDictionary<string, EntryCounts> counts, ThresholdTable thresholds, LanguageTallies tallies, ReportInputs inputs, IDictionary<string, double> timings)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(matched);
+        ArgumentNullException.ThrowIfNull(timings);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var check = await CheckPartsAsync(store, options, shards, sampled).ConfigureAwait(false);
+        if (check.Problems.Count > 0)
+        {
+            throw new CurationException($"{check.Problems.Count} shard(s) have no good parts: {string.Join("; ", check.Problems.Take(3).Select(p => p.Problem))}; nothing was published");
+        }
+
+        var columns = new PublishedColumns(matched.Any(m => m.HasKey), matched.Select(m => m.ImageColumn).FirstOrDefault(c => c is not null));
+        await using var publisher = await steps.OpenPublisherAsync(options, columns, shards.Count > 0 ? shards[0].JobId : string.Empty, CancellationToken.None).ConfigureAwait(false);
+        publisher.AddStoredParts(check.Placed, check.DecisionLines, check.KeptRows);
+        timings["publish"] = clock.Elapsed.TotalSeconds;
+        return await publisher.CommitAsync(metadata, counts, thresholds, tallies, inputs, timings, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The parts of a job with one part per shard, checked against what each shard's worker reported (<paramref name="sampled"/>,
+    /// in the order of <paramref name="shards"/>): each reported part must be in the job's parts folder with the size its worker
+    /// wrote. <see cref="PartsCheck.Problems"/> names each shard whose parts are not (missing, of another size, or never
+    /// written: a worker of an older build).
+    /// </summary>
+    public static async Task<PartsCheck> CheckPartsAsync(DataStore store, CurationOptions options, IReadOnlyList<ShardTask> shards, IReadOnlyList<ShardSampleSummary> sampled)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(sampled);
+        var placed = new List<PlacedOutput>();
+        var problems = new List<(int Shard, string Problem)>();
+        long decisionLines = 0, keptRows = 0;
+        if (shards.Count == 0)
+        {
+            return new PartsCheck(placed, 0, 0, problems);
+        }
+
+        string folder = JobWorkFolder.PartsOf(shards[0].WorkFolder);
+        var stored = await store.KindAsync(folder, CancellationToken.None).ConfigureAwait(false) == StoredKind.Folder
+            ? (await store.ListAsync(folder, CancellationToken.None).ConfigureAwait(false)).ToDictionary(f => f.Name, StringComparer.Ordinal)
+            : [];
+        for (int i = 0; i < shards.Count; i++)
+        {
+            int index = shards[i].Index;
+            if (sampled[i].Parts is not { } parts)
+            {
+                problems.Add((index, $"shard {index} was decided by a worker that wrote no parts of its own (a silo of an older build)"));
+                continue;
+            }
+
+            var expected = new ShardPartFiles(index,
+                parts.DecisionLines > 0 ? ShardPartWriter.DecisionsName(index) : null, parts.DecisionsBytes,
+                parts.KeptRows > 0 ? ShardPartWriter.CuratedName(index, options.Format) : null, parts.CuratedBytes, parts.DecisionLines, parts.KeptRows);
+            var found = new List<PlacedOutput>();
+            foreach (var (name, bytes) in expected.Files())
+            {
+                if (!stored.TryGetValue(name, out var file))
+                {
+                    problems.Add((index, $"shard {index}'s part {name} is missing from {folder}"));
+                }
+                else if (file.Bytes != bytes)
+                {
+                    problems.Add((index, $"shard {index}'s part {file.Location} holds {file.Bytes} bytes, but its worker wrote {bytes}"));
+                }
+                else
+                {
+                    found.Add(new PlacedOutput(file.Location, name));
+                }
+            }
+
+            placed.AddRange(found);
+            decisionLines += parts.DecisionLines;
+            keptRows += parts.KeptRows;
+        }
+
+        return new PartsCheck(placed, decisionLines, keptRows, problems);
+    }
 }
+
+/// <summary>
+/// The parts of a job with one part per shard as checked before its publish: those in place (<see cref="Placed"/>: where
+/// each is, and its name in the output), what the reports say they hold, and the shards whose parts are not as reported.
+/// </summary>
+public sealed record PartsCheck(IReadOnlyList<PlacedOutput> Placed, long DecisionLines, long KeptRows, IReadOnlyList<(int Shard, string Problem)> Problems);

@@ -28,6 +28,12 @@ public static class JobWorkFolder
     /// <summary>A shard's pass-2 kept rows.</summary>
     public static string CuratedOf(string workFolder, int index) => DataStore.Combine(workFolder, $"curated-{index:D6}");
 
+    /// <summary>
+    /// Where the workers of a job with one part per shard put the shards' parts, in the output's layout
+    /// (<c>decisions/part-…</c>, <c>curated/part-…</c>): the publish moves them into place.
+    /// </summary>
+    public static string PartsOf(string workFolder) => DataStore.Combine(workFolder, "parts");
+
     /// <summary>The key of the language partition that holds <paramref name="language"/>'s counts for a job.</summary>
     public static string PartitionKey(string jobId, string language) => $"{jobId}/{language}";
 

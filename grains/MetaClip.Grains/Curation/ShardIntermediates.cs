@@ -115,6 +115,31 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         return PutBytesAsync(location, bytes, cancellationToken);
     }
 
+    /// <summary>
+    /// A shard's own parts (a job with one part per shard): its decisions and curated parts, written in a local temporary
+    /// folder and then stored whole under <paramref name="partsFolder"/>, always in the store (they are outputs, not
+    /// intermediates: even a silo that keeps intermediates in memory stores them beside the output).
+    /// </summary>
+    public async Task<ShardPartFiles> PutPartsAsync(string partsFolder, int index, SampledUnit sampled, PublishedColumns columns, CurationOptions options,
+        CancellationToken cancellationToken)
+    {
+        var local = Directory.CreateTempSubdirectory("metaclip-parts-");
+        try
+        {
+            var written = await ShardPartWriter.WriteAsync(local.FullName, index, sampled, columns, options, cancellationToken).ConfigureAwait(false);
+            foreach (var (name, _) in written.Files())
+            {
+                await store.UploadFileAsync(Path.Combine(local.FullName, name), DataStore.Combine(partsFolder, name), cancellationToken).ConfigureAwait(false);
+            }
+
+            return written;
+        }
+        finally
+        {
+            local.Delete(recursive: true);
+        }
+    }
+
     /// <summary>A shard's kept rows, in whichever form its worker wrote them (<see cref="PutKeptRowsAsync"/> or <see cref="PutKeptLinesAsync"/>).</summary>
     public async Task<KeptPart> GetKeptAsync(string location, CancellationToken cancellationToken)
     {

@@ -145,10 +145,17 @@ public sealed class ShardWorkerGrain(
     {
         ArgumentNullException.ThrowIfNull(task);
         var table = await thresholdCache.GetAsync(thresholdTablePath);
-        var sampled = await Task.Run(async () =>
+        var sampled = await Task.Run<(SampledUnit Result, ShardPartsWritten? Parts)>(async () =>
         {
             var unit = await intermediates.GetMatchesAsync(JobWorkFolder.MatchesOf(task), token);
             var result = await steps.DecideUnitAsync(unit, table, task.Spec, token);
+            if (task.Parts is { } columns)
+            {
+                var parts = await intermediates.PutPartsAsync(JobWorkFolder.PartsOf(task.WorkFolder), task.Index, result,
+                    new PublishedColumns(columns.WithKey, columns.ImageColumn), task.Spec, token);
+                return (result, new ShardPartsWritten(parts.DecisionsBytes, parts.CuratedBytes, parts.DecisionLines, parts.KeptRows));
+            }
+
             await intermediates.PutDecisionsAsync(JobWorkFolder.DecisionsOf(task.WorkFolder, task.Index), result, token);
             string curated = JobWorkFolder.CuratedOf(task.WorkFolder, task.Index);
             if (task.CuratedLinesWithKey is bool withKey && task.Spec.Format == CuratedFormat.Jsonl)
@@ -160,11 +167,11 @@ public sealed class ShardWorkerGrain(
                 await intermediates.PutKeptRowsAsync(curated, result.Kept, token);
             }
 
-            return result;
+            return (result, null);
         }, token);
 
         MetaClipMetrics.Shards.Add(1, new KeyValuePair<string, object?>("pass", "sample"));
-        MetaClipMetrics.ImagesKept.Add(sampled.Figures.TotalKept);
-        return new ShardSampleSummary(task.Index, sampled.Figures.ToFigures());
+        MetaClipMetrics.ImagesKept.Add(sampled.Result.Figures.TotalKept);
+        return new ShardSampleSummary(task.Index, sampled.Result.Figures.ToFigures(), sampled.Parts);
     }
 }

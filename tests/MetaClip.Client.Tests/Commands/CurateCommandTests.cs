@@ -297,20 +297,7 @@ public class CurateCommandTests
     {
         // curate runs on one machine, where a shard costs next to nothing beyond its work: its default is 1 MiB
         // (CurationOptions.SingleMachineShardBytes), not the 8 MiB of a job submitted to a cluster.
-        using var dir = Fixture();
-        var lines = new List<string>();
-        string[] words = ["dog", "cat", "red car", "car", "red"];
-        for (int i = 0; lines.Sum(l => l.Length + 1) < (5 << 20) / 2; i++)
-        {
-            // Images of one to three texts, so some of them straddle the places a split could fall.
-            for (int t = 0; t <= i % 3; t++)
-            {
-                lines.Add($"{{\"uuid\": \"img-{i}\", \"lang\": \"en\", \"text\": \"{words[(i + t) % words.Length]} number {i} text {t} {new string('x', 40 + (i * 7 % 50))}\"}}");
-            }
-        }
-
-        dir.File("snap/a.jsonl", string.Join('\n', lines) + "\n");
-        File.Delete(dir.Combine("snap", "b.jsonl"));
+        using var dir = SplittableFixture();
         var split = await CliRun.RunAsync(Curate(dir, "--t-en", "500", "--format", "jsonl"));
         Assert.True(split.ExitCode == 0, split.Error);
         var whole = await CliRun.RunAsync(["curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("whole"),
@@ -326,6 +313,50 @@ public class CurateCommandTests
 
         static int Units(string output) =>
             JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!["totals"]!["units"]!.GetValue<int>();
+    }
+
+    [Fact]
+    public async Task Parts_per_shard_writes_each_shard_s_decisions_and_kept_rows_as_parts_of_their_own()
+    {
+        using var dir = SplittableFixture();
+        var one = await CliRun.RunAsync(Curate(dir, "--t-en", "500", "--format", "jsonl"));
+        Assert.True(one.ExitCode == 0, one.Error);
+        var run = await CliRun.RunAsync(["curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("parts"),
+            "--lang-column", "lang", "--t-en", "500", "--format", "jsonl", "--parts", "per-shard"]);
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("thresholds.json, entry_counts/, decisions/, curated/", run.Output, StringComparison.Ordinal);
+
+        // Three shards, three parts of each, numbered by shard; in name order they are the one-part files.
+        string[] decisions = [.. Directory.GetFiles(dir.Combine("parts", "decisions")).Order(StringComparer.Ordinal)];
+        string[] curated = [.. Directory.GetFiles(dir.Combine("parts", "curated")).Order(StringComparer.Ordinal)];
+        Assert.Equal(["part-00000000.jsonl", "part-00000001.jsonl", "part-00000002.jsonl"], decisions.Select(Path.GetFileName));
+        Assert.Equal(decisions.Select(Path.GetFileName), curated.Select(Path.GetFileName));
+        Assert.Equal(File.ReadAllBytes(dir.Combine("out", "decisions.jsonl")), decisions.SelectMany(File.ReadAllBytes));
+        Assert.Equal(File.ReadAllBytes(dir.Combine("out", "curated", "part-00000.jsonl")), curated.SelectMany(File.ReadAllBytes));
+
+        var wrong = await CliRun.RunAsync(Curate(dir, "--parts", "many"));
+        Assert.Equal(MetaClipCommandLine.UsageError, wrong.ExitCode);
+        Assert.Contains("--parts", wrong.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The fixture with one file of 2.5 MiB of English text instead of its two: three shards of at most 1 MiB.</summary>
+    private static TempFolder SplittableFixture()
+    {
+        var dir = Fixture();
+        var lines = new List<string>();
+        string[] words = ["dog", "cat", "red car", "car", "red"];
+        for (int i = 0; lines.Sum(l => l.Length + 1) < (5 << 20) / 2; i++)
+        {
+            // Images of one to three texts, so some of them straddle the places a split could fall.
+            for (int t = 0; t <= i % 3; t++)
+            {
+                lines.Add($"{{\"uuid\": \"img-{i}\", \"lang\": \"en\", \"text\": \"{words[(i + t) % words.Length]} number {i} text {t} {new string('x', 40 + (i * 7 % 50))}\"}}");
+            }
+        }
+
+        dir.File("snap/a.jsonl", string.Join('\n', lines) + "\n");
+        File.Delete(dir.Combine("snap", "b.jsonl"));
+        return dir;
     }
 
     private static string[] Curate(TempFolder dir, params string[] extra) =>

@@ -70,6 +70,41 @@ public class OutputStagingTests
         }
     }
 
+    [Fact]
+    public async Task Placed_outputs_are_moved_into_place_before_the_report_and_listed_in_the_manifest()
+    {
+        using var dir = new TempFolder();
+        string part = dir.File("out/.work/job/parts/curated/part-00000003.jsonl", "a worker's part");
+        using (var staging = new OutputStaging(dir.Combine("out"), "job-parts"))
+        {
+            File.WriteAllText(staging.PathOf("report.json"), "report");
+            await staging.CommitAsync(CancellationToken.None, [new PlacedOutput(part, "curated/part-00000003.jsonl")]);
+        }
+
+        Assert.Equal("a worker's part", File.ReadAllText(dir.Combine("out", "curated", "part-00000003.jsonl")));
+        Assert.False(File.Exists(part), "moved, not copied");
+        var manifest = await OutputManifest.ReadAsync(DataStore.Local, dir.Combine("out"), CancellationToken.None);
+        Assert.Equal(["curated/part-00000003.jsonl", "report.json"], manifest!.Files);
+    }
+
+    [Fact]
+    public async Task A_commit_that_stops_half_way_leaves_no_earlier_report_to_vouch_for_a_mix_of_two_runs()
+    {
+        using var dir = new TempFolder();
+        await CommitAsync(dir, "first", "report.json", "report.html", "curated/part-00000000.jsonl");
+        string part = dir.File("out/.work/job/parts/curated/part-00000000.jsonl", "second");
+        using (var staging = new OutputStaging(dir.Combine("out"), "job-second"))
+        {
+            File.WriteAllText(staging.PathOf("report.json"), "second");
+            var placed = new[] { new PlacedOutput(part, "curated/part-00000000.jsonl"), new PlacedOutput(dir.Combine("out", ".work", "job", "gone"), "curated/part-00000001.jsonl") };
+            var e = await Assert.ThrowsAsync<CurationException>(() => staging.CommitAsync(CancellationToken.None, placed));
+            Assert.Contains("does not exist", e.Message, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(dir.Combine("out", "report.json")), "the first run's report no longer vouches for the folder");
+        Assert.False(File.Exists(dir.Combine("out", "report.html")));
+    }
+
     private static async Task CommitAsync(TempFolder dir, string run, params string[] files)
     {
         using var staging = new OutputStaging(dir.Combine("out"), "job-" + run);
