@@ -38,8 +38,9 @@ public sealed record OutputManifest(string Job, DateTimeOffset WrittenAt, IReadO
     }
 
     /// <summary>
-    /// The outputs an older version (which kept no manifest) wrote, recognised by their names: the top-level files and
-    /// the files of <c>entry_counts/</c> and <c>curated/</c> that this tool names so. Anything else stays.
+    /// The outputs of a folder without a manifest (an older version's, or one whose manifest was removed), recognised by
+    /// their names: the top-level files and the files of <c>entry_counts/</c>, <c>curated/</c> and <c>decisions/</c> that
+    /// this tool names so. Anything else stays.
     /// </summary>
     public static async Task<IReadOnlyList<string>> LegacyOutputsAsync(DataStore store, string output, CancellationToken cancellationToken)
     {
@@ -66,5 +67,6 @@ public sealed record OutputManifest(string Job, DateTimeOffset WrittenAt, IReadO
     private static bool IsLegacyOutput(string name) =>
         name is CurationFiles.ThresholdsFile or CurationFiles.DecisionsFile or ReportWriter.JsonFile or ReportWriter.HtmlFile
         || (name.StartsWith(CurationFiles.EntryCountsFolder + "/", StringComparison.Ordinal) && name.EndsWith(".jsonl", StringComparison.Ordinal) && name.Count(c => c == '/') == 1)
-        || (name.StartsWith(CuratedWriter.Folder + "/part-", StringComparison.Ordinal) && name.Count(c => c == '/') == 1 && (name.EndsWith(".parquet", StringComparison.Ordinal) || name.EndsWith(".jsonl", StringComparison.Ordinal)));
+        || (name.StartsWith(CuratedWriter.Folder + "/part-", StringComparison.Ordinal) && name.Count(c => c == '/') == 1 && (name.EndsWith(".parquet", StringComparison.Ordinal) || name.EndsWith(".jsonl", StringComparison.Ordinal)))
+        || (name.StartsWith(ShardPartWriter.DecisionsFolder + "/part-", StringComparison.Ordinal) && name.Count(c => c == '/') == 1 && name.EndsWith(".jsonl", StringComparison.Ordinal));
 }

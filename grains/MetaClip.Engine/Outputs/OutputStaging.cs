@@ -4,8 +4,8 @@ namespace MetaClip.Engine.Outputs;
 
 /// <summary>
 /// Writes a job's outputs into a staging folder and puts them in place only when everything succeeded, so a
-/// failed run never leaves half-written or successful-looking files and never damages the outputs of an
-/// earlier successful run. A local output stages in a hidden folder inside it (then moves); a blob output
+/// failed run never leaves half-written or successful-looking files, and one that fails before its commit never
+/// damages the outputs of an earlier successful run (a commit that stops half way leaves no report). A local output stages in a hidden folder inside it (then moves); a blob output
 /// stages in a local temporary folder (then uploads, the report last). What the new outputs replace is removed
 /// only if an earlier run wrote it (its <see cref="OutputManifest"/> lists it): files of anyone else stay. A
 /// staging folder that a killed run left behind is removed by the next run in that folder.
@@ -79,8 +79,10 @@ public sealed class OutputStaging : IDisposable
     /// Puts the staged outputs in place (the report last), removes what an earlier run of this tool wrote there and
     /// this one did not, and records what this one wrote. <paramref name="placed"/>: outputs that are not staged here
     /// but already stored beside the output (the parts a cluster's workers wrote into the job's work folder), each
-    /// moved to its name inside the output by the store (<see cref="DataStore.MoveWithinAsync"/>) before the staged ones.
-    /// An earlier run's report goes first: a commit that stops half way leaves no report to vouch for a mix of two runs.
+    /// moved to its name inside the output by the store (<see cref="DataStore.MoveWithinAsync"/>) before the staged ones
+    /// (one whose location is already its place in the output stays). First the manifest is rewritten to name this job and
+    /// every file of either run, and an earlier run's report goes: a commit that stops half way leaves no report to vouch
+    /// for a mix of two runs, and the next commit there removes what either wrote.
     /// </summary>
     public async Task CommitAsync(CancellationToken cancellationToken, IReadOnlyList<PlacedOutput>? placed = null)
     {
@@ -90,22 +92,38 @@ public sealed class OutputStaging : IDisposable
             .Select(f => Path.GetRelativePath(Folder, f).Replace('\\', '/'))
             .Order(StringComparer.Ordinal)
             .ToList();
-        if (placed.FirstOrDefault(p => staged.Contains(p.Name, StringComparer.Ordinal) || IsReport(p.Name)) is { } clash)
+        var stagedNames = staged.ToHashSet(StringComparer.Ordinal);
+        if (placed.FirstOrDefault(p => stagedNames.Contains(p.Name) || IsReport(p.Name)) is { } clash)
         {
             throw new InvalidOperationException($"output {clash.Name} is both staged and placed");
         }
 
         var earlier = await OutputManifest.ReadAsync(_store, Output, cancellationToken).ConfigureAwait(false);
         var previous = earlier?.Files ?? await OutputManifest.LegacyOutputsAsync(_store, Output, cancellationToken).ConfigureAwait(false);
+        var written = staged.Concat(placed.Select(p => p.Name)).Order(StringComparer.Ordinal).ToList();
+        var current = written.ToHashSet(StringComparer.Ordinal);
+
+        // Before anything is put in place, the manifest names this job and every file either run wrote, and the earlier
+        // report goes: a commit that stops half way leaves no report vouching for a mix of two runs, and the next commit
+        // removes whatever either run wrote that it does not write again.
+        await new OutputManifest(_job, DateTimeOffset.UtcNow, [.. previous.Union(written, StringComparer.Ordinal).Order(StringComparer.Ordinal)])
+            .WriteAsync(_store, Output, cancellationToken).ConfigureAwait(false);
         foreach (string report in previous.Where(IsReport))
         {
             await _store.DeleteAsync(DataStore.Combine(Output, report), cancellationToken).ConfigureAwait(false);
         }
 
-        // Moves inside the store cost this process a request each, not their bytes: many at once (a crawl has 10^5 parts).
+        // Moves and deletes inside the store cost this process a request each, not their bytes: many at once (a crawl has
+        // 10^5 parts). A part already in place (moved by this job's commit that stopped half way) stays.
         var options = new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(placed, options, async (part, token) =>
-            await _store.MoveWithinAsync(part.Location, DataStore.Combine(Output, part.Name), token).ConfigureAwait(false)).ConfigureAwait(false);
+        {
+            string target = DataStore.Combine(Output, part.Name);
+            if (!string.Equals(DataStore.Normalize(part.Location), DataStore.Normalize(target), StringComparison.Ordinal))
+            {
+                await _store.MoveWithinAsync(part.Location, target, token).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
         if (DataStore.IsBlob(Output))
         {
             await UploadAsync(staged, cancellationToken).ConfigureAwait(false);
@@ -115,13 +133,8 @@ public sealed class OutputStaging : IDisposable
             MoveIntoPlace(staged);
         }
 
-        var written = staged.Concat(placed.Select(p => p.Name)).Order(StringComparer.Ordinal).ToList();
-        var current = written.ToHashSet(StringComparer.Ordinal);
-        foreach (string name in previous.Where(n => !current.Contains(n)))
-        {
-            await _store.DeleteAsync(DataStore.Combine(Output, name), cancellationToken).ConfigureAwait(false);
-        }
-
+        await Parallel.ForEachAsync(previous.Where(n => !current.Contains(n)), options, async (name, token) =>
+            await _store.DeleteAsync(DataStore.Combine(Output, name), token).ConfigureAwait(false)).ConfigureAwait(false);
         if (!DataStore.IsBlob(Output))
         {
             RemoveEmptyFolders(previous);

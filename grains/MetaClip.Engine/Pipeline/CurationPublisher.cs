@@ -9,7 +9,7 @@ namespace MetaClip.Engine.Pipeline;
 /// Publishes a job's outputs (docs/formats.md, "Curation outputs"): units' decision lines and kept rows are
 /// appended in unit order (to one file each, or as each unit's own parts: <see cref="OutputParts"/>), then <see cref="CommitAsync"/> writes <c>thresholds.json</c>, <c>entry_counts/</c> and
 /// the report and puts everything in place at once. Until then nothing is visible at the output; disposing an
-/// uncommitted publisher removes what it staged, so a failed job leaves earlier outputs as they were.
+/// uncommitted publisher removes what it staged, so a job that fails before its commit leaves earlier outputs as they were.
 /// </summary>
 public sealed class CurationPublisher : IAsyncDisposable
 {

@@ -221,7 +221,11 @@ public sealed partial class CurationJobGrain
             _phaseShardsThisRun++;
             Job.Sampled[shard.Index] = summary;
             _tallies.Add(summary.Languages);
-            intermediates.Release(JobWorkFolder.MatchesOf(shard));
+            if (Options.Parts != OutputParts.PerShard)
+            {
+                // A job with one part per shard keeps them until it ends: a part lost before the publish is decided again.
+                intermediates.Release(JobWorkFolder.MatchesOf(shard));
+            }
             await Checkpoints.WriteAsync(force: false);
         }, _cancel.Token);
     }

@@ -158,8 +158,9 @@ public static class JobPublishing
     /// <summary>
     /// The parts of a job with one part per shard, checked against what each shard's worker reported (<paramref name="sampled"/>,
     /// in the order of <paramref name="shards"/>): each reported part must be in the job's parts folder with the size its worker
-    /// wrote. <see cref="PartsCheck.Problems"/> names each shard whose parts are not (missing, of another size, or never
-    /// written: a worker of an older build).
+    /// wrote, or (moved by this job's commit that stopped half way) in the output, listed by the manifest this job's commit
+    /// wrote there, with that size. <see cref="PartsCheck.Problems"/> names each shard whose parts are not (missing, of
+    /// another size, or never written: a worker of an older build).
     /// </summary>
     public static async Task<PartsCheck> CheckPartsAsync(DataStore store, CurationOptions options, IReadOnlyList<ShardTask> shards, IReadOnlyList<ShardSampleSummary> sampled)
     {
@@ -176,9 +177,8 @@ public static class JobPublishing
         }
 
         string folder = JobWorkFolder.PartsOf(shards[0].WorkFolder);
-        var stored = await store.KindAsync(folder, CancellationToken.None).ConfigureAwait(false) == StoredKind.Folder
-            ? (await store.ListAsync(folder, CancellationToken.None).ConfigureAwait(false)).ToDictionary(f => f.Name, StringComparer.Ordinal)
-            : [];
+        var stored = await ListAsync(store, folder).ConfigureAwait(false);
+        Dictionary<string, StoredFile>? inPlace = null;
         for (int i = 0; i < shards.Count; i++)
         {
             int index = shards[i].Index;
@@ -195,6 +195,13 @@ public static class JobPublishing
             foreach (var (name, bytes) in expected.Files())
             {
                 if (!stored.TryGetValue(name, out var file))
+                {
+                    // Not in the work folder: moved into place already by this job's commit that stopped half way?
+                    inPlace ??= await PlacedByJobAsync(store, options.Output, shards[0].JobId).ConfigureAwait(false);
+                    inPlace.TryGetValue(name, out file);
+                }
+
+                if (file is null)
                 {
                     problems.Add((index, $"shard {index}'s part {name} is missing from {folder}"));
                 }
@@ -214,6 +221,40 @@ public static class JobPublishing
         }
 
         return new PartsCheck(placed, decisionLines, keptRows, problems);
+    }
+
+    /// <summary>The files under <paramref name="folder"/> by relative name (none when it does not exist).</summary>
+    private static async Task<Dictionary<string, StoredFile>> ListAsync(DataStore store, string folder) =>
+        await store.KindAsync(folder, CancellationToken.None).ConfigureAwait(false) == StoredKind.Folder
+            ? (await store.ListAsync(folder, CancellationToken.None).ConfigureAwait(false)).ToDictionary(f => f.Name, StringComparer.Ordinal)
+            : [];
+
+    /// <summary>
+    /// The parts in the output that job <paramref name="jobId"/>'s own commit put there: only when the output's manifest
+    /// names the job (a commit rewrites it, naming its job, before it moves anything), and only the files it lists.
+    /// </summary>
+    private static async Task<Dictionary<string, StoredFile>> PlacedByJobAsync(DataStore store, string output, string jobId)
+    {
+        var manifest = await OutputManifest.ReadAsync(store, output, CancellationToken.None).ConfigureAwait(false);
+        if (manifest is null || !string.Equals(manifest.Job, jobId, StringComparison.Ordinal))
+        {
+            return [];
+        }
+
+        var listed = manifest.Files.ToHashSet(StringComparer.Ordinal);
+        var placed = new Dictionary<string, StoredFile>(StringComparer.Ordinal);
+        foreach (string part in new[] { ShardPartWriter.DecisionsFolder, CuratedWriter.Folder })
+        {
+            foreach (var (name, file) in await ListAsync(store, DataStore.Combine(output, part)).ConfigureAwait(false))
+            {
+                if (listed.Contains($"{part}/{name}"))
+                {
+                    placed[$"{part}/{name}"] = file;
+                }
+            }
+        }
+
+        return placed;
     }
 }
 

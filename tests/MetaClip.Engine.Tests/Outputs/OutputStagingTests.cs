@@ -103,6 +103,14 @@ public class OutputStagingTests
 
         Assert.False(File.Exists(dir.Combine("out", "report.json")), "the first run's report no longer vouches for the folder");
         Assert.False(File.Exists(dir.Combine("out", "report.html")));
+
+        // The manifest names the stopped job and every file of either run, so the next commit there removes what it does not write.
+        var manifest = await OutputManifest.ReadAsync(DataStore.Local, dir.Combine("out"), CancellationToken.None);
+        Assert.Equal("job-second", manifest!.Job);
+        Assert.Equal(["curated/part-00000000.jsonl", "curated/part-00000001.jsonl", "report.html", "report.json"], manifest.Files);
+        Assert.Equal("second", File.ReadAllText(dir.Combine("out", "curated", "part-00000000.jsonl")));
+        await CommitAsync(dir, "third", "report.json", "decisions.jsonl");
+        Assert.False(Directory.Exists(dir.Combine("out", "curated")), "the stopped job's moved part went");
     }
 
     private static async Task CommitAsync(TempFolder dir, string run, params string[] files)

@@ -63,6 +63,36 @@ public sealed class ShardPartsTests
         Assert.Equal(status.Shards, Directory.GetFiles(work.Combine("cluster", "decisions")).Length);
     }
 
+    [Fact]
+    public async Task A_retried_publish_takes_the_parts_its_stopped_commit_moved_and_no_earlier_job_s()
+    {
+        // A commit that stopped half way moved some parts into the output (after rewriting the manifest to name its job);
+        // the retry's check finds them there. The same files under a manifest of another job are not taken.
+        using var work = new TempFolder();
+        var spec = SampleSpec(work.Combine("out")) with { Parts = OutputParts.PerShard, Format = CuratedFormat.Jsonl };
+        string workFolder = Grains.Curation.JobWorkFolder.Of(spec.Output, "job-a");
+        var shards = Enumerable.Range(0, 2).Select(i => new ShardTask("job-a", i, "f.jsonl", "f.jsonl", 0, -1, workFolder, spec)).ToList();
+        var sampled = new[] { new ShardSampleSummary(0, [], new ShardPartsWritten(4, 5, 1, 1)), new ShardSampleSummary(1, [], new ShardPartsWritten(6, 7, 1, 1)) };
+        work.File("out/.work/job-a/parts/decisions/part-00000001.jsonl", "666666");
+        work.File("out/.work/job-a/parts/curated/part-00000001.jsonl", "7777777");
+        work.File("out/decisions/part-00000000.jsonl", "4444");
+        work.File("out/curated/part-00000000.jsonl", "55555");
+        string[] moved = ["curated/part-00000000.jsonl", "decisions/part-00000000.jsonl"];
+        var store = Engine.Storage.DataStore.Local;
+
+        await new OutputManifest("job-a", DateTimeOffset.UtcNow, moved).WriteAsync(store, spec.Output, CancellationToken.None);
+        var check = await Grains.Curation.JobPublishing.CheckPartsAsync(store, spec, shards, sampled);
+        Assert.Empty(check.Problems);
+        Assert.Equal([work.Combine("out", "decisions", "part-00000000.jsonl"), work.Combine("out", "curated", "part-00000000.jsonl"),
+            work.Combine("out", ".work", "job-a", "parts", "decisions", "part-00000001.jsonl"), work.Combine("out", ".work", "job-a", "parts", "curated", "part-00000001.jsonl")],
+            check.Placed.Select(p => p.Location));
+
+        await new OutputManifest("job-earlier", DateTimeOffset.UtcNow, moved).WriteAsync(store, spec.Output, CancellationToken.None);
+        check = await Grains.Curation.JobPublishing.CheckPartsAsync(store, spec, shards, sampled);
+        Assert.Equal([0, 0], check.Problems.Select(p => p.Shard));
+        Assert.Contains("part-00000000.jsonl is missing", check.Problems[0].Problem, StringComparison.Ordinal);
+    }
+
     private static async Task<string> FirstFileAsync(string folder)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
