@@ -231,10 +231,10 @@ public sealed partial class CurationJobGrain
     }
 
     /// <summary>
-    /// A job with one part per shard: the shards whose parts are not in the work folder as their workers reported them
-    /// (lost by the store, removed by hand, or never written by a worker of an older build) are decided again, once, from
-    /// their pass-1 intermediates, before the publish checks every part again (and fails, publishing nothing, if one is
-    /// still not right).
+    /// A job with one part per shard: the shards whose parts are not as their workers reported them, neither in the work
+    /// folder nor moved into the output by this job's own commit that stopped half way (lost by the store, removed by hand,
+    /// or never written by a worker of an older build), are decided again, once, from their pass-1 intermediates, before
+    /// the publish checks every part again (and fails, publishing nothing, if one is still not right).
     /// </summary>
     private async Task DecideLostPartsAgainAsync(CurationOptions options, List<ShardTask> shards, string tablePath)
     {

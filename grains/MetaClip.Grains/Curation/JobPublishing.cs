@@ -130,8 +130,8 @@ public static class JobPublishing
     /// Publishes a job with one part per shard (<see cref="OutputParts.PerShard"/>): every shard's worker reported the parts
     /// it wrote (their sizes and what they hold); each must be in the job's parts folder with that size
     /// (<see cref="CheckPartsAsync"/>), or nothing is published. Then the counts, thresholds and report are written, and
-    /// the parts are moved into place by the store, the report last. A publish that stops half way (its retry finds some
-    /// parts already moved out of the work folder) decides those shards again first (the coordinator's
+    /// the parts are moved into place by the store, the report last. The retry of a publish that stopped half way takes the
+    /// parts its commit already moved from the output; a part found nowhere was decided again first (the coordinator's
     /// <c>DecideLostPartsAgainAsync</c>).
     /// </summary>
     public static async Task<CurationResult> PublishPartsAsync(ICurationSteps steps, DataStore store, CurationOptions options,
