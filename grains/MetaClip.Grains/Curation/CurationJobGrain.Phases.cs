@@ -257,6 +257,10 @@ public sealed partial class CurationJobGrain
                 Matches = -f.Matches,
             }));
             Job.Sampled.Remove(index);
+            Job.DecidedAgain.Add(index);
+
+            // Deciding it again is not a retry of a failed attempt: the dispatcher must not count it as resumed.
+            Job.Started.Remove($"sample/{index}");
         }
 
         Job.Phase = CurationJobPhase.Sampling;

@@ -88,9 +88,16 @@ public sealed class CurationJobState
     public Dictionary<int, List<ShardPlan>> Planned { get; set; } = [];
 
     /// <summary>
+    /// Shards whose pass-2 result was discarded because a part it wrote was lost, so they were (or are being) decided
+    /// again: a result of theirs in an older stored state is not merged back (<see cref="MergedWith"/>).
+    /// </summary>
+    [Id(21)]
+    public HashSet<int> DecidedAgain { get; set; } = [];
+
+    /// <summary>
     /// This state (the live coordinator's) with what <paramref name="stored"/> adds: shard results either side has
-    /// (a shard's result is the same whichever run made it), skipped files, and the larger counters. The phase, spec
-    /// and plan stay this state's.
+    /// (a shard's result is the same whichever run made it, except a pass-2 result discarded since, see
+    /// <see cref="DecidedAgain"/>), skipped files, and the larger counters. The phase, spec and plan stay this state's.
     /// </summary>
     public CurationJobState MergedWith(CurationJobState stored)
     {
@@ -111,7 +118,8 @@ public sealed class CurationJobState
             Matched.TryAdd(index, summary);
         }
 
-        foreach (var (index, summary) in stored.Sampled)
+        DecidedAgain.UnionWith(stored.DecidedAgain);
+        foreach (var (index, summary) in stored.Sampled.Where(s => !DecidedAgain.Contains(s.Key)))
         {
             Sampled.TryAdd(index, summary);
         }

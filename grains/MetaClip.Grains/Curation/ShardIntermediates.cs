@@ -116,27 +116,46 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     }
 
     /// <summary>
-    /// A shard's own parts (a job with one part per shard): its decisions and curated parts, written in a local temporary
-    /// folder and then stored whole under <paramref name="partsFolder"/>, always in the store (they are outputs, not
-    /// intermediates: even a silo that keeps intermediates in memory stores them beside the output).
+    /// A shard's own parts (a job with one part per shard): its decisions and curated parts, stored whole under
+    /// <paramref name="partsFolder"/>, always in the store (they are outputs, not intermediates: even a silo that keeps
+    /// intermediates in memory stores them beside the output). A local folder gets them written once, in a folder of
+    /// their own beside it (<c>parts.writing/</c>, on the same file system) and then renamed into place; a blob prefix
+    /// gets them uploaded from a local temporary folder. Either way a part appears whole or not at all.
     /// </summary>
     public async Task<ShardPartFiles> PutPartsAsync(string partsFolder, int index, SampledUnit sampled, PublishedColumns columns, CurationOptions options,
         CancellationToken cancellationToken)
     {
-        var local = Directory.CreateTempSubdirectory("metaclip-parts-");
+        ArgumentException.ThrowIfNullOrEmpty(partsFolder);
+        bool local = !DataStore.IsBlob(partsFolder);
+        string writing = local
+            ? Path.Combine(Path.TrimEndingDirectorySeparator(Path.GetFullPath(partsFolder)) + ".writing", $"{index:D8}-{Guid.NewGuid():N}")
+            : Directory.CreateTempSubdirectory("metaclip-parts-").FullName;
         try
         {
-            var written = await ShardPartWriter.WriteAsync(local.FullName, index, sampled, columns, options, cancellationToken).ConfigureAwait(false);
+            Directory.CreateDirectory(writing);
+            var written = await ShardPartWriter.WriteAsync(writing, index, sampled, columns, options, cancellationToken).ConfigureAwait(false);
             foreach (var (name, _) in written.Files())
             {
-                await store.UploadFileAsync(Path.Combine(local.FullName, name), DataStore.Combine(partsFolder, name), cancellationToken).ConfigureAwait(false);
+                string file = Path.Combine(writing, name);
+                string target = DataStore.Combine(partsFolder, name);
+                if (local)
+                {
+                    await store.MoveWithinAsync(file, target, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await store.UploadFileAsync(file, target, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             return written;
         }
         finally
         {
-            local.Delete(recursive: true);
+            if (Directory.Exists(writing))
+            {
+                Directory.Delete(writing, recursive: true);
+            }
         }
     }
 

@@ -59,6 +59,8 @@ public sealed class ShardPartsTests
         var status = await WaitAsync(cluster.Client, jobId, s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
         Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
         Assert.Equal(status.Shards + 1, gate.CallsOf("Sample"));
+        Assert.Equal(0, status.ShardRetries); // deciding a lost part again is not a retry of a failed attempt
+        Assert.False(Directory.Exists(work.Combine("cluster", ".work")), "the job's work folder is removed");
         AssertSameParts(work.Combine("engine"), work.Combine("cluster"));
         Assert.Equal(status.Shards, Directory.GetFiles(work.Combine("cluster", "decisions")).Length);
     }

@@ -1,0 +1,69 @@
+using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Curation;
+
+namespace MetaClip.Grains.Tests.Curation;
+
+/// <summary>
+/// The merge of a coordinator's job state with a stored one after a checkpoint conflict
+/// (<see cref="CurationJobState.MergedWith"/>).
+/// </summary>
+public sealed class CurationJobStateTests
+{
+    [Fact]
+    public void A_merge_keeps_the_shard_results_of_either_side()
+    {
+        var mine = State(sampled: [0]);
+        mine.Matched[0] = new ShardMatchSummary(0, 10, 0, 5, [], null, false);
+        var stored = State(sampled: [1]);
+        stored.Matched[1] = new ShardMatchSummary(1, 10, 0, 5, [], null, false);
+
+        var merged = mine.MergedWith(stored);
+
+        Assert.Equal([0, 1], merged.Matched.Keys.Order());
+        Assert.Equal([0, 1], merged.Sampled.Keys.Order());
+    }
+
+    [Fact]
+    public void Regression_a_merge_does_not_bring_back_a_result_discarded_because_its_part_was_lost()
+    {
+        // The coordinator found shard 1's part missing, discarded its pass-2 result and decides it again; a checkpoint
+        // conflict then merges an older stored state that still holds the discarded result. Taken back, it would make the
+        // publish look for the lost part again (and fail) instead of the new one.
+        var mine = State(sampled: [0]);
+        mine.DecidedAgain.Add(1);
+        var stored = State(sampled: [0, 1, 2]);
+
+        var merged = mine.MergedWith(stored);
+
+        Assert.Equal([0, 2], merged.Sampled.Keys.Order());
+        Assert.Equal([1], merged.DecidedAgain);
+    }
+
+    [Fact]
+    public void A_result_decided_again_is_kept_and_a_stored_state_passes_on_what_it_decided_again()
+    {
+        var mine = State(sampled: [1]);
+        mine.DecidedAgain.Add(1);
+        var newer = new ShardSampleSummary(1, [], new ShardPartsWritten(9, 9, 1, 1));
+        mine.Sampled[1] = newer;
+        var stored = State(sampled: [1, 2]);
+        stored.DecidedAgain.Add(2);
+
+        var merged = mine.MergedWith(stored);
+
+        Assert.Same(newer, merged.Sampled[1]);
+        Assert.False(merged.Sampled.ContainsKey(2));
+        Assert.Equal([1, 2], merged.DecidedAgain.Order());
+    }
+
+    private static CurationJobState State(int[] sampled)
+    {
+        var state = new CurationJobState { Phase = CurationJobPhase.Sampling };
+        foreach (int index in sampled)
+        {
+            state.Sampled[index] = new ShardSampleSummary(index, [], new ShardPartsWritten(1, 1, 1, 1));
+        }
+
+        return state;
+    }
+}
