@@ -3,6 +3,8 @@
 # upstream-style Python pipeline on one core, on the same inputs; every figure of bench/RESULTS.md's section
 # "Cost per billion texts (issue 17)" comes from one run of this script.
 #   bench/run-cost-benchmark.sh SHARED_DIR [ROUNDS]        (ROUNDS interleaved rounds, default 3)
+#   REPEAT=4 bench/run-cost-benchmark.sh SHARED_DIR 1      (the caption corpus 4 times over, each copy's uuids new:
+#                                                           a longer run, so the per-text cost is less its warm-up)
 # Inputs (under SHARED_DIR): data/caption-corpus/captions.tsv.gz (508,857 real multilingual captions; LID on),
 # bench/synth-en-200k.jsonl.gz with bench/standin-metadata/en.json.gz (--lang-column lang); the metadata of the
 # multilingual run is built here with `metaclip metadata build` from data/ (OMW + CLDR + FrequencyWords top10k,
@@ -35,6 +37,17 @@ echo "== inputs"
 dotnet "$jit" metadata build --wordnet "$shared/data" --cldr --unigram-counts "$shared/data/frequencywords/top10k" \
   --out "$work/meta" | grep -E "^Built"
 $py $ref snapshot "$shared/data/caption-corpus/captions.tsv.gz" "$work/ml.jsonl"
+repeat=${REPEAT:-1}
+echo "$repeat" > "$work/repeat"
+if [ "$repeat" -gt 1 ]; then
+  # Copy k's uuids start with k in two hex digits (the corpus' uuids are row numbers: their first digits are 0).
+  mv "$work/ml.jsonl" "$work/ml-once.jsonl"
+  for k in $(seq 0 $((repeat - 1))); do
+    sed "s/^{\"uuid\": \"00/{\"uuid\": \"$(printf %02x "$k")/" "$work/ml-once.jsonl"
+  done > "$work/ml.jsonl"
+  rm "$work/ml-once.jsonl"
+  echo "caption corpus $repeat times over: $(wc -l < "$work/ml.jsonl") rows"
+fi
 $py $ref snapshot "$shared/data/caption-corpus/captions.tsv.gz" "$work/ml-1k.jsonl" 1000
 mkdir -p "$work/en"
 gunzip -c "$shared/bench/standin-metadata/en.json.gz" > "$work/en/en.json"

@@ -8,7 +8,8 @@ Python pipeline, the cost per billion texts at an assumed price, and the phases.
 import glob, json, os, re, statistics, sys
 w = sys.argv[1]
 rows = [l.split() for l in open(f"{w}/runs.tsv")]
-n = {"ml": 508857, "en": 200000, "ml-1k": 1000, "en-1k": 1000}
+repeat = int(open(f"{w}/repeat").read()) if os.path.exists(f"{w}/repeat") else 1  # REPEAT: the caption corpus N times over
+n = {"ml": 508857 * repeat, "en": 200000, "ml-1k": 1000, "en-1k": 1000}
 def med(v, d, i):
     return statistics.median(float(r[i]) for r in rows if r[0] == v and r[1] == d)
 def cpu(v, d):
@@ -18,7 +19,7 @@ print(f"runs: {len(rows)}; load average (1 min) at the runs' starts: min {min(lo
 names = {"python": "Python: fastText + pyahocorasick + NumPy, 1 core", "engine": "metaclip curate --engine-only",
          "embedded": "metaclip curate (embedded cluster)", "engine-r2r": "metaclip curate --engine-only, ReadyToRun",
          "embedded-r2r": "metaclip curate (embedded), ReadyToRun"}
-for d, title in (("ml", "caption corpus, 508,857 texts, LID on"), ("en", "synth-en-200k, --lang-column")):
+for d, title in (("ml", f"caption corpus{f' {repeat} times over' if repeat > 1 else ''}, {n['ml']:,} texts, LID on"), ("en", "synth-en-200k, --lang-column")):
     print(f"\n{title} (medians of {sum(1 for r in rows if r[0] == 'python' and r[1] == d)} runs)")
     print("| pipeline | wall s | CPU s (user+sys) | max RSS MB | CPU-s per 1M texts | marginal CPU-s per 1M (minus a 1,000-text run) | Python / this, end to end | marginal |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
