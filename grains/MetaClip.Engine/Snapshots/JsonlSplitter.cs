@@ -13,18 +13,32 @@ namespace MetaClip.Engine.Snapshots;
 /// it was first seen in. So the ranges group rows into images exactly as the whole file does, and outputs do not
 /// change. A fingerprint collision can only join ranges that did not need it (never split an image).
 /// Memory: one fingerprint per distinct image of the file (10–20 bytes each, <see cref="FingerprintTable"/>) while the
-/// file is read.
+/// file is read. The file is read in buffers of 4 MiB; the lines of a buffer are fingerprinted on all cores (a
+/// fingerprint depends only on its line), then taken in file order, so a big file is read at the speed of all cores.
 /// </summary>
 public static class JsonlSplitter
 {
     private const int BufferBytes = 4 << 20;
 
+    /// <summary>The fewest lines a core is given to fingerprint: a buffer of fewer lines is done on one thread.</summary>
+    private const int LinesPerPiece = 2_048;
+
     /// <summary>
     /// The ranges of <paramref name="file"/> for units of about <paramref name="rangeBytes"/> bytes; one range (the
     /// whole file) when it is not larger than that, or when its images leave no place to split.
     /// </summary>
-    public static async Task<IReadOnlyList<UnitRange>> SplitAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, long rangeBytes, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<UnitRange>> SplitAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, long rangeBytes, CancellationToken cancellationToken) =>
+        SplitAsync(store, file, columns, rangeBytes, LinesPerPiece, Environment.ProcessorCount, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SplitAsync(DataStore, SnapshotFile, SnapshotColumns, long, CancellationToken)"/> with a buffer's lines
+    /// fingerprinted in at most <paramref name="maxPieces"/> pieces of at least <paramref name="linesPerPiece"/> lines (for tests).
+    /// </summary>
+    internal static async Task<IReadOnlyList<UnitRange>> SplitAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, long rangeBytes, int linesPerPiece,
+        int maxPieces, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(linesPerPiece, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPieces, 1);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(columns);
@@ -33,7 +47,7 @@ public static class JsonlSplitter
         {
             await using var stored = await store.OpenReadAsync(file.Path, cancellationToken).ConfigureAwait(false);
             await using var text = file.Format == SnapshotFormat.JsonlGzip ? new GZipStream(stored, CompressionMode.Decompress, leaveOpen: true) : stored;
-            var splitter = new Splitter(columns, rangeBytes);
+            var splitter = new Splitter(columns, rangeBytes, linesPerPiece, maxPieces);
             await splitter.ReadAsync(text, cancellationToken).ConfigureAwait(false);
             return splitter.Ranges();
         }
@@ -47,10 +61,12 @@ public static class JsonlSplitter
         }
     }
 
-    private sealed class Splitter(SnapshotColumns columns, long rangeBytes)
+    private sealed class Splitter(SnapshotColumns columns, long rangeBytes, int linesPerPiece, int maxPieces)
     {
         private readonly ImageRanges _ranges = new(rangeBytes);
-        private char[] _units = new char[256];
+        private readonly List<(int Start, int Length)> _lines = [];
+        private ulong[] _fingerprints = [];
+        private char[][] _units = [];
         private long _length;
 
         public async Task ReadAsync(Stream text, CancellationToken cancellationToken)
@@ -61,13 +77,16 @@ public static class JsonlSplitter
             int line = 1;
             while (true)
             {
-                int read = await text.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                // The buffer is filled whole (a gzip stream gives a few kilobytes a read), so its lines are many.
+                int wanted = buffer.Length - filled;
+                int read = await text.ReadAtLeastAsync(buffer.AsMemory(filled), wanted, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                bool atEnd = read < wanted;
                 filled += read;
                 int position = 0;
                 while (true)
                 {
                     int newline = buffer.AsSpan(position, filled - position).IndexOf((byte)'\n');
-                    if (newline < 0 && read > 0)
+                    if (newline < 0 && !atEnd)
                     {
                         break;
                     }
@@ -75,10 +94,9 @@ public static class JsonlSplitter
                     int end = newline < 0 ? filled : position + newline;
                     if (end > position || newline >= 0)
                     {
-                        Line(buffer.AsSpan(position, end - position), offset + position, line);
+                        _lines.Add((position, end - position));
                     }
 
-                    line++;
                     position = newline < 0 ? filled : end + 1;
                     if (newline < 0)
                     {
@@ -86,7 +104,8 @@ public static class JsonlSplitter
                     }
                 }
 
-                if (read == 0)
+                line = TakeLines(buffer, offset, line, cancellationToken);
+                if (atEnd)
                 {
                     _length = offset + filled;
                     return;
@@ -108,14 +127,57 @@ public static class JsonlSplitter
             }
         }
 
-        private void Line(ReadOnlySpan<byte> data, long start, int line)
+        /// <summary>
+        /// Fingerprints the lines found in <paramref name="buffer"/> (on all cores when there are enough of them) and adds
+        /// them to the ranges in file order; returns the number of the next line.
+        /// </summary>
+        private int TakeLines(byte[] buffer, long offset, int line, CancellationToken cancellationToken)
         {
-            if (start == 0 && data.StartsWith("\uFEFF"u8))
+            int count = _lines.Count;
+            if (_fingerprints.Length < count)
             {
-                data = data[3..];
+                _fingerprints = new ulong[Math.Max(count, _fingerprints.Length * 2)];
             }
 
-            _ranges.Add(start, line, Fingerprint(data)); // 0 (blank, or no uuid): it joins no image (or the reader reports it)
+            int pieces = Math.Clamp(count / linesPerPiece, 1, maxPieces);
+            if (_units.Length < pieces)
+            {
+                _units = [.. _units, .. Enumerable.Range(0, pieces - _units.Length).Select(_ => new char[256])];
+            }
+
+            if (pieces == 1)
+            {
+                FingerprintLines(buffer, offset, 0, count, ref _units[0]);
+            }
+            else
+            {
+                Parallel.For(0, pieces, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = pieces },
+                    piece => FingerprintLines(buffer, offset, (int)((long)count * piece / pieces), (int)((long)count * (piece + 1) / pieces), ref _units[piece]));
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                // 0 (blank, or no uuid): it joins no image (or the reader reports it).
+                _ranges.Add(offset + _lines[i].Start, line++, _fingerprints[i]);
+            }
+
+            _lines.Clear();
+            return line;
+        }
+
+        private void FingerprintLines(byte[] buffer, long offset, int from, int to, ref char[] units)
+        {
+            for (int i = from; i < to; i++)
+            {
+                var (start, length) = _lines[i];
+                var data = buffer.AsSpan(start, length);
+                if (offset + start == 0 && data.StartsWith("\uFEFF"u8))
+                {
+                    data = data[3..];
+                }
+
+                _fingerprints[i] = Fingerprint(data, ref units);
+            }
         }
 
         public UnitRange[] Ranges() => _ranges.Ranges(_length);
@@ -126,7 +188,7 @@ public static class JsonlSplitter
         /// into a buffer and hashed there (the same bytes <see cref="ImageRanges.Fingerprint(string)"/> hashes). Like
         /// the reader, the last uuid value of a line counts. Escaped values (rare) and urls go through strings.
         /// </remarks>
-        private ulong Fingerprint(ReadOnlySpan<byte> data)
+        private ulong Fingerprint(ReadOnlySpan<byte> data, ref char[] units)
         {
             if (data.Trim(" \t\r"u8).IsEmpty)
             {
@@ -148,7 +210,7 @@ public static class JsonlSplitter
                     if (JsonStrings.NameEquals(ref reader, columns.Uuid))
                     {
                         reader.Read();
-                        uuid = reader.TokenType is JsonTokenType.String or JsonTokenType.Number ? ValueFingerprint(ref reader) : 0;
+                        uuid = reader.TokenType is JsonTokenType.String or JsonTokenType.Number ? ValueFingerprint(ref reader, ref units) : 0;
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Url))
                     {
@@ -181,7 +243,7 @@ public static class JsonlSplitter
         /// string: the reader then derives the uuid from the url).
         /// </summary>
         /// <exception cref="FormatException">Invalid UTF-8.</exception>
-        private ulong ValueFingerprint(ref Utf8JsonReader reader)
+        private static ulong ValueFingerprint(ref Utf8JsonReader reader, ref char[] units)
         {
             if (reader.ValueIsEscaped)
             {
@@ -195,14 +257,14 @@ public static class JsonlSplitter
                 return 0;
             }
 
-            if (raw.Length > _units.Length)
+            if (raw.Length > units.Length)
             {
-                _units = new char[Math.Max(raw.Length, _units.Length * 2)];
+                units = new char[Math.Max(raw.Length, units.Length * 2)];
             }
 
             // At most one UTF-16 unit per byte. Strings are strict (as JsonStrings decodes them); a number's bytes are ASCII.
-            int length = reader.TokenType == JsonTokenType.String ? JsonStrings.Decode(raw, _units) : System.Text.Encoding.UTF8.GetChars(raw, _units);
-            return ImageRanges.Fingerprint(_units.AsSpan(0, length));
+            int length = reader.TokenType == JsonTokenType.String ? JsonStrings.Decode(raw, units) : System.Text.Encoding.UTF8.GetChars(raw, units);
+            return ImageRanges.Fingerprint(units.AsSpan(0, length));
         }
     }
 }

@@ -41,6 +41,33 @@ public sealed class JsonlSplitterTests : IDisposable
     }
 
     [Fact]
+    public void Lines_fingerprinted_on_all_cores_give_the_ranges_of_one_thread()
+    {
+        // A buffer's lines are fingerprinted in pieces, one per core; the ranges must not depend on where the pieces end.
+        // Up to 9 pieces of 1 to 40 lines put their ends everywhere, between the rows of one image and next to a blank
+        // line among them; a gzip file is read through in full buffers too.
+        int file = 0;
+        Gen.Select(Gen.Int[1, 400], Gen.Int[0, 40], Gen.Int[200, 20_000], Gen.Int[1, 40], Gen.Int[2, 9], Gen.Bool).Sample((images, scattered, rangeBytes, linesPerPiece, maxPieces, gzip) =>
+        {
+            string path = _dir.Combine($"c{file++}.jsonl");
+            ImageRowsFile.Write(path, images, seed: 1000 + file, scattered);
+            File.AppendAllText(path, "\n{\"uuid\": \"after-a-blank-line\", \"lang\": \"en\", \"text\": \"a dog\"}\n");
+            if (gzip)
+            {
+                path = Compress(path);
+            }
+
+            var snapshot = SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None).GetAwaiter().GetResult()[0];
+            var oneThread = JsonlSplitter.SplitAsync(DataStore.Local, snapshot, Columns, rangeBytes, int.MaxValue, 1, CancellationToken.None).GetAwaiter().GetResult();
+            var pieces = JsonlSplitter.SplitAsync(DataStore.Local, snapshot, Columns, rangeBytes, linesPerPiece, maxPieces, CancellationToken.None).GetAwaiter().GetResult();
+            Assert.Equal(oneThread, pieces);
+            var whole = JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1), Columns, CancellationToken.None).GetAwaiter().GetResult();
+            var parts = pieces.Select(r => JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1, r), Columns, CancellationToken.None).GetAwaiter().GetResult()).ToList();
+            SplitAssertions.CoverTheUnitAndKeepImagesWhole(pieces, whole, parts, $"{rangeBytes} bytes, pieces of {linesPerPiece}+ lines, at most {maxPieces}");
+        }, iter: 100, threads: 1);
+    }
+
+    [Fact]
     public async Task A_file_of_3_MB_split_at_1_MB_becomes_several_shards_whose_outputs_are_those_of_one()
     {
         string snapshot = ImageRowsFile.Write(_dir.Combine("big", "part-0.jsonl"), images: 14_000, seed: 7, scattered: 2);
