@@ -38,6 +38,7 @@ dotnet "$jit" metadata build --wordnet "$shared/data" --cldr --unigram-counts "$
   --out "$work/meta" | grep -E "^Built"
 $py $ref snapshot "$shared/data/caption-corpus/captions.tsv.gz" "$work/ml.jsonl"
 repeat=${REPEAT:-1}
+case $repeat in ''|*[!0-9]*|0) echo "REPEAT=$repeat: a whole number of at least 1, please" >&2; exit 2 ;; esac
 echo "$repeat" > "$work/repeat"
 if [ "$repeat" -gt 1 ]; then
   # Copy k's uuids start with k in two hex digits (the corpus' uuids are row numbers: their first digits are 0).
@@ -46,7 +47,10 @@ if [ "$repeat" -gt 1 ]; then
     sed "s/^{\"uuid\": \"00/{\"uuid\": \"$(printf %02x "$k")/" "$work/ml-once.jsonl"
   done > "$work/ml.jsonl"
   rm "$work/ml-once.jsonl"
-  echo "caption corpus $repeat times over: $(wc -l < "$work/ml.jsonl") rows"
+  rows=$(wc -l < "$work/ml.jsonl")
+  uuids=$(sed -n 's/^{"uuid": "\([0-9a-f]*\)".*/\1/p' "$work/ml.jsonl" | sort -u | wc -l)
+  [ "$rows" = "$uuids" ] || { echo "the copies' uuids are not all new ($uuids distinct of $rows rows)" >&2; exit 1; }
+  echo "caption corpus $repeat times over: $rows rows, each its own uuid"
 fi
 $py $ref snapshot "$shared/data/caption-corpus/captions.tsv.gz" "$work/ml-1k.jsonl" 1000
 mkdir -p "$work/en"

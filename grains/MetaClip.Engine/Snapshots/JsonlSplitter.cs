@@ -14,7 +14,8 @@ namespace MetaClip.Engine.Snapshots;
 /// change. A fingerprint collision can only join ranges that did not need it (never split an image).
 /// Memory: one fingerprint per distinct image of the file (10–20 bytes each, <see cref="FingerprintTable"/>) while the
 /// file is read. The file is read in buffers of 4 MiB; the lines of a buffer are fingerprinted on all cores (a
-/// fingerprint depends only on its line), then taken in file order, so a big file is read at the speed of all cores.
+/// fingerprint depends only on its line), then taken in file order. Reading, finding the lines and taking them in order
+/// stay on one thread.
 /// </summary>
 public static class JsonlSplitter
 {
@@ -28,17 +29,18 @@ public static class JsonlSplitter
     /// whole file) when it is not larger than that, or when its images leave no place to split.
     /// </summary>
     public static Task<IReadOnlyList<UnitRange>> SplitAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, long rangeBytes, CancellationToken cancellationToken) =>
-        SplitAsync(store, file, columns, rangeBytes, LinesPerPiece, Environment.ProcessorCount, cancellationToken);
+        SplitAsync(store, file, columns, rangeBytes, new SplitReading(BufferBytes, LinesPerPiece, Environment.ProcessorCount), cancellationToken);
 
     /// <summary>
-    /// <see cref="SplitAsync(DataStore, SnapshotFile, SnapshotColumns, long, CancellationToken)"/> with a buffer's lines
-    /// fingerprinted in at most <paramref name="maxPieces"/> pieces of at least <paramref name="linesPerPiece"/> lines (for tests).
+    /// <see cref="SplitAsync(DataStore, SnapshotFile, SnapshotColumns, long, CancellationToken)"/> read as
+    /// <paramref name="reading"/> says (for tests: small buffers, many small pieces).
     /// </summary>
-    internal static async Task<IReadOnlyList<UnitRange>> SplitAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, long rangeBytes, int linesPerPiece,
-        int maxPieces, CancellationToken cancellationToken)
+    internal static async Task<IReadOnlyList<UnitRange>> SplitAsync(DataStore store, SnapshotFile file, SnapshotColumns columns, long rangeBytes, SplitReading reading,
+        CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(linesPerPiece, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxPieces, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(reading.BufferBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(reading.LinesPerPiece, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(reading.MaxPieces, 1);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(columns);
@@ -47,7 +49,7 @@ public static class JsonlSplitter
         {
             await using var stored = await store.OpenReadAsync(file.Path, cancellationToken).ConfigureAwait(false);
             await using var text = file.Format == SnapshotFormat.JsonlGzip ? new GZipStream(stored, CompressionMode.Decompress, leaveOpen: true) : stored;
-            var splitter = new Splitter(columns, rangeBytes, linesPerPiece, maxPieces);
+            var splitter = new Splitter(columns, rangeBytes, reading);
             await splitter.ReadAsync(text, cancellationToken).ConfigureAwait(false);
             return splitter.Ranges();
         }
@@ -61,7 +63,10 @@ public static class JsonlSplitter
         }
     }
 
-    private sealed class Splitter(SnapshotColumns columns, long rangeBytes, int linesPerPiece, int maxPieces)
+    /// <summary>How a file is read to be split: the first buffer's size, and a buffer's lines in at most <c>MaxPieces</c> pieces of at least <c>LinesPerPiece</c> lines.</summary>
+    internal readonly record struct SplitReading(int BufferBytes, int LinesPerPiece, int MaxPieces);
+
+    private sealed class Splitter(SnapshotColumns columns, long rangeBytes, SplitReading reading)
     {
         private readonly ImageRanges _ranges = new(rangeBytes);
         private readonly List<(int Start, int Length)> _lines = [];
@@ -71,7 +76,7 @@ public static class JsonlSplitter
 
         public async Task ReadAsync(Stream text, CancellationToken cancellationToken)
         {
-            var buffer = new byte[BufferBytes];
+            var buffer = new byte[reading.BufferBytes];
             int filled = 0;
             long offset = 0; // file offset of buffer[0]
             int line = 1;
@@ -139,7 +144,7 @@ public static class JsonlSplitter
                 _fingerprints = new ulong[Math.Max(count, _fingerprints.Length * 2)];
             }
 
-            int pieces = Math.Clamp(count / linesPerPiece, 1, maxPieces);
+            int pieces = Math.Clamp(count / reading.LinesPerPiece, 1, reading.MaxPieces);
             if (_units.Length < pieces)
             {
                 _units = [.. _units, .. Enumerable.Range(0, pieces - _units.Length).Select(_ => new char[256])];
@@ -151,8 +156,16 @@ public static class JsonlSplitter
             }
             else
             {
-                Parallel.For(0, pieces, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = pieces },
-                    piece => FingerprintLines(buffer, offset, (int)((long)count * piece / pieces), (int)((long)count * (piece + 1) / pieces), ref _units[piece]));
+                try
+                {
+                    Parallel.For(0, pieces, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = pieces },
+                        piece => FingerprintLines(buffer, offset, (int)((long)count * piece / pieces), (int)((long)count * (piece + 1) / pieces), ref _units[piece]));
+                }
+                catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+                {
+                    // As on one thread: the piece's own exception, not a wrapper.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+                }
             }
 
             for (int i = 0; i < count; i++)

@@ -41,4 +41,7 @@ public sealed partial class CurationJobGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its phase {Phase} is one this silo's build does not know (a newer build's); leaving the job, and its resume reminder, to a newer silo")]
     private static partial void LogUnknownPhase(ILogger logger, string jobId, int phase);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its work folder {WorkFolder} could not be removed ({Error}); it is left behind and may be deleted by hand")]
+    private static partial void LogWorkFolderLeft(ILogger logger, string jobId, string workFolder, string error);
 }

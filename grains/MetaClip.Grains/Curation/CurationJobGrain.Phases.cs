@@ -220,6 +220,7 @@ public sealed partial class CurationJobGrain
         {
             _phaseShardsThisRun++;
             Job.Sampled[shard.Index] = summary;
+            Job.DecidedAgain.Remove(shard.Index);
             _tallies.Add(summary.Languages);
             if (Options.Parts != OutputParts.PerShard)
             {

@@ -283,7 +283,28 @@ public sealed partial class CurationJobGrain(
     private async Task CleanUpAsync()
     {
         string work = Job.WorkFolder;
-        await Task.Run(() => JobWorkFolder.RemoveAsync(intermediates, work));
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Task.Run(() => JobWorkFolder.RemoveAsync(intermediates, work));
+                break;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or MetaClip.Engine.CurationException)
+            {
+                // A late attempt of a shard (timed out and run again elsewhere) can still be writing into the folder while
+                // it is removed. The job's outputs are published or not already: the folder is removed again, and if it
+                // still cannot be, it is left behind, reported, rather than failing a finished job.
+                if (attempt == 3)
+                {
+                    LogWorkFolderLeft(logger, JobId, work, e.Message);
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+        }
+
         if (Job.Spec is { } spec)
         {
             await OutputClaim.ReleaseAsync(store, spec.Output, JobId, CancellationToken.None);

@@ -88,8 +88,9 @@ public sealed class CurationJobState
     public Dictionary<int, List<ShardPlan>> Planned { get; set; } = [];
 
     /// <summary>
-    /// Shards whose pass-2 result was discarded because a part it wrote was lost, so they were (or are being) decided
-    /// again: a result of theirs in an older stored state is not merged back (<see cref="MergedWith"/>).
+    /// Shards whose pass-2 result was discarded because a part it wrote was lost, and that are being decided again (a
+    /// shard leaves the set when its new result is recorded): a stored state's result of theirs is the discarded one,
+    /// and is not merged back (<see cref="MergedWith"/>).
     /// </summary>
     [Id(21)]
     public HashSet<int> DecidedAgain { get; set; } = [];
@@ -118,7 +119,8 @@ public sealed class CurationJobState
             Matched.TryAdd(index, summary);
         }
 
-        DecidedAgain.UnionWith(stored.DecidedAgain);
+        // A shard the stored state was deciding again, whose new result this state already holds, is done.
+        DecidedAgain.UnionWith(stored.DecidedAgain.Where(index => !Sampled.ContainsKey(index)));
         foreach (var (index, summary) in stored.Sampled.Where(s => !DecidedAgain.Contains(s.Key)))
         {
             Sampled.TryAdd(index, summary);
@@ -133,7 +135,9 @@ public sealed class CurationJobState
         ShardRetries = Math.Max(ShardRetries, stored.ShardRetries);
         ShardHandBacks = Math.Max(ShardHandBacks, stored.ShardHandBacks);
         Recounts = Math.Max(Recounts, stored.Recounts);
-        Started.UnionWith(stored.Started);
+        // A shard being decided again was taken out of Started (it is not a retry): the stored mark is not brought back.
+        var decidingAgain = DecidedAgain.Select(index => $"sample/{index}").ToHashSet(StringComparer.Ordinal);
+        Started.UnionWith(stored.Started.Where(mark => !decidingAgain.Contains(mark)));
         SubmittedBy ??= stored.SubmittedBy;
         return this;
     }

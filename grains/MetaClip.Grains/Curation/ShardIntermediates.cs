@@ -122,10 +122,21 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     /// their own beside it (<c>parts.writing/</c>, on the same file system) and then renamed into place; a blob prefix
     /// gets them uploaded from a local temporary folder. Either way a part appears whole or not at all.
     /// </summary>
-    public async Task<ShardPartFiles> PutPartsAsync(string partsFolder, int index, SampledUnit sampled, PublishedColumns columns, CurationOptions options,
-        CancellationToken cancellationToken)
+    /// <param name="partsFolder">The job's parts folder or prefix.</param>
+    /// <param name="shardMatches">
+    /// The shard's pass-1 intermediate, which a job with one part per shard keeps until it ends: when it is gone, the job
+    /// has ended (a late attempt of a shard that ran again elsewhere), and nothing is written into its removed work folder.
+    /// </param>
+    /// <param name="index">The shard's place in the plan (the parts' number).</param>
+    /// <param name="sampled">The shard's pass-2 result.</param>
+    /// <param name="columns">The job's published columns.</param>
+    /// <param name="options">The job's options.</param>
+    /// <param name="cancellationToken">Stops the writing.</param>
+    public async Task<ShardPartFiles> PutPartsAsync(string partsFolder, string shardMatches, int index, SampledUnit sampled, PublishedColumns columns,
+        CurationOptions options, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(partsFolder);
+        await EnsureJobRunsAsync(shardMatches, partsFolder, cancellationToken).ConfigureAwait(false);
         bool local = !DataStore.IsBlob(partsFolder);
         string writing = local
             ? Path.Combine(Path.TrimEndingDirectorySeparator(Path.GetFullPath(partsFolder)) + ".writing", $"{index:D8}-{Guid.NewGuid():N}")
@@ -134,6 +145,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         {
             Directory.CreateDirectory(writing);
             var written = await ShardPartWriter.WriteAsync(writing, index, sampled, columns, options, cancellationToken).ConfigureAwait(false);
+            await EnsureJobRunsAsync(shardMatches, partsFolder, cancellationToken).ConfigureAwait(false);
             foreach (var (name, _) in written.Files())
             {
                 string file = Path.Combine(writing, name);
@@ -152,10 +164,28 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         }
         finally
         {
-            if (Directory.Exists(writing))
+            try
             {
                 Directory.Delete(writing, recursive: true);
             }
+            catch (DirectoryNotFoundException)
+            {
+                // Never made, or removed with the job's work folder: nothing is left to remove.
+            }
+        }
+    }
+
+    /// <summary>Whether an intermediate is there (in this silo's memory, or in the store).</summary>
+    public async Task<bool> ExistsAsync(string location, CancellationToken cancellationToken) =>
+        _inMemory
+            ? _memory.ContainsKey(location) || _spilled.ContainsKey(location)
+            : await store.KindAsync(location, cancellationToken).ConfigureAwait(false) == StoredKind.File;
+
+    private async Task EnsureJobRunsAsync(string shardMatches, string partsFolder, CancellationToken cancellationToken)
+    {
+        if (!await ExistsAsync(shardMatches, cancellationToken).ConfigureAwait(false))
+        {
+            throw new CurationException($"the shard's intermediate {shardMatches} is gone: its job has ended, so no part is written to {partsFolder}");
         }
     }
 

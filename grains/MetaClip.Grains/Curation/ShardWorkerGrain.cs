@@ -151,7 +151,7 @@ public sealed class ShardWorkerGrain(
             var result = await steps.DecideUnitAsync(unit, table, task.Spec, token);
             if (task.Parts is { } columns)
             {
-                var parts = await intermediates.PutPartsAsync(JobWorkFolder.PartsOf(task.WorkFolder), task.Index, result,
+                var parts = await intermediates.PutPartsAsync(JobWorkFolder.PartsOf(task.WorkFolder), JobWorkFolder.MatchesOf(task), task.Index, result,
                     new PublishedColumns(columns.WithKey, columns.ImageColumn), task.Spec, token);
                 return (result, new ShardPartsWritten(parts.DecisionsBytes, parts.CuratedBytes, parts.DecisionLines, parts.KeptRows));
             }

@@ -43,28 +43,36 @@ public sealed class JsonlSplitterTests : IDisposable
     [Fact]
     public void Lines_fingerprinted_on_all_cores_give_the_ranges_of_one_thread()
     {
-        // A buffer's lines are fingerprinted in pieces, one per core; the ranges must not depend on where the pieces end.
-        // Up to 9 pieces of 1 to 40 lines put their ends everywhere, between the rows of one image and next to a blank
-        // line among them; a gzip file is read through in full buffers too.
+        // A buffer's lines are fingerprinted in pieces, one per core; the ranges must not depend on where the pieces or the
+        // buffers end. Buffers of 64 bytes to 4 KiB (lines carried over from one to the next, lines longer than a buffer)
+        // and up to 9 pieces of 1 to 40 lines put their ends everywhere: between the rows of one image, next to a blank
+        // line, at a last line without a newline; the file may start with a byte order mark, and be gzip.
         int file = 0;
-        Gen.Select(Gen.Int[1, 400], Gen.Int[0, 40], Gen.Int[200, 20_000], Gen.Int[1, 40], Gen.Int[2, 9], Gen.Bool).Sample((images, scattered, rangeBytes, linesPerPiece, maxPieces, gzip) =>
-        {
-            string path = _dir.Combine($"c{file++}.jsonl");
-            ImageRowsFile.Write(path, images, seed: 1000 + file, scattered);
-            File.AppendAllText(path, "\n{\"uuid\": \"after-a-blank-line\", \"lang\": \"en\", \"text\": \"a dog\"}\n");
-            if (gzip)
+        Gen.Select(Gen.Int[1, 400], Gen.Int[0, 40], Gen.Int[200, 20_000], Gen.Int[64, 4096], Gen.Int[1, 40], Gen.Int[2, 9], Gen.Int[0, 3]).Sample(
+            (images, scattered, rangeBytes, bufferBytes, linesPerPiece, maxPieces, variant) =>
             {
-                path = Compress(path);
-            }
+                bool gzip = (variant & 1) != 0, bom = (variant & 2) != 0;
+                string path = _dir.Combine($"c{file++}.jsonl");
+                ImageRowsFile.Write(path, images, seed: 1000 + file, scattered);
+                string text = File.ReadAllText(path) + "\n{\"uuid\": \"after-a-blank-line\", \"lang\": \"en\", \"text\": \"a dog\"}\n" +
+                    "{\"uuid\": \"last\", \"lang\": \"en\", \"text\": \"no newline after me\"}";
+                File.WriteAllText(path, text, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: bom));
+                if (gzip)
+                {
+                    path = Compress(path);
+                }
 
-            var snapshot = SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None).GetAwaiter().GetResult()[0];
-            var oneThread = JsonlSplitter.SplitAsync(DataStore.Local, snapshot, Columns, rangeBytes, int.MaxValue, 1, CancellationToken.None).GetAwaiter().GetResult();
-            var pieces = JsonlSplitter.SplitAsync(DataStore.Local, snapshot, Columns, rangeBytes, linesPerPiece, maxPieces, CancellationToken.None).GetAwaiter().GetResult();
-            Assert.Equal(oneThread, pieces);
-            var whole = JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1), Columns, CancellationToken.None).GetAwaiter().GetResult();
-            var parts = pieces.Select(r => JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1, r), Columns, CancellationToken.None).GetAwaiter().GetResult()).ToList();
-            SplitAssertions.CoverTheUnitAndKeepImagesWhole(pieces, whole, parts, $"{rangeBytes} bytes, pieces of {linesPerPiece}+ lines, at most {maxPieces}");
-        }, iter: 100, threads: 1);
+                var snapshot = SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None).GetAwaiter().GetResult()[0];
+                var oneThread = JsonlSplitter.SplitAsync(DataStore.Local, snapshot, Columns, rangeBytes, new JsonlSplitter.SplitReading(4 << 20, int.MaxValue, 1), CancellationToken.None)
+                    .GetAwaiter().GetResult();
+                var pieces = JsonlSplitter.SplitAsync(DataStore.Local, snapshot, Columns, rangeBytes, new JsonlSplitter.SplitReading(bufferBytes, linesPerPiece, maxPieces), CancellationToken.None)
+                    .GetAwaiter().GetResult();
+                Assert.Equal(oneThread, pieces);
+                var whole = JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1), Columns, CancellationToken.None).GetAwaiter().GetResult();
+                var parts = pieces.Select(r => JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1, r), Columns, CancellationToken.None).GetAwaiter().GetResult()).ToList();
+                SplitAssertions.CoverTheUnitAndKeepImagesWhole(pieces, whole, parts,
+                    $"{rangeBytes} bytes, buffer {bufferBytes}, pieces of {linesPerPiece}+ lines, at most {maxPieces}, gzip {gzip}, BOM {bom}");
+            }, iter: 100, threads: 1);
     }
 
     [Fact]

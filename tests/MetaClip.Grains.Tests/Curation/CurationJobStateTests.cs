@@ -40,20 +40,24 @@ public sealed class CurationJobStateTests
     }
 
     [Fact]
-    public void A_result_decided_again_is_kept_and_a_stored_state_passes_on_what_it_decided_again()
+    public void A_new_result_is_kept_and_what_a_stored_state_was_deciding_again_stays_to_decide()
     {
+        // This state recorded shard 1's new result (so it is no longer deciding it again); a stored state was still deciding
+        // shards 1 and 2 again and holds their discarded results. Shard 1 keeps its new result; shard 2's discarded result is
+        // not taken, and its start mark is not brought back (deciding it again is not a retry).
         var mine = State(sampled: [1]);
-        mine.DecidedAgain.Add(1);
         var newer = new ShardSampleSummary(1, [], new ShardPartsWritten(9, 9, 1, 1));
         mine.Sampled[1] = newer;
         var stored = State(sampled: [1, 2]);
-        stored.DecidedAgain.Add(2);
+        stored.DecidedAgain.UnionWith([1, 2]);
+        stored.Started.UnionWith(["match/2", "sample/1", "sample/2"]);
 
         var merged = mine.MergedWith(stored);
 
         Assert.Same(newer, merged.Sampled[1]);
         Assert.False(merged.Sampled.ContainsKey(2));
-        Assert.Equal([1, 2], merged.DecidedAgain.Order());
+        Assert.Equal([2], merged.DecidedAgain);
+        Assert.Equal(["match/2", "sample/1"], merged.Started.Order(StringComparer.Ordinal));
     }
 
     private static CurationJobState State(int[] sampled)

@@ -1,4 +1,11 @@
+using MetaClip.Engine;
+using MetaClip.Engine.Curation;
+using MetaClip.Engine.Outputs;
+using MetaClip.Engine.Pipeline;
+using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Curation;
+using Microsoft.Extensions.Options;
 using static MetaClip.Grains.Tests.TestClusters;
 
 namespace MetaClip.Grains.Tests.Curation;
@@ -46,5 +53,25 @@ public class ShardIntermediatesTests
         var status = await WaitAsync(cluster.Client, "in-files", s => s.Phase is CurationJobPhase.Done or CurationJobPhase.Failed);
         Assert.True(status.Phase == CurationJobPhase.Done, status.Error);
         Assert.False(Directory.Exists(work.Combine("cluster", ".work")));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_late_attempt_writes_no_part_once_its_job_has_ended(bool inMemory)
+    {
+        // A shard's attempt that timed out and ran again elsewhere can finish after its job ended and removed the work
+        // folder; it must not bring the folder back with parts no one will take.
+        using var work = new TempFolder();
+        string workFolder = JobWorkFolder.Of(work.Combine("out"), "ended");
+        var task = new ShardTask("ended", 0, "f.jsonl", "f.jsonl", 0, -1, workFolder, SampleSpec(work.Combine("out")) with { Parts = OutputParts.PerShard });
+        using var intermediates = new ShardIntermediates(DataStore.Local, new ThresholdTableCache(DataStore.Local),
+            Options.Create(new CurationSiloOptions { IntermediatesInMemory = inMemory, SingleSilo = inMemory }));
+        var sampled = new SampledUnit([], [], new LanguageTallies());
+
+        var e = await Assert.ThrowsAsync<CurationException>(() => intermediates.PutPartsAsync(JobWorkFolder.PartsOf(workFolder), JobWorkFolder.MatchesOf(task), 0,
+            sampled, new PublishedColumns(false, null), task.Spec, CancellationToken.None));
+        Assert.Contains("its job has ended", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(work.Combine("out", ".work")), "nothing was written");
     }
 }
