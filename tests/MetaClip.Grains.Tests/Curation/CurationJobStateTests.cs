@@ -1,5 +1,8 @@
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains.Curation;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using static MetaClip.Grains.Tests.TestClusters;
 
 namespace MetaClip.Grains.Tests.Curation;
 
@@ -58,6 +61,30 @@ public sealed class CurationJobStateTests
         Assert.False(merged.Sampled.ContainsKey(2));
         Assert.Equal([2], merged.DecidedAgain);
         Assert.Equal(["match/2", "sample/1"], merged.Started.Order(StringComparer.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task The_shards_being_decided_again_survive_the_real_grain_storage()
+    {
+        // Written and read back by the Azure Blob grain storage and its serialiser, as a coordinator's checkpoint is.
+        string storage = AzuriteStorage.Require();
+        await using var cluster = await StartAsync(1, storage);
+        var grainStorage = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(CurationStorage.Name);
+        var job = cluster.Client.GetGrain<ICurationJobGrain>("state-round-trip").GetGrainId();
+        var state = State(sampled: [0]);
+        state.DecidedAgain.Add(1);
+        state.Started.Add("match/1");
+
+        await grainStorage.WriteStateAsync("job", job, new GrainState<CurationJobState>(state));
+        var read = new GrainState<CurationJobState>();
+        await grainStorage.ReadStateAsync("job", job, read);
+
+        var got = read.State;
+        Assert.NotNull(got);
+        Assert.Equal([1], got.DecidedAgain);
+        Assert.Equal([0], got.Sampled.Keys);
+        Assert.Equal(state.Sampled[0].Parts, got.Sampled[0].Parts);
+        Assert.Equal(["match/1"], got.Started);
     }
 
     private static CurationJobState State(int[] sampled)
