@@ -8,7 +8,7 @@ namespace MetaClip.Grains.Tests.Curation;
 
 /// <summary>
 /// The merge of a coordinator's job state with a stored one after a checkpoint conflict
-/// (<see cref="CurationJobState.MergedWith"/>).
+/// (<see cref="CurationJobState.MergedWith"/>), and the state's round trip through the grain storage.
 /// </summary>
 public sealed class CurationJobStateTests
 {
