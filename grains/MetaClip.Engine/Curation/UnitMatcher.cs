@@ -31,7 +31,47 @@ public sealed class UnitMatcher
         // Sized for the unit up front: grown lists leave arrays of every size behind, and a unit's are large-object
         // allocations, each of which brings the next full collection nearer.
         var images = new List<string>(rows.RowCount);
-        var imageIndex = new Dictionary<string, int>(rows.RowCount, StringComparer.Ordinal);
+        var imageIndex = ImageIndex(rows.RowCount);
+        try
+        {
+            return Match(rows, images, imageIndex, cancellationToken);
+        }
+        finally
+        {
+            imageIndex.Clear(); // it holds the unit's uuids
+        }
+    }
+
+    /// <summary>
+    /// This thread's table of a unit's images, empty and with room for <paramref name="rows"/>: kept from unit to unit,
+    /// since a fresh one sized for a unit is a large object, garbage after each.
+    /// </summary>
+    private static Dictionary<string, int> ImageIndex(int rows)
+    {
+        var index = _imageIndex;
+        if (index is null || rows > MaxKeptImageIndex)
+        {
+            index = new Dictionary<string, int>(rows, StringComparer.Ordinal);
+            if (rows <= MaxKeptImageIndex)
+            {
+                _imageIndex = index;
+            }
+
+            return index;
+        }
+
+        index.EnsureCapacity(rows);
+        return index;
+    }
+
+    /// <summary>A unit with more rows than this gets a table of its own, not kept.</summary>
+    private const int MaxKeptImageIndex = 1 << 17;
+
+    [ThreadStatic]
+    private static Dictionary<string, int>? _imageIndex;
+
+    private UnitMatches Match(UnitRows rows, List<string> images, Dictionary<string, int> imageIndex, CancellationToken cancellationToken)
+    {
         var textsPerImage = new List<int>(rows.RowCount);
         var languages = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
         var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -43,6 +83,9 @@ public sealed class UnitMatcher
         var textImage = new List<int>(rows.RowCount);
         var textIndex = new List<int>(rows.RowCount);
         var textLanguage = new List<string>(rows.RowCount);
+        var textLanguageIndex = new List<int>(rows.RowCount);
+        var languageNames = new List<string>();
+        var languageIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         int skipped = 0;
         for (int row = 0; row < rows.RowCount; row++)
         {
@@ -77,6 +120,8 @@ public sealed class UnitMatcher
             {
                 tally = new LanguageTally();
                 languages[language] = tally;
+                languageIndex[language] = languageNames.Count;
+                languageNames.Add(language);
             }
 
             tally.Texts++;
@@ -84,6 +129,7 @@ public sealed class UnitMatcher
             textImage.Add(image);
             textIndex.Add(textsPerImage[image]++);
             textLanguage.Add(language);
+            textLanguageIndex.Add(languageIndex[language]);
         }
 
         // Parallel part: matching, chunk by chunk; inside a chunk, the texts of each language in one batch.
@@ -105,29 +151,46 @@ public sealed class UnitMatcher
             matchers[language] = _metadata.GetMatcher(language);
         }
 
+        var chunkMatchers = languageNames.Select(language => matchers[language]).ToArray();
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken }, () => new MatchScratch(), (chunk, _, scratch) =>
         {
-            var ids = new List<int>();
-            int first = chunk * ChunkSize, end = Math.Min(count, first + ChunkSize);
-            foreach (var group in Enumerable.Range(first, end - first).GroupBy(t => textLanguage[t], StringComparer.Ordinal))
+            int first = chunk * ChunkSize, end = Math.Min(count, first + ChunkSize), n = end - first;
+            // The chunk's texts ordered by language (a counting sort, each language's texts in row order), so that each
+            // language's texts go to its matcher in one batch.
+            var starts = new int[chunkMatchers.Length + 1];
+            for (int t = first; t < end; t++)
             {
-                var matcher = matchers[group.Key];
-                if (matcher is null)
+                starts[textLanguageIndex[t] + 1]++;
+            }
+
+            for (int l = 0; l < chunkMatchers.Length; l++)
+            {
+                starts[l + 1] += starts[l];
+            }
+
+            var members = new int[n];
+            var texts = new string[n];
+            var next = starts[..^1];
+            for (int t = first; t < end; t++)
+            {
+                int at = next[textLanguageIndex[t]]++;
+                members[at] = t;
+                texts[at] = rows.Text[textRows[t]]!;
+            }
+
+            var ids = new List<int>(n * 8);
+            var counts = new int[n];
+            for (int l = 0; l < chunkMatchers.Length; l++)
+            {
+                int from = starts[l], length = starts[l + 1] - from;
+                if (length == 0 || chunkMatchers[l] is not EntryMatcher matcher)
                 {
                     continue;
                 }
 
-                var members = group.ToArray();
-                var texts = new string[members.Length];
-                for (int i = 0; i < members.Length; i++)
-                {
-                    texts[i] = rows.Text[textRows[members[i]]]!;
-                }
-
                 int before = ids.Count;
-                var counts = new int[members.Length];
-                matcher.MatchMany(texts, scratch, ids, counts);
-                for (int i = 0; i < members.Length; i++)
+                matcher.MatchMany(new ArraySegment<string>(texts, from, length), scratch, ids, counts.AsSpan(from, length));
+                for (int i = from; i < from + length; i++)
                 {
                     idStart[members[i]] = before;
                     idCount[members[i]] = counts[i];

@@ -47,6 +47,12 @@ public sealed class UnitMatches
 
     private bool? _hasKeys;
 
+    /// <summary>
+    /// Whether <see cref="Matched"/> is an array of this instance alone (an intermediate just read back), which
+    /// <see cref="WithTexts"/> may then fill in place instead of copying: a unit's matched texts are a large object.
+    /// </summary>
+    internal bool OwnsMatched { get; init; }
+
     public ReadOnlySpan<int> IdsOf(in MatchedText text) => Ids.AsSpan(text.IdsStart, text.IdsCount);
 
     /// <summary>
@@ -71,7 +77,7 @@ public sealed class UnitMatches
         }
 
         var images = new string[Images.Count];
-        var matched = new MatchedText[Matched.Count];
+        var matched = OwnsMatched && Matched is MatchedText[] own ? own : new MatchedText[Matched.Count];
         for (int i = 0; i < matched.Length; i++)
         {
             var m = Matched[i];

@@ -143,36 +143,60 @@ public static class UnitMatchesCodec
         var languageNames = new List<string>();
         var labelNames = new List<string>();
         var matched = new MatchedText[r.Read7BitEncodedInt()];
-        var ids = new List<int>(matched.Length * 2);
-        int row = 0;
-        for (int i = 0; i < matched.Length; i++)
+        // The ids grow in a rented buffer and are copied once into an array of their count: a list's doublings would be
+        // large-object garbage at every unit read back.
+        var ids = System.Buffers.ArrayPool<int>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(16L, matched.Length * 8L)));
+        int idCount = 0;
+        try
         {
-            row += r.Read7BitEncodedInt();
-            int image = r.Read7BitEncodedInt(), textIndex = r.Read7BitEncodedInt();
-            string language = ReadNumbered(r, languageNames), label = ReadNumbered(r, labelNames);
-            int count = r.Read7BitEncodedInt(), start = ids.Count, id = 0;
-            for (int k = 0; k < count; k++)
+            int row = 0;
+            for (int i = 0; i < matched.Length; i++)
             {
-                id += r.Read7BitEncodedInt();
-                ids.Add(id);
+                row += r.Read7BitEncodedInt();
+                int image = r.Read7BitEncodedInt(), textIndex = r.Read7BitEncodedInt();
+                string language = ReadNumbered(r, languageNames), label = ReadNumbered(r, labelNames);
+                int count = r.Read7BitEncodedInt(), start = idCount, id = 0;
+                if (count < 0 || count > Array.MaxLength - idCount)
+                {
+                    throw new InvalidDataException($"a text with {count} entry ids");
+                }
+
+                if (idCount + count > ids.Length)
+                {
+                    var larger = System.Buffers.ArrayPool<int>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max((long)ids.Length * 2, (long)idCount + count)));
+                    ids.AsSpan(0, idCount).CopyTo(larger);
+                    System.Buffers.ArrayPool<int>.Shared.Return(ids);
+                    ids = larger;
+                }
+
+                for (int k = 0; k < count; k++)
+                {
+                    id += r.Read7BitEncodedInt();
+                    ids[idCount++] = id;
+                }
+
+                matched[i] = new MatchedText(row, image, textIndex, language, label, start, count, string.Empty, null, null);
             }
 
-            matched[i] = new MatchedText(row, image, textIndex, language, label, start, count, string.Empty, null, null);
+            return new UnitMatches
+            {
+                Unit = new SnapshotUnit(file, rowGroup, range),
+                Rows = rows,
+                SkippedTexts = skipped,
+                Images = new string[images],
+                Matched = matched,
+                Ids = ids.AsSpan(0, idCount).ToArray(),
+                Languages = languages,
+                ImageColumn = imageColumn,
+                HasTexts = false,
+                HasKeys = hasKeys,
+                OwnsMatched = true,
+            };
         }
-
-        return new UnitMatches
+        finally
         {
-            Unit = new SnapshotUnit(file, rowGroup, range),
-            Rows = rows,
-            SkippedTexts = skipped,
-            Images = new string[images],
-            Matched = matched,
-            Ids = [.. ids],
-            Languages = languages,
-            ImageColumn = imageColumn,
-            HasTexts = false,
-            HasKeys = hasKeys,
-        };
+            System.Buffers.ArrayPool<int>.Shared.Return(ids);
+        }
     }
 
     private static UnitMatches ReadWithTexts(BinaryReader r)

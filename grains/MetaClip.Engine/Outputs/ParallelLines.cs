@@ -27,6 +27,10 @@ public static class ParallelLines
     [ThreadStatic]
     private static StringBuilder? _threadText;
 
+    /// <summary>The capacity <see cref="_threadText"/> was made with (its first and only chunk).</summary>
+    [ThreadStatic]
+    private static int _threadCapacity;
+
     [ThreadStatic]
     private static Encoder? _threadEncoder;
 
@@ -53,6 +57,26 @@ public static class ParallelLines
     {
         using var parts = Format(count, append, threads, cancellationToken);
         var bytes = GC.AllocateUninitializedArray<byte>(prefix.Length + parts.Length);
+        Join(prefix, parts, bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// <see cref="ToArray(ReadOnlySpan{byte}, int, Action{StringBuilder, int}, int, CancellationToken)"/>'s bytes at the start of an
+    /// array rented from <see cref="Storage.LargeBuffers"/> (the caller gives it back), and their length: for bytes that are
+    /// written somewhere and then dropped, which would otherwise be a large object each time.
+    /// </summary>
+    public static (byte[] Rented, int Length) ToRented(ReadOnlySpan<byte> prefix, int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken)
+    {
+        using var parts = Format(count, append, threads, cancellationToken);
+        int length = prefix.Length + parts.Length;
+        var bytes = Storage.LargeBuffers.Rent(length);
+        Join(prefix, parts, bytes);
+        return (bytes, length);
+    }
+
+    private static void Join(ReadOnlySpan<byte> prefix, FormattedParts parts, byte[] bytes)
+    {
         prefix.CopyTo(bytes);
         int offset = prefix.Length;
         for (int part = 0; part < parts.Count; part++)
@@ -60,8 +84,6 @@ public static class ParallelLines
             parts[part].Span.CopyTo(bytes.AsSpan(offset));
             offset += parts[part].Length;
         }
-
-        return bytes;
     }
 
     private static FormattedParts Format(int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken)
@@ -73,7 +95,13 @@ public static class ParallelLines
             Parallel.For(0, parts.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken }, part =>
             {
                 int begin = part * Slice, end = Math.Min(count, (part + 1) * Slice);
-                var text = _threadText ??= new StringBuilder((end - begin) * 128);
+                if (_threadText is null)
+                {
+                    _threadCapacity = (end - begin) * 128;
+                    _threadText = new StringBuilder(_threadCapacity);
+                }
+
+                var text = _threadText;
                 text.Clear();
                 for (int i = begin; i < end; i++)
                 {
@@ -107,6 +135,14 @@ public static class ParallelLines
                 if (text.Capacity > MaxKeptCapacity)
                 {
                     _threadText = null;
+                }
+                else if (text.Length > _threadCapacity)
+                {
+                    // The text outgrew the builder's first chunk: clearing a builder of several chunks allocates a new
+                    // array of its whole capacity (a large object) every time, so the next slice gets one chunk that
+                    // holds it.
+                    _threadCapacity = Math.Min(MaxKeptCapacity, text.Length + (text.Length >> 2));
+                    _threadText = new StringBuilder(_threadCapacity);
                 }
             });
             return parts;

@@ -222,21 +222,22 @@ public sealed class CurationPipeline
     /// <summary>One unit between the passes: its figures, and its matches whole or as their compact intermediate.</summary>
     private sealed record MatchedUnitEntry(SnapshotUnit Unit, int Rows, int SkippedTexts, int Images, string? ImageColumn, bool HasKeys, UnitMatches? Whole, IntermediateSpill.Handle? Compact)
     {
-        public static MatchedUnitEntry Of(UnitMatches matches, IntermediateSpill? spill)
+        /// <summary><paramref name="matches"/> kept whole, or encoded in <paramref name="buffer"/> (emptied first) and put in <paramref name="spill"/>.</summary>
+        public static MatchedUnitEntry Of(UnitMatches matches, IntermediateSpill? spill, MemoryStream buffer)
         {
             IntermediateSpill.Handle? compact = null;
             if (spill is not null)
             {
-                using var buffer = new MemoryStream();
+                buffer.SetLength(0);
                 UnitMatchesCodec.Write(buffer, matches);
-                compact = spill.Put(buffer.ToArray());
+                compact = spill.Put(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
             }
 
             return new MatchedUnitEntry(matches.Unit, matches.Rows, matches.SkippedTexts, matches.Images.Count, matches.ImageColumn, matches.HasKeys,
                 spill is null ? matches : null, compact);
         }
 
-        public UnitMatches Matches() => Whole ?? UnitMatchesCodec.Read(new MemoryStream(Compact!.Read()), Unit.Id);
+        public UnitMatches Matches() => Whole ?? Compact!.Read(stream => UnitMatchesCodec.Read(stream, Unit.Id));
     }
 
     /// <summary>
@@ -256,6 +257,9 @@ public sealed class CurationPipeline
         // longest single step before matching can start.
         var warmUp = Task.Run(() => Parallel.ForEach(metadata.Languages, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.EffectiveThreads - 1), CancellationToken = cancellationToken }, l => metadata.GetMatcher(l)), cancellationToken);
         long texts = 0;
+        // One buffer for every unit's intermediate, reused: a fresh one grows by doubling, and its large copies would be
+        // garbage of the large-object heap at every unit.
+        using var encoded = new MemoryStream();
         Report(CurationPhase.Matching, 0, units.Count, 0);
         // One unit read ahead: memory holds at most three units (the one matched, one waiting, one being read).
         var channel = Channel.CreateBounded<UnitRows>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
@@ -280,7 +284,7 @@ public sealed class CurationPipeline
             }
 
             tallies.Add(unit.Matches.Languages);
-            results.Add(MatchedUnitEntry.Of(unit.Matches, spill));
+            results.Add(MatchedUnitEntry.Of(unit.Matches, spill, encoded));
             texts += unit.Matches.Texts;
             Report(CurationPhase.Matching, results.Count, units.Count, texts);
         }

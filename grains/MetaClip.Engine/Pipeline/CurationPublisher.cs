@@ -78,7 +78,7 @@ public sealed class CurationPublisher : IAsyncDisposable
             return;
         }
 
-        await AppendAsync((stream, token) => stream.WriteAsync(unit.DecisionLines(_options.EffectiveThreads, token), token).AsTask(), unit.Kept, cancellationToken).ConfigureAwait(false);
+        await AppendAsync((stream, token) => unit.WriteDecisionLinesAsync(stream, _options.EffectiveThreads, token), unit.Kept, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -16,18 +16,21 @@ public sealed class IntermediateSpill(long memoryBytes) : IDisposable
     /// <summary>Intermediates written to files so far.</summary>
     public int Files => _files;
 
-    /// <summary>Keeps <paramref name="bytes"/>, in memory or in a file.</summary>
-    public Handle Put(byte[] bytes)
+    /// <summary>Keeps a copy of <paramref name="bytes"/>, in memory or in a file (the caller may reuse its buffer).</summary>
+    public Handle Put(ReadOnlySpan<byte> bytes)
     {
-        ArgumentNullException.ThrowIfNull(bytes);
         if (Interlocked.Add(ref _inMemory, bytes.Length) <= memoryBytes)
         {
-            return new Handle(bytes, null);
+            return new Handle(bytes.ToArray(), null);
         }
 
         Interlocked.Add(ref _inMemory, -bytes.Length);
         string file = Path.Combine(_folder.Value, $"{Interlocked.Increment(ref _files):D6}.matches");
-        File.WriteAllBytes(file, bytes);
+        using (var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            stream.Write(bytes);
+        }
+
         return new Handle(null, file);
     }
 
@@ -45,5 +48,42 @@ public sealed class IntermediateSpill(long memoryBytes) : IDisposable
         public bool InMemory => bytes is not null;
 
         public byte[] Read() => bytes ?? File.ReadAllBytes(file!);
+
+        /// <summary>
+        /// <paramref name="decode"/> of the kept bytes, as a stream. A file's bytes are read into a rented buffer, given
+        /// back when it returns: an intermediate is a large-object allocation if fresh.
+        /// </summary>
+        public T Read<T>(Func<Stream, T> decode)
+        {
+            ArgumentNullException.ThrowIfNull(decode);
+            if (bytes is not null)
+            {
+                return decode(new MemoryStream(bytes, writable: false));
+            }
+
+            using var handle = File.OpenHandle(file!);
+            long length = RandomAccess.GetLength(handle);
+            var buffer = Storage.LargeBuffers.Rent(checked((int)length));
+            try
+            {
+                int read = 0;
+                while (read < length)
+                {
+                    int n = RandomAccess.Read(handle, buffer.AsSpan(read, (int)length - read), read);
+                    if (n == 0)
+                    {
+                        throw new IOException($"intermediate {file}: ends at byte {read} of {length}");
+                    }
+
+                    read += n;
+                }
+
+                return decode(new MemoryStream(buffer, 0, (int)length, writable: false));
+            }
+            finally
+            {
+                Storage.LargeBuffers.Return(buffer);
+            }
+        }
     }
 }

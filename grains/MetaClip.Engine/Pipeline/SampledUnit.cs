@@ -8,9 +8,22 @@ public sealed record SampledUnit(IReadOnlyList<ImageDecision> Decisions, IReadOn
 {
     /// <summary>The unit's <c>decisions.jsonl</c> lines, UTF-8, formatted on <paramref name="threads"/> threads.</summary>
     public byte[] DecisionLines(int threads, CancellationToken cancellationToken) =>
-        ParallelLines.ToArray(Decisions.Count, (text, i) =>
-        {
-            CurationFiles.AppendDecision(text, Decisions[i]);
-            text.Append('\n');
-        }, threads, cancellationToken);
+        ParallelLines.ToArray(Decisions.Count, AppendDecisionLine, threads, cancellationToken);
+
+    /// <summary><see cref="DecisionLines"/> at the start of an array rented from <see cref="Storage.LargeBuffers"/> (the caller gives it back), and their length.</summary>
+    public (byte[] Rented, int Length) RentedDecisionLines(int threads, CancellationToken cancellationToken) =>
+        ParallelLines.ToRented([], Decisions.Count, AppendDecisionLine, threads, cancellationToken);
+
+    /// <summary>
+    /// Appends the unit's <c>decisions.jsonl</c> lines to <paramref name="stream"/> (<see cref="DecisionLines"/> without
+    /// their copy in one array: a unit's lines are a large object).
+    /// </summary>
+    public Task WriteDecisionLinesAsync(Stream stream, int threads, CancellationToken cancellationToken) =>
+        ParallelLines.WriteAsync(stream, Decisions.Count, AppendDecisionLine, threads, cancellationToken);
+
+    private void AppendDecisionLine(System.Text.StringBuilder text, int i)
+    {
+        CurationFiles.AppendDecision(text, Decisions[i]);
+        text.Append('\n');
+    }
 }

@@ -25,7 +25,7 @@ public static class JsonlUnitReader
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(columns);
         var file = unit.File;
-        byte[] bytes;
+        UnitBytes bytes;
         try
         {
             bytes = unit.Range is UnitRange range
@@ -41,28 +41,61 @@ public static class JsonlUnitReader
             throw new CurationException($"snapshot file {file.Name}: cannot be read: {e.Message}", e);
         }
 
-        return Parse(unit, bytes, columns);
+        try
+        {
+            return Parse(unit, bytes.Array, bytes.Length, columns);
+        }
+        finally
+        {
+            bytes.Release();
+        }
     }
 
-    private static async Task<byte[]> ReadAllAsync(DataStore store, SnapshotFile file, CancellationToken cancellationToken)
+    /// <summary>
+    /// A unit's bytes: <see cref="Length"/> bytes at the start of <see cref="Array"/>, which is rented from
+    /// <see cref="LargeBuffers"/> when <see cref="Rented"/>. A shard's bytes are a megabyte or more, a large-object allocation each time if
+    /// fresh, and every few dozen of those cost a full collection of the heap (the metadata included).
+    /// </summary>
+    private readonly record struct UnitBytes(byte[] Array, int Length, bool Rented)
     {
+        public static UnitBytes Whole(byte[] array) => new(array, array.Length, false);
+
+        /// <summary>Gives a rented array back; nothing may read it afterwards (the rows are strings of their own).</summary>
+        public void Release()
+        {
+            if (Rented)
+            {
+                LargeBuffers.Return(Array);
+            }
+        }
+    }
+
+    private static async Task<UnitBytes> ReadAllAsync(DataStore store, SnapshotFile file, CancellationToken cancellationToken)
+    {
+        if (file.Format != SnapshotFormat.JsonlGzip && !DataStore.IsBlob(file.Path))
+        {
+            // A local file's size is known: its bytes go into a rented array.
+            await using var stream = await store.OpenReadAsync(file.Path, cancellationToken).ConfigureAwait(false);
+            return await ReadExactlyAsync(stream, stream.Length, file, 0, cancellationToken).ConfigureAwait(false);
+        }
+
         byte[] stored = await store.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false);
         if (file.Format != SnapshotFormat.JsonlGzip)
         {
-            return stored;
+            return UnitBytes.Whole(stored);
         }
 
         await using var gzip = new GZipStream(new MemoryStream(stored), CompressionMode.Decompress);
         using var memory = new MemoryStream();
         await gzip.CopyToAsync(memory, cancellationToken).ConfigureAwait(false);
-        return memory.ToArray();
+        return UnitBytes.Whole(memory.ToArray());
     }
 
     /// <summary>
     /// The bytes of a range: a plain file is read from its start offset; a gzip file is decompressed from its beginning
     /// and the bytes before the range are passed over (gzip has no index to seek by).
     /// </summary>
-    private static async Task<byte[]> ReadRangeAsync(DataStore store, SnapshotFile file, UnitRange range, CancellationToken cancellationToken)
+    private static async Task<UnitBytes> ReadRangeAsync(DataStore store, SnapshotFile file, UnitRange range, CancellationToken cancellationToken)
     {
         if (range.Length > Array.MaxLength)
         {
@@ -88,15 +121,7 @@ public static class JsonlUnitReader
                 await SkipAsync(stored, range.Start, file, cancellationToken).ConfigureAwait(false);
             }
 
-            // Not zeroed first (every byte is read into it): a range is megabytes, a large-object allocation per unit and pass.
-            var bytes = GC.AllocateUninitializedArray<byte>((int)range.Length);
-            int read = await text.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (read < bytes.Length)
-            {
-                throw new CurationException($"snapshot file {file.Name}: ends at byte {range.Start + read}, inside the planned range {range.Start}-{range.End} (the file changed after the job was planned)");
-            }
-
-            return bytes;
+            return await ReadExactlyAsync(text, range.Length, file, range.Start, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -104,6 +129,32 @@ public static class JsonlUnitReader
             {
                 await gzip.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary><paramref name="length"/> bytes of <paramref name="stream"/> (at <paramref name="start"/> of the file) in a rented array.</summary>
+    private static async Task<UnitBytes> ReadExactlyAsync(Stream stream, long length, SnapshotFile file, long start, CancellationToken cancellationToken)
+    {
+        if (length > Array.MaxLength)
+        {
+            throw new CurationException($"snapshot file {file.Name}: {length:N0} bytes, more than one unit can be; give a smaller --shard-size");
+        }
+
+        var bytes = LargeBuffers.Rent((int)length);
+        try
+        {
+            int read = await stream.ReadAtLeastAsync(bytes.AsMemory(0, (int)length), (int)length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read < length)
+            {
+                throw new CurationException($"snapshot file {file.Name}: ends at byte {start + read}, inside the planned range {start}-{start + length} (the file changed after the job was planned)");
+            }
+
+            return new UnitBytes(bytes, (int)length, true);
+        }
+        catch (Exception)
+        {
+            LargeBuffers.Return(bytes);
+            throw;
         }
     }
 
@@ -129,28 +180,30 @@ public static class JsonlUnitReader
         }
     }
 
-    /// <summary>Lines are parsed in slices of about this many bytes, in parallel, and joined in order.</summary>
+    /// <summary>Lines are parsed in slices of about this many bytes, in parallel, each into its own place of the columns.</summary>
     private const int SliceBytes = 1 << 20;
 
-    internal static UnitRows Parse(SnapshotFile file, byte[] bytes, SnapshotColumns columns) => Parse(new SnapshotUnit(file, -1), bytes, columns);
+    internal static UnitRows Parse(SnapshotFile file, byte[] bytes, SnapshotColumns columns) => Parse(new SnapshotUnit(file, -1), bytes, bytes.Length, columns);
 
-    internal static UnitRows Parse(SnapshotUnit unit, byte[] bytes, SnapshotColumns columns)
+    /// <summary>The rows of the first <paramref name="length"/> bytes of <paramref name="bytes"/> (which it does not keep).</summary>
+    internal static UnitRows Parse(SnapshotUnit unit, byte[] bytes, int length, SnapshotColumns columns)
     {
         var file = unit.File;
-        int begin = unit.Range is { Start: > 0 } || !bytes.AsSpan().StartsWith("\uFEFF"u8) ? 0 : 3;
+        var data = bytes.AsSpan(0, length);
+        int begin = unit.Range is { Start: > 0 } || !data.StartsWith("\uFEFF"u8) ? 0 : 3;
 
-        // Slice boundaries just after a newline, and the line number each slice starts at.
+        // Slice boundaries just after a newline, and the line each slice starts at (counted from the unit's first line).
         var bounds = new List<int> { begin };
-        for (int at = begin + SliceBytes; at < bytes.Length;)
+        for (int at = begin + SliceBytes; at < length;)
         {
-            int newline = bytes.AsSpan(at).IndexOf((byte)'\n');
+            int newline = data[at..].IndexOf((byte)'\n');
             if (newline < 0)
             {
                 break;
             }
 
             at += newline + 1;
-            if (at < bytes.Length)
+            if (at < length)
             {
                 bounds.Add(at);
             }
@@ -158,21 +211,26 @@ public static class JsonlUnitReader
             at += SliceBytes;
         }
 
-        bounds.Add(bytes.Length);
-        var firstLine = new int[bounds.Count - 1];
-        firstLine[0] = unit.Range?.FirstLine ?? 1;
-        for (int i = 1; i < firstLine.Length; i++)
+        bounds.Add(length);
+        int sliceCount = bounds.Count - 1;
+        var firstLine = new int[sliceCount + 1];
+        for (int i = 0; i < sliceCount; i++)
         {
-            firstLine[i] = firstLine[i - 1] + bytes.AsSpan(bounds[i - 1], bounds[i] - bounds[i - 1]).Count((byte)'\n');
+            var slice = data[bounds[i]..bounds[i + 1]];
+            bool unterminated = i == sliceCount - 1 && !slice.IsEmpty && slice[^1] != (byte)'\n';
+            firstLine[i + 1] = firstLine[i] + slice.Count((byte)'\n') + (unterminated ? 1 : 0);
         }
 
-        var slices = new Slice[firstLine.Length];
-        var failures = new Exception?[firstLine.Length];
-        Parallel.For(0, slices.Length, i =>
+        // One place per line in each column, so that every slice writes its rows where they belong; a blank line's
+        // place is dropped afterwards (they are rare).
+        var target = new Columns(firstLine[sliceCount]);
+        int lineBase = unit.Range?.FirstLine ?? 1;
+        var failures = new Exception?[sliceCount];
+        Parallel.For(0, sliceCount, i =>
         {
             try
             {
-                slices[i] = ParseSlice(file, bytes.AsSpan(bounds[i], bounds[i + 1] - bounds[i]), firstLine[i], columns);
+                ParseSlice(file, bytes.AsSpan(bounds[i], bounds[i + 1] - bounds[i]), lineBase, firstLine[i], columns, target);
             }
             catch (CurationException e)
             {
@@ -184,85 +242,136 @@ public static class JsonlUnitReader
             throw failure; // the first bad line in file order
         }
 
-        int rowCount = slices.Sum(r => r.Text.Count);
-        bool sawText = slices.Any(r => r.SawText), sawUuid = slices.Any(r => r.SawUuid), sawUrl = slices.Any(r => r.SawUrl);
-        bool sawLang = slices.Any(r => r.SawLang), sawKey = slices.Any(r => r.SawKey);
-        if (rowCount > 0 && !sawText)
+        var rows = target.WithoutBlankLines(lineBase);
+        int rowCount = rows.Text.Length;
+        if (rowCount > 0 && !target.SawText)
         {
             throw new CurationException($"snapshot file {file.Name}: has no \"{columns.Text}\" column (the text column; rename it with --text-column)");
         }
 
-        if (columns.Lang is not null && rowCount > 0 && !sawLang)
+        if (columns.Lang is not null && rowCount > 0 && target.Lang is null)
         {
             throw new CurationException($"snapshot file {file.Name}: has no \"{columns.Lang}\" column (asked for by --lang-column)");
         }
 
-        string?[] Join(Func<Slice, List<string?>> column) => [.. slices.SelectMany(column)];
-        // Built by a method of its own: a lambda here would share this method's closure, and the unit's rows would
-        // keep the file's bytes and every slice alive through it.
-        var locate = LineLocator(slices.SelectMany(r => r.Line).ToArray());
-        var texts = Join(r => r.Text);
-        var urls = sawUrl ? Join(r => r.Url) : null;
-        var uuids = UuidResolver.Resolve(file, texts, sawUuid ? Join(r => r.Uuid) : null, urls, columns, locate);
+        var locate = rows.Lines is null ? LineLocator(lineBase) : LineLocator(rows.Lines);
+        var uuids = UuidResolver.Resolve(file, rows.Text, rows.Uuid, rows.Url, columns, locate);
         return new UnitRows
         {
             Unit = unit,
-            RowCount = texts.Length,
-            Text = texts,
+            RowCount = rowCount,
+            Text = rows.Text,
             Uuid = uuids,
-            Url = urls,
-            Lang = columns.Lang is null ? null : Join(r => r.Lang),
-            Key = sawKey ? Join(r => r.Key) : null,
+            Url = rows.Url,
+            Lang = columns.Lang is null ? null : rows.Lang ?? [],
+            Key = rows.Key,
             Locate = locate,
         };
     }
 
+    // Built by methods of their own: a lambda in Parse would share its closure, and the unit's rows would keep the
+    // columns of every line alive through it.
     private static Func<int, string> LineLocator(int[] lines) => row => $"line {lines[row]}";
 
-    /// <summary>The rows of one slice of lines.</summary>
-    private sealed class Slice
+    private static Func<int, string> LineLocator(int firstLine) => row => $"line {firstLine + row}";
+
+    /// <summary>
+    /// The unit's columns, one place per line, filled by the slices in parallel. A column no line has stays null; the
+    /// first slice to meet it makes it.
+    /// </summary>
+    private sealed class Columns(int lines)
     {
-        public readonly List<string?> Text = [], Uuid = [], Url = [], Lang = [], Key = [];
-        public readonly List<int> Line = [];
-        public bool SawText, SawUuid, SawUrl, SawLang, SawKey;
+        public readonly string?[] Text = new string?[lines];
+        public string?[]? Uuid, Url, Lang, Key;
+        public volatile bool SawText;
 
-        private readonly Dictionary<string, string> _labels = new(StringComparer.Ordinal);
+        /// <summary>Whether each line is blank (no row): made by the first slice that meets one.</summary>
+        public bool[]? Blank;
 
-        /// <summary>One string per distinct language label of the slice (a few labels over many rows).</summary>
-        public string? Intern(string? label)
+        public static string?[] Made(ref string?[]? column, int length)
         {
-            if (label is null || label.Length > 32)
+            var made = Volatile.Read(ref column);
+            if (made is null)
             {
-                return label;
+                Interlocked.CompareExchange(ref column, new string?[length], null);
+                made = column;
             }
 
-            if (!_labels.TryGetValue(label, out string? same))
+            return made!;
+        }
+
+        public bool[] MadeBlank()
+        {
+            var made = Volatile.Read(ref Blank);
+            if (made is null)
             {
-                _labels[label] = same = label;
+                Interlocked.CompareExchange(ref Blank, new bool[Text.Length], null);
+                made = Blank;
             }
 
-            return same;
+            return made!;
+        }
+
+        public (string?[] Text, string?[]? Uuid, string?[]? Url, string?[]? Lang, string?[]? Key, int[]? Lines) WithoutBlankLines(int firstLine)
+        {
+            if (Blank is not { } blank)
+            {
+                return (Text, Uuid, Url, Lang, Key, null);
+            }
+
+            int rows = blank.Count(b => !b);
+            var lines = new int[rows];
+            for (int line = 0, row = 0; line < blank.Length; line++)
+            {
+                if (!blank[line])
+                {
+                    lines[row++] = firstLine + line;
+                }
+            }
+
+            string?[]? Keep(string?[]? column)
+            {
+                if (column is null)
+                {
+                    return null;
+                }
+
+                var kept = new string?[rows];
+                for (int line = 0, row = 0; line < blank.Length; line++)
+                {
+                    if (!blank[line])
+                    {
+                        kept[row++] = column[line];
+                    }
+                }
+
+                return kept;
+            }
+
+            return (Keep(Text)!, Keep(Uuid), Keep(Url), Keep(Lang), Keep(Key), lines);
         }
     }
 
-    private static Slice ParseSlice(SnapshotFile file, ReadOnlySpan<byte> data, int lineNumber, SnapshotColumns columns)
+    /// <summary>Parses the lines of one slice into their places of <paramref name="target"/> (line <paramref name="line"/> of the unit onwards).</summary>
+    private static void ParseSlice(SnapshotFile file, ReadOnlySpan<byte> data, int lineBase, int line, SnapshotColumns columns, Columns target)
     {
-        var slice = new Slice();
+        Dictionary<string, string>? labels = null;
         int position = 0;
-        lineNumber--;
+        line--;
         while (position < data.Length)
         {
-            lineNumber++;
+            line++;
+            int lineNumber = lineBase + line;
             int end = data[position..].IndexOf((byte)'\n');
-            var line = end < 0 ? data[position..] : data.Slice(position, end);
+            var text = end < 0 ? data[position..] : data.Slice(position, end);
             position = end < 0 ? data.Length : position + end + 1;
-            if (line.Trim(" \t\r"u8).IsEmpty)
+            if (text.Trim(" \t\r"u8).IsEmpty)
             {
+                target.MadeBlank()[line] = true;
                 continue;
             }
 
-            string? rowText = null, rowUuid = null, rowUrl = null, rowLang = null, rowKey = null;
-            var reader = new Utf8JsonReader(line);
+            var reader = new Utf8JsonReader(text);
             try
             {
                 if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -274,28 +383,24 @@ public static class JsonlUnitReader
                 {
                     if (JsonStrings.NameEquals(ref reader, columns.Text))
                     {
-                        slice.SawText = true;
-                        rowText = ReadValue(ref reader, file, lineNumber, columns.Text);
+                        target.SawText = true;
+                        target.Text[line] = ReadValue(ref reader, file, lineNumber, columns.Text);
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Uuid))
                     {
-                        slice.SawUuid = true;
-                        rowUuid = ReadValue(ref reader, file, lineNumber, columns.Uuid, allowNumber: true);
+                        Columns.Made(ref target.Uuid, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Uuid, allowNumber: true);
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Url))
                     {
-                        slice.SawUrl = true;
-                        rowUrl = ReadValue(ref reader, file, lineNumber, columns.Url);
+                        Columns.Made(ref target.Url, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Url);
                     }
                     else if (columns.Lang is not null && JsonStrings.NameEquals(ref reader, columns.Lang))
                     {
-                        slice.SawLang = true;
-                        rowLang = slice.Intern(ReadValue(ref reader, file, lineNumber, columns.Lang));
+                        Columns.Made(ref target.Lang, target.Text.Length)[line] = Intern(ref labels, ReadValue(ref reader, file, lineNumber, columns.Lang));
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Key))
                     {
-                        slice.SawKey = true;
-                        rowKey = ReadValue(ref reader, file, lineNumber, columns.Key, allowNumber: true);
+                        Columns.Made(ref target.Key, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Key, allowNumber: true);
                     }
                     else
                     {
@@ -318,16 +423,24 @@ public static class JsonlUnitReader
                 // A string that is not valid UTF-8 (Utf8JsonReader says InvalidOperationException).
                 throw new CurationException($"snapshot file {file.Name} line {lineNumber}: {e.Message}", e);
             }
+        }
+    }
 
-            slice.Text.Add(rowText);
-            slice.Uuid.Add(rowUuid);
-            slice.Url.Add(rowUrl);
-            slice.Lang.Add(rowLang);
-            slice.Key.Add(rowKey);
-            slice.Line.Add(lineNumber);
+    /// <summary>One string per distinct language label of a slice (a few labels over many rows).</summary>
+    private static string? Intern(ref Dictionary<string, string>? labels, string? label)
+    {
+        if (label is null || label.Length > 32)
+        {
+            return label;
         }
 
-        return slice;
+        labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!labels.TryGetValue(label, out string? same))
+        {
+            labels[label] = same = label;
+        }
+
+        return same;
     }
 
     private static string? ReadValue(ref Utf8JsonReader reader, SnapshotFile file, int line, string field, bool allowNumber = false)

@@ -41,6 +41,7 @@ public static class JobPublishing
         var parts = new List<string>();
         var rows = new List<CuratedRow>();
         var lines = new List<ReadOnlyMemory<byte>>();
+        var held = new List<KeptPart>(); // the batch's lines, in rented arrays until written
         long lineCount = 0, decisionLines = 0;
         bool batchOfLines = false;
         Task<KeptPart> KeptOf(int i) =>
@@ -59,6 +60,12 @@ public static class JobPublishing
                 await publisher.AppendAsync(WriteDecisions, rows, CancellationToken.None).ConfigureAwait(false);
             }
 
+            foreach (var part in held)
+            {
+                part.Release();
+            }
+
+            held.Clear();
             for (int j = last - parts.Count + 1; j <= last; j++)
             {
                 intermediates.Release(JobWorkFolder.DecisionsOf(shards[j].WorkFolder, shards[j].Index));
@@ -89,6 +96,7 @@ public static class JobPublishing
                 parts.Add(JobWorkFolder.DecisionsOf(shards[i].WorkFolder, shards[i].Index));
                 if (isLines)
                 {
+                    held.Add(kept);
                     lines.Add(kept.Lines);
                     lineCount += kept.LineCount;
                 }

@@ -62,14 +62,46 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     public Task PutMatchesAsync(string location, UnitMatches matches, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(matches);
-        using var buffer = new MemoryStream();
+        var buffer = EncodeBuffer();
         UnitMatchesCodec.Write(buffer, matches);
-        return PutBytesAsync(location, buffer.ToArray(), cancellationToken);
+        return PutBytesAsync(location, IntermediateBytes.RentedCopy(buffer), cancellationToken);
     }
 
+    /// <summary>
+    /// This thread's buffer for encoding an intermediate, emptied (each encoding ends before any await). A fresh one grows
+    /// by doubling, and its copies of a shard's intermediate are large-object garbage at every shard.
+    /// </summary>
+    private static MemoryStream EncodeBuffer()
+    {
+        var buffer = _encodeBuffer ??= new MemoryStream();
+        if (buffer.Capacity > MaxKeptEncodeBuffer)
+        {
+            _encodeBuffer = buffer = new MemoryStream();
+        }
+
+        buffer.SetLength(0);
+        return buffer;
+    }
+
+    /// <summary>An encoding buffer that grew beyond this (a very large shard) is not kept.</summary>
+    private const int MaxKeptEncodeBuffer = 64 << 20;
+
+    [ThreadStatic]
+    private static MemoryStream? _encodeBuffer;
+
     /// <summary>A shard's pass-1 matches, without their texts (pass 2 reads them from the snapshot again).</summary>
-    public async Task<UnitMatches> GetMatchesAsync(string location, CancellationToken cancellationToken) =>
-        UnitMatchesCodec.Read(new MemoryStream(await GetBytesAsync(location, cancellationToken).ConfigureAwait(false)), location);
+    public async Task<UnitMatches> GetMatchesAsync(string location, CancellationToken cancellationToken)
+    {
+        var bytes = await GetBytesAsync(location, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return UnitMatchesCodec.Read(bytes.AsStream(), location);
+        }
+        finally
+        {
+            bytes.Release();
+        }
+    }
 
     /// <summary>
     /// A shard's decision lines, formatted here (by the shard's worker, in parallel with other shards) as UTF-8 bytes:
@@ -78,7 +110,8 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     public async Task PutDecisionsAsync(string location, SampledUnit sampled, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sampled);
-        await PutBytesAsync(location, sampled.DecisionLines(Environment.ProcessorCount, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var (lines, length) = sampled.RentedDecisionLines(Environment.ProcessorCount, cancellationToken);
+        await PutBytesAsync(location, new IntermediateBytes(lines, length, Rented: true), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Appends the decision lines of shards (in the order given) to <paramref name="output"/>; returns how many lines they hold.</summary>
@@ -89,9 +122,16 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         long lines = 0;
         foreach (string location in locations)
         {
-            byte[] part = await GetBytesAsync(location, cancellationToken).ConfigureAwait(false);
-            lines += part.AsSpan().Count((byte)'\n');
-            await output.WriteAsync(part, cancellationToken).ConfigureAwait(false);
+            var part = await GetBytesAsync(location, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                lines += part.Memory.Span.Count((byte)'\n');
+                await output.WriteAsync(part.Memory, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                part.Release();
+            }
         }
 
         return lines;
@@ -99,9 +139,9 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
 
     public Task PutKeptRowsAsync(string location, IReadOnlyList<CuratedRow> rows, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
+        var buffer = EncodeBuffer();
         CuratedRowsCodec.Write(buffer, rows);
-        return PutBytesAsync(location, buffer.ToArray(), cancellationToken);
+        return PutBytesAsync(location, IntermediateBytes.RentedCopy(buffer), cancellationToken);
     }
 
     /// <summary>
@@ -111,8 +151,8 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     public Task PutKeptLinesAsync(string location, IReadOnlyList<CuratedRow> rows, bool withKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        byte[] bytes = ParallelLines.ToArray(KeptLinesMark, rows.Count, (text, i) => CuratedWriter.AppendJsonLine(text, rows[i], withKey), Environment.ProcessorCount, cancellationToken);
-        return PutBytesAsync(location, bytes, cancellationToken);
+        var (bytes, length) = ParallelLines.ToRented(KeptLinesMark, rows.Count, (text, i) => CuratedWriter.AppendJsonLine(text, rows[i], withKey), Environment.ProcessorCount, cancellationToken);
+        return PutBytesAsync(location, new IntermediateBytes(bytes, length, Rented: true), cancellationToken);
     }
 
     /// <summary>
@@ -190,21 +230,34 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     }
 
     /// <summary>A shard's kept rows, in whichever form its worker wrote them (<see cref="PutKeptRowsAsync"/> or <see cref="PutKeptLinesAsync"/>).</summary>
+    /// <remarks>Finished lines read from a file are in a rented buffer: <see cref="KeptPart.Release"/> gives it back once they are written.</remarks>
     public async Task<KeptPart> GetKeptAsync(string location, CancellationToken cancellationToken)
     {
-        byte[] bytes = await GetBytesAsync(location, cancellationToken).ConfigureAwait(false);
-        if (bytes.AsSpan().StartsWith(KeptLinesMark))
+        var bytes = await GetBytesAsync(location, cancellationToken).ConfigureAwait(false);
+        bool handedOver = false;
+        try
         {
-            var lines = bytes.AsMemory(KeptLinesMark.Length);
-            if (lines.Length > 0 && lines.Span[^1] != (byte)'\n')
+            if (bytes.Memory.Span.StartsWith(KeptLinesMark))
             {
-                throw new CurationException($"intermediate {location}: truncated");
+                var lines = bytes.Memory[KeptLinesMark.Length..];
+                if (lines.Length > 0 && lines.Span[^1] != (byte)'\n')
+                {
+                    throw new CurationException($"intermediate {location}: truncated");
+                }
+
+                handedOver = true;
+                return new KeptPart(null, lines, lines.Span.Count((byte)'\n')) { Rented = bytes.Rented ? bytes.Array : null };
             }
 
-            return new KeptPart(null, lines, lines.Span.Count((byte)'\n'));
+            return new KeptPart(CuratedRowsCodec.Read(bytes.AsStream(), location), default, 0);
         }
-
-        return new KeptPart(CuratedRowsCodec.Read(new MemoryStream(bytes), location), default, 0);
+        finally
+        {
+            if (!handedOver)
+            {
+                bytes.Release();
+            }
+        }
     }
 
     /// <summary>The first bytes of kept rows written as finished lines (binary rows begin with their codec's magic).</summary>
@@ -245,43 +298,63 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     /// Stores an intermediate whole: in memory while the budget allows, else in a file of this process's temporary
     /// folder (memory) or the job's work folder (files). A retried shard never sees half of one.
     /// </summary>
-    private async Task PutBytesAsync(string location, byte[] bytes, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="bytes"/> is this method's from the call on: a rented array is given back once written, or copied
+    /// into one of its exact length when kept in memory.
+    /// </remarks>
+    private async Task PutBytesAsync(string location, IntermediateBytes bytes, CancellationToken cancellationToken)
     {
-        if (!_inMemory)
+        try
         {
-            await store.WriteAsync(location, stream => stream.WriteAsync(bytes, cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
-            return;
-        }
+            if (!_inMemory)
+            {
+                await store.WriteAsync(location, stream => stream.WriteAsync(bytes.Memory, cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
+                return;
+            }
 
-        Release(location); // a shard run again replaces its intermediate
-        if (Interlocked.Add(ref _memoryBytes, bytes.Length) <= _memoryBudget)
+            Release(location); // a shard run again replaces its intermediate
+            if (Interlocked.Add(ref _memoryBytes, bytes.Length) <= _memoryBudget)
+            {
+                _memory[location] = bytes.Rented || bytes.Length != bytes.Array.Length ? bytes.Memory.ToArray() : bytes.Array;
+                return;
+            }
+
+            Interlocked.Add(ref _memoryBytes, -bytes.Length);
+            string file = Path.Combine(_spillFolder.Value, Guid.NewGuid().ToString("N"));
+            await using (var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true))
+            {
+                await stream.WriteAsync(bytes.Memory, cancellationToken).ConfigureAwait(false);
+            }
+
+            _spilled[location] = file;
+            Interlocked.Increment(ref _spilledTotal);
+        }
+        finally
         {
-            _memory[location] = bytes;
-            return;
+            bytes.Release();
         }
-
-        Interlocked.Add(ref _memoryBytes, -bytes.Length);
-        string file = Path.Combine(_spillFolder.Value, Guid.NewGuid().ToString("N"));
-        await File.WriteAllBytesAsync(file, bytes, cancellationToken).ConfigureAwait(false);
-        _spilled[location] = file;
-        Interlocked.Increment(ref _spilledTotal);
     }
 
-    /// <summary>An intermediate; in memory it is kept (not removed), so that a repeated run of the next step finds it too.</summary>
-    private async Task<byte[]> GetBytesAsync(string location, CancellationToken cancellationToken)
+    /// <summary>
+    /// An intermediate; in memory it is kept (not removed), so that a repeated run of the next step finds it too. One
+    /// read from a file comes in a rented array: the caller gives it back with <see cref="IntermediateBytes.Release"/>.
+    /// </summary>
+    private async Task<IntermediateBytes> GetBytesAsync(string location, CancellationToken cancellationToken)
     {
         if (!_inMemory)
         {
-            return await store.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false);
+            return DataStore.IsBlob(location)
+                ? IntermediateBytes.Whole(await store.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false))
+                : await IntermediateBytes.ReadFileAsync(location, cancellationToken).ConfigureAwait(false);
         }
 
         if (_memory.TryGetValue(location, out var bytes))
         {
-            return bytes;
+            return IntermediateBytes.Whole(bytes);
         }
 
         return _spilled.TryGetValue(location, out string? file)
-            ? await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false)
+            ? await IntermediateBytes.ReadFileAsync(file, cancellationToken).ConfigureAwait(false)
             : throw new InvalidOperationException($"intermediate {location} is not in this silo's memory (intermediates in memory need a single-silo cluster)");
     }
 
@@ -296,4 +369,83 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
 }
 
 /// <summary>A shard's kept rows for the publisher: <see cref="Rows"/> to format, or <see cref="Lines"/> (<see cref="LineCount"/> of them) to copy.</summary>
-public sealed record KeptPart(IReadOnlyList<CuratedRow>? Rows, ReadOnlyMemory<byte> Lines, int LineCount);
+public sealed record KeptPart(IReadOnlyList<CuratedRow>? Rows, ReadOnlyMemory<byte> Lines, int LineCount)
+{
+    /// <summary>The rented array <see cref="Lines"/> lie in, if they were read from a file.</summary>
+    internal byte[]? Rented { get; init; }
+
+    /// <summary>Gives back the array <see cref="Lines"/> lie in, once they are written; they must not be read afterwards.</summary>
+    public void Release()
+    {
+        if (Rented is { } rented)
+        {
+            LargeBuffers.Return(rented);
+        }
+    }
+}
+
+/// <summary>
+/// An intermediate's bytes: the first <see cref="Length"/> of <see cref="Array"/>, which is rented from <see cref="LargeBuffers"/> when
+/// <see cref="Rented"/> (a shard's intermediate is a large object: fresh arrays for every write and read were most of a
+/// silo's large-object allocations, and each few dozen of those cost a full collection).
+/// </summary>
+internal readonly record struct IntermediateBytes(byte[] Array, int Length, bool Rented)
+{
+    public ReadOnlyMemory<byte> Memory => Array.AsMemory(0, Length);
+
+    public static IntermediateBytes Whole(byte[] array) => new(array, array.Length, Rented: false);
+
+    /// <summary>The bytes written to <paramref name="buffer"/>, copied into a rented array (the buffer is reused).</summary>
+    public static IntermediateBytes RentedCopy(MemoryStream buffer)
+    {
+        int length = checked((int)buffer.Length);
+        var array = LargeBuffers.Rent(length);
+        buffer.GetBuffer().AsSpan(0, length).CopyTo(array);
+        return new IntermediateBytes(array, length, Rented: true);
+    }
+
+    /// <summary>A whole local file, read into a rented array.</summary>
+    public static async Task<IntermediateBytes> ReadFileAsync(string path, CancellationToken cancellationToken)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        long size = RandomAccess.GetLength(handle);
+        if (size > System.Array.MaxLength)
+        {
+            throw new IOException($"intermediate {path}: {size:N0} bytes, more than one array holds");
+        }
+
+        var array = LargeBuffers.Rent((int)size);
+        try
+        {
+            int read = 0;
+            while (read < size)
+            {
+                int n = await RandomAccess.ReadAsync(handle, array.AsMemory(read, (int)size - read), read, cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new IOException($"intermediate {path}: ends at byte {read} of {size}");
+                }
+
+                read += n;
+            }
+
+            return new IntermediateBytes(array, (int)size, Rented: true);
+        }
+        catch (Exception)
+        {
+            LargeBuffers.Return(array);
+            throw;
+        }
+    }
+
+    public MemoryStream AsStream() => new(Array, 0, Length, writable: false);
+
+    /// <summary>Gives a rented array back; nothing may read it afterwards.</summary>
+    public void Release()
+    {
+        if (Rented)
+        {
+            LargeBuffers.Return(Array);
+        }
+    }
+}

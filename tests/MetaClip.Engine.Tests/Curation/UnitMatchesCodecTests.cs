@@ -1,4 +1,6 @@
 using MetaClip.Engine.Curation;
+using MetaClip.Engine.Matching;
+using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Engine.Tests.Curation;
 
@@ -63,5 +65,26 @@ public class UnitMatchesCodecTests
         var e = Assert.Throws<CurationException>(() => UnitMatchesCodec.Read(new MemoryStream(bytes[..(bytes.Length - 3)]), "shard-3"));
         Assert.Contains("shard-3: truncated", e.Message, StringComparison.Ordinal);
         Assert.Throws<CurationException>(() => UnitMatchesCodec.Read(new MemoryStream([1, 2, 3, 4, 5]), "x"));
+    }
+
+    [Fact]
+    public void Texts_with_many_entry_ids_survive_the_round_trip_and_an_intermediate_read_back_is_filled_in_place()
+    {
+        // Ids are read back into a rented buffer that starts at 8 per matched text and grows: these texts match
+        // dozens of entries each.
+        string many = string.Join(' ', Enumerable.Range(0, 60).Select(i => $"w{i}"));
+        var rows = UnitMatcherTests.Rows([.. Enumerable.Range(0, 300).Select(i => ($"image-{i % 70}", "en", i % 3 == 0 ? "dog" : many))]);
+        var words = Enumerable.Range(0, 60).Select(i => $"w{i}").Append("dog").ToArray();
+        var metadata = new MetadataSet(new Dictionary<string, MetadataList> { ["en"] = new("en", words, "en.json") }, new LidMap(null, new HashSet<string> { "en" }), CurationMode.V2);
+        var unit = new UnitMatcher(metadata, threads: 2).Match(rows, CancellationToken.None);
+        Assert.True(unit.Ids.Length > 300 * 8, $"{unit.Ids.Length} ids");
+        using var stream = new MemoryStream();
+        UnitMatchesCodec.Write(stream, unit);
+        stream.Position = 0;
+        var back = UnitMatchesCodec.Read(stream, "mem");
+        Assert.Equal(unit.Ids, back.Ids);
+        var whole = back.WithTexts(rows);
+        Assert.Equal(unit.Matched, whole.Matched);
+        Assert.Same(back.Matched, whole.Matched);
     }
 }

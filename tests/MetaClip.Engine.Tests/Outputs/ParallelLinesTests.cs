@@ -50,6 +50,21 @@ public class ParallelLinesTests
         Assert.Equal(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(line, 8192))), stream.ToArray());
     }
 
+    [Fact]
+    public async Task Lines_stay_exact_when_slices_outgrow_the_line_buffer_and_it_is_replaced()
+    {
+        // A slice whose text outgrows the thread's builder gets it replaced by one that holds it (clearing a builder of
+        // several chunks would allocate its whole capacity again at every slice). Long, short and longer lines in
+        // turn, on one thread so that the same builder is used, each time exact.
+        foreach (int width in new[] { 300, 5, 700, 40, 1_200 })
+        {
+            string word = string.Concat(Enumerable.Repeat("é漢ab", width / 4 + 1)); // each line also ends in an emoji
+            using var stream = new MemoryStream();
+            await ParallelLines.WriteAsync(stream, 9_000, (text, i) => Line(text, i, word), 1, CancellationToken.None);
+            Assert.Equal(Expected(9_000, word), stream.ToArray());
+        }
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

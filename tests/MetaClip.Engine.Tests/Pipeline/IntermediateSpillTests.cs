@@ -25,4 +25,33 @@ public class IntermediateSpillTests
 
         Assert.ThrowsAny<IOException>(() => b.Read());
     }
+
+    [Fact]
+    public void A_kept_intermediate_is_a_copy_and_is_decoded_from_memory_or_from_its_file()
+    {
+        // The pipeline encodes every unit into one reused buffer: what the spill keeps must not change with it.
+        var buffer = new byte[700];
+        Random.Shared.NextBytes(buffer);
+        var first = buffer.ToArray();
+        using var spill = new IntermediateSpill(memoryBytes: 1000);
+        var a = spill.Put(buffer);
+        buffer.AsSpan().Reverse();
+        var second = buffer.ToArray();
+        var b = spill.Put(buffer);
+        buffer.AsSpan().Clear();
+        Assert.True(a.InMemory);
+        Assert.False(b.InMemory);
+        static byte[] All(Stream stream)
+        {
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        }
+
+        for (int round = 0; round < 3; round++)
+        {
+            Assert.Equal(first, a.Read(All));
+            Assert.Equal(second, b.Read(All)); // read into a rented buffer, given back each time
+        }
+    }
 }

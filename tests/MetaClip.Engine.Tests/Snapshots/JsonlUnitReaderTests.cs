@@ -106,6 +106,94 @@ public class JsonlUnitReaderTests
         Assert.Contains("has no \"lang\" column", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Rows_of_many_slices_keep_their_order_columns_and_line_numbers_around_blank_lines()
+    {
+        // Over 3 MiB: the unit is parsed in slices of about 1 MiB in parallel, each into its place of the columns.
+        // Blank lines fall anywhere (a slice's first and last lines among them), the key column appears only late in
+        // the file and the lang column only on some rows; the last line has no newline.
+        var random = new Random(17);
+        var lines = new List<string>();
+        var expected = new List<(string? Text, string Uuid, string? Key, string? Lang, int Line)>();
+        while (lines.Count < 60_000)
+        {
+            if (random.Next(20) == 0)
+            {
+                lines.Add(random.Next(2) == 0 ? "" : " \t\r");
+                continue;
+            }
+
+            int n = lines.Count + 1;
+            string uuid = $"u{n % 997}";
+            string? text = random.Next(50) == 0 ? null : $"text {n} " + new string('x', random.Next(60));
+            string? key = n > 45_000 ? $"k{n}" : null;
+            string? lang = random.Next(3) == 0 ? null : (n % 2 == 0 ? "en" : "de");
+            var fields = new List<string> { $"\"uuid\": \"{uuid}\"", text is null ? "\"text\": null" : $"\"text\": \"{text}\"" };
+            if (key is not null)
+            {
+                fields.Add($"\"key\": \"{key}\"");
+            }
+
+            if (lang is not null)
+            {
+                fields.Add($"\"lang\": \"{lang}\"");
+            }
+
+            lines.Add("{" + string.Join(", ", fields) + "}");
+            expected.Add((text, uuid, key, lang, n));
+        }
+
+        using var dir = new TempFolder();
+        string path = dir.File("many.jsonl", string.Join("\n", lines));
+        Assert.True(new FileInfo(path).Length > 3 << 20);
+        var rows = await Read(path, new SnapshotColumns { Lang = "lang" });
+        Assert.Equal(expected.Count, rows.RowCount);
+        Assert.Equal(expected.Select(e => e.Text), rows.Text);
+        Assert.Equal(expected.Select(e => e.Uuid), rows.Uuid);
+        Assert.Equal(expected.Select(e => e.Key), rows.Key!);
+        Assert.Equal(expected.Select(e => e.Lang), rows.Lang!);
+        Assert.Null(rows.Url);
+        Assert.Equal(expected.Select(e => $"line {e.Line}"), Enumerable.Range(0, rows.RowCount).Select(rows.Locate));
+
+        // A bad line deep in a later slice is named by its own line number.
+        lines[50_000] = "{\"uuid\": \"x\", \"text\": oops}";
+        string bad = dir.File("bad-many.jsonl", string.Join("\n", lines));
+        var e = await Assert.ThrowsAsync<CurationException>(() => Read(bad, new SnapshotColumns()));
+        Assert.Contains("bad-many.jsonl line 50001: not valid JSON", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_range_is_numbered_from_its_first_line_and_without_blank_lines_rows_are_lines()
+    {
+        using var dir = new TempFolder();
+        string first = "{\"uuid\": \"a\", \"text\": \"one\"}\n";
+        string path = dir.File("r.jsonl", first + "{\"uuid\": \"b\", \"text\": \"two\"}\n{\"uuid\": \"c\", \"text\": \"three\"}\n");
+        var snapshot = (await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0];
+        long length = new FileInfo(path).Length;
+        var rows = await JsonlUnitReader.ReadAsync(DataStore.Local, new SnapshotUnit(snapshot, -1, new UnitRange(first.Length, length, 2)), new SnapshotColumns(), CancellationToken.None);
+        Assert.Equal(new[] { "two", "three" }, rows.Text);
+        Assert.Equal(new[] { "line 2", "line 3" }, new[] { rows.Locate(0), rows.Locate(1) });
+        Assert.Null(rows.Key);
+        Assert.Null(rows.Lang);
+    }
+
+    [Fact]
+    public async Task Units_read_one_after_another_get_only_their_own_bytes()
+    {
+        // A unit's bytes are read into a buffer from a shared pool and given back after parsing: the next, shorter unit
+        // may get the same buffer, with the longer unit's bytes after its own.
+        using var dir = new TempFolder();
+        string longer = dir.File("long.jsonl", string.Concat(Enumerable.Range(0, 3000).Select(i => $"{{\"uuid\": \"l{i}\", \"text\": \"long text {i}\"}}\n")));
+        string shorter = dir.File("short.jsonl", "{\"uuid\": \"s\", \"text\": \"short\"}");
+        for (int round = 0; round < 20; round++)
+        {
+            Assert.Equal(3000, (await Read(longer, new SnapshotColumns())).RowCount);
+            var rows = await Read(shorter, new SnapshotColumns());
+            Assert.Equal(new[] { "short" }, rows.Text);
+            Assert.Equal("line 1", rows.Locate(0));
+        }
+    }
+
     private static async Task<UnitRows> Read(string path, SnapshotColumns columns) =>
         await JsonlUnitReader.ReadAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0], columns, CancellationToken.None);
 }
