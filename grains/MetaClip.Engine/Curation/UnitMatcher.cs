@@ -31,44 +31,45 @@ public sealed class UnitMatcher
         // Sized for the unit up front: grown lists leave arrays of every size behind, and a unit's are large-object
         // allocations, each of which brings the next full collection nearer.
         var images = new List<string>(rows.RowCount);
-        var imageIndex = ImageIndex(rows.RowCount);
+        var imageIndex = RentImageIndex(rows.RowCount);
         try
         {
             return Match(rows, images, imageIndex, cancellationToken);
         }
         finally
         {
-            imageIndex.Clear(); // it holds the unit's uuids
+            ReturnImageIndex(imageIndex);
         }
     }
 
     /// <summary>
-    /// This thread's table of a unit's images, empty and with room for <paramref name="rows"/>: kept from unit to unit,
-    /// since a fresh one sized for a unit is a large object, garbage after each.
+    /// An empty table of a unit's images with room for <paramref name="rows"/>, kept from unit to unit: a fresh one sized
+    /// for a unit is a large object, garbage after each. At most <see cref="KeptImageIndexes"/> are kept, whatever the
+    /// number of threads that match, and none for units of more than <see cref="MaxKeptImageIndex"/> rows.
     /// </summary>
-    private static Dictionary<string, int> ImageIndex(int rows)
+    private static Dictionary<string, int> RentImageIndex(int rows)
     {
-        var index = _imageIndex;
-        if (index is null || rows > MaxKeptImageIndex)
+        if (rows <= MaxKeptImageIndex && ImageIndexes.TryTake(out var index))
         {
-            index = new Dictionary<string, int>(rows, StringComparer.Ordinal);
-            if (rows <= MaxKeptImageIndex)
-            {
-                _imageIndex = index;
-            }
-
+            index.EnsureCapacity(rows);
             return index;
         }
 
-        index.EnsureCapacity(rows);
-        return index;
+        return new Dictionary<string, int>(rows, StringComparer.Ordinal);
     }
 
-    /// <summary>A unit with more rows than this gets a table of its own, not kept.</summary>
-    private const int MaxKeptImageIndex = 1 << 17;
+    private static void ReturnImageIndex(Dictionary<string, int> index)
+    {
+        index.Clear(); // it holds the unit's uuids
+        if (index.EnsureCapacity(0) <= MaxKeptImageIndex && ImageIndexes.Count < KeptImageIndexes)
+        {
+            ImageIndexes.Add(index);
+        }
+    }
 
-    [ThreadStatic]
-    private static Dictionary<string, int>? _imageIndex;
+    private const int MaxKeptImageIndex = 1 << 17;
+    private const int KeptImageIndexes = 4;
+    private static readonly System.Collections.Concurrent.ConcurrentBag<Dictionary<string, int>> ImageIndexes = [];
 
     private UnitMatches Match(UnitRows rows, List<string> images, Dictionary<string, int> imageIndex, CancellationToken cancellationToken)
     {
