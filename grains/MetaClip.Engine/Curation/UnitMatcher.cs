@@ -83,7 +83,6 @@ public sealed class UnitMatcher
         var textRows = new List<int>(rows.RowCount);
         var textImage = new List<int>(rows.RowCount);
         var textIndex = new List<int>(rows.RowCount);
-        var textLanguage = new List<string>(rows.RowCount);
         var textLanguageIndex = new List<int>(rows.RowCount);
         var languageNames = new List<string>();
         var languageIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -129,7 +128,6 @@ public sealed class UnitMatcher
             textRows.Add(row);
             textImage.Add(image);
             textIndex.Add(textsPerImage[image]++);
-            textLanguage.Add(language);
             textLanguageIndex.Add(languageIndex[language]);
         }
 
@@ -221,8 +219,9 @@ public sealed class UnitMatcher
 
                 source.Slice(idStart[t], n).CopyTo(allIds.AsSpan(offset));
                 int row = textRows[t];
-                languages[textLanguage[t]].MatchedTexts++;
-                matched.Add(new MatchedText(row, textImage[t], textIndex[t], textLanguage[t], labels?[row] ?? string.Empty,
+                string language = languageNames[textLanguageIndex[t]];
+                languages[language].MatchedTexts++;
+                matched.Add(new MatchedText(row, textImage[t], textIndex[t], language, labels?[row] ?? string.Empty,
                     offset, n, rows.Text[row]!, rows.Url?[row], rows.Key?[row]));
                 offset += n;
             }
