@@ -62,17 +62,16 @@ public static class ParallelLines
     }
 
     /// <summary>
-    /// <see cref="ToArray(ReadOnlySpan{byte}, int, Action{StringBuilder, int}, int, CancellationToken)"/>'s bytes at the start of an
-    /// array rented from <see cref="Storage.LargeBuffers"/> (the caller gives it back), and their length: for bytes that are
-    /// written somewhere and then dropped, which would otherwise be a large object each time.
+    /// <see cref="ToArray(ReadOnlySpan{byte}, int, Action{StringBuilder, int}, int, CancellationToken)"/>'s bytes in a rented
+    /// array (the caller gives it back): for bytes that are written somewhere and then dropped, which would otherwise be a
+    /// large object each time.
     /// </summary>
-    public static (byte[] Rented, int Length) ToRented(ReadOnlySpan<byte> prefix, int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken)
+    public static Storage.RentedBytes ToRented(ReadOnlySpan<byte> prefix, int count, Action<StringBuilder, int> append, int threads, CancellationToken cancellationToken)
     {
         using var parts = Format(count, append, threads, cancellationToken);
-        int length = prefix.Length + parts.Length;
-        var bytes = Storage.LargeBuffers.Rent(length);
-        Join(prefix, parts, bytes);
-        return (bytes, length);
+        var bytes = Storage.RentedBytes.Rent(prefix.Length + parts.Length);
+        Join(prefix, parts, bytes.Array);
+        return bytes;
     }
 
     private static void Join(ReadOnlySpan<byte> prefix, FormattedParts parts, byte[] bytes)

@@ -95,7 +95,8 @@ public sealed class CurationPipeline
             while (reread.Reader.TryRead(out var rows))
             {
                 var entry = pass1.Results[decided];
-                await DecideAndPublishAsync(entry.Matches().WithTexts(rows), planIndex[entry.Unit], table, pass1.Tallies, publisher, cancellationToken).ConfigureAwait(false);
+                var matches = await entry.MatchesAsync(cancellationToken).ConfigureAwait(false);
+                await DecideAndPublishAsync(matches.WithTexts(rows), planIndex[entry.Unit], table, pass1.Tallies, publisher, cancellationToken).ConfigureAwait(false);
                 Report(CurationPhase.Sampling, ++decided, units.Count, pass1.Texts);
             }
         }
@@ -122,7 +123,8 @@ public sealed class CurationPipeline
         var (metadata, identifier) = await LoadAsync([], Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
         var units = await PlanAsync(_options with { SkipBadFiles = false }, null, cancellationToken).ConfigureAwait(false);
         var pass1 = await MatchUnitsAsync(metadata, identifier, units, spill: null, cancellationToken).ConfigureAwait(false);
-        return new MatchedSnapshot([.. pass1.Results.Select(r => r.Matches())], pass1.Counts, _steps.ComputeThresholds(pass1.Counts, pass1.Tallies, metadata, _options));
+        // Without a spill every unit's matches are kept whole.
+        return new MatchedSnapshot([.. pass1.Results.Select(r => r.Whole!)], pass1.Counts, _steps.ComputeThresholds(pass1.Counts, pass1.Tallies, metadata, _options));
     }
 
     /// <summary>
@@ -237,7 +239,8 @@ public sealed class CurationPipeline
                 spill is null ? matches : null, compact);
         }
 
-        public UnitMatches Matches() => Whole ?? Compact!.Read(stream => UnitMatchesCodec.Read(stream, Unit.Id));
+        public async Task<UnitMatches> MatchesAsync(CancellationToken cancellationToken) =>
+            Whole ?? await Compact!.ReadAsync(stream => UnitMatchesCodec.Read(stream, Unit.Id), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using MetaClip.Engine.Storage;
+
 namespace MetaClip.Engine.Pipeline;
 
 /// <summary>
@@ -53,36 +55,19 @@ public sealed class IntermediateSpill(long memoryBytes) : IDisposable
         /// <paramref name="decode"/> of the kept bytes, as a stream. A file's bytes are read into a rented buffer, given
         /// back when it returns: an intermediate is a large-object allocation if fresh.
         /// </summary>
-        public T Read<T>(Func<Stream, T> decode)
+        public async Task<T> ReadAsync<T>(Func<Stream, T> decode, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(decode);
-            if (bytes is not null)
-            {
-                return decode(new MemoryStream(bytes, writable: false));
-            }
-
-            using var handle = File.OpenHandle(file!);
-            long length = RandomAccess.GetLength(handle);
-            var buffer = Storage.LargeBuffers.Rent(checked((int)length));
+            var kept = bytes is not null
+                ? RentedBytes.Whole(bytes)
+                : await RentedBytes.ReadFileAsync(file!, cancellationToken).ConfigureAwait(false);
             try
             {
-                int read = 0;
-                while (read < length)
-                {
-                    int n = RandomAccess.Read(handle, buffer.AsSpan(read, (int)length - read), read);
-                    if (n == 0)
-                    {
-                        throw new IOException($"intermediate {file}: ends at byte {read} of {length}");
-                    }
-
-                    read += n;
-                }
-
-                return decode(new MemoryStream(buffer, 0, (int)length, writable: false));
+                return decode(kept.AsStream());
             }
             finally
             {
-                Storage.LargeBuffers.Return(buffer);
+                kept.Release();
             }
         }
     }

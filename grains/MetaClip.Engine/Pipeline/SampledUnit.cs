@@ -10,8 +10,8 @@ public sealed record SampledUnit(IReadOnlyList<ImageDecision> Decisions, IReadOn
     public byte[] DecisionLines(int threads, CancellationToken cancellationToken) =>
         ParallelLines.ToArray(Decisions.Count, AppendDecisionLine, threads, cancellationToken);
 
-    /// <summary><see cref="DecisionLines"/> at the start of an array rented from <see cref="Storage.LargeBuffers"/> (the caller gives it back), and their length.</summary>
-    public (byte[] Rented, int Length) RentedDecisionLines(int threads, CancellationToken cancellationToken) =>
+    /// <summary><see cref="DecisionLines"/> in a rented array (the caller gives it back).</summary>
+    public Storage.RentedBytes RentedDecisionLines(int threads, CancellationToken cancellationToken) =>
         ParallelLines.ToRented([], Decisions.Count, AppendDecisionLine, threads, cancellationToken);
 
     /// <summary>

@@ -25,7 +25,7 @@ public static class JsonlUnitReader
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(columns);
         var file = unit.File;
-        UnitBytes bytes;
+        RentedBytes bytes;
         try
         {
             bytes = unit.Range is UnitRange range
@@ -51,26 +51,7 @@ public static class JsonlUnitReader
         }
     }
 
-    /// <summary>
-    /// A unit's bytes: <see cref="Length"/> bytes at the start of <see cref="Array"/>, which is rented from
-    /// <see cref="LargeBuffers"/> when <see cref="Rented"/>. A shard's bytes are a megabyte or more, a large-object allocation each time if
-    /// fresh, and every few dozen of those cost a full collection of the heap (the metadata included).
-    /// </summary>
-    private readonly record struct UnitBytes(byte[] Array, int Length, bool Rented)
-    {
-        public static UnitBytes Whole(byte[] array) => new(array, array.Length, false);
-
-        /// <summary>Gives a rented array back; nothing may read it afterwards (the rows are strings of their own).</summary>
-        public void Release()
-        {
-            if (Rented)
-            {
-                LargeBuffers.Return(Array);
-            }
-        }
-    }
-
-    private static async Task<UnitBytes> ReadAllAsync(DataStore store, SnapshotFile file, CancellationToken cancellationToken)
+    private static async Task<RentedBytes> ReadAllAsync(DataStore store, SnapshotFile file, CancellationToken cancellationToken)
     {
         if (file.Format != SnapshotFormat.JsonlGzip && !DataStore.IsBlob(file.Path))
         {
@@ -82,20 +63,20 @@ public static class JsonlUnitReader
         byte[] stored = await store.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false);
         if (file.Format != SnapshotFormat.JsonlGzip)
         {
-            return UnitBytes.Whole(stored);
+            return RentedBytes.Whole(stored);
         }
 
         await using var gzip = new GZipStream(new MemoryStream(stored), CompressionMode.Decompress);
         using var memory = new MemoryStream();
         await gzip.CopyToAsync(memory, cancellationToken).ConfigureAwait(false);
-        return UnitBytes.Whole(memory.ToArray());
+        return RentedBytes.Whole(memory.ToArray());
     }
 
     /// <summary>
     /// The bytes of a range: a plain file is read from its start offset; a gzip file is decompressed from its beginning
     /// and the bytes before the range are passed over (gzip has no index to seek by).
     /// </summary>
-    private static async Task<UnitBytes> ReadRangeAsync(DataStore store, SnapshotFile file, UnitRange range, CancellationToken cancellationToken)
+    private static async Task<RentedBytes> ReadRangeAsync(DataStore store, SnapshotFile file, UnitRange range, CancellationToken cancellationToken)
     {
         if (range.Length > Array.MaxLength)
         {
@@ -133,29 +114,21 @@ public static class JsonlUnitReader
     }
 
     /// <summary><paramref name="length"/> bytes of <paramref name="stream"/> (at <paramref name="start"/> of the file) in a rented array.</summary>
-    private static async Task<UnitBytes> ReadExactlyAsync(Stream stream, long length, SnapshotFile file, long start, CancellationToken cancellationToken)
+    private static async Task<RentedBytes> ReadExactlyAsync(Stream stream, long length, SnapshotFile file, long start, CancellationToken cancellationToken)
     {
         if (length > Array.MaxLength)
         {
             throw new CurationException($"snapshot file {file.Name}: {length:N0} bytes, more than one unit can be; give a smaller --shard-size");
         }
 
-        var bytes = LargeBuffers.Rent((int)length);
-        try
+        var (bytes, read) = await RentedBytes.ReadAsync(stream, (int)length, cancellationToken).ConfigureAwait(false);
+        if (read < length)
         {
-            int read = await stream.ReadAtLeastAsync(bytes.AsMemory(0, (int)length), (int)length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (read < length)
-            {
-                throw new CurationException($"snapshot file {file.Name}: ends at byte {start + read}, inside the planned range {start}-{start + length} (the file changed after the job was planned)");
-            }
+            bytes.Release();
+            throw new CurationException($"snapshot file {file.Name}: ends at byte {start + read}, inside the planned range {start}-{start + length} (the file changed after the job was planned)");
+        }
 
-            return new UnitBytes(bytes, (int)length, true);
-        }
-        catch (Exception)
-        {
-            LargeBuffers.Return(bytes);
-            throw;
-        }
+        return bytes;
     }
 
     private static async Task SkipAsync(Stream stream, long count, SnapshotFile file, CancellationToken cancellationToken)

@@ -64,7 +64,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         ArgumentNullException.ThrowIfNull(matches);
         var buffer = EncodeBuffer();
         UnitMatchesCodec.Write(buffer, matches);
-        return PutBytesAsync(location, IntermediateBytes.RentedCopy(buffer), cancellationToken);
+        return PutBytesAsync(location, RentedBytes.CopyOf(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)), cancellationToken);
     }
 
     /// <summary>
@@ -110,8 +110,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     public async Task PutDecisionsAsync(string location, SampledUnit sampled, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sampled);
-        var (lines, length) = sampled.RentedDecisionLines(Environment.ProcessorCount, cancellationToken);
-        await PutBytesAsync(location, new IntermediateBytes(lines, length, Rented: true), cancellationToken).ConfigureAwait(false);
+        await PutBytesAsync(location, sampled.RentedDecisionLines(Environment.ProcessorCount, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Appends the decision lines of shards (in the order given) to <paramref name="output"/>; returns how many lines they hold.</summary>
@@ -141,7 +140,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     {
         var buffer = EncodeBuffer();
         CuratedRowsCodec.Write(buffer, rows);
-        return PutBytesAsync(location, IntermediateBytes.RentedCopy(buffer), cancellationToken);
+        return PutBytesAsync(location, RentedBytes.CopyOf(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)), cancellationToken);
     }
 
     /// <summary>
@@ -151,8 +150,8 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     public Task PutKeptLinesAsync(string location, IReadOnlyList<CuratedRow> rows, bool withKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var (bytes, length) = ParallelLines.ToRented(KeptLinesMark, rows.Count, (text, i) => CuratedWriter.AppendJsonLine(text, rows[i], withKey), Environment.ProcessorCount, cancellationToken);
-        return PutBytesAsync(location, new IntermediateBytes(bytes, length, Rented: true), cancellationToken);
+        var bytes = ParallelLines.ToRented(KeptLinesMark, rows.Count, (text, i) => CuratedWriter.AppendJsonLine(text, rows[i], withKey), Environment.ProcessorCount, cancellationToken);
+        return PutBytesAsync(location, bytes, cancellationToken);
     }
 
     /// <summary>
@@ -246,7 +245,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
                 }
 
                 handedOver = true;
-                return new KeptPart(null, lines, lines.Span.Count((byte)'\n')) { Rented = bytes.Rented ? bytes.Array : null };
+                return new KeptPart(null, lines, lines.Span.Count((byte)'\n')) { Bytes = bytes };
             }
 
             return new KeptPart(CuratedRowsCodec.Read(bytes.AsStream(), location), default, 0);
@@ -302,7 +301,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     /// <paramref name="bytes"/> is this method's from the call on: a rented array is given back once written, or copied
     /// into one of its exact length when kept in memory.
     /// </remarks>
-    private async Task PutBytesAsync(string location, IntermediateBytes bytes, CancellationToken cancellationToken)
+    private async Task PutBytesAsync(string location, RentedBytes bytes, CancellationToken cancellationToken)
     {
         try
         {
@@ -337,24 +336,24 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
 
     /// <summary>
     /// An intermediate; in memory it is kept (not removed), so that a repeated run of the next step finds it too. One
-    /// read from a file comes in a rented array: the caller gives it back with <see cref="IntermediateBytes.Release"/>.
+    /// read from a file comes in a rented array: the caller gives it back with <see cref="RentedBytes.Release"/>.
     /// </summary>
-    private async Task<IntermediateBytes> GetBytesAsync(string location, CancellationToken cancellationToken)
+    private async Task<RentedBytes> GetBytesAsync(string location, CancellationToken cancellationToken)
     {
         if (!_inMemory)
         {
             return DataStore.IsBlob(location)
-                ? IntermediateBytes.Whole(await store.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false))
-                : await IntermediateBytes.ReadFileAsync(location, cancellationToken).ConfigureAwait(false);
+                ? RentedBytes.Whole(await store.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false))
+                : await RentedBytes.ReadFileAsync(location, cancellationToken).ConfigureAwait(false);
         }
 
         if (_memory.TryGetValue(location, out var bytes))
         {
-            return IntermediateBytes.Whole(bytes);
+            return RentedBytes.Whole(bytes);
         }
 
         return _spilled.TryGetValue(location, out string? file)
-            ? await IntermediateBytes.ReadFileAsync(file, cancellationToken).ConfigureAwait(false)
+            ? await RentedBytes.ReadFileAsync(file, cancellationToken).ConfigureAwait(false)
             : throw new InvalidOperationException($"intermediate {location} is not in this silo's memory (intermediates in memory need a single-silo cluster)");
     }
 
@@ -371,81 +370,9 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
 /// <summary>A shard's kept rows for the publisher: <see cref="Rows"/> to format, or <see cref="Lines"/> (<see cref="LineCount"/> of them) to copy.</summary>
 public sealed record KeptPart(IReadOnlyList<CuratedRow>? Rows, ReadOnlyMemory<byte> Lines, int LineCount)
 {
-    /// <summary>The rented array <see cref="Lines"/> lie in, if they were read from a file.</summary>
-    internal byte[]? Rented { get; init; }
+    /// <summary>The bytes <see cref="Lines"/> lie in: rented if they were read from a file.</summary>
+    internal RentedBytes Bytes { get; init; }
 
     /// <summary>Gives back the array <see cref="Lines"/> lie in, once they are written; they must not be read afterwards.</summary>
-    public void Release()
-    {
-        if (Rented is { } rented)
-        {
-            LargeBuffers.Return(rented);
-        }
-    }
-}
-
-/// <summary>
-/// An intermediate's bytes: the first <see cref="Length"/> of <see cref="Array"/>, which is rented from <see cref="LargeBuffers"/> when
-/// <see cref="Rented"/> (a shard's intermediate is a large object: fresh arrays for every write and read were most of a
-/// silo's large-object allocations, and each few dozen of those cost a full collection).
-/// </summary>
-internal readonly record struct IntermediateBytes(byte[] Array, int Length, bool Rented)
-{
-    public ReadOnlyMemory<byte> Memory => Array.AsMemory(0, Length);
-
-    public static IntermediateBytes Whole(byte[] array) => new(array, array.Length, Rented: false);
-
-    /// <summary>The bytes written to <paramref name="buffer"/>, copied into a rented array (the buffer is reused).</summary>
-    public static IntermediateBytes RentedCopy(MemoryStream buffer)
-    {
-        int length = checked((int)buffer.Length);
-        var array = LargeBuffers.Rent(length);
-        buffer.GetBuffer().AsSpan(0, length).CopyTo(array);
-        return new IntermediateBytes(array, length, Rented: true);
-    }
-
-    /// <summary>A whole local file, read into a rented array.</summary>
-    public static async Task<IntermediateBytes> ReadFileAsync(string path, CancellationToken cancellationToken)
-    {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
-        long size = RandomAccess.GetLength(handle);
-        if (size > System.Array.MaxLength)
-        {
-            throw new IOException($"intermediate {path}: {size:N0} bytes, more than one array holds");
-        }
-
-        var array = LargeBuffers.Rent((int)size);
-        try
-        {
-            int read = 0;
-            while (read < size)
-            {
-                int n = await RandomAccess.ReadAsync(handle, array.AsMemory(read, (int)size - read), read, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    throw new IOException($"intermediate {path}: ends at byte {read} of {size}");
-                }
-
-                read += n;
-            }
-
-            return new IntermediateBytes(array, (int)size, Rented: true);
-        }
-        catch (Exception)
-        {
-            LargeBuffers.Return(array);
-            throw;
-        }
-    }
-
-    public MemoryStream AsStream() => new(Array, 0, Length, writable: false);
-
-    /// <summary>Gives a rented array back; nothing may read it afterwards.</summary>
-    public void Release()
-    {
-        if (Rented)
-        {
-            LargeBuffers.Return(Array);
-        }
-    }
+    public void Release() => Bytes.Release();
 }

@@ -27,7 +27,7 @@ public class IntermediateSpillTests
     }
 
     [Fact]
-    public void A_kept_intermediate_is_a_copy_and_is_decoded_from_memory_or_from_its_file()
+    public async Task A_kept_intermediate_is_a_copy_and_is_decoded_from_memory_or_from_its_file()
     {
         // The pipeline encodes every unit into one reused buffer: what the spill keeps must not change with it.
         var buffer = new byte[700];
@@ -50,8 +50,8 @@ public class IntermediateSpillTests
 
         for (int round = 0; round < 3; round++)
         {
-            Assert.Equal(first, a.Read(All));
-            Assert.Equal(second, b.Read(All)); // read into a rented buffer, given back each time
+            Assert.Equal(first, await a.ReadAsync(All, CancellationToken.None));
+            Assert.Equal(second, await b.ReadAsync(All, CancellationToken.None)); // read into a rented buffer, given back each time
         }
     }
 }
