@@ -333,7 +333,7 @@ public sealed class ParquetUnitReader : IAsyncDisposable
         try
         {
             var chunk = group.GetMetadata(field) ?? throw new UnsupportedPagesException($"column \"{field.Name}\" has no chunk metadata");
-            await ColumnPageReader.ReadAsync(_stream, chunk, field, start, end, sink, cancellationToken).ConfigureAwait(false);
+            await ColumnPageReader.ReadAsync(_stream, chunk, field, start, end, sink, cancellationToken, source: _file.Path).ConfigureAwait(false);
             return null;
         }
         catch (UnsupportedPagesException e)

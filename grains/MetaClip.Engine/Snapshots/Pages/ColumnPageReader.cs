@@ -44,7 +44,10 @@ internal static class ColumnPageReader
     /// <summary>No page of a column is believed larger than this (a damaged header is not allocated for).</summary>
     private const int MaxPageBytes = 1 << 30;
 
-    private const int Plain = 0, PlainDictionary = 2, Rle = 3, RleDictionary = 8;
+    private const int Plain = 0, PlainDictionary = 2, RleDictionary = 8;
+
+    /// <summary>The RLE encoding of definition levels.</summary>
+    internal const int Rle = 3;
 
     /// <summary>
     /// A PLAIN data page larger than this (after decompression) is decoded as it streams in, never held whole: a writer
@@ -66,8 +69,13 @@ internal static class ColumnPageReader
             : throw new UnsupportedPagesException($"column \"{field.Name}\" of type {type.Name}");
     }
 
+    /// <summary>
+    /// Reads rows <c>[start, end)</c> of the column chunk into <paramref name="sink"/>. <paramref name="source"/> names the
+    /// file (its path), so that a streamed page left part way by one call can be gone on with by the next call for the
+    /// same file (<see cref="StreamingPagePool"/>).
+    /// </summary>
     public static async Task ReadAsync(Stream stream, ColumnChunk chunk, DataField field, long start, long end, ValueSink sink, CancellationToken cancellationToken,
-        int streamAbove = DefaultStreamAbove)
+        int streamAbove = DefaultStreamAbove, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(chunk);
@@ -122,8 +130,9 @@ internal static class ColumnPageReader
 
                     if (row + header.Values > start && header.Encoding == Plain && header.UncompressedSize > streamAbove)
                     {
-                        stream.Seek(body, SeekOrigin.Begin);
-                        column.ReadStreaming(stream, header, row, start, end, sink);
+                        var key = new StreamingPageKey(source, stream.Length, field.Name, body, header.CompressedSize, header.UncompressedSize, header.Values,
+                            meta.TotalCompressedSize);
+                        ReadStreaming(key, stream, body, header, row, column, start, end, sink);
                     }
                     else if (row + header.Values > start)
                     {
@@ -141,6 +150,35 @@ internal static class ColumnPageReader
         if (row < end)
         {
             throw new InvalidDataException($"column \"{field.Name}\": its chunk holds {row} values, fewer than the {end} rows read");
+        }
+    }
+
+    /// <summary>
+    /// Rows <c>[start, end)</c> of a streamed page (those of it), gone on with from a kept <see cref="StreamingPage"/> of
+    /// this page at or before <paramref name="start"/> when there is one, else read from the page's start; a page left
+    /// part way is kept for the next range.
+    /// </summary>
+    private static void ReadStreaming(StreamingPageKey key, Stream stream, long body, PageHeader header, long firstRow, Column column, long start, long end, ValueSink sink)
+    {
+        var page = StreamingPagePool.Take(key, start, stream)
+            ?? StreamingPage.Open(key, stream, body, header, firstRow, column.Name, column.IsBytes, column.Width, column.MaxDefinition,
+                column.Codec == 0 ? null : column.Decompressing);
+        bool read = false;
+        try
+        {
+            page.Read(start, end, sink);
+            read = true;
+        }
+        finally
+        {
+            if (read)
+            {
+                StreamingPagePool.Return(page);
+            }
+            else
+            {
+                page.Dispose();
+            }
         }
     }
 
@@ -263,9 +301,9 @@ internal static class ColumnPageReader
 
     private sealed record Column(string Name, ValueKind Kind, int MaxDefinition, int Codec)
     {
-        private bool IsBytes => Kind is ValueKind.String or ValueKind.Binary;
+        public bool IsBytes => Kind is ValueKind.String or ValueKind.Binary;
 
-        private int Width => Kind is ValueKind.Int32 or ValueKind.UInt32 ? 4 : 8;
+        public int Width => Kind is ValueKind.Int32 or ValueKind.UInt32 ? 4 : 8;
 
         public PageDictionary ReadDictionary(PageHeader header, byte[] page)
         {
@@ -398,98 +436,7 @@ internal static class ColumnPageReader
             }
         }
 
-        /// <summary>
-        /// The values of rows <c>[start, end)</c> in a PLAIN page at <paramref name="stream"/>'s position, decoded as the
-        /// page is read and decompressed: only its levels, one value and the codec's window are held, and the page is
-        /// read no further than the range's last row.
-        /// </summary>
-        public void ReadStreaming(Stream stream, PageHeader header, long firstRow, long start, long end, ValueSink sink)
-        {
-            using var raw = new BufferedStream(new SliceStream(stream, header.CompressedSize), 1 << 16);
-            byte[] levels = [];
-            Stream? decompressing = null;
-            try
-            {
-                Stream values;
-                if (header.Kind == PageKind.DataV2)
-                {
-                    if (header.RepetitionBytes != 0)
-                    {
-                        throw new UnsupportedPagesException($"column \"{Name}\": repetition levels");
-                    }
-
-                    levels = new byte[header.DefinitionBytes];
-                    raw.ReadExactly(levels);
-                    values = header.Compressed && Codec != 0 ? decompressing = Decompressing(raw) : raw;
-                }
-                else
-                {
-                    values = Codec != 0 ? decompressing = Decompressing(raw) : raw;
-                    if (MaxDefinition > 0)
-                    {
-                        if (header.DefinitionEncoding != Rle)
-                        {
-                            throw new UnsupportedPagesException($"column \"{Name}\": definition levels encoded {header.DefinitionEncoding}");
-                        }
-
-                        Span<byte> length = stackalloc byte[4];
-                        values.ReadExactly(length);
-                        int count = BinaryPrimitives.ReadInt32LittleEndian(length);
-                        if (count < 0 || count > header.UncompressedSize)
-                        {
-                            throw new InvalidDataException($"column \"{Name}\": levels of {count} bytes in a page of {header.UncompressedSize}");
-                        }
-
-                        levels = new byte[count];
-                        values.ReadExactly(levels);
-                    }
-                }
-
-                var reader = new PlainValueReader(values);
-                var definitions = new HybridDecoder(levels, MaxDefinition > 0 ? 1 : 0);
-                long stop = Math.Min(end, firstRow + header.Values);
-                for (long row = firstRow; row < stop; row++)
-                {
-                    int index = (int)(row - start);
-                    bool wanted = row >= start;
-                    if (MaxDefinition > 0 && definitions.Next() != MaxDefinition)
-                    {
-                        if (wanted)
-                        {
-                            sink.Null(index);
-                        }
-                    }
-                    else if (IsBytes)
-                    {
-                        int length = reader.ReadInt32();
-                        if (length < 0 || length > header.UncompressedSize)
-                        {
-                            throw new InvalidDataException($"column \"{Name}\": a value of {length} bytes in a page of {header.UncompressedSize}");
-                        }
-
-                        var value = reader.Take(length);
-                        if (wanted)
-                        {
-                            sink.Bytes(index, value);
-                        }
-                    }
-                    else
-                    {
-                        long value = Width == 4 ? reader.ReadInt32() : reader.ReadInt64();
-                        if (wanted)
-                        {
-                            sink.Integer(index, value);
-                        }
-                    }
-                }
-            }
-            finally
-            {
-                decompressing?.Dispose();
-            }
-        }
-
-        private Stream Decompressing(Stream raw) => Codec switch
+        public Stream Decompressing(Stream raw) => Codec switch
         {
             1 => new SnappyRawStream(raw),
             2 => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),

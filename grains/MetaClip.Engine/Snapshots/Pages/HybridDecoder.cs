@@ -26,8 +26,25 @@ internal ref struct HybridDecoder
         _bitWidth = bitWidth;
     }
 
+    /// <summary>
+    /// A decoder that goes on from <paramref name="place"/> (of <see cref="Place"/>) over the same
+    /// <paramref name="data"/>: a page read in several calls keeps its place between them.
+    /// </summary>
+    public HybridDecoder(ReadOnlySpan<byte> data, int bitWidth, HybridPlace place)
+        : this(data, bitWidth)
+    {
+        _at = place.At;
+        _repeatLeft = place.RepeatLeft;
+        _repeated = place.Repeated;
+        _packedLeft = place.PackedLeft;
+        _packedBit = place.PackedBit;
+    }
+
     /// <summary>The bytes read so far (after the last run read).</summary>
     public readonly int Position => _at;
+
+    /// <summary>Where the decoder is, to go on from later (<see cref="HybridDecoder(ReadOnlySpan{byte}, int, HybridPlace)"/>).</summary>
+    public readonly HybridPlace Place => new(_at, _repeatLeft, _repeated, _packedLeft, _packedBit);
 
     public int Next()
     {
@@ -137,3 +154,6 @@ internal ref struct HybridDecoder
         throw new InvalidDataException("a run header longer than 10 bytes");
     }
 }
+
+/// <summary>A <see cref="HybridDecoder"/>'s place in its data.</summary>
+internal readonly record struct HybridPlace(int At, int RepeatLeft, int Repeated, int PackedLeft, long PackedBit);

@@ -2,11 +2,24 @@ using System.Buffers.Binary;
 
 namespace MetaClip.Engine.Snapshots.Pages;
 
-/// <summary>The next <c>length</c> bytes of a stream, as a stream of their own (a page's body in its file).</summary>
-internal sealed class SliceStream(Stream source, long length) : Stream
+/// <summary>
+/// The <c>length</c> bytes of a stream from <c>start</c> on, as a stream of their own (a page's body in its file). It
+/// reads at its own place, so its <see cref="Source"/> may be another stream over the same file between reads (a page
+/// read in several calls, each with its unit's stream), and it remembers the last bytes it read to check that the file
+/// is still the same (<see cref="EndsAsBefore"/>).
+/// </summary>
+internal sealed class SliceStream(Stream source, long start, long length) : Stream
 {
+    /// <summary>How many of the last bytes read are remembered.</summary>
+    private const int TailBytes = 64;
+
     private readonly long _length = length;
-    private long _left = length;
+    private readonly byte[] _tail = new byte[TailBytes];
+    private long _read;
+    private int _tailLength;
+
+    /// <summary>The stream read from: seekable, over the file the slice lies in.</summary>
+    public Stream Source { get; set; } = source;
 
     public override bool CanRead => true;
 
@@ -16,25 +29,63 @@ internal sealed class SliceStream(Stream source, long length) : Stream
 
     public override long Length => _length;
 
-    public override long Position { get => _length - _left; set => throw new NotSupportedException(); }
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
-        if (_left == 0)
+        if (_read == _length || buffer.IsEmpty)
         {
             return 0;
         }
 
-        int read = source.Read(buffer[..(int)Math.Min(buffer.Length, _left)]);
+        if (Source.Position != start + _read)
+        {
+            Source.Seek(start + _read, SeekOrigin.Begin);
+        }
+
+        int read = Source.Read(buffer[..(int)Math.Min(buffer.Length, _length - _read)]);
         if (read == 0)
         {
             throw new InvalidDataException("the file ends inside a page");
         }
 
-        _left -= read;
+        _read += read;
+        var last = buffer[..read];
+        if (last.Length >= TailBytes)
+        {
+            last[^TailBytes..].CopyTo(_tail);
+            _tailLength = TailBytes;
+        }
+        else
+        {
+            // Shift the remembered bytes left and add these.
+            int keep = Math.Min(_tailLength, TailBytes - last.Length);
+            _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
+            last.CopyTo(_tail.AsSpan(keep));
+            _tailLength = keep + last.Length;
+        }
+
         return read;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="stream"/> holds, just before this slice's place, the bytes this slice read last (a file
+    /// replaced since would not: its bytes after the place must not be read on with what was decoded of the old ones).
+    /// </summary>
+    public bool EndsAsBefore(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (_tailLength == 0)
+        {
+            return true;
+        }
+
+        Span<byte> now = stackalloc byte[TailBytes];
+        now = now[.._tailLength];
+        stream.Seek(start + _read - _tailLength, SeekOrigin.Begin);
+        return stream.ReadAtLeast(now, _tailLength, throwOnEndOfStream: false) == _tailLength && now.SequenceEqual(_tail.AsSpan(0, _tailLength));
     }
 
     public override void Flush()
