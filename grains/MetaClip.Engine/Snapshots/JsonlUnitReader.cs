@@ -73,8 +73,9 @@ public static class JsonlUnitReader
     }
 
     /// <summary>
-    /// The bytes of a range: a plain file is read from its start offset; a gzip file is decompressed from its beginning
-    /// and the bytes before the range are passed over (gzip has no index to seek by).
+    /// The bytes of a range: a plain file is read from its start offset; a gzip file is decompressed, from where the
+    /// last range of this process stopped (<see cref="GzipRead.Pool"/>) or from its beginning, and the bytes before the
+    /// range are passed over (gzip has no index to seek by).
     /// </summary>
     private static async Task<RentedBytes> ReadRangeAsync(DataStore store, SnapshotFile file, UnitRange range, CancellationToken cancellationToken)
     {
@@ -84,6 +85,11 @@ public static class JsonlUnitReader
         }
 
         await using var stored = await store.OpenReadAsync(file.Path, cancellationToken).ConfigureAwait(false);
+        if (file.Format == SnapshotFormat.JsonlGzip && stored.CanSeek)
+        {
+            return await ReadGzipRangeAsync(stored, file, range, cancellationToken).ConfigureAwait(false);
+        }
+
         Stream text = stored;
         GZipStream? gzip = null;
         try
@@ -109,6 +115,32 @@ public static class JsonlUnitReader
             if (gzip is not null)
             {
                 await gzip.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A range of a gzip file, decompressed on from a kept read at or before its start when there is one; the read is kept for the next range.</summary>
+    private static async Task<RentedBytes> ReadGzipRangeAsync(Stream stored, SnapshotFile file, UnitRange range, CancellationToken cancellationToken)
+    {
+        var key = new GzipFileKey(file.Path, stored.Length);
+        var text = GzipRead.Pool.Take(key, range.Start, stored) ?? GzipRead.Open(stored);
+        bool whole = false;
+        try
+        {
+            await SkipAsync(text, range.Start - text.Place, file, cancellationToken).ConfigureAwait(false);
+            var bytes = await ReadExactlyAsync(text, range.Length, file, range.Start, cancellationToken).ConfigureAwait(false);
+            whole = true;
+            return bytes;
+        }
+        finally
+        {
+            if (whole)
+            {
+                GzipRead.Pool.Return(key, text);
+            }
+            else
+            {
+                await text.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

@@ -72,7 +72,7 @@ internal static class ColumnPageReader
     /// <summary>
     /// Reads rows <c>[start, end)</c> of the column chunk into <paramref name="sink"/>. <paramref name="source"/> names the
     /// file (its path), so that a streamed page left part way by one call can be gone on with by the next call for the
-    /// same file (<see cref="StreamingPagePool"/>).
+    /// same file (<see cref="StreamingPage.Pool"/>).
     /// </summary>
     public static async Task ReadAsync(Stream stream, ColumnChunk chunk, DataField field, long start, long end, ValueSink sink, CancellationToken cancellationToken,
         int streamAbove = DefaultStreamAbove, string? source = null)
@@ -160,8 +160,8 @@ internal static class ColumnPageReader
     /// </summary>
     private static void ReadStreaming(StreamingPageKey key, Stream stream, long body, PageHeader header, long firstRow, Column column, long start, long end, ValueSink sink)
     {
-        var page = StreamingPagePool.Take(key, start, stream)
-            ?? StreamingPage.Open(key, stream, body, header, firstRow, column.Name, column.IsBytes, column.Width, column.MaxDefinition,
+        var page = StreamingPage.Pool.Take(key, start, stream)
+            ?? StreamingPage.Open(stream, body, header, firstRow, column.Name, column.IsBytes, column.Width, column.MaxDefinition,
                 column.Codec == 0 ? null : column.Decompressing);
         bool read = false;
         try
@@ -173,7 +173,7 @@ internal static class ColumnPageReader
         {
             if (read)
             {
-                StreamingPagePool.Return(page);
+                StreamingPage.Pool.Return(key, page);
             }
             else
             {

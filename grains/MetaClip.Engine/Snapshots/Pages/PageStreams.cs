@@ -3,10 +3,10 @@ using System.Buffers.Binary;
 namespace MetaClip.Engine.Snapshots.Pages;
 
 /// <summary>
-/// The <c>length</c> bytes of a stream from <c>start</c> on, as a stream of their own (a page's body in its file). It
-/// reads at its own place, so its <see cref="Source"/> may be another stream over the same file between reads (a page
-/// read in several calls, each with its unit's stream), and it remembers the last bytes it read to check that the file
-/// is still the same (<see cref="EndsAsBefore"/>).
+/// The <c>length</c> bytes of a stream from <c>start</c> on, as a stream of their own (a page's body in its file, or a
+/// whole gzip file). It reads at its own place, so its <see cref="Source"/> may be another stream over the same file
+/// between reads (a page or a file read in several calls, each with its unit's stream). It remembers the last bytes it
+/// read, to check that the file is still the same (<see cref="EndsAsBefore"/>).
 /// </summary>
 internal sealed class SliceStream(Stream source, long start, long length) : Stream
 {
@@ -40,19 +40,57 @@ internal sealed class SliceStream(Stream source, long start, long length) : Stre
             return 0;
         }
 
+        SeekSource();
+        int read = Source.Read(buffer[..(int)Math.Min(buffer.Length, _length - _read)]);
+        Remember(buffer[..read]);
+        return read;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_read == _length || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        SeekSource();
+        int read = await Source.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _length - _read)], cancellationToken).ConfigureAwait(false);
+        Remember(buffer.Span[..read]);
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <summary>Goes on reading from <paramref name="stream"/> (over the same file), if it still holds the bytes read last (<see cref="EndsAsBefore"/>).</summary>
+    public bool ResumeOn(Stream stream)
+    {
+        if (!EndsAsBefore(stream))
+        {
+            return false;
+        }
+
+        Source = stream;
+        return true;
+    }
+
+    private void SeekSource()
+    {
         if (Source.Position != start + _read)
         {
             Source.Seek(start + _read, SeekOrigin.Begin);
         }
+    }
 
-        int read = Source.Read(buffer[..(int)Math.Min(buffer.Length, _length - _read)]);
-        if (read == 0)
+    /// <summary>Counts bytes just read and remembers the last of them.</summary>
+    private void Remember(ReadOnlySpan<byte> last)
+    {
+        if (last.IsEmpty)
         {
-            throw new InvalidDataException("the file ends inside a page");
+            throw new InvalidDataException($"the file ends at byte {start + _read}, inside a part read up to byte {start + _length} (it changed while read)");
         }
 
-        _read += read;
-        var last = buffer[..read];
+        _read += last.Length;
         if (last.Length >= TailBytes)
         {
             last[^TailBytes..].CopyTo(_tail);
@@ -66,8 +104,6 @@ internal sealed class SliceStream(Stream source, long start, long length) : Stre
             last.CopyTo(_tail.AsSpan(keep));
             _tailLength = keep + last.Length;
         }
-
-        return read;
     }
 
     /// <summary>

@@ -11,9 +11,9 @@ internal readonly record struct StreamingPageKey(string? Source, long FileBytes,
 /// calls: only its definition levels, a 64 KiB read buffer, one value and the codec's window are held. A writer that
 /// puts a whole column chunk in one page (Parquet.Net does) makes every row range of a split row group start in that
 /// page; read from the page's start each time, a row group of n ranges decoded about n/2 pages a pass. Kept in
-/// <see cref="StreamingPagePool"/>, the next range goes on from where the last one stopped.
+/// <see cref="Pool"/>, the next range goes on from where the last one stopped.
 /// </summary>
-internal sealed class StreamingPage : IDisposable
+internal sealed class StreamingPage : IResumableRead
 {
     private readonly string _column;
     private readonly bool _isBytes;
@@ -29,10 +29,12 @@ internal sealed class StreamingPage : IDisposable
     private readonly byte[] _levels;
     private HybridPlace _definitions;
 
-    private StreamingPage(StreamingPageKey key, string column, bool isBytes, int width, int maxDefinition, PageHeader header, long firstRow, SliceStream slice,
+    /// <summary>The pages of this process left part way: at most 16, each about 200 KiB, for at most a minute unused.</summary>
+    public static ResumableReadPool<StreamingPageKey, StreamingPage> Pool { get; } = new(capacity: 16, maxIdleMilliseconds: 60_000);
+
+    private StreamingPage(string column, bool isBytes, int width, int maxDefinition, PageHeader header, long firstRow, SliceStream slice,
         BufferedStream raw, Stream? decompressing, Stream values, byte[] levels)
     {
-        Key = key;
         _column = column;
         _isBytes = isBytes;
         _width = width;
@@ -47,10 +49,10 @@ internal sealed class StreamingPage : IDisposable
         _levels = levels;
     }
 
-    public StreamingPageKey Key { get; }
-
     /// <summary>The row of the chunk the next value read belongs to.</summary>
     public long NextRow { get; private set; }
+
+    long IResumableRead.Place => NextRow;
 
     /// <summary>Whether every row of the page has been read.</summary>
     public bool Finished => NextRow >= _endRow;
@@ -59,7 +61,7 @@ internal sealed class StreamingPage : IDisposable
     /// Opens the page whose body starts at <paramref name="body"/> of <paramref name="stream"/> and reads its definition
     /// levels; <paramref name="decompressing"/> wraps the stored bytes in the column's codec (null: stored plain).
     /// </summary>
-    public static StreamingPage Open(StreamingPageKey key, Stream stream, long body, PageHeader header, long firstRow, string column, bool isBytes, int width,
+    public static StreamingPage Open(Stream stream, long body, PageHeader header, long firstRow, string column, bool isBytes, int width,
         int maxDefinition, Func<Stream, Stream>? decompressing)
     {
         var slice = new SliceStream(stream, body, header.CompressedSize);
@@ -103,7 +105,7 @@ internal sealed class StreamingPage : IDisposable
                 }
             }
 
-            return new StreamingPage(key, column, isBytes, width, maxDefinition, header, firstRow, slice, raw, decompressor, values, levels);
+            return new StreamingPage(column, isBytes, width, maxDefinition, header, firstRow, slice, raw, decompressor, values, levels);
         }
         catch (Exception)
         {
@@ -114,16 +116,7 @@ internal sealed class StreamingPage : IDisposable
     }
 
     /// <summary>Goes on reading from <paramref name="stream"/> (another stream over the same file), if its bytes are still the ones read before.</summary>
-    public bool ResumeOn(Stream stream)
-    {
-        if (!_slice.EndsAsBefore(stream))
-        {
-            return false;
-        }
-
-        _slice.Source = stream;
-        return true;
-    }
+    public bool ResumeOn(Stream stream) => _slice.ResumeOn(stream);
 
     /// <summary>
     /// Reads on from <see cref="NextRow"/> (the page's first row, or a row at most <paramref name="start"/>) to the end of
@@ -184,111 +177,5 @@ internal sealed class StreamingPage : IDisposable
     {
         _decompressing?.Dispose();
         _raw.Dispose();
-    }
-}
-
-/// <summary>
-/// The <see cref="StreamingPage"/>s of this process that stopped part way through their page, for the next row range of
-/// the same page to go on from. At most <see cref="MaxPages"/> are kept, each for at most a minute unused: a page is
-/// about 200 KiB (its buffers and levels). A page is taken only by a reader of the same file, column and page layout,
-/// at or after its place, and only if the file still holds the bytes it read last.
-/// </summary>
-internal static class StreamingPagePool
-{
-    public const int MaxPages = 16;
-
-    private const long MaxIdleMilliseconds = 60_000;
-
-    private static readonly List<(StreamingPage Page, long ReturnedAt)> Idle = [];
-    private static long _resumed;
-
-    /// <summary>How many reads went on from a kept page (for tests and benchmarks).</summary>
-    public static long Resumed => Interlocked.Read(ref _resumed);
-
-    /// <summary>The kept page of <paramref name="key"/> nearest before <paramref name="start"/>, now reading from <paramref name="stream"/>; null if none.</summary>
-    public static StreamingPage? Take(StreamingPageKey key, long start, Stream stream)
-    {
-        StreamingPage? page = null;
-        lock (Idle)
-        {
-            DropIdle();
-            int best = -1;
-            for (int i = 0; i < Idle.Count; i++)
-            {
-                var candidate = Idle[i].Page;
-                if (candidate.Key == key && candidate.NextRow <= start && (best < 0 || candidate.NextRow > Idle[best].Page.NextRow))
-                {
-                    best = i;
-                }
-            }
-
-            if (best >= 0)
-            {
-                page = Idle[best].Page;
-                Idle.RemoveAt(best);
-            }
-        }
-
-        if (page is null)
-        {
-            return null;
-        }
-
-        bool resumed = false;
-        try
-        {
-            resumed = page.ResumeOn(stream);
-        }
-        finally
-        {
-            if (!resumed)
-            {
-                page.Dispose();
-            }
-        }
-
-        if (!resumed)
-        {
-            return null;
-        }
-
-        Interlocked.Increment(ref _resumed);
-        return page;
-    }
-
-    /// <summary>Keeps a page that stopped part way (the oldest kept page makes room); a finished page is disposed.</summary>
-    public static void Return(StreamingPage page)
-    {
-        ArgumentNullException.ThrowIfNull(page);
-        if (page.Finished)
-        {
-            page.Dispose();
-            return;
-        }
-
-        lock (Idle)
-        {
-            DropIdle();
-            if (Idle.Count >= MaxPages)
-            {
-                Idle[0].Page.Dispose();
-                Idle.RemoveAt(0);
-            }
-
-            Idle.Add((page, Environment.TickCount64));
-        }
-    }
-
-    private static void DropIdle()
-    {
-        long now = Environment.TickCount64;
-        for (int i = Idle.Count - 1; i >= 0; i--)
-        {
-            if (now - Idle[i].ReturnedAt > MaxIdleMilliseconds)
-            {
-                Idle[i].Page.Dispose();
-                Idle.RemoveAt(i);
-            }
-        }
     }
 }
