@@ -25,8 +25,12 @@ internal sealed class GzipRead : Stream, IResumableRead
         _gzip = new GZipStream(_file, CompressionMode.Decompress, leaveOpen: true);
     }
 
-    /// <summary>The reads of this process left part way: at most 8 (each about 60 KiB of inflater state and buffers), for at most a minute unused.</summary>
-    public static ResumableReadPool<GzipFileKey, GzipRead> Pool { get; } = new(capacity: 8, maxIdleMilliseconds: 60_000);
+    /// <summary>
+    /// The reads of this process left part way, each about 60 KiB of inflater state and buffers, for at most a minute
+    /// unused: two per core, at least 8 and at most 64.
+    /// </summary>
+    public static ResumableReadPool<GzipFileKey, GzipRead> Pool { get; } =
+        new(capacity: Math.Clamp(2 * Environment.ProcessorCount, 8, 64), maxIdleMilliseconds: 60_000);
 
     /// <summary>Decompresses <paramref name="stored"/> (seekable) from its start.</summary>
     public static GzipRead Open(Stream stored)

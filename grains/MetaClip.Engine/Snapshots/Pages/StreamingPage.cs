@@ -29,8 +29,13 @@ internal sealed class StreamingPage : IResumableRead
     private readonly byte[] _levels;
     private HybridPlace _definitions;
 
-    /// <summary>The pages of this process left part way: at most 16, each about 200 KiB, for at most a minute unused.</summary>
-    public static ResumableReadPool<StreamingPageKey, StreamingPage> Pool { get; } = new(capacity: 16, maxIdleMilliseconds: 60_000);
+    /// <summary>
+    /// The pages of this process left part way, each about 260 KiB, for at most a minute unused: four per core (a shard
+    /// reads up to four columns, and a silo runs about as many shards at once as it has cores or fewer), at least 16
+    /// and at most 128.
+    /// </summary>
+    public static ResumableReadPool<StreamingPageKey, StreamingPage> Pool { get; } =
+        new(capacity: Math.Clamp(4 * Environment.ProcessorCount, 16, 128), maxIdleMilliseconds: 60_000);
 
     private StreamingPage(string column, bool isBytes, int width, int maxDefinition, PageHeader header, long firstRow, SliceStream slice,
         BufferedStream raw, Stream? decompressing, Stream values, byte[] levels)
