@@ -85,38 +85,22 @@ public static class JsonlUnitReader
         }
 
         await using var stored = await store.OpenReadAsync(file.Path, cancellationToken).ConfigureAwait(false);
-        if (file.Format == SnapshotFormat.JsonlGzip && stored.CanSeek)
+        if (file.Format == SnapshotFormat.JsonlGzip)
         {
+            // The store's streams (a local file, a blob) can seek, which the kept reads need to take over a file.
             return await ReadGzipRangeAsync(stored, file, range, cancellationToken).ConfigureAwait(false);
         }
 
-        Stream text = stored;
-        GZipStream? gzip = null;
-        try
+        if (stored.CanSeek)
         {
-            if (file.Format == SnapshotFormat.JsonlGzip)
-            {
-                text = gzip = new GZipStream(stored, CompressionMode.Decompress, leaveOpen: true);
-                await SkipAsync(text, range.Start, file, cancellationToken).ConfigureAwait(false);
-            }
-            else if (stored.CanSeek)
-            {
-                stored.Seek(range.Start, SeekOrigin.Begin);
-            }
-            else
-            {
-                await SkipAsync(stored, range.Start, file, cancellationToken).ConfigureAwait(false);
-            }
+            stored.Seek(range.Start, SeekOrigin.Begin);
+        }
+        else
+        {
+            await SkipAsync(stored, range.Start, file, cancellationToken).ConfigureAwait(false);
+        }
 
-            return await ReadExactlyAsync(text, range.Length, file, range.Start, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (gzip is not null)
-            {
-                await gzip.DisposeAsync().ConfigureAwait(false);
-            }
-        }
+        return await ReadExactlyAsync(stored, range.Length, file, range.Start, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A range of a gzip file, decompressed on from a kept read at or before its start when there is one; the read is kept for the next range.</summary>

@@ -64,7 +64,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         ArgumentNullException.ThrowIfNull(matches);
         var buffer = EncodeBuffer();
         UnitMatchesCodec.Write(buffer, matches);
-        return PutBytesAsync(location, RentedBytes.CopyOf(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)), cancellationToken);
+        return PutBytesAsync(location, EncodedCopy(buffer), cancellationToken);
     }
 
     /// <summary>
@@ -82,6 +82,9 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
         buffer.SetLength(0);
         return buffer;
     }
+
+    /// <summary>What was encoded into this thread's <see cref="EncodeBuffer"/>, copied into a rented array (the buffer is reused).</summary>
+    private static RentedBytes EncodedCopy(MemoryStream buffer) => RentedBytes.CopyOf(buffer.GetBuffer().AsSpan(0, checked((int)buffer.Length)));
 
     /// <summary>An encoding buffer that grew beyond this (a very large shard) is not kept.</summary>
     private const int MaxKeptEncodeBuffer = 64 << 20;
@@ -140,7 +143,7 @@ public sealed class ShardIntermediates(DataStore store, ThresholdTableCache thre
     {
         var buffer = EncodeBuffer();
         CuratedRowsCodec.Write(buffer, rows);
-        return PutBytesAsync(location, RentedBytes.CopyOf(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)), cancellationToken);
+        return PutBytesAsync(location, EncodedCopy(buffer), cancellationToken);
     }
 
     /// <summary>
