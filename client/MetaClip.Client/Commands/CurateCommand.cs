@@ -13,7 +13,7 @@ internal static class CurateCommand
 {
     public static Command Create(TextWriter output, TextWriter error, bool interactive)
     {
-        var job = new JobOptionSet(CurationOptions.SingleMachineShardBytes);
+        var job = new JobOptionSet(CurationOptions.SingleMachineShardBytes, CurationOptions.SingleMachineShardRows);
         var engineOnly = new Option<bool>("--engine-only")
         {
             Description = "Run the curation engine directly in this process instead of on the embedded single-machine cluster (same outputs; for comparisons and benchmarks).",

@@ -8,16 +8,19 @@ namespace MetaClip.Client.Commands;
 
 /// <summary>
 /// The options that describe a curation job, shared by <c>curate</c> and <c>submit</c>. <c>curate</c> gives its jobs
-/// <see cref="CurationOptions.SingleMachineShardBytes"/> when the command line gives no <c>--shard-size</c>; <c>submit</c>
-/// gives none, so the job has <see cref="CurationOptions.DefaultShardBytes"/>.
+/// <see cref="CurationOptions.SingleMachineShardBytes"/> and <see cref="CurationOptions.SingleMachineShardRows"/> when the
+/// command line gives no <c>--shard-size</c> or <c>--shard-rows</c>; <c>submit</c> gives none, so the job has
+/// <see cref="CurationOptions.DefaultShardBytes"/> and <see cref="CurationOptions.DefaultShardRows"/>.
 /// </summary>
 internal sealed class JobOptionSet
 {
     private readonly long? _defaultShardBytes;
+    private readonly long? _defaultShardRows;
 
-    public JobOptionSet(long? defaultShardBytes = null)
+    public JobOptionSet(long? defaultShardBytes = null, long? defaultShardRows = null)
     {
         _defaultShardBytes = defaultShardBytes;
+        _defaultShardRows = defaultShardRows;
         Snapshot = new Option<string>("--snapshot")
         {
             Description = "The crawl snapshot: a Parquet or JSON Lines (.jsonl, .jsonl.gz) file, or a folder of them. One row per alt-text.",
@@ -91,7 +94,7 @@ internal sealed class JobOptionSet
         };
         ShardRows = new Option<long?>("--shard-rows")
         {
-            Description = "Split a Parquet row group of more than this many rows into shards of row ranges that never split an image, each read page by page: spreads a big row group over the cores and silos and bounds each shard's memory. Outputs never depend on it, except which part holds a row with --parts per-shard (default: 100000).",
+            Description = $"Split a Parquet row group of more than this many rows into shards of row ranges that never split an image, each read page by page: spreads a big row group over the cores and silos and bounds each shard's memory. Outputs never depend on it, except which part holds a row with --parts per-shard (default: {CurationOptions.SingleMachineShardRows} for curate on one machine, {CurationOptions.DefaultShardRows} for a job submitted to a cluster).",
             HelpName = "N",
         };
     }
@@ -180,7 +183,7 @@ internal sealed class JobOptionSet
             SkipBadFiles = parse.GetValue(SkipBadFiles),
             LidModel = v1 || lang is not null ? null : LidModelLocation.Resolve(parse.GetValue(LidModel)),
             ShardBytes = shardBytes,
-            ShardRows = parse.GetValue(ShardRows),
+            ShardRows = parse.GetValue(ShardRows) ?? _defaultShardRows,
         };
         try
         {

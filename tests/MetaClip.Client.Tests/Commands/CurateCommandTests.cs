@@ -304,8 +304,14 @@ public class CurateCommandTests
             "--lang-column", "lang", "--t-en", "500", "--format", "jsonl", "--shard-size", "1G"]);
         Assert.True(whole.ExitCode == 0, whole.Error);
 
+        SameOutputsOfThreeShardsAndOne(dir); // 2.5 MiB of text: three shards of at most 1 MiB
+    }
+
+    /// <summary>The run in <c>out</c> was three shards, the one in <c>whole</c> one, and their outputs are the same bytes.</summary>
+    private static void SameOutputsOfThreeShardsAndOne(TempFolder dir)
+    {
         Assert.Equal(1, Units(dir.Combine("whole")));
-        Assert.Equal(3, Units(dir.Combine("out"))); // 2.5 MiB of text: three shards of at most 1 MiB
+        Assert.Equal(3, Units(dir.Combine("out")));
         foreach (string file in new[] { "thresholds.json", "decisions.jsonl", "curated/part-00000.jsonl", "entry_counts/en.jsonl" })
         {
             Assert.True(File.ReadAllBytes(dir.Combine("whole", file)).AsSpan().SequenceEqual(File.ReadAllBytes(dir.Combine("out", file))), file);
@@ -313,6 +319,35 @@ public class CurateCommandTests
 
         static int Units(string output) =>
             JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!["totals"]!["units"]!.GetValue<int>();
+    }
+
+    [Fact]
+    public async Task Without_shard_rows_curate_splits_a_row_group_into_ten_thousand_row_shards_with_the_outputs_of_one_shard()
+    {
+        // curate's default for Parquet is 10,000 rows (CurationOptions.SingleMachineShardRows), not the 100,000 of a job
+        // submitted to a cluster: a row group of 25,000 rows is three shards.
+        using var dir = Fixture();
+        File.Delete(dir.Combine("snap", "a.jsonl"));
+        File.Delete(dir.Combine("snap", "b.jsonl"));
+        string[] words = ["dog", "cat", "red car", "car", "red"];
+        var rows = Enumerable.Range(0, 25_000).Select(i => (Uuid: $"img-{i / 3}", Text: $"{words[i % words.Length]} number {i}")).ToArray();
+        var schema = new ParquetSchema(new DataField<string>("uuid"), new DataField<string>("lang"), new DataField<string>("text"));
+        await using (var stream = File.Create(dir.Combine("snap", "rows.parquet")))
+        await using (var writer = await ParquetWriter.CreateAsync(schema, stream))
+        using (var group = writer.CreateRowGroup())
+        {
+            await group.WriteAsync(schema.DataFields[0], rows.Select(r => r.Uuid).ToArray());
+            await group.WriteAsync(schema.DataFields[1], rows.Select(_ => "en").ToArray());
+            await group.WriteAsync(schema.DataFields[2], rows.Select(r => r.Text).ToArray());
+        }
+
+        var split = await CliRun.RunAsync(Curate(dir, "--t-en", "500", "--format", "jsonl"));
+        Assert.True(split.ExitCode == 0, split.Error);
+        var whole = await CliRun.RunAsync(["curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("whole"),
+            "--lang-column", "lang", "--t-en", "500", "--format", "jsonl", "--shard-rows", "3000000"]);
+        Assert.True(whole.ExitCode == 0, whole.Error);
+
+        SameOutputsOfThreeShardsAndOne(dir);
     }
 
     [Fact]

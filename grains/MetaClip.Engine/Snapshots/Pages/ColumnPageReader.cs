@@ -120,7 +120,8 @@ internal static class ColumnPageReader
             switch (header.Kind)
             {
                 case PageKind.Dictionary:
-                    dictionary = column.ReadDictionary(header, await ReadBodyAsync(stream, body, header, column, cancellationToken).ConfigureAwait(false));
+                    dictionary = await DictionaryAsync(stream, body, header, column, KeyOf(source, stream, column, body, header), last: end >= meta.NumValues,
+                        cancellationToken).ConfigureAwait(false);
                     break;
                 case PageKind.Data or PageKind.DataV2:
                     if (header.Values < 0)
@@ -136,7 +137,8 @@ internal static class ColumnPageReader
                     }
                     else if (row + header.Values > start)
                     {
-                        var page = await ReadBodyAsync(stream, body, header, column, cancellationToken).ConfigureAwait(false);
+                        var page = await DataPageAsync(stream, body, header, column, KeyOf(source, stream, column, body, header), startsInside: start > row,
+                            endsInside: end < row + header.Values, cancellationToken).ConfigureAwait(false);
                         column.ReadData(header, page, dictionary, row, start, end, sink);
                     }
 
@@ -156,11 +158,11 @@ internal static class ColumnPageReader
     /// <summary>
     /// Rows <c>[start, end)</c> of a streamed page (those of it), gone on with from a kept <see cref="StreamingPage"/> of
     /// this page at or before <paramref name="start"/> when there is one, else read from the page's start; a page left
-    /// part way is kept for the next range.
+    /// part way is kept for the next range. Nothing is kept of a file that is not named.
     /// </summary>
     private static void ReadStreaming(StreamingPageKey key, Stream stream, long body, PageHeader header, long firstRow, Column column, long start, long end, ValueSink sink)
     {
-        var page = StreamingPage.Pool.Take(key, start, stream)
+        var page = (key.Source is null ? null : StreamingPage.Pool.Take(key, start, stream))
             ?? StreamingPage.Open(stream, body, header, firstRow, column.Name, column.IsBytes, column.Width, column.MaxDefinition,
                 column.Codec == 0 ? null : column.Decompressing);
         bool read = false;
@@ -171,7 +173,7 @@ internal static class ColumnPageReader
         }
         finally
         {
-            if (read)
+            if (read && key.Source is not null)
             {
                 StreamingPage.Pool.Return(key, page);
             }
@@ -180,6 +182,64 @@ internal static class ColumnPageReader
                 page.Dispose();
             }
         }
+    }
+
+    /// <summary>A page's key among the <see cref="DecodedPages"/>; null when the file is not named (nothing is kept then).</summary>
+    private static DecodedPageKey? KeyOf(string? source, Stream stream, Column column, long body, PageHeader header) =>
+        source is null ? null : new DecodedPageKey(source, stream.Length, column.Name, body, header.CompressedSize, header.UncompressedSize, header.Values);
+
+    /// <summary>
+    /// A chunk's dictionary: the kept one (<see cref="DecodedPages"/>) if another range read it, else read and kept; the
+    /// range that reads to the chunk's end (<paramref name="last"/>) drops it.
+    /// </summary>
+    private static async Task<PageDictionary> DictionaryAsync(Stream stream, long body, PageHeader header, Column column, DecodedPageKey? key, bool last,
+        CancellationToken cancellationToken)
+    {
+        if (key is { } kept && DecodedPages.Shared.Get<PageDictionary>(kept, stream) is { } known)
+        {
+            if (last)
+            {
+                DecodedPages.Shared.Forget(kept);
+            }
+
+            return known;
+        }
+
+        var (page, stored) = await ReadBodyAsync(stream, body, header, column, cancellationToken).ConfigureAwait(false);
+        var dictionary = column.ReadDictionary(header, page);
+        if (!last && key is { } keep)
+        {
+            DecodedPages.Shared.Keep(keep, dictionary, dictionary.Bytes, stored);
+        }
+
+        return dictionary;
+    }
+
+    /// <summary>
+    /// A data page's bytes after decompression: a range that starts inside the page takes it from the
+    /// <see cref="DecodedPages"/> when the range before kept it (and drops it if it reads the page to its end), and a range
+    /// that ends inside the page keeps it for the next.
+    /// </summary>
+    private static async Task<byte[]> DataPageAsync(Stream stream, long body, PageHeader header, Column column, DecodedPageKey? key, bool startsInside, bool endsInside,
+        CancellationToken cancellationToken)
+    {
+        if (startsInside && key is { } kept && DecodedPages.Shared.Get<byte[]>(kept, stream) is { } known)
+        {
+            if (!endsInside)
+            {
+                DecodedPages.Shared.Forget(kept);
+            }
+
+            return known;
+        }
+
+        var (page, stored) = await ReadBodyAsync(stream, body, header, column, cancellationToken).ConfigureAwait(false);
+        if (endsInside && key is { } keep)
+        {
+            DecodedPages.Shared.Keep(keep, page, page.Length, stored);
+        }
+
+        return page;
     }
 
     /// <summary>The headers of a column chunk's pages, in order (for tests and diagnostics).</summary>
@@ -220,8 +280,8 @@ internal static class ColumnPageReader
         }
     }
 
-    /// <summary>A page's bytes after decompression (a v2 page's levels are stored uncompressed before its values).</summary>
-    private static async Task<byte[]> ReadBodyAsync(Stream stream, long position, PageHeader header, Column column, CancellationToken cancellationToken)
+    /// <summary>A page's bytes after decompression (a v2 page's levels are stored uncompressed before its values), and as stored.</summary>
+    private static async Task<(byte[] Page, byte[] Stored)> ReadBodyAsync(Stream stream, long position, PageHeader header, Column column, CancellationToken cancellationToken)
     {
         var stored = GC.AllocateUninitializedArray<byte>(header.CompressedSize);
         stream.Seek(position, SeekOrigin.Begin);
@@ -237,13 +297,13 @@ internal static class ColumnPageReader
 
             if (!header.Compressed)
             {
-                return stored;
+                return (stored, stored);
             }
         }
 
         if (column.Codec == 0)
         {
-            return stored;
+            return (stored, stored);
         }
 
         var page = GC.AllocateUninitializedArray<byte>(header.UncompressedSize);
@@ -261,7 +321,7 @@ internal static class ColumnPageReader
             throw new InvalidDataException($"column \"{column.Name}\": a page decompressed to {written} bytes, its header says {target.Length}");
         }
 
-        return page;
+        return (page, stored);
     }
 
     private static int Gunzip(byte[] source, int offset, byte[] target, int targetOffset)
@@ -280,6 +340,9 @@ internal static class ColumnPageReader
     private sealed class PageDictionary(byte[] data, int[] starts, int[] lengths, long[]? integers)
     {
         public int Count => integers?.Length ?? starts.Length;
+
+        /// <summary>About the memory it holds.</summary>
+        public long Bytes => data.Length + (8L * starts.Length) + (8L * (integers?.Length ?? 0));
 
         public void Put(int entry, int index, ValueSink sink)
         {
@@ -386,37 +449,52 @@ internal static class ColumnPageReader
             var indices = dictionaryEncoded ? new HybridDecoder(data.IsEmpty ? data : data[1..], data.IsEmpty ? 0 : data[0]) : default;
             int at = 0; // PLAIN: the next value's offset in data
             long stop = Math.Min(end, firstRow + values);
-            for (long row = firstRow; row < stop; row++)
+            long row = firstRow;
+            if (start > firstRow)
+            {
+                // The rows before the range, passed over a run at a time (a range deep in a big page of a split row
+                // group would otherwise decode every value before it).
+                long before = Math.Min(start, stop) - firstRow;
+                long present = MaxDefinition == 0 ? before : definitions.Skip(before, MaxDefinition);
+                if (dictionaryEncoded)
+                {
+                    indices.Skip(present);
+                }
+                else if (IsBytes)
+                {
+                    for (long k = 0; k < present; k++)
+                    {
+                        at += 4 + ReadLength(data, at);
+                    }
+                }
+                else if (present > (data.Length - at) / Width)
+                {
+                    throw new InvalidDataException($"column \"{Name}\": a page ends before its values");
+                }
+                else
+                {
+                    at += (int)present * Width;
+                }
+
+                row += before;
+            }
+
+            for (; row < stop; row++)
             {
                 bool present = MaxDefinition == 0 || definitions.Next() == MaxDefinition;
-                bool wanted = row >= start;
                 int index = (int)(row - start);
                 if (!present)
                 {
-                    if (wanted)
-                    {
-                        sink.Null(index);
-                    }
-
-                    continue;
+                    sink.Null(index);
                 }
-
-                if (dictionaryEncoded)
+                else if (dictionaryEncoded)
                 {
-                    int entry = indices.Next();
-                    if (wanted)
-                    {
-                        dictionary!.Put(entry, index, sink);
-                    }
+                    dictionary!.Put(indices.Next(), index, sink);
                 }
                 else if (IsBytes)
                 {
                     int length = ReadLength(data, at);
-                    if (wanted)
-                    {
-                        sink.Bytes(index, data.Slice(at + 4, length));
-                    }
-
+                    sink.Bytes(index, data.Slice(at + 4, length));
                     at += 4 + length;
                 }
                 else
@@ -426,11 +504,7 @@ internal static class ColumnPageReader
                         throw new InvalidDataException($"column \"{Name}\": a page ends before its values");
                     }
 
-                    if (wanted)
-                    {
-                        sink.Integer(index, Width == 4 ? BinaryPrimitives.ReadInt32LittleEndian(data[at..]) : BinaryPrimitives.ReadInt64LittleEndian(data[at..]));
-                    }
-
+                    sink.Integer(index, Width == 4 ? BinaryPrimitives.ReadInt32LittleEndian(data[at..]) : BinaryPrimitives.ReadInt64LittleEndian(data[at..]));
                     at += Width;
                 }
             }

@@ -66,6 +66,89 @@ internal ref struct HybridDecoder
         return Next();
     }
 
+    /// <summary>
+    /// Passes over the next <paramref name="count"/> values without decoding them one by one (a run at a time) and
+    /// returns how many of them equal <paramref name="counted"/> (none is counted when it is negative): a row range that
+    /// starts deep in a page gets there in time that grows with the page's runs, not its values.
+    /// </summary>
+    public long Skip(long count, int counted = -1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        long matched = 0;
+        while (count > 0)
+        {
+            if (_repeatLeft > 0)
+            {
+                int n = (int)Math.Min(_repeatLeft, count);
+                _repeatLeft -= n;
+                count -= n;
+                matched += _repeated == counted ? n : 0;
+            }
+            else if (_packedLeft > 0)
+            {
+                int n = (int)Math.Min(_packedLeft, count);
+                if (_bitWidth > 0 && ((_packedBit + ((long)n * _bitWidth) - 1) >> 3) >= _data.Length)
+                {
+                    throw new InvalidDataException("bit-packed values end before the page's values");
+                }
+
+                matched += counted < 0 ? 0 : CountPacked(n, counted);
+                _packedLeft -= n;
+                _packedBit += (long)n * _bitWidth;
+                count -= n;
+            }
+            else
+            {
+                ReadRun();
+            }
+        }
+
+        return matched;
+    }
+
+    /// <summary>How many of the next <paramref name="n"/> packed values equal <paramref name="value"/> (one-bit values by their bits' count).</summary>
+    private readonly long CountPacked(int n, int value)
+    {
+        if (_bitWidth == 0)
+        {
+            return value == 0 ? n : 0;
+        }
+
+        if (_bitWidth != 1)
+        {
+            long matched = 0;
+            for (long bit = _packedBit, end = _packedBit + ((long)n * _bitWidth); bit < end; bit += _bitWidth)
+            {
+                matched += Unpack(bit) == value ? 1 : 0;
+            }
+
+            return matched;
+        }
+
+        long ones = 0, at = _packedBit, stop = _packedBit + n;
+        for (; at < stop && (at & 7) != 0; at++)
+        {
+            ones += (_data[(int)(at >> 3)] >> (int)(at & 7)) & 1;
+        }
+
+        for (; stop - at >= 64; at += 64)
+        {
+            ones += System.Numerics.BitOperations.PopCount(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(_data[(int)(at >> 3)..]));
+        }
+
+        for (; stop - at >= 8; at += 8)
+        {
+            ones += System.Numerics.BitOperations.PopCount(_data[(int)(at >> 3)]);
+        }
+
+        for (; at < stop; at++)
+        {
+            ones += (_data[(int)(at >> 3)] >> (int)(at & 7)) & 1;
+        }
+
+        return value switch { 1 => ones, 0 => n - ones, _ => 0 };
+    }
+
     private void ReadRun()
     {
         if (_at >= _data.Length)
@@ -109,7 +192,7 @@ internal ref struct HybridDecoder
         }
     }
 
-    private int Unpack(long bit)
+    private readonly int Unpack(long bit)
     {
         if (_bitWidth == 0)
         {

@@ -83,7 +83,9 @@ public sealed class MultiPageChunkTests
             int count = Math.Min(values.Length - first, random.Next(1, 2 * pageRows));
             var page = values.AsSpan(first, count).ToArray();
             first += count;
-            var levels = Hybrid([.. page.Select(v => v is null ? 0 : 1)], 1, random);
+            // Long bit-packed runs now and then: a range that starts deep in a page passes over them by counting bits.
+            int maxGroups = random.Next(2) == 0 ? 3 : 40;
+            var levels = Hybrid([.. page.Select(v => v is null ? 0 : 1)], 1, random, maxGroups);
             var data = new MemoryStream();
             if (dictionary is null)
             {
@@ -96,7 +98,7 @@ public sealed class MultiPageChunkTests
             {
                 int width = dictionary.Length <= 1 ? 0 : 32 - int.LeadingZeroCount(dictionary.Length - 1);
                 data.WriteByte((byte)width);
-                data.Write(Hybrid([.. page.Where(v => v is not null).Select(v => Array.IndexOf(dictionary, v))], width, random));
+                data.Write(Hybrid([.. page.Where(v => v is not null).Select(v => Array.IndexOf(dictionary, v))], width, random, maxGroups));
             }
 
             int encoding = dictionary is null ? 0 : 8;
@@ -147,8 +149,8 @@ public sealed class MultiPageChunkTests
         output.Write(bytes);
     }
 
-    /// <summary>The RLE / bit-packing hybrid of <paramref name="values"/>: runs of each kind, at random.</summary>
-    private static byte[] Hybrid(int[] values, int width, Random random)
+    /// <summary>The RLE / bit-packing hybrid of <paramref name="values"/>: runs of each kind, at random (bit-packed ones of up to <paramref name="maxGroups"/> groups of eight).</summary>
+    internal static byte[] Hybrid(int[] values, int width, Random random, int maxGroups = 3)
     {
         var output = new MemoryStream();
         int at = 0;
@@ -172,7 +174,7 @@ public sealed class MultiPageChunkTests
                 continue;
             }
 
-            int groups = Math.Max(1, Math.Min((values.Length - at) / 8, random.Next(1, 4)));
+            int groups = Math.Max(1, Math.Min((values.Length - at) / 8, random.Next(1, maxGroups + 1)));
             Varint(output, ((ulong)groups << 1) | 1);
             var packed = new byte[groups * width];
             for (int i = 0; i < groups * 8; i++)
