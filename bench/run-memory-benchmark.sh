@@ -10,15 +10,8 @@ cd "$(dirname "$0")/.."
 shared=${1:?usage: bench/run-memory-benchmark.sh SHARED_DIR [CLIENT_DLL]}
 parts=${PARTS:-3m 2g parquet}
 has() { [[ " $parts " == *" $1 "* ]]; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-dotnet build bench/MetaClip.Bench -c Release --nologo -v quiet -clp:ErrorsOnly
-client=${2:-}
-if [ -z "$client" ]; then
-  dotnet build client/MetaClip.Client -c Release --nologo -v quiet -clp:ErrorsOnly
-  client=client/MetaClip.Client/bin/Release/net10.0/metaclip.dll
-fi
+source bench/common.sh
+bench_setup "${2:-}"
 
 mkdir -p "$work/meta"
 gunzip -c "$shared/bench/standin-metadata/en.json.gz" > "$work/meta/en.json"
@@ -37,7 +30,7 @@ if sys.argv[3]:
             for line in f:
                 out.write(line.replace('"uuid": "', '"uuid": "' + "uvwxyz"[k], 1))
 PY
-dotnet bench/MetaClip.Bench/bin/Release/net10.0/MetaClip.Bench.dll one-row-group-parquet "$work/3m.jsonl" "$work/2m.parquet" 2000000
+dotnet "$bench" one-row-group-parquet "$work/3m.jsonl" "$work/2m.parquet" 2000000
 ls -l "$work"/*.jsonl "$work"/2m.parquet
 
 run() { # name, snapshot, output, extra options

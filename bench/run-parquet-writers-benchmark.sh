@@ -9,16 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${1:?usage: bench/run-parquet-writers-benchmark.sh SHARED_DIR [CLIENT_DLL]}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-dotnet build bench/MetaClip.Bench -c Release --nologo -v quiet -clp:ErrorsOnly
-client=${2:-}
-if [ -z "$client" ]; then
-  dotnet build client/MetaClip.Client -c Release --nologo -v quiet -clp:ErrorsOnly
-  client=client/MetaClip.Client/bin/Release/net10.0/metaclip.dll
-fi
-bench=bench/MetaClip.Bench/bin/Release/net10.0/MetaClip.Bench.dll
+source bench/common.sh
+bench_setup "${2:-}"
 
 cp bench/parquet-writers/*.mjs bench/parquet-writers/package.json "$work/"
 (cd "$work" && npm install --no-audit --no-fund --silent)
