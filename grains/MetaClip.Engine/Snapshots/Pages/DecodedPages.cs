@@ -6,12 +6,13 @@ internal readonly record struct DecodedPageKey(string Source, long FileBytes, st
 /// <summary>
 /// Pages that several row ranges of one column chunk read, kept decoded (docs/formats.md, "Reading Parquet by pages"):
 /// a chunk's dictionary, which every range of a split row group needs, and a data page that a range stopped inside,
-/// where the next range starts. The range that reads to the chunk's end drops its dictionary, and the range that reads a
-/// kept page to its end drops the page, so what is kept follows the pages being read, not the row groups read before. Read again by each range, a 2M-row group whose dictionary page is 13 MB, split into
-/// 200 ranges, decompressed 2.6 GB of dictionary a pass. Entries are never changed once kept, so ranges on several
-/// threads share them. At most <c>capacityBytes</c> are kept (the least recently used go first; a page larger than
-/// that is not kept), each for at most <c>maxIdleMilliseconds</c> unused; an entry is used only under the same key and
-/// only if the file still holds the first and last bytes of the page as stored.
+/// where the next range starts. Read again by each range, a 2M-row group whose dictionary page is 13 MB, split into 200
+/// ranges, decompressed 2.6 GB of dictionary a pass. The range that reads to the chunk's end drops its dictionary, and
+/// the range that reads a kept page to its end drops the page, so what is kept follows the pages being read, not the
+/// row groups read before. Entries are never changed once kept, so ranges on several threads share them. At most
+/// <c>capacityBytes</c> are kept (the least recently used go first; a page larger than that is not kept), each for at
+/// most <c>maxIdleMilliseconds</c> unused; an entry is used only under the same key and only if the file still holds the
+/// first and last bytes of the page as stored.
 /// </summary>
 internal sealed class DecodedPages(long capacityBytes, long maxIdleMilliseconds)
 {
@@ -20,16 +21,12 @@ internal sealed class DecodedPages(long capacityBytes, long maxIdleMilliseconds)
 
     private readonly Dictionary<DecodedPageKey, Entry> _entries = [];
     private long _bytes;
-    private long _reused;
 
     /// <summary>
     /// The process's pages: 16 MiB per core, at least 64 MiB and at most 512 MiB (a silo reads about as many ranges at
     /// once as it has cores, each of up to four columns).
     /// </summary>
     public static DecodedPages Shared { get; } = new(Math.Clamp(16L * Environment.ProcessorCount, 64, 512) << 20, maxIdleMilliseconds: 60_000);
-
-    /// <summary>How many reads used a kept page instead of decoding it again (for tests and benchmarks).</summary>
-    public long Reused => Interlocked.Read(ref _reused);
 
     /// <summary>The bytes of the pages kept now.</summary>
     public long Bytes
@@ -43,7 +40,10 @@ internal sealed class DecodedPages(long capacityBytes, long maxIdleMilliseconds)
         }
     }
 
-    /// <summary>The kept page of <paramref name="key"/>, if there is one and <paramref name="stream"/> (over its file) still holds its stored bytes' ends.</summary>
+    /// <summary>
+    /// The kept page of <paramref name="key"/> (whose file length is <paramref name="stream"/>'s), if there is one and
+    /// <paramref name="stream"/> still holds the ends of its stored bytes.
+    /// </summary>
     public T? Get<T>(DecodedPageKey key, Stream stream)
         where T : class
     {
@@ -73,7 +73,6 @@ internal sealed class DecodedPages(long capacityBytes, long maxIdleMilliseconds)
             return null;
         }
 
-        Interlocked.Increment(ref _reused);
         return value;
     }
 
@@ -125,11 +124,6 @@ internal sealed class DecodedPages(long capacityBytes, long maxIdleMilliseconds)
     /// <summary>Whether the page's stored bytes in <paramref name="stream"/> still begin with <paramref name="head"/> and end with <paramref name="tail"/>.</summary>
     private static bool EndsAsBefore(Stream stream, DecodedPageKey key, byte[] head, byte[] tail)
     {
-        if (stream.Length != key.FileBytes)
-        {
-            return false;
-        }
-
         Span<byte> now = stackalloc byte[EndBytes];
         stream.Seek(key.Body, SeekOrigin.Begin);
         if (stream.ReadAtLeast(now[..head.Length], head.Length, throwOnEndOfStream: false) != head.Length || !now[..head.Length].SequenceEqual(head))
@@ -150,9 +144,18 @@ internal sealed class DecodedPages(long capacityBytes, long maxIdleMilliseconds)
     private void DropIdle()
     {
         long now = Environment.TickCount64;
-        foreach (var (key, entry) in _entries.Where(e => now - e.Value.UsedAt > maxIdleMilliseconds).ToList())
+        List<DecodedPageKey>? idle = null;
+        foreach (var (key, entry) in _entries)
         {
-            Remove(key, entry);
+            if (now - entry.UsedAt > maxIdleMilliseconds)
+            {
+                (idle ??= []).Add(key);
+            }
+        }
+
+        foreach (var key in idle ?? [])
+        {
+            Remove(key, _entries[key]);
         }
     }
 
