@@ -19,6 +19,7 @@ public static class CurationText
     public static bool IsStripSpace(char c) => char.IsWhiteSpace(c) || (c >= '\u001C' && c <= '\u001F');
 
     /// <summary>Removes leading and trailing <see cref="IsStripSpace"/> characters.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlySpan<char> Strip(ReadOnlySpan<char> text)
     {
         int start = 0, end = text.Length;
@@ -77,6 +78,7 @@ public static class CurationText
     /// (at least as long as the destination), the position of every space written. Returns the length written;
     /// <paramref name="spaceCount"/> receives the number of spaces.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int WriteSpaced(ReadOnlySpan<char> stripped, Span<char> destination, Span<int> spaces, out int spaceCount)
     {
         int n = 0, k = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MetaClip.Engine.Curation;
 
 /// <summary>One decision per matched image (docs/formats.md <c>decisions.jsonl</c>).</summary>
@@ -10,6 +11,7 @@ public readonly record struct ImageDecision(string Uuid, int TextIndex, string L
 /// </summary>
 public static class ImageSampler
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static List<ImageDecision> Decide(UnitMatches unit, ThresholdTable thresholds, ulong seed, ulong epoch)
     {
         ArgumentNullException.ThrowIfNull(unit);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace MetaClip.Engine.Curation;
 
@@ -130,6 +131,7 @@ public sealed class ShardCountAggregator
         /// <summary>The largest id seen, plus one.</summary>
         public int Length { get; set; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(ReadOnlySpan<int> ids)
         {
             if (_counts is null)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MetaClip.Engine.Curation;
 
 /// <summary>
@@ -82,6 +83,7 @@ public static class ThresholdCalculator
     }
 
     /// <summary>Keep probability of a chosen text: 1 − Π (1 − (double)prob[i]) over its ids in ascending order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double KeepProbability(ReadOnlySpan<int> ascendingIds, ReadOnlySpan<float> probabilities)
     {
         double product = 1.0;

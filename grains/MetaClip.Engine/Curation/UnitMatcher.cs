@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MetaClip.Engine.Lid;
 using MetaClip.Engine.Matching;
@@ -71,6 +72,7 @@ public sealed class UnitMatcher
     private const int KeptImageIndexes = 4;
     private static readonly System.Collections.Concurrent.ConcurrentBag<Dictionary<string, int>> ImageIndexes = [];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private UnitMatches Match(UnitRows rows, List<string> images, Dictionary<string, int> imageIndex, CancellationToken cancellationToken)
     {
         var textsPerImage = new List<int>(rows.RowCount);

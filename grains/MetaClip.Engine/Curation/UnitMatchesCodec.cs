@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using MetaClip.Engine.Json;
 using MetaClip.Engine.Snapshots;
@@ -16,6 +17,7 @@ public static class UnitMatchesCodec
     private const uint MagicWithTexts = 0x4D434D31; // "MCM1"
     private const uint Magic = 0x4D434D32; // "MCM2"
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Write(Stream stream, UnitMatches unit)
     {
         ArgumentNullException.ThrowIfNull(unit);
@@ -125,6 +127,7 @@ public static class UnitMatchesCodec
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static UnitMatches ReadCompact(BinaryReader r)
     {
         var file = new SnapshotFile(r.ReadString(), r.ReadString(), (SnapshotFormat)r.ReadInt32());

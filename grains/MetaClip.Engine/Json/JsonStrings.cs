@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -23,6 +24,7 @@ public static class JsonStrings
     }
 
     /// <summary>True when the current token, read as text, equals <paramref name="name"/> ignoring ASCII case.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool NameEquals(ref Utf8JsonReader reader, string name)
     {
         if (reader.ValueIsEscaped || reader.HasValueSequence)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace MetaClip.Engine.Json;
@@ -15,6 +16,7 @@ public static class JsonText
     private static readonly SearchValues<char> Special = SearchValues.Create(
         "\"\\" + new string([.. Enumerable.Range(0, 0x20).Select(c => (char)c)]) + new string([.. Enumerable.Range(0xD800, 0x800).Select(c => (char)c)]));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static StringBuilder AppendString(this StringBuilder builder, string? value)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -99,6 +99,7 @@ public sealed class FastTextPredictor
     /// read and <paramref name="endedByToken"/> whether a literal <c>&lt;/s&gt;</c> stopped it, so that a caller
     /// can go on with the rest like the CLI does.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int PredictLine(ReadOnlySpan<byte> line, bool endsWithNewline, Span<LidPrediction> predictions, float threshold, out int consumed, out bool endedByToken)
     {
         if (_scratch.Length < FastTextVocabulary.ScratchSize(line.Length))
@@ -142,6 +143,7 @@ public sealed class FastTextPredictor
     }
 
     /// <summary>fastText <c>computeHidden</c>: the sum of the rows, times float(1 / count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ComputeHidden()
     {
         var hidden = _hidden.AsSpan();

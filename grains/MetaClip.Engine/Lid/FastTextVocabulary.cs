@@ -206,6 +206,7 @@ public sealed class FastTextVocabulary
     /// <see cref="AddLine(ReadOnlySpan{byte}, bool, ref IntList, ref IntList, Span{byte}, out bool)"/>, taking the rows of
     /// unknown words from <paramref name="unknownWords"/> when it holds them and keeping those it computes there.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int AddLine(ReadOnlySpan<byte> text, bool endsWithNewline, ref IntList rows, ref IntList wordHashes, Span<byte> scratch, UnknownWordRows? unknownWords,
         out bool endedByToken)
     {
@@ -324,6 +325,7 @@ public sealed class FastTextVocabulary
     /// with their lead byte) of <c>&lt;word&gt;</c>, except the lone <c>&lt;</c> and <c>&gt;</c>, hashed into the
     /// buckets and mapped through the prune table.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddCharNgrams(ReadOnlySpan<byte> word, ref IntList rows)
     {
         for (int i = 0; i < word.Length; i++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MetaClip.Engine.Lid;
 
 /// <summary>
@@ -47,6 +48,7 @@ internal sealed class UnknownWordRows
     public int WordBytes => _wordBytes;
 
     /// <summary>The rows of <paramref name="word"/> (whose fastText hash is <paramref name="hash"/>), if it is held.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGet(ReadOnlySpan<byte> word, uint hash, out ReadOnlySpan<int> rows)
     {
         int mask = _slots.Length - 1;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Engine.Matching;
@@ -226,6 +227,7 @@ public sealed class EntryMatcher
     /// automaton walks two texts at a time (see
     /// <see cref="SubstringAutomaton.FindAll(ReadOnlySpan{char}, ReadOnlySpan{char}, ref MatchList, ref MatchList)"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MatchMany(IReadOnlyList<string> texts, MatchScratch scratch, List<int> ids, Span<int> counts)
     {
         ArgumentNullException.ThrowIfNull(texts);

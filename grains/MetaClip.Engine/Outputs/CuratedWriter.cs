@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using MetaClip.Engine.Json;
 using Parquet;
@@ -141,6 +142,7 @@ public sealed class CuratedWriter : IAsyncDisposable
     }
 
     /// <summary>One curated JSONL line (with its newline).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AppendJsonLine(StringBuilder text, CuratedRow row, bool withKey)
     {
         ArgumentNullException.ThrowIfNull(text);

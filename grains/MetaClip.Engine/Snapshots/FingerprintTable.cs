@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MetaClip.Engine.Snapshots;
 
 /// <summary>
@@ -22,6 +23,7 @@ internal sealed class FingerprintTable
     public int Count => _count;
 
     /// <summary>The serial stored with <paramref name="fingerprint"/>, if it was added.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGetSerial(ulong fingerprint, out int serial)
     {
         ulong key = Key(fingerprint);

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MetaClip.Engine.Json;
 using MetaClip.Engine.Storage;
@@ -136,6 +137,7 @@ public static class JsonlSplitter
         /// Fingerprints the lines found in <paramref name="buffer"/> (on all cores when there are enough of them) and adds
         /// them to the ranges in file order; returns the number of the next line.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int TakeLines(byte[] buffer, long offset, int line, CancellationToken cancellationToken)
         {
             int count = _lines.Count;
@@ -201,6 +203,7 @@ public static class JsonlSplitter
         /// into a buffer and hashed there (the same bytes <see cref="ImageRanges.Fingerprint(string)"/> hashes). Like
         /// the reader, the last uuid value of a line counts. Escaped values (rare) and urls go through strings.
         /// </remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private ulong Fingerprint(ReadOnlySpan<byte> data, ref char[] units)
         {
             if (data.Trim(" \t\r"u8).IsEmpty)

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MetaClip.Engine.Json;
 using MetaClip.Engine.Metadata;
@@ -342,6 +343,7 @@ public static class JsonlUnitReader
     }
 
     /// <summary>Parses the lines of one slice into their places of <paramref name="target"/> (line <paramref name="line"/> of the unit onwards).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParseSlice(SnapshotFile file, ReadOnlySpan<byte> data, int lineBase, int line, SnapshotColumns columns, Columns target)
     {
         Dictionary<string, string>? labels = null;
