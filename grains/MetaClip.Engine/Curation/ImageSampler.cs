@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+
 namespace MetaClip.Engine.Curation;
 
 /// <summary>One decision per matched image (docs/formats.md <c>decisions.jsonl</c>).</summary>
