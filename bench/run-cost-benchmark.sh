@@ -73,7 +73,9 @@ run() {
     *) local dll=$jit extra=
        case $v in *r2r*) dll=$r2r;; esac
        case $v in engine*) extra=--engine-only;; esac
-       /usr/bin/time -f "%e %U %S %M" -o "$work/t" dotnet "$dll" curate --snapshot "$work/$d.jsonl" --metadata "$(meta_of "$d")" \
+       local pin=
+       case $v in *-1core) pin="taskset -c 0";; esac   # on one core, as the Python run is
+       /usr/bin/time -f "%e %U %S %M" -o "$work/t" $pin dotnet "$dll" curate --snapshot "$work/$d.jsonl" --metadata "$(meta_of "$d")" \
          --out "$out" $(lang_of "$d") --format jsonl --matcher-cache "$work/cache" $extra >"$work/log" 2>&1 ;;
   esac || { cat "$work/log"; exit 1; }
   echo "$v $d $r $(cat "$work/t") $load" | tee -a "$work/runs.tsv"
@@ -89,7 +91,7 @@ for d in ml en; do
 done
 
 echo "== interleaved runs: variant dataset round wall_s user_s sys_s maxrss_KB load1"
-variants="python engine embedded engine-r2r embedded-r2r"
+variants="python engine engine-1core embedded engine-r2r embedded-r2r"
 for r in $(seq "$rounds"); do
   for d in ml en ml-1k en-1k; do
     for v in $variants; do run "$v" "$d" "$r"; done
@@ -100,7 +102,7 @@ echo "== checks"
 for d in ml en; do
   echo "-- $d: ours (engine-only) vs the Python pipeline"
   $py $ref compare "$work/out/engine-$d" "$work/out/python-$d" || true
-  for v in embedded engine-r2r embedded-r2r; do
+  for v in engine-1core embedded engine-r2r embedded-r2r; do
     same=yes
     for f in thresholds.json decisions.jsonl curated/part-00000.jsonl; do
       cmp -s "$work/out/engine-$d/$f" "$work/out/$v-$d/$f" || same=no

@@ -7,7 +7,7 @@ using MetaClip.Bench;
 // dotnet run -c Release --project bench/MetaClip.Bench -- matcher-load LIST_JSON[.gz] SCRATCH_DIR [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- one-row-group-parquet TEXTS_JSONL OUT_PARQUET ROWS
 // dotnet run -c Release --project bench/MetaClip.Bench -- image-parquet TEXTS_JSONL OUT_PARQUET ROWS IMAGE_BYTES
-// dotnet run -c Release --project bench/MetaClip.Bench -- split SNAPSHOT_JSONL RANGE_MB [ROUNDS]
+// dotnet run -c Release --project bench/MetaClip.Bench -- split SNAPSHOT_JSONL RANGE_MB [ROUNDS] | split SNAPSHOT_PARQUET RANGE_ROWS [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- parquet-pages PARQUET
 // dotnet run -c Release --project bench/MetaClip.Bench -- bdn [BenchmarkDotNet arguments]
 if (args.Length >= 3 && args[0] == "matching")
@@ -42,7 +42,9 @@ if (args.Length >= 5 && args[0] == "image-parquet")
 
 if (args.Length >= 3 && args[0] == "split")
 {
-    return await SplitMeasurement.RunAsync(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) << 20, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5);
+    long range = long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+    return await SplitMeasurement.RunAsync(args[1], args[1].EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? range : range << 20,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5);
 }
 
 if (args.Length >= 2 && args[0] == "parquet-pages")
@@ -56,5 +58,5 @@ if (args.Length >= 1 && args[0] == "bdn")
     return 0;
 }
 
-Console.Error.WriteLine("usage: matching EN_JSON TEXTS_JSONL [ROUNDS] | lid MODEL TEXTS_TXT [ROUNDS] | metadata-scale TOTAL LANGUAGES [DIR] | matcher-load LIST_JSON SCRATCH_DIR [ROUNDS] | one-row-group-parquet TEXTS_JSONL OUT_PARQUET ROWS | image-parquet TEXTS_JSONL OUT_PARQUET ROWS IMAGE_BYTES | split SNAPSHOT_JSONL RANGE_MB [ROUNDS] | parquet-pages PARQUET | bdn [BenchmarkDotNet arguments]");
+Console.Error.WriteLine("usage: matching EN_JSON TEXTS_JSONL [ROUNDS] | lid MODEL TEXTS_TXT [ROUNDS] | metadata-scale TOTAL LANGUAGES [DIR] | matcher-load LIST_JSON SCRATCH_DIR [ROUNDS] | one-row-group-parquet TEXTS_JSONL OUT_PARQUET ROWS | image-parquet TEXTS_JSONL OUT_PARQUET ROWS IMAGE_BYTES | split SNAPSHOT_JSONL RANGE_MB [ROUNDS] | split SNAPSHOT_PARQUET RANGE_ROWS [ROUNDS] | parquet-pages PARQUET | bdn [BenchmarkDotNet arguments]");
 return 2;

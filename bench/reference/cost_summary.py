@@ -17,6 +17,7 @@ def cpu(v, d):
 loads = [float(r[7]) for r in rows]
 print(f"runs: {len(rows)}; load average (1 min) at the runs' starts: min {min(loads):.2f}, median {statistics.median(loads):.2f}, max {max(loads):.2f}")
 names = {"python": "Python: fastText + pyahocorasick + NumPy, 1 core", "engine": "metaclip curate --engine-only",
+         "engine-1core": "metaclip curate --engine-only, 1 core (taskset, as the Python run)",
          "embedded": "metaclip curate (embedded cluster)", "engine-r2r": "metaclip curate --engine-only, ReadyToRun",
          "embedded-r2r": "metaclip curate (embedded), ReadyToRun"}
 for d, title in (("ml", f"caption corpus{f' {repeat} times over' if repeat > 1 else ''}, {n['ml']:,} texts, LID on"), ("en", "synth-en-200k, --lang-column")):

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace MetaClip.Engine.Snapshots;
 
@@ -45,6 +46,32 @@ internal sealed class FingerprintTable
                 serial = 0;
                 return false;
             }
+        }
+    }
+
+    /// <summary>
+    /// Asks the CPU to bring the slot where a lookup of <paramref name="fingerprint"/> starts into its cache. The table is
+    /// far larger than the cache, so a lookup is a miss; a splitter asks for the slot of a row some rows ahead, so that
+    /// the misses of several rows overlap instead of being paid one after another. Only a hint: the table may grow
+    /// before the lookup, and nothing is read or changed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void Prefetch(ulong fingerprint)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        ulong key = Key(fingerprint);
+        var segment = _segments[key >> (64 - SegmentBits)];
+        var keys = segment.Keys;
+        var serials = segment.Serials;
+        int slot = (int)key & (keys.Length - 1);
+        if ((uint)slot < (uint)serials.Length)
+        {
+            Sse.Prefetch0(Unsafe.AsPointer(ref keys[slot]));
+            Sse.Prefetch0(Unsafe.AsPointer(ref serials[slot]));
         }
     }
 

@@ -13,6 +13,12 @@ namespace MetaClip.Engine.Snapshots;
 /// </summary>
 internal sealed class ImageRanges(long rangeLength, int firstLine = 1)
 {
+    /// <summary>
+    /// How many rows ahead a splitter asks for a row's slot (<see cref="Prefetch"/>): enough rows to cover a miss's
+    /// latency, few enough that the slots are still cached when their rows come.
+    /// </summary>
+    public const int PrefetchDistance = 16;
+
     /// <summary>A range being built: where it starts, its first line, and the first fingerprint serial it owns.</summary>
     private readonly record struct OpenRange(long Start, int FirstLine, int Serial);
 
@@ -31,6 +37,18 @@ internal sealed class ImageRanges(long rangeLength, int firstLine = 1)
     {
         ulong hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(uuid));
         return hash == 0 ? 1 : hash;
+    }
+
+    /// <summary>
+    /// A row <see cref="Add"/> will be given soon (some rows ahead): its fingerprint's slot is fetched into the cache
+    /// meanwhile (<see cref="FingerprintTable.Prefetch"/>). Only a hint; it changes nothing.
+    /// </summary>
+    public void Prefetch(ulong fingerprint)
+    {
+        if (fingerprint != 0)
+        {
+            _seen.Prefetch(fingerprint);
+        }
     }
 
     /// <summary>The next row: it starts at <paramref name="start"/> (line <paramref name="line"/>, for messages).</summary>

@@ -14,9 +14,9 @@ namespace MetaClip.Engine.Snapshots;
 /// it was first seen in. So the ranges group rows into images exactly as the whole file does, and outputs do not
 /// change. A fingerprint collision can only join ranges that did not need it (never split an image).
 /// Memory: one fingerprint per distinct image of the file (10–20 bytes each, <see cref="FingerprintTable"/>) while the
-/// file is read. The file is read in buffers of 4 MiB; the lines of a buffer are fingerprinted on all cores (a
-/// fingerprint depends only on its line), then taken in file order. Reading, finding the lines and taking them in order
-/// stay on one thread.
+/// file is read. The file is read in buffers of 4 MiB, the next one while the last one's lines are worked on; the lines
+/// of a buffer are fingerprinted on all cores (a fingerprint depends only on its line), then taken in file order, each
+/// row's table slot fetched some rows ahead. Reading, finding the lines and taking them in order each stay on one thread.
 /// </summary>
 public static class JsonlSplitter
 {
@@ -77,59 +77,86 @@ public static class JsonlSplitter
 
         public async Task ReadAsync(Stream text, CancellationToken cancellationToken)
         {
+            // Two buffers: while the lines of one are fingerprinted and taken, the next one is filled on a pool thread (a
+            // gzip stream inflates as it is read), so the reading, one stream and so one thread, overlaps the rest.
             var buffer = new byte[reading.BufferBytes];
-            int filled = 0;
+            var next = new byte[reading.BufferBytes];
+            int filled = await text.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            bool atEnd = filled < buffer.Length; // the buffer is filled whole (a gzip stream gives a few kilobytes a read)
             long offset = 0; // file offset of buffer[0]
             int line = 1;
-            while (true)
+            Task<int>? filling = null;
+            try
             {
-                // The buffer is filled whole (a gzip stream gives a few kilobytes a read), so its lines are many.
-                int wanted = buffer.Length - filled;
-                int read = await text.ReadAtLeastAsync(buffer.AsMemory(filled), wanted, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                bool atEnd = read < wanted;
-                filled += read;
-                int position = 0;
                 while (true)
                 {
-                    int newline = buffer.AsSpan(position, filled - position).IndexOf((byte)'\n');
-                    if (newline < 0 && !atEnd)
+                    int position = FindLines(buffer, filled, atEnd);
+                    int rest = filled - position;
+                    if (!atEnd)
                     {
-                        break;
+                        // The partial line starts the next buffer, which is twice as large when one line did not fit.
+                        int size = position == 0 && rest == buffer.Length ? checked(buffer.Length * 2) : buffer.Length;
+                        if (next.Length < size)
+                        {
+                            next = new byte[size];
+                        }
+
+                        buffer.AsSpan(position, rest).CopyTo(next);
+                        var target = next.AsMemory(rest);
+                        filling = Task.Run(() => text.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, cancellationToken).AsTask(), cancellationToken);
                     }
 
-                    int end = newline < 0 ? filled : position + newline;
-                    if (end > position || newline >= 0)
+                    line = TakeLines(buffer, offset, line, cancellationToken);
+                    if (atEnd)
                     {
-                        _lines.Add((position, end - position));
+                        _length = offset + filled;
+                        return;
                     }
 
-                    position = newline < 0 ? filled : end + 1;
-                    if (newline < 0)
-                    {
-                        break;
-                    }
+                    int read = await filling!.ConfigureAwait(false);
+                    filling = null;
+                    atEnd = read < next.Length - rest;
+                    offset += position;
+                    filled = rest + read;
+                    (buffer, next) = (next, buffer);
+                }
+            }
+            finally
+            {
+                // A split stopped by an error or a cancellation leaves no read running on the stream it closes.
+                if (filling is not null)
+                {
+                    await ((Task)filling).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Notes the lines of <c>buffer[..filled]</c> that end in it (and, at the end of the file, the last one even without
+        /// a newline); returns where the first line not noted starts.
+        /// </summary>
+        private int FindLines(byte[] buffer, int filled, bool atEnd)
+        {
+            int position = 0;
+            while (true)
+            {
+                int newline = buffer.AsSpan(position, filled - position).IndexOf((byte)'\n');
+                if (newline < 0 && !atEnd)
+                {
+                    return position;
                 }
 
-                line = TakeLines(buffer, offset, line, cancellationToken);
-                if (atEnd)
+                int end = newline < 0 ? filled : position + newline;
+                if (end > position || newline >= 0)
                 {
-                    _length = offset + filled;
-                    return;
+                    _lines.Add((position, end - position));
                 }
 
-                // Keep the partial line; grow the buffer when one line does not fit.
-                int rest = filled - position;
-                if (position == 0 && rest == buffer.Length)
+                position = newline < 0 ? filled : end + 1;
+                if (newline < 0)
                 {
-                    Array.Resize(ref buffer, checked(buffer.Length * 2));
+                    return position;
                 }
-                else
-                {
-                    buffer.AsSpan(position, rest).CopyTo(buffer);
-                }
-
-                offset += position;
-                filled = rest;
             }
         }
 
@@ -172,6 +199,11 @@ public static class JsonlSplitter
 
             for (int i = 0; i < count; i++)
             {
+                if (i + ImageRanges.PrefetchDistance < count)
+                {
+                    _ranges.Prefetch(_fingerprints[i + ImageRanges.PrefetchDistance]);
+                }
+
                 // 0 (blank, or no uuid): it joins no image (or the reader reports it).
                 _ranges.Add(offset + _lines[i].Start, line++, _fingerprints[i]);
             }

@@ -59,6 +59,11 @@ public static class ParquetSplitter
         var ranges = new ImageRanges(rangeRows, firstLine: 0);
         for (int row = 0; row < fingerprints.Length; row++)
         {
+            if (row + ImageRanges.PrefetchDistance < fingerprints.Length)
+            {
+                ranges.Prefetch(fingerprints[row + ImageRanges.PrefetchDistance]);
+            }
+
             ranges.Add(row, 0, fingerprints[row]);
         }
 
