@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using MetaClip.Engine.Snapshots.Pages;
 
 namespace MetaClip.Engine.Snapshots;
@@ -16,13 +15,13 @@ internal readonly record struct GzipFileKey(string Path, long Bytes);
 internal sealed class GzipRead : Stream, IResumableRead
 {
     private readonly SliceStream _file;
-    private readonly GZipStream _gzip;
+    private readonly GzipMembers _gzip;
     private bool _ended;
 
     private GzipRead(Stream stored)
     {
         _file = new SliceStream(stored, 0, stored.Length);
-        _gzip = new GZipStream(_file, CompressionMode.Decompress, leaveOpen: true);
+        _gzip = new GzipMembers(_file, leaveOpen: true);
     }
 
     /// <summary>

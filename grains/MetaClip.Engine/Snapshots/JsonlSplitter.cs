@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MetaClip.Engine.Json;
@@ -49,7 +48,7 @@ public static class JsonlSplitter
         try
         {
             await using var stored = await store.OpenReadAsync(file.Path, cancellationToken).ConfigureAwait(false);
-            await using var text = file.Format == SnapshotFormat.JsonlGzip ? new GZipStream(stored, CompressionMode.Decompress, leaveOpen: true) : stored;
+            await using var text = file.Format == SnapshotFormat.JsonlGzip ? new GzipMembers(stored, leaveOpen: true) : stored;
             var splitter = new Splitter(columns, rangeBytes, reading);
             await splitter.ReadAsync(text, cancellationToken).ConfigureAwait(false);
             return splitter.Ranges();

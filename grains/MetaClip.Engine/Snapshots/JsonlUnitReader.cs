@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MetaClip.Engine.Json;
@@ -67,7 +66,7 @@ public static class JsonlUnitReader
             return RentedBytes.Whole(stored);
         }
 
-        await using var gzip = new GZipStream(new MemoryStream(stored), CompressionMode.Decompress);
+        await using var gzip = new GzipMembers(new MemoryStream(stored));
         using var memory = new MemoryStream();
         await gzip.CopyToAsync(memory, cancellationToken).ConfigureAwait(false);
         return RentedBytes.Whole(memory.ToArray());

@@ -151,6 +151,36 @@ public sealed class JsonlSplitterTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_gzip_file_that_breaks_part_way_fails_naming_the_file_though_the_buffer_before_is_being_worked_on()
+    {
+        // The next buffer is read while the lines of the last one are fingerprinted: the read's error must still be the
+        // split's error, named, and not left behind on a pool thread.
+        string path = Compress(ImageRowsFile.Write(_dir.Combine("broken.jsonl"), images: 3_000, seed: 5));
+        var bytes = File.ReadAllBytes(path);
+        for (int i = bytes.Length / 2; i < bytes.Length - 8; i++)
+        {
+            bytes[i] = 0xFF; // the deflate stream turns to garbage half way
+        }
+
+        File.WriteAllBytes(path, bytes);
+        var snapshot = (await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0];
+        var e = await Assert.ThrowsAsync<CurationException>(() =>
+            JsonlSplitter.SplitAsync(DataStore.Local, snapshot, Columns, 2_000, new JsonlSplitter.SplitReading(4096, 16, 4), CancellationToken.None));
+        Assert.Contains("broken.jsonl.gz: not a valid gzip file", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cancelled_split_stops_with_a_cancellation()
+    {
+        string path = ImageRowsFile.Write(_dir.Combine("cancelled.jsonl"), images: 20_000, seed: 9);
+        var snapshot = (await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0];
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            JsonlSplitter.SplitAsync(DataStore.Local, snapshot, Columns, 2_000, new JsonlSplitter.SplitReading(4096, 16, 4), cancellation.Token));
+    }
+
     private async Task<(CurationResult One, CurationResult Many)> CurateBothWaysAsync(string snapshot)
     {
         var options = new CurationOptions

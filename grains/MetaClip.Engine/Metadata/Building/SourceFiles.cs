@@ -1,5 +1,5 @@
-using System.IO.Compression;
 using System.Text;
+using MetaClip.Engine.Snapshots;
 
 namespace MetaClip.Engine.Metadata.Building;
 
@@ -29,7 +29,7 @@ public static class SourceFiles
         Stream stream = File.OpenRead(path);
         if (path.EndsWith(".gz", StringComparison.Ordinal))
         {
-            stream = new GZipStream(stream, CompressionMode.Decompress);
+            stream = new GzipMembers(stream); // every member checked against its trailer: a file cut short fails
         }
 
         using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, 1 << 16);
