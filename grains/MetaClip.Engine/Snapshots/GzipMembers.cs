@@ -17,8 +17,9 @@ namespace MetaClip.Engine.Snapshots;
 /// Each member's deflate data is inflated by a <see cref="DeflateStream"/> that reads through <see cref="Feed"/>. The
 /// inflater asks for more input only once it has used all it was given, so its data ends inside the last chunk it was
 /// given; the trailer is the first place from that chunk's start that holds the member's CRC-32 and length and is
-/// followed by the file's end or a member's header (a false match inside the deflate data has a chance of at most 2⁻⁶⁴ a byte),
-/// and the next member starts right after it.
+/// followed by the file's end or a member's header (a false match inside the deflate data has a chance of at most 2⁻⁶⁴ a
+/// byte), and the next member starts right after it. A trailer that repeats itself (an empty member's is eight zero
+/// bytes) can match a few bytes early; then the place is checked by inflating the member's bytes again up to it.
 /// </remarks>
 internal sealed class GzipMembers : Stream
 {
@@ -32,6 +33,7 @@ internal sealed class GzipMembers : Stream
     private long _memberLength;
     private int _members;
     private bool _ended;
+    private bool _failed;
 
     public GzipMembers(Stream compressed, bool leaveOpen = false)
     {
@@ -99,6 +101,30 @@ internal sealed class GzipMembers : Stream
     }
 
     private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, bool async, CancellationToken cancellationToken)
+    {
+        if (_failed)
+        {
+            throw new InvalidOperationException("this gzip stream failed or was cancelled part way; open the file again");
+        }
+
+        try
+        {
+            return await ReadMembersAsync(buffer, async, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (Fail())
+        {
+            throw; // not reached: Fail notes the failure and lets the exception go on as it is
+        }
+    }
+
+    /// <summary>Notes that a read failed part way (its member, header or trailer half read): no later read may go on.</summary>
+    private bool Fail()
+    {
+        _failed = true;
+        return false;
+    }
+
+    private async ValueTask<int> ReadMembersAsync(Memory<byte> buffer, bool async, CancellationToken cancellationToken)
     {
         if (buffer.IsEmpty)
         {
@@ -200,15 +226,89 @@ internal sealed class GzipMembers : Stream
         byte[] trailer = new byte[8];
         BinaryPrimitives.WriteUInt32LittleEndian(trailer, _crc.GetCurrentHashAsUInt32());
         BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(4), unchecked((uint)_memberLength));
+
         // The trailer, and what follows it: the file's end or the next member's header (1f 8b 08).
-        await _feed.FillAsync(_feed.LastChunkLength + trailer.Length + 3, async, cancellationToken).ConfigureAwait(false);
-        switch (_feed.SkipPastTrailer(trailer))
+        await _feed.FillAsync(trailer.Length + MemberStart.Length, async, cancellationToken).ConfigureAwait(false);
+        bool followedByOther = false;
+        var window = _feed.LastChunkAndAfter;
+        for (int at = 0; at <= _feed.LastChunkLength && at + trailer.Length <= window.Length; at++)
         {
-            case TrailerFound.FollowedByOther:
-                throw new InvalidDataException($"bytes other than a gzip member follow member {_members}: the file is corrupt");
-            case TrailerFound.No:
-                throw new InvalidDataException($"gzip member {_members}: its data does not match its trailer (CRC-32 and length), or the file ends in the trailer: the file is corrupt or truncated");
+            if (!window.Slice(at, trailer.Length).SequenceEqual(trailer))
+            {
+                continue;
+            }
+
+            // The file's end, or a header (the start of one where the file ends: its header is then found cut short).
+            var after = window[(at + trailer.Length)..];
+            var header = MemberStart[..Math.Min(after.Length, MemberStart.Length)];
+            if (!(_feed.SawEnd ? after.StartsWith(header) : after.Length >= MemberStart.Length && after.StartsWith(MemberStart)))
+            {
+                followedByOther = true;
+                continue;
+            }
+
+            if (RepeatsItself(trailer) && !EndsAt(at))
+            {
+                // A trailer that repeats itself (the eight zero bytes of an empty member) can also match a few bytes
+                // early, where the data's last bytes and the trailer's first ones look like it.
+                continue;
+            }
+
+            _feed.GoOnFrom(at + trailer.Length);
+            return;
         }
+
+        throw new InvalidDataException(followedByOther
+            ? $"bytes other than a gzip member follow member {_members}: the file is corrupt"
+            : $"gzip member {_members}: its data does not match its trailer (CRC-32 and length), or the file ends in the trailer: the file is corrupt or truncated");
+    }
+
+    private static ReadOnlySpan<byte> MemberStart => [Id1, Id2, Deflate];
+
+    /// <summary>Whether the trailer's bytes shifted by 1 to 7 places match themselves where they overlap.</summary>
+    private static bool RepeatsItself(ReadOnlySpan<byte> trailer)
+    {
+        for (int shift = 1; shift < trailer.Length; shift++)
+        {
+            if (trailer[shift..].SequenceEqual(trailer[..^shift]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether this member's deflate data ends exactly at <paramref name="at"/> bytes from the last chunk's start: inflated
+    /// again from the member's start, the bytes before that place finish the data and one byte fewer do not. The feed
+    /// keeps a member's first 64 KiB for this; for a longer member (a trailer that repeats itself there comes by a chance
+    /// of about 2⁻³², as its CRC-32 would have to) the place cannot be checked, and the file is refused.
+    /// </summary>
+    private bool EndsAt(int at)
+    {
+        var member = _feed.MemberSoFar;
+        if (member.IsEmpty && _feed.LastChunkLength > 0)
+        {
+            throw new InvalidDataException($"gzip member {_members}: its trailer repeats itself, and where its data ends cannot be told: the file is refused");
+        }
+
+        int end = _feed.LastChunkOffset + at;
+        return !WantsMore(member[..end]) && (end == 0 || WantsMore(member[..(end - 1)]));
+    }
+
+    /// <summary>Whether deflate data that starts with <paramref name="deflate"/> goes on after it.</summary>
+    private static bool WantsMore(ReadOnlySpan<byte> deflate)
+    {
+        var feed = new Feed(new MemoryStream(deflate.ToArray(), writable: false));
+        feed.StartChunks();
+        using var inflater = new DeflateStream(feed, CompressionMode.Decompress, leaveOpen: true);
+        byte[] scratch = new byte[16 << 10];
+        while (inflater.Read(scratch) > 0)
+        {
+        }
+
+        return feed.Starved;
     }
 
     /// <summary>The result of a step run with sync reads, which completes before it returns.</summary>
@@ -234,16 +334,20 @@ internal sealed class GzipMembers : Stream
     }
 
     /// <summary>
-    /// The compressed bytes, read ahead in buffers: the header and trailer are taken from it byte by byte, and the
-    /// inflater reads the deflate data from it in chunks, of which the last is remembered to find where the data ended.
+    /// The compressed bytes, read ahead in a buffer: the header is taken from it byte by byte, and the inflater reads the
+    /// deflate data from it in chunks. The last chunk stays in the buffer until the next one is given (filling moves only
+    /// the bytes from its start on), so that the trailer can be looked for from where the chunk began; so does a member's
+    /// deflate data while it is at most 64 KiB long, to check where it ends when its trailer repeats itself.
     /// </summary>
     private sealed class Feed(Stream compressed) : Stream
     {
         private byte[] _buffer = new byte[64 << 10];
         private int _start;
         private int _end;
-        private byte[] _lastChunk = [];
-        private int _lastChunkLength;
+        private const int MemberKept = 64 << 10;
+        private int _chunkStart;
+        private int _chunkLength;
+        private int _memberStart = -1;
 
         public Stream Compressed => compressed;
 
@@ -266,13 +370,35 @@ internal sealed class GzipMembers : Stream
 
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
+        /// <summary>The last chunk given to the inflater, then what is available after it.</summary>
+        public ReadOnlySpan<byte> LastChunkAndAfter => _buffer.AsSpan(_chunkStart, _end - _chunkStart);
+
+        public int LastChunkLength => _chunkLength;
+
+        /// <summary>The member's deflate data from its start, while it is at most 64 KiB long (else empty).</summary>
+        public ReadOnlySpan<byte> MemberSoFar => _memberStart < 0 ? [] : _buffer.AsSpan(_memberStart, _end - _memberStart);
+
+        /// <summary>Where the last chunk starts in <see cref="MemberSoFar"/>.</summary>
+        public int LastChunkOffset => _chunkStart - _memberStart;
+
         public int Take() => _buffer[_start++];
 
         /// <summary>A member's deflate data starts here: no chunk of it was given yet.</summary>
         public void StartChunks()
         {
-            _lastChunkLength = 0;
+            _memberStart = _start;
+            _chunkStart = _start;
+            _chunkLength = 0;
             Starved = false;
+        }
+
+        /// <summary>The member's trailer was found: the next byte to take is <paramref name="offset"/> bytes from the last chunk's start.</summary>
+        public void GoOnFrom(int offset)
+        {
+            _start = _chunkStart + offset;
+            _chunkStart = _start;
+            _chunkLength = 0;
+            _memberStart = -1;
         }
 
         /// <summary>Reads until at least <paramref name="count"/> bytes are available, or the file ends; false if fewer are.</summary>
@@ -280,15 +406,25 @@ internal sealed class GzipMembers : Stream
         {
             while (Available < count && !SawEnd)
             {
-                if (_start > 0)
+                if (_memberStart >= 0 && _start - _memberStart > MemberKept)
                 {
-                    _buffer.AsSpan(_start, Available).CopyTo(_buffer);
-                    _end -= _start;
-                    _start = 0;
+                    _memberStart = -1;
+                }
+
+                int keep = Math.Min(Math.Min(_chunkStart, _start), _memberStart < 0 ? int.MaxValue : _memberStart); // the last chunk (and a short member) stays
+                if (keep > 0)
+                {
+                    _buffer.AsSpan(keep, _end - keep).CopyTo(_buffer);
+                    _start -= keep;
+                    _chunkStart -= keep;
+                    _memberStart -= _memberStart < 0 ? 0 : keep;
+                    _end -= keep;
                 }
 
                 if (_end == _buffer.Length)
                 {
+                    // Only when what is kept and what is asked for do not fit: the buffer stays within 64 KiB and a chunk
+                    // of its size.
                     Array.Resize(ref _buffer, _buffer.Length * 2);
                 }
 
@@ -300,67 +436,6 @@ internal sealed class GzipMembers : Stream
             }
 
             return Available >= count;
-        }
-
-        private static ReadOnlySpan<byte> MemberStart => [Id1, Id2, Deflate];
-
-        /// <summary>How many bytes the inflater was given last, all of which lie before what is available now.</summary>
-        public int LastChunkLength => _lastChunkLength;
-
-        /// <summary>
-        /// Finds <paramref name="trailer"/> where the inflater's data ended, and makes the bytes after it the next to be
-        /// taken. The data ended inside the last chunk the inflater was given (or at its end):
-        /// the trailer is the first place from the chunk's start that holds it and is followed by the file's end or by a
-        /// member's header. (A place before the true one can hold it too when the trailer repeats itself, as the eight
-        /// zero bytes of an empty member do; what follows such a place is the trailer's own rest, not a header.)
-        /// </summary>
-        public TrailerFound SkipPastTrailer(ReadOnlySpan<byte> trailer)
-        {
-            var found = TrailerFound.No;
-            // Nothing was taken since the last chunk was given, so the chunk and the bytes not yet taken are one piece
-            // of the file.
-            var window = new byte[_lastChunkLength + Available];
-            _lastChunk.AsSpan(0, _lastChunkLength).CopyTo(window);
-            _buffer.AsSpan(_start, Available).CopyTo(window.AsSpan(_lastChunkLength));
-            for (int at = 0; at <= _lastChunkLength && at + trailer.Length <= window.Length; at++)
-            {
-                int next = at + trailer.Length;
-                var after = window.AsSpan(next);
-                if (!window.AsSpan(at, trailer.Length).SequenceEqual(trailer))
-                {
-                    continue;
-                }
-
-                // The file's end, or a header (the start of one where the file ends: its header is then found cut short).
-                var header = MemberStart[..Math.Min(after.Length, MemberStart.Length)];
-                if (!(SawEnd ? after.StartsWith(header) : after.Length >= MemberStart.Length && after.StartsWith(MemberStart)))
-                {
-                    found = TrailerFound.FollowedByOther;
-                    continue;
-                }
-
-                if (next >= _lastChunkLength)
-                {
-                    _start += next - _lastChunkLength;
-                }
-                else
-                {
-                    // The next member began inside the chunk the inflater read: those bytes come back first.
-                    if (after.Length > _buffer.Length)
-                    {
-                        _buffer = new byte[after.Length * 2];
-                    }
-
-                    after.CopyTo(_buffer);
-                    _start = 0;
-                    _end = after.Length;
-                }
-
-                _lastChunkLength = 0;
-                return TrailerFound.Yes;
-            }
-
-            return found;
         }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -390,7 +465,7 @@ internal sealed class GzipMembers : Stream
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-        /// <summary>Gives the inflater a chunk of what is available, and remembers it.</summary>
+        /// <summary>Gives the inflater a chunk of what is available, and remembers where it lies.</summary>
         private int Give(Span<byte> buffer)
         {
             int count = Math.Min(buffer.Length, Available);
@@ -400,25 +475,11 @@ internal sealed class GzipMembers : Stream
                 return 0;
             }
 
-            var chunk = _buffer.AsSpan(_start, count);
-            chunk.CopyTo(buffer);
-            if (_lastChunk.Length < count)
-            {
-                _lastChunk = new byte[count];
-            }
-
-            chunk.CopyTo(_lastChunk);
-            _lastChunkLength = count;
+            _buffer.AsSpan(_start, count).CopyTo(buffer);
+            _chunkStart = _start;
+            _chunkLength = count;
             _start += count;
             return count;
         }
     }
-}
-
-/// <summary>Whether a member's trailer was found where its data ended, and followed by the file's end or a member.</summary>
-internal enum TrailerFound
-{
-    No,
-    FollowedByOther,
-    Yes,
 }

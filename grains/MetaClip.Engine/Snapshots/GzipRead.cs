@@ -25,8 +25,8 @@ internal sealed class GzipRead : Stream, IResumableRead
     }
 
     /// <summary>
-    /// The reads of this process left part way, each about 60 KiB of inflater state and buffers, for at most a minute
-    /// unused: two per core, at least 8 and at most 64.
+    /// The reads of this process left part way, each about 120 KiB of inflater state and buffers (64 KiB of them the
+    /// compressed bytes read ahead), for at most a minute unused: two per core, at least 8 and at most 64.
     /// </summary>
     public static ResumableReadPool<GzipFileKey, GzipRead> Pool { get; } =
         new(capacity: Math.Clamp(2 * Environment.ProcessorCount, 8, 64), maxIdleMilliseconds: 60_000);

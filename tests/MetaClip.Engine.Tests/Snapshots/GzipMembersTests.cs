@@ -53,6 +53,58 @@ public sealed class GzipMembersTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_cut_of_a_file_with_empty_members_fails_but_between_members()
+    {
+        // An empty member's trailer is eight zero bytes, which also match one byte early (its deflate data ends in a
+        // zero byte): cut one byte short, that file was taken as whole and the member after it lost.
+        byte[] data = Lines(0, 30);
+        byte[][] members = [Member([]), Member(data, flushEveryLine: true), Member([]), Member([], name: "e")];
+        byte[] file = Concat(members);
+        var boundaries = new Dictionary<int, byte[]>();
+        for (int k = 1, at = 0; k <= members.Length; k++)
+        {
+            at += members[k - 1].Length;
+            boundaries[at] = k >= 2 ? data : [];
+        }
+
+        for (int length = 0; length <= file.Length; length++)
+        {
+            if (boundaries.TryGetValue(length, out var whole))
+            {
+                Assert.Equal(whole, await DecompressAsync(file[..length]));
+                continue;
+            }
+
+            await Assert.ThrowsAsync<InvalidDataException>(() => DecompressAsync(file[..length]));
+        }
+    }
+
+    [Fact]
+    public async Task Thousands_of_small_members_read_through_short_reads_give_their_data()
+    {
+        // Many small members (as some writers make a file of, one per record or per block), from a stream that gives a
+        // few bytes a read, as a network stream may.
+        var random = new Random(3);
+        var members = Enumerable.Range(0, 3_000).Select(i => Lines(i * 3, random.Next(0, 4))).ToList();
+        byte[] file = Concat([.. members.Select(m => Member(m))]);
+        byte[] expected = Concat([.. members]);
+        await using var gzip = new GzipMembers(new ShortReads(file, seed: 5));
+        using var data = new MemoryStream();
+        await gzip.CopyToAsync(data);
+        Assert.Equal(expected, data.ToArray());
+    }
+
+    [Fact]
+    public async Task A_read_after_a_failure_does_not_go_on_from_the_middle_of_a_member()
+    {
+        byte[] file = Concat(Member(Lines(0, 100)), "garbage"u8.ToArray());
+        await using var gzip = new GzipMembers(new MemoryStream(file));
+        using var data = new MemoryStream();
+        await Assert.ThrowsAsync<InvalidDataException>(() => gzip.CopyToAsync(data));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await gzip.ReadAtLeastAsync(new byte[16], 1));
+    }
+
+    [Fact]
     public async Task A_changed_byte_anywhere_fails_or_changes_nothing()
     {
         // Never other bytes than the file's: a change is found by the inflater or by the trailer, or it fell on bits that
@@ -222,5 +274,16 @@ public sealed class GzipMembersTests : IDisposable
         }
 
         return data.ToArray();
+    }
+
+    /// <summary>A read-only stream over bytes that gives 1 to 13 bytes a read.</summary>
+    private sealed class ShortReads(byte[] bytes, int seed) : MemoryStream(bytes, writable: false)
+    {
+        private readonly Random _random = new(seed);
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, _random.Next(1, 14))]);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, _random.Next(1, 14))], cancellationToken);
     }
 }
