@@ -93,10 +93,13 @@ public static class JsonlSplitter
                     int rest = filled - position;
                     if (!atEnd)
                     {
-                        // The partial line starts the next buffer, which is twice as large when one line did not fit.
-                        int size = position == 0 && rest == buffer.Length ? checked(buffer.Length * 2) : buffer.Length;
-                        if (next.Length < size)
+                        // The partial line starts the next buffer: twice as large when one line did not fit, else room for it
+                        // and a buffer's worth more. A buffer grown for a long line is let go once it is not needed, so a
+                        // long line costs its buffer once, not twice.
+                        int size = position == 0 && rest == buffer.Length ? checked(buffer.Length * 2) : Math.Max(reading.BufferBytes, rest + reading.BufferBytes);
+                        if (next.Length < size || next.Length > 2L * size)
                         {
+                            next = []; // the old one can go before the new one is made
                             next = new byte[size];
                         }
 
