@@ -21,7 +21,7 @@ namespace MetaClip.Engine.Snapshots;
 /// byte), and the next member starts right after it. A trailer that repeats itself (an empty member's is eight zero
 /// bytes) can match a few bytes early; then the place is checked by inflating the member's bytes again up to it.
 /// </remarks>
-internal sealed class GzipMembers : Stream
+internal sealed class GzipMembers : ForwardReadStream
 {
     private const int Id1 = 0x1F, Id2 = 0x8B, Deflate = 8;
     private const int FlagHeaderCrc = 2, FlagExtra = 4, FlagName = 8, FlagComment = 16;
@@ -41,18 +41,6 @@ internal sealed class GzipMembers : Stream
         _feed = new Feed(compressed);
         _leaveOpen = leaveOpen;
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -75,16 +63,6 @@ internal sealed class GzipMembers : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -339,7 +317,7 @@ internal sealed class GzipMembers : Stream
     /// the bytes from its start on), so that the trailer can be looked for from where the chunk began; so does a member's
     /// deflate data while it is at most 64 KiB long, to check where it ends when its trailer repeats itself.
     /// </summary>
-    private sealed class Feed(Stream compressed) : Stream
+    private sealed class Feed(Stream compressed) : ForwardReadStream
     {
         private byte[] _buffer = new byte[64 << 10];
         private int _start;
@@ -359,16 +337,6 @@ internal sealed class GzipMembers : Stream
 
         /// <summary>Bytes read from the file and not yet taken.</summary>
         public int Available => _end - _start;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         /// <summary>The last chunk given to the inflater, then what is available after it.</summary>
         public ReadOnlySpan<byte> LastChunkAndAfter => _buffer.AsSpan(_chunkStart, _end - _chunkStart);
@@ -438,8 +406,6 @@ internal sealed class GzipMembers : Stream
             return Available >= count;
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
             Completed(FillAsync(1, async: false, CancellationToken.None));
@@ -454,16 +420,6 @@ internal sealed class GzipMembers : Stream
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         /// <summary>Gives the inflater a chunk of what is available, and remembers where it lies.</summary>
         private int Give(Span<byte> buffer)

@@ -12,7 +12,7 @@ internal readonly record struct GzipFileKey(string Path, long Bytes);
 /// decompressions of the file a pass. Kept, the inflater goes on from where the last range stopped. It reads the file
 /// at its own offsets (<see cref="SliceStream"/>), so each shard's stream can take over.
 /// </summary>
-internal sealed class GzipRead : Stream, IResumableRead
+internal sealed class GzipRead : ForwardReadStream, IResumableRead
 {
     private readonly SliceStream _file;
     private readonly GzipMembers _gzip;
@@ -45,17 +45,7 @@ internal sealed class GzipRead : Stream, IResumableRead
 
     public bool ResumeOn(Stream stream) => _file.ResumeOn(stream);
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position { get => Place; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer) => Count(_gzip.Read(buffer), buffer.Length);
 
@@ -64,16 +54,6 @@ internal sealed class GzipRead : Stream, IResumableRead
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

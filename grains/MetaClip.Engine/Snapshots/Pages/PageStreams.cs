@@ -8,7 +8,7 @@ namespace MetaClip.Engine.Snapshots.Pages;
 /// between reads (a page or a file read in several calls, each with its unit's stream). It remembers the last bytes it
 /// read, to check that the file is still the same (<see cref="EndsAsBefore"/>).
 /// </summary>
-internal sealed class SliceStream(Stream source, long start, long length) : Stream
+internal sealed class SliceStream(Stream source, long start, long length) : ForwardReadStream
 {
     /// <summary>How many of the last bytes read are remembered.</summary>
     private const int TailBytes = 64;
@@ -21,17 +21,9 @@ internal sealed class SliceStream(Stream source, long start, long length) : Stre
     /// <summary>The stream read from: seekable, over the file the slice lies in.</summary>
     public Stream Source { get; set; } = source;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => _length;
 
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -123,16 +115,6 @@ internal sealed class SliceStream(Stream source, long start, long length) : Stre
         stream.Seek(start + _read - _tailLength, SeekOrigin.Begin);
         return stream.ReadAtLeast(now, _tailLength, throwOnEndOfStream: false) == _tailLength && now.SequenceEqual(_tail.AsSpan(0, _tailLength));
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>PLAIN values read one after another from a (decompressing) stream through a buffer of their size or 64 KiB.</summary>

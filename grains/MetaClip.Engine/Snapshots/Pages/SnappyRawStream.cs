@@ -8,7 +8,7 @@ namespace MetaClip.Engine.Snapshots.Pages;
 /// back-reference reaches further. One that does is <see cref="UnsupportedPagesException"/> (the page is then read
 /// the whole-chunk way). Lets a page of hundreds of MB be read value by value.
 /// </summary>
-internal sealed class SnappyRawStream : Stream
+internal sealed class SnappyRawStream : ForwardReadStream
 {
     private const int Window = 1 << 17;
     private const int Mask = Window - 1;
@@ -27,17 +27,9 @@ internal sealed class SnappyRawStream : Stream
         _length = (long)ReadVarint();
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => _length;
 
     public override long Position { get => _written; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -163,14 +155,4 @@ internal sealed class SnappyRawStream : Stream
         int b = source.ReadByte();
         return b >= 0 ? b : throw new InvalidDataException("Snappy data ends early");
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
