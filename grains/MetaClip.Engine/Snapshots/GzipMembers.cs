@@ -10,7 +10,8 @@ namespace MetaClip.Engine.Snapshots;
 /// member (a download or a writer cut short), when a member's trailer is missing, or when something other than a member
 /// follows one: a <c>.jsonl.gz</c> cut at a line's end would be curated as a smaller snapshot, without a word. This one
 /// throws <see cref="InvalidDataException"/> instead, saying what is wrong and at which member. Nothing may follow the last
-/// member (gzip warns of trailing bytes, zero padding too); an empty file is not a gzip file. A file cut exactly between
+/// member (gzip warns of trailing bytes, zero padding too); an empty file is not a gzip file. A header's own CRC (FHCRC) is
+/// checked where a member has one, and a member that sets a reserved flag is refused. A file cut exactly between
 /// two members is a whole gzip file of fewer members: nothing can tell.
 /// </summary>
 /// <remarks>
@@ -24,11 +25,12 @@ namespace MetaClip.Engine.Snapshots;
 internal sealed class GzipMembers : ForwardReadStream
 {
     private const int Id1 = 0x1F, Id2 = 0x8B, Deflate = 8;
-    private const int FlagHeaderCrc = 2, FlagExtra = 4, FlagName = 8, FlagComment = 16;
+    private const int FlagHeaderCrc = 2, FlagExtra = 4, FlagName = 8, FlagComment = 16, FlagsReserved = 0xE0;
 
     private readonly Feed _feed;
     private readonly bool _leaveOpen;
     private readonly Crc32 _crc = new();
+    private readonly Crc32 _headerCrc = new();
     private DeflateStream? _member;
     private long _memberLength;
     private int _members;
@@ -147,6 +149,7 @@ internal sealed class GzipMembers : ForwardReadStream
             return false;
         }
 
+        _headerCrc.Reset();
         int id1 = await NextAsync(async, cancellationToken).ConfigureAwait(false);
         int id2 = await NextAsync(async, cancellationToken).ConfigureAwait(false);
         int method = await NextAsync(async, cancellationToken).ConfigureAwait(false);
@@ -158,6 +161,12 @@ internal sealed class GzipMembers : ForwardReadStream
         }
 
         int flags = await NextAsync(async, cancellationToken).ConfigureAwait(false);
+        if ((flags & FlagsReserved) != 0)
+        {
+            // RFC 1952: a reader must refuse a member that sets a reserved flag (what follows the header is unknown).
+            throw new InvalidDataException($"gzip member {_members + 1} sets reserved header flags (0x{flags:x2}): the file is corrupt or not a gzip file this reader knows");
+        }
+
         await SkipAsync(6, async, cancellationToken).ConfigureAwait(false); // modification time, extra flags, OS
         if ((flags & FlagExtra) != 0)
         {
@@ -179,7 +188,14 @@ internal sealed class GzipMembers : ForwardReadStream
 
         if ((flags & FlagHeaderCrc) != 0)
         {
-            await SkipAsync(2, async, cancellationToken).ConfigureAwait(false);
+            // The header's own check: the low 16 bits of the CRC-32 of every header byte before it.
+            uint expected = _headerCrc.GetCurrentHashAsUInt32() & 0xFFFF;
+            int stored = await NextAsync(async, cancellationToken).ConfigureAwait(false);
+            stored |= await NextAsync(async, cancellationToken).ConfigureAwait(false) << 8;
+            if (stored != expected)
+            {
+                throw new InvalidDataException($"the header of gzip member {_members + 1} does not match its header CRC (0x{stored:x4}, computed 0x{expected:x4}): the file is corrupt");
+            }
         }
 
         _members++;
@@ -300,7 +316,9 @@ internal sealed class GzipMembers : ForwardReadStream
             throw new InvalidDataException($"the file ends inside the header of gzip member {_members + 1}: it is truncated");
         }
 
-        return _feed.Take();
+        int next = _feed.Take();
+        _headerCrc.Append([(byte)next]);
+        return next;
     }
 
     private async ValueTask SkipAsync(int count, bool async, CancellationToken cancellationToken)

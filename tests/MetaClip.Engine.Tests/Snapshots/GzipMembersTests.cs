@@ -144,6 +144,28 @@ public sealed class GzipMembersTests : IDisposable
     }
 
     [Fact]
+    public async Task A_header_that_fails_its_own_crc_or_sets_a_reserved_flag_fails_naming_the_member()
+    {
+        byte[] a = Lines(0, 100), b = Lines(100, 100);
+        byte[] second = Member(b, name: "b.jsonl", headerCrc: true);
+        Assert.Equal(Concat(a, b), await DecompressAsync(Concat(Member(a), second)));
+
+        // A changed byte of the file name, covered by the header CRC only: the data and its trailer still match.
+        byte[] renamed = [.. second];
+        renamed[10] ^= 0x20;
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => DecompressAsync(Concat(Member(a), renamed)));
+        Assert.Contains("header of gzip member 2 does not match its header CRC", e.Message, StringComparison.Ordinal);
+
+        foreach (int reserved in new[] { 0x20, 0x40, 0x80 })
+        {
+            byte[] flagged = Member(a);
+            flagged[3] |= (byte)reserved;
+            e = await Assert.ThrowsAsync<InvalidDataException>(() => DecompressAsync(flagged));
+            Assert.Contains("gzip member 1 sets reserved header flags", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Sync_and_async_reads_of_any_size_give_the_same_bytes()
     {
         byte[] a = Lines(0, 2_000), b = Lines(2_000, 2_000);
