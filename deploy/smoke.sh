@@ -196,6 +196,24 @@ build azurite "$AZURITE_IMAGE" -f deploy/docker/azurite.Dockerfile --build-arg "
 build prometheus "metaclip-local/prometheus:$TAG" -f deploy/docker/prometheus.Dockerfile --build-arg "BASE=$BASE_IMAGE"
 phase_done "images built"
 
+# ---- the images older builds left ----
+# Each build of a changed tree leaves untagged images: the build stages' last images (the legacy builder keeps them as
+# its cache) and the images whose tags this build moved on, about 5 GB a run. Untagged images with the stages' label
+# (io.metaclip.stage) that none of this run's builds made or reused are removed; docker keeps any a container still
+# uses. METACLIP_SMOKE_KEEP_IMAGES=1 keeps them all.
+if [ "${METACLIP_SMOKE_KEEP_IMAGES:-0}" != 1 ]; then
+  # The legacy builder prints every step's image (" ---> 0123456789ab", also when it came from the cache).
+  this_run=$(sed -n -e 's/^ ---> \([0-9a-f]\{12\}\)$/\1/p' -e 's/^Successfully built \([0-9a-f]\{12\}\)$/\1/p' "$state"/build-*.log | sort -u)
+  removed=0 freed_before=$(docker system df --format '{{.Type}} {{.Size}}' | sed -n 's/^Images //p')
+  : >"$state/prune.log"
+  for id in $(docker images -q --filter dangling=true --filter label=io.metaclip.stage | sort -u); do
+    grep -qx "$id" <<<"$this_run" && continue
+    if docker rmi "$id" >>"$state/prune.log" 2>&1; then removed=$((removed + 1)); fi
+  done
+  log "removed $removed untagged images of older builds (images: $freed_before before, $(docker system df --format '{{.Type}} {{.Size}}' | sed -n 's/^Images //p') now; $state/prune.log)"
+  phase_done "older images removed"
+fi
+
 # ---- the job: the sample snapshot's files, copied METACLIP_SMOKE_COPIES times (default 20: 40 files, 40 shards), so
 # that it is still running when a silo is killed; and the reference, the same job on this machine, engine only ----
 ensure_lid_model

@@ -30,6 +30,7 @@ HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=5 \
 CMD ["azurite", "--blobHost", "0.0.0.0", "--queueHost", "0.0.0.0", "--tableHost", "0.0.0.0", "--location", "/data"]
 ARG VERSION=dev
 ARG REVISION=unknown
-LABEL org.opencontainers.image.title="Azurite ${AZURITE_VERSION} (npm) on Debian" \
+LABEL io.metaclip.stage=azurite \
+      org.opencontainers.image.title="Azurite ${AZURITE_VERSION} (npm) on Debian" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"

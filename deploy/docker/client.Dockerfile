@@ -8,6 +8,8 @@ ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
 ARG RUNTIME_BASE=mcr.microsoft.com/dotnet/runtime-deps:10.0
 
 FROM ${SDK_IMAGE} AS build
+# Every stage carries io.metaclip.stage (deploy/smoke.sh removes the images of older builds by it).
+LABEL io.metaclip.stage=build-client
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY grains/MetaClip.Training/WeakenLibTorchSharpGlibcxx.targets grains/MetaClip.Training/
@@ -46,7 +48,8 @@ ENTRYPOINT ["/app/metaclip"]
 ARG VERSION=dev
 ARG REVISION=unknown
 ARG RUNTIME_BASE
-LABEL org.opencontainers.image.title="MetaClip client" \
+LABEL io.metaclip.stage=client \
+      org.opencontainers.image.title="MetaClip client" \
       org.opencontainers.image.description="The metaclip command line: submit, watch, status, jobs, copy, curate" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \

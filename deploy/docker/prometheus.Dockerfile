@@ -18,6 +18,7 @@ ENTRYPOINT ["/usr/bin/prometheus"]
 CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
 ARG VERSION=dev
 ARG REVISION=unknown
-LABEL org.opencontainers.image.title="Prometheus (Debian package)" \
+LABEL io.metaclip.stage=prometheus \
+      org.opencontainers.image.title="Prometheus (Debian package)" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"

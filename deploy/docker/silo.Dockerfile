@@ -10,11 +10,12 @@
 # Microsoft's runtime-deps image. SDK_IMAGE and RUNTIME_BASE may name other images, e.g. ones made on a machine
 # without a registry (deploy/smoke.sh: a debootstrapped Debian 12 and the host's SDK on it). A plain Debian or
 # Ubuntu base works: what the runtime needs and the user are added when missing. VERSION and REVISION go into the
-# OCI labels. The stages are in build order, so that the legacy builder (no BuildKit) builds only what a target needs.
+# OCI labels; every stage carries io.metaclip.stage (deploy/smoke.sh removes the images of older builds by it). The stages are in build order, so that the legacy builder (no BuildKit) builds only what a target needs.
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
 ARG RUNTIME_BASE=mcr.microsoft.com/dotnet/runtime-deps:10.0
 
 FROM ${SDK_IMAGE} AS build-silo
+LABEL io.metaclip.stage=build-silo
 WORKDIR /src
 # Restore from the project files only, so that a source change does not download the packages again.
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
@@ -62,13 +63,15 @@ ENTRYPOINT ["/app/MetaClip.Silo"]
 ARG VERSION=dev
 ARG REVISION=unknown
 ARG RUNTIME_BASE
-LABEL org.opencontainers.image.title="MetaClip silo" \
+LABEL io.metaclip.stage=silo \
+      org.opencontainers.image.title="MetaClip silo" \
       org.opencontainers.image.description="A MetaClip curation silo (Orleans): matching, counts, thresholds, sampling" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="${RUNTIME_BASE}"
 
 FROM ${SDK_IMAGE} AS build-training
+LABEL io.metaclip.stage=build-training
 ARG TORCH_BACKEND=cpu
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
@@ -90,7 +93,8 @@ COPY --from=build-training /out/training/ ./training/
 ARG VERSION=dev
 ARG REVISION=unknown
 ARG TORCH_BACKEND=cpu
-LABEL org.opencontainers.image.title="MetaClip training silo" \
+LABEL io.metaclip.stage=silo-training \
+      org.opencontainers.image.title="MetaClip training silo" \
       org.opencontainers.image.description="A MetaClip silo with the TorchSharp training plugin (${TORCH_BACKEND})" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
