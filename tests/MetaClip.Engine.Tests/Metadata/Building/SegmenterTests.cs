@@ -36,7 +36,7 @@ public sealed class SegmenterTests : IDisposable
         string python = Python("import jieba", "python3-jieba");
         var pieces = Pieces("zh");
         string input = _dir.File("zh.txt", string.Join('\n', pieces) + "\n");
-        var expected = DebianTools.Run(python, ["-c",
+        var expected = DebianTools.Run(python, ["-P", "-c",
             "import jieba, json, logging, sys\njieba.setLogLevel(logging.ERROR)\n" +
             "for line in open(sys.argv[1], encoding='utf-8'):\n    print(json.dumps(list(jieba.cut(line.rstrip('\\n'), HMM=True)), ensure_ascii=False))",
             input]).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonSerializer.Deserialize<string[]>(l)!).ToList();
@@ -55,7 +55,7 @@ public sealed class SegmenterTests : IDisposable
         string python = Python("import icu", "python3-icu");
         var pieces = Pieces("th");
         string input = _dir.File("th.txt", string.Join('\n', pieces) + "\n");
-        var expected = DebianTools.Run(python, ["-c",
+        var expected = DebianTools.Run(python, ["-P", "-c",
             "import icu, json, sys\nbi = icu.BreakIterator.createWordInstance(icu.Locale('th'))\n" +
             "for line in open(sys.argv[1], encoding='utf-8'):\n    t = line.rstrip('\\n'); bi.setText(t); s = 0; out = []\n" +
             "    for e in bi:\n        out.append([t[s:e], bi.getRuleStatus() >= 100]); s = e\n    print(json.dumps(out, ensure_ascii=False))",
@@ -123,13 +123,18 @@ public sealed class SegmenterTests : IDisposable
     }
 
     /// <summary>Debian's python3 (its python3-jieba and python3-icu live there, not in another python on PATH), with a module.</summary>
+    /// <summary>
+    /// Debian's python3 with <paramref name="import"/> working, or a skip naming the package. Python runs with <c>-P</c>:
+    /// the working folder (this test's bin folder, which holds jieba.NET's <c>jieba</c> resource folder) is not searched,
+    /// so that folder never passes for Python's jieba as an empty namespace package.
+    /// </summary>
     private static string Python(string import, string package)
     {
         string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : DebianTools.RequireCommand("python3", "python3");
         bool present;
         try
         {
-            DebianTools.Run(python, ["-c", import]);
+            DebianTools.Run(python, ["-P", "-c", import]);
             present = true;
         }
         catch (InvalidOperationException)
