@@ -45,7 +45,8 @@ public sealed class ParquetUnitReader : IAsyncDisposable
         _columns = columns;
         _stream = stream;
         _reader = reader;
-        var fields = reader.Schema.GetDataFields().Where(f => f.Path.ToList().Count == 1).ToList();
+        // The top-level columns: a list, struct or map column of a wanted name is an error naming it, never passed over.
+        var fields = reader.Schema.Fields;
         _text = Find(fields, columns.Text, typeof(string)) ??
             throw new CurationException($"snapshot file {file.Name}: has no \"{columns.Text}\" column (the text column; rename it with --text-column); columns: {string.Join(", ", fields.Select(f => f.Name))}");
         _uuid = Find(fields, columns.Uuid, typeof(string), integersToo: true);
@@ -177,11 +178,11 @@ public sealed class ParquetUnitReader : IAsyncDisposable
             using var group = _reader.OpenRowGroupReader(rowGroup);
             var (start, end) = RowsOf(unit, group);
             int rows = checked((int)(end - start));
-            var text = await ReadStringsAsync(group, _text, start, end, cancellationToken).ConfigureAwait(false);
-            var uuid = _uuid is null ? null : await ReadStringsAsync(group, _uuid, start, end, cancellationToken).ConfigureAwait(false);
-            var url = _url is null ? null : await ReadStringsAsync(group, _url, start, end, cancellationToken).ConfigureAwait(false);
-            var lang = _lang is null ? null : await ReadStringsAsync(group, _lang, start, end, cancellationToken).ConfigureAwait(false);
-            var key = _key is null ? null : await ReadStringsAsync(group, _key, start, end, cancellationToken).ConfigureAwait(false);
+            var text = await ReadStringsAsync(group, rowGroup, _text, start, end, cancellationToken).ConfigureAwait(false);
+            var uuid = _uuid is null ? null : await ReadStringsAsync(group, rowGroup, _uuid, start, end, cancellationToken).ConfigureAwait(false);
+            var url = _url is null ? null : await ReadStringsAsync(group, rowGroup, _url, start, end, cancellationToken).ConfigureAwait(false);
+            var lang = _lang is null ? null : await ReadStringsAsync(group, rowGroup, _lang, start, end, cancellationToken).ConfigureAwait(false);
+            var key = _key is null ? null : await ReadStringsAsync(group, rowGroup, _key, start, end, cancellationToken).ConfigureAwait(false);
             var locate = Locator(rowGroup, start);
             return new UnitRows
             {
@@ -223,7 +224,7 @@ public sealed class ParquetUnitReader : IAsyncDisposable
             using var group = _reader.OpenRowGroupReader(unit.RowGroup);
             var (start, end) = RowsOf(unit, group);
             var values = new byte[]?[checked((int)(end - start))];
-            if (await TryPagesAsync(group, _image, start, end, new BinarySink(values), cancellationToken).ConfigureAwait(false) is not { } fallback)
+            if (await TryPagesAsync(group, unit.RowGroup, _image, start, end, new BinarySink(values), cancellationToken).ConfigureAwait(false) is not { } fallback)
             {
                 return values;
             }
@@ -260,7 +261,7 @@ public sealed class ParquetUnitReader : IAsyncDisposable
                 }
 
                 var kind = ColumnPageReader.KindOf(field);
-                if (await TryPagesAsync(group, field, 0, group.RowCount, new TextVisitor(kind, visit), cancellationToken).ConfigureAwait(false) is { } fallback)
+                if (await TryPagesAsync(group, rowGroup, field, 0, group.RowCount, new TextVisitor(kind, visit), cancellationToken).ConfigureAwait(false) is { } fallback)
                 {
                     var values = await ReadWholeStringsAsync(group, field, checked((int)group.RowCount), cancellationToken).ConfigureAwait(false);
                     ReadWhole(fallback);
@@ -310,10 +311,10 @@ public sealed class ParquetUnitReader : IAsyncDisposable
     /// A column's values of rows <c>[start, end)</c> as text; an integer column (a uuid column may be one) as its decimal
     /// digits, the same text a JSON number uuid has in a JSONL snapshot.
     /// </summary>
-    private async Task<string?[]> ReadStringsAsync(ParquetRowGroupReader group, DataField field, long start, long end, CancellationToken cancellationToken)
+    private async Task<string?[]> ReadStringsAsync(ParquetRowGroupReader group, int rowGroup, DataField field, long start, long end, CancellationToken cancellationToken)
     {
         var values = new string?[checked((int)(end - start))];
-        if (await TryPagesAsync(group, field, start, end, new StringSink(values, ColumnPageReader.KindOf(field)), cancellationToken).ConfigureAwait(false) is not { } fallback)
+        if (await TryPagesAsync(group, rowGroup, field, start, end, new StringSink(values, ColumnPageReader.KindOf(field)), cancellationToken).ConfigureAwait(false) is not { } fallback)
         {
             return values;
         }
@@ -328,13 +329,19 @@ public sealed class ParquetUnitReader : IAsyncDisposable
     /// why the page reader could not (the caller reads the whole chunk with Parquet.Net instead, which also names any
     /// damage, and then calls <see cref="ReadWhole"/>, so that a file that cannot be read at all gets one error line).
     /// </summary>
-    private async Task<PageFallback?> TryPagesAsync(ParquetRowGroupReader group, DataField field, long start, long end, ValueSink sink, CancellationToken cancellationToken)
+    private async Task<PageFallback?> TryPagesAsync(ParquetRowGroupReader group, int rowGroup, DataField field, long start, long end, ValueSink sink, CancellationToken cancellationToken)
     {
         try
         {
             var chunk = group.GetMetadata(field) ?? throw new UnsupportedPagesException($"column \"{field.Name}\" has no chunk metadata");
             await ColumnPageReader.ReadAsync(_stream, chunk, field, start, end, sink, cancellationToken, source: _file.Path).ConfigureAwait(false);
             return null;
+        }
+        catch (InvalidUtf8Exception e)
+        {
+            // The file's own bytes, read as they are: not a reason to read the chunk another way (which would decode
+            // them to U+FFFD and publish that).
+            throw new CurationException($"snapshot file {_file.Name}: row group {rowGroup} row {start + e.Index}: column \"{field.Name}\": {e.Message}", e);
         }
         catch (UnsupportedPagesException e)
         {
@@ -421,13 +428,25 @@ public sealed class ParquetUnitReader : IAsyncDisposable
         : type == typeof(bool) ? "boolean"
         : type.Name.Split('`')[0].ToLowerInvariant();
 
-    private DataField? Find(List<DataField> fields, string name, Type expected, bool integersToo = false)
+    private DataField? Find(IReadOnlyList<Field> fields, string name, Type expected, bool integersToo = false)
     {
-        var field = fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal))
+        var found = fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal))
             ?? fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
-        if (field is null)
+        if (found is null)
         {
             return null;
+        }
+
+        string wanted = expected == typeof(string) ? (integersToo ? "strings or 32- or 64-bit integers" : "strings") : "binary";
+        if (found is not DataField field)
+        {
+            string nested = found.SchemaType switch
+            {
+                SchemaType.List => "a list column",
+                SchemaType.Map => "a map column",
+                _ => "a struct (group) column",
+            };
+            throw new CurationException($"snapshot file {_file.Name}: column \"{found.Name}\" is {nested}, expected {wanted}, one value a row");
         }
 
         // Parquet.Net 6 reports UTF-8 columns as ReadOnlyMemory<char> and binary ones as ReadOnlyMemory<byte>;
@@ -438,7 +457,6 @@ public sealed class ParquetUnitReader : IAsyncDisposable
             (integersToo && IsInteger(field.ClrType));
         if (field.IsArray || !compatible)
         {
-            string wanted = expected == typeof(string) ? (integersToo ? "strings or integers" : "strings") : "binary";
             throw new CurationException(
                 $"snapshot file {_file.Name}: column \"{field.Name}\" holds {(field.IsArray ? "lists of " : "")}{Describe(field.ClrType)} values, expected {wanted}");
         }

@@ -48,6 +48,29 @@ public class OutputClaimTests
         Assert.StartsWith("--out ", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("link/out", "link")]
+    [InlineData("snapshot/out", "link")]
+    [InlineData("link", "snapshot")]
+    public void Regression_an_output_folder_inside_the_snapshot_through_a_symbolic_link_was_not_refused(string output, string snapshot)
+    {
+        // --out LINK/out, LINK a link to the snapshot folder, wrote the outputs into the snapshot: the next run failed on them.
+        using var dir = new TempFolder();
+        var options = Sample(dir);
+        File.CreateSymbolicLink(dir.Combine("link"), dir.Combine("snapshot"));
+        options = options with { Output = dir.Combine(output), Snapshot = dir.Combine(snapshot) };
+        var e = Assert.Throws<CurationException>(options.Validate);
+        Assert.StartsWith("--out ", e.Message, StringComparison.Ordinal);
+        if (!output.StartsWith(snapshot, StringComparison.Ordinal))
+        {
+            Assert.Contains("through a symbolic link", e.Message, StringComparison.Ordinal);
+        }
+
+        // A folder beside the snapshot, reached through a link to their parent, is no input's.
+        File.CreateSymbolicLink(dir.Combine("parent"), dir.Path);
+        (Sample(dir) with { Output = dir.Combine("parent/out") }).Validate();
+    }
+
     private static CurationOptions Sample(TempFolder dir)
     {
         dir.File("snapshot/a.jsonl", "{\"uuid\": \"a\", \"lang\": \"en\", \"text\": \"a dog\"}\n");

@@ -140,6 +140,118 @@ public class ParquetUnitReaderTests
     }
 
     [Fact]
+    public async Task Regression_a_list_or_struct_column_of_a_wanted_name_was_passed_over_not_refused()
+    {
+        // A list uuid column was left out of the columns looked at: the uuids were then derived from the urls, and the
+        // texts of one image curated as several images, without a word. A list url, key or image column was dropped.
+        using var dir = new TempFolder();
+        var cases = new (string File, Func<string, Task> Write, string Expected)[]
+        {
+            ("list-uuid.parquet", p => Serialize(p, new[] { new ListUuidRow { Uuid = ["img1"], Url = "http://x/1", Text = "dog" } }), "column \"Uuid\" is a list column, expected strings or 32- or 64-bit integers"),
+            ("struct-uuid.parquet", p => Serialize(p, new[] { new StructUuidRow { Uuid = new IdPart { Id = "img1" }, Text = "dog" } }), "column \"Uuid\" is a struct (group) column"),
+            ("list-text.parquet", p => Serialize(p, new[] { new ListTextRow { Uuid = "img1", Text = ["dog"] } }), "column \"Text\" is a list column, expected strings"),
+            ("struct-image.parquet", p => Serialize(p, new[] { new StructImageRow { Text = "dog", Image = new ImagePart { Bytes = [1, 2], Path = "a.jpg" } } }), "column \"Image\" is a struct (group) column, expected binary"),
+        };
+        foreach (var (file, write, expected) in cases)
+        {
+            string path = dir.Combine(file);
+            await write(path);
+            var e = await Assert.ThrowsAsync<CurationException>(async () =>
+            {
+                await using var r = await ParquetUnitReader.OpenAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0], new SnapshotColumns(), CancellationToken.None);
+            });
+            Assert.Contains($"snapshot file {file}: {expected}", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("text", 1)]
+    [InlineData("uuid", 2)]
+    public async Task Regression_invalid_utf8_in_a_parquet_string_was_published_as_U_FFFD(string column, int row)
+    {
+        // Decoded with replacement, the bad bytes became U+FFFD in the curated text; a JSON Lines snapshot refuses them.
+        using var dir = new TempFolder();
+        string path = dir.Combine("bad.parquet");
+        await WriteAsync(path, [["u1", "dog"], ["u2", "Hund Haus"], ["ZZ3", "cat"]]);
+        byte[] bytes = await File.ReadAllBytesAsync(path);
+        byte[] good = column == "text" ? "Hund Haus"u8.ToArray() : "ZZ3"u8.ToArray();
+        byte[] bad = column == "text" ? [.. "Hund Hau"u8, 0xFF] : [0xC0, 0xAF, 0x33];
+        int replaced = Replace(bytes, good, bad);
+        Assert.True(replaced > 0);
+        await File.WriteAllBytesAsync(path, bytes);
+
+        await using var reader = await ParquetUnitReader.OpenAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0], new SnapshotColumns(), CancellationToken.None);
+        var e = await Assert.ThrowsAsync<CurationException>(() => reader.ReadUnitAsync(0, CancellationToken.None));
+        Assert.Contains($"snapshot file bad.parquet: row group 0 row {row}: column \"{column}\": not valid UTF-8", e.Message, StringComparison.Ordinal);
+        // The plan reads the uuids the same way.
+        if (column == "uuid")
+        {
+            e = await Assert.ThrowsAsync<CurationException>(() => reader.VisitImageKeysAsync(0, (_, _) => { }, (_, _) => { }, CancellationToken.None));
+            Assert.Contains($"row group 0 row {row}: column \"uuid\": not valid UTF-8", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    private static int Replace(byte[] bytes, byte[] from, byte[] to)
+    {
+        int count = 0;
+        for (int at = bytes.AsSpan().IndexOf(from); at >= 0; at = bytes.AsSpan(at + 1).IndexOf(from) is int next and >= 0 ? at + 1 + next : -1)
+        {
+            to.CopyTo(bytes, at);
+            count++;
+        }
+
+        return count;
+    }
+
+    private static async Task Serialize<T>(string path, IEnumerable<T> rows)
+    {
+        await using var stream = File.Create(path);
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(rows, stream);
+    }
+
+    private sealed class ListUuidRow
+    {
+        public List<string>? Uuid { get; set; }
+
+        public string? Url { get; set; }
+
+        public string? Text { get; set; }
+    }
+
+    private sealed class IdPart
+    {
+        public string? Id { get; set; }
+    }
+
+    private sealed class StructUuidRow
+    {
+        public IdPart? Uuid { get; set; }
+
+        public string? Text { get; set; }
+    }
+
+    private sealed class ListTextRow
+    {
+        public string? Uuid { get; set; }
+
+        public List<string>? Text { get; set; }
+    }
+
+    private sealed class ImagePart
+    {
+        public byte[]? Bytes { get; set; }
+
+        public string? Path { get; set; }
+    }
+
+    private sealed class StructImageRow
+    {
+        public string? Text { get; set; }
+
+        public ImagePart? Image { get; set; }
+    }
+
+    [Fact]
     public async Task A_folder_with_a_stray_file_is_an_error_but_bookkeeping_files_are_ignored()
     {
         using var dir = new TempFolder();
