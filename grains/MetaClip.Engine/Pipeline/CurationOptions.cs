@@ -207,6 +207,20 @@ public sealed record CurationOptions
         }
 
         bool local = !DataStore.IsBlob(Output);
+        if (local)
+        {
+            // Said in these words, not as the file system's "already exists" or "could not find a part of the path".
+            for (string? folder = Output; !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
+            {
+                if (File.Exists(folder))
+                {
+                    throw new CurationException(folder == Output
+                        ? $"--out {Output} is a file: name a folder for the outputs (one that does not exist yet is made)"
+                        : $"--out {Output}: {folder} is a file, not a folder");
+                }
+            }
+        }
+
         string resolvedOutput = local ? WithLinksResolved(Output) : Output;
         foreach (var (option, input) in new[] { ("--snapshot", Snapshot), ("--metadata", Metadata) })
         {

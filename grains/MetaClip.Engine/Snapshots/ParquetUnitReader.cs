@@ -144,10 +144,19 @@ public sealed class ParquetUnitReader : IAsyncDisposable
         stream.Seek(-Tail, SeekOrigin.End);
         await stream.ReadExactlyAsync(tail, cancellationToken).ConfigureAwait(false);
         long footerLength = BitConverter.ToUInt32(tail, 0);
-        if (tail[4] != (byte)'P' || tail[5] != (byte)'A' || tail[6] != (byte)'R' || tail[7] != (byte)'1')
+        if (!tail.AsSpan(4).SequenceEqual("PAR1"u8))
         {
+            var head = new byte[4];
             stream.Seek(0, SeekOrigin.Begin);
-            return; // not a Parquet ending: Parquet.Net's own message says so
+            await stream.ReadExactlyAsync(head, cancellationToken).ConfigureAwait(false);
+            stream.Seek(0, SeekOrigin.Begin);
+            if (head.AsSpan().SequenceEqual("PAR1"u8))
+            {
+                // A writer stopped or a copy cut short: say so, not only Parquet.Net's "head: …, tail: …".
+                throw new InvalidDataException($"it starts as a Parquet file but does not end with a Parquet footer (\"PAR1\"): it is truncated (a copy or a writer stopped before the end; {stream.Length:N0} bytes)");
+            }
+
+            return; // not a Parquet file at all: Parquet.Net's own message says so
         }
 
         if (footerLength > stream.Length - Tail - 4)

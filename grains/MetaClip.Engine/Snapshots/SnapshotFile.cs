@@ -27,8 +27,10 @@ public sealed record SnapshotFile(string Path, string Name, SnapshotFormat Forma
         {
             case StoredKind.File:
                 string name = DataStore.NameOf(location);
-                return [new SnapshotFile(location, name, FormatOf(name) ??
-                    throw new CurationException($"snapshot file {name}: not a .parquet, .jsonl or .jsonl.gz file"))];
+                var single = new SnapshotFile(location, name, FormatOf(name) ??
+                    throw new CurationException($"snapshot file {name}: not a .parquet, .jsonl or .jsonl.gz file"));
+                CheckRegular(single);
+                return [single];
             case StoredKind.Missing:
                 throw new CurationException($"snapshot {location} does not exist");
         }
@@ -48,10 +50,21 @@ public sealed record SnapshotFile(string Path, string Name, SnapshotFormat Forma
 
             var format = FormatOf(file.Name) ??
                 throw new CurationException($"snapshot file {file.Name}: not a .parquet, .jsonl or .jsonl.gz file (remove it from the snapshot folder, or prefix its name with '_' to mark it as not data)");
-            files.Add(new SnapshotFile(file.Location, file.Name, format));
+            var snapshotFile = new SnapshotFile(file.Location, file.Name, format);
+            CheckRegular(snapshotFile);
+            files.Add(snapshotFile);
         }
 
         return files;
+    }
+
+    /// <summary>A local snapshot file is a regular file: a named pipe would stop the job waiting for a writer.</summary>
+    private static void CheckRegular(SnapshotFile file)
+    {
+        if (!DataStore.IsBlob(file.Path) && LocalFileType.IsRegularFile(file.Path) == false)
+        {
+            throw new CurationException($"snapshot file {file.Name}: not a regular file (a named pipe, socket or device): a snapshot file must be a file whose whole content is there to read");
+        }
     }
 
     /// <summary>Why a local symbolic link leads nowhere (a loop, a missing target); null for anything else.</summary>

@@ -71,6 +71,18 @@ public class OutputClaimTests
         (Sample(dir) with { Output = dir.Combine("parent/out") }).Validate();
     }
 
+    [Theory]
+    [InlineData("a-file", "--out {0} is a file: name a folder")]
+    [InlineData("a-file/out", "--out {0}: {1} is a file, not a folder")]
+    public void An_output_folder_that_is_a_file_or_below_one_is_refused_in_words(string output, string expected)
+    {
+        // Before: the file system's "The file … already exists" or "Could not find a part of the path …".
+        using var dir = new TempFolder();
+        dir.File("a-file", "x");
+        var e = Assert.Throws<CurationException>((Sample(dir) with { Output = dir.Combine(output) }).Validate);
+        Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, dir.Combine(output), dir.Combine("a-file")), e.Message, StringComparison.Ordinal);
+    }
+
     private static CurationOptions Sample(TempFolder dir)
     {
         dir.File("snapshot/a.jsonl", "{\"uuid\": \"a\", \"lang\": \"en\", \"text\": \"a dog\"}\n");

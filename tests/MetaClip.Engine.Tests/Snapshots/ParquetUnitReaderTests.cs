@@ -106,6 +106,7 @@ public class ParquetUnitReaderTests
             await using var r = await ParquetUnitReader.OpenAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0], new SnapshotColumns(), CancellationToken.None);
         });
         Assert.Contains("corrupt.parquet: not a readable Parquet file", e.Message, StringComparison.Ordinal);
+        Assert.Contains("does not end with a Parquet footer (\"PAR1\"): it is truncated", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -262,6 +263,26 @@ public class ParquetUnitReaderTests
         dir.File("notes.txt", "");
         var e = await Assert.ThrowsAsync<CurationException>(() => SnapshotFile.DiscoverAsync(DataStore.Local, dir.Path, CancellationToken.None));
         Assert.Contains("notes.txt: not a .parquet, .jsonl or .jsonl.gz file", e.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Regression_a_named_pipe_among_the_snapshot_files_stopped_the_job_for_good()
+    {
+        // Opening a pipe to read waits for a writer: the job hung at its first pass. It is refused when the files are listed.
+        Skip.IfNot(OperatingSystem.IsLinux(), "a named pipe is made and told from a file here on Linux only");
+        using var dir = new TempFolder();
+        dir.File("a.jsonl", "{\"uuid\": \"a\", \"text\": \"a dog\"}\n");
+        string pipe = dir.Combine("f.jsonl");
+        MetaClip.TestSupport.DebianTools.Run("mkfifo", [pipe]);
+        var e = await Assert.ThrowsAsync<CurationException>(() => SnapshotFile.DiscoverAsync(DataStore.Local, dir.Path, CancellationToken.None));
+        Assert.Contains("snapshot file f.jsonl: not a regular file (a named pipe", e.Message, StringComparison.Ordinal);
+        e = await Assert.ThrowsAsync<CurationException>(() => SnapshotFile.DiscoverAsync(DataStore.Local, pipe, CancellationToken.None));
+        Assert.Contains("not a regular file", e.Message, StringComparison.Ordinal);
+
+        // A link to a regular file is one.
+        File.Delete(pipe);
+        File.CreateSymbolicLink(pipe, dir.Combine("a.jsonl"));
+        Assert.Equal(2, (await SnapshotFile.DiscoverAsync(DataStore.Local, dir.Path, CancellationToken.None)).Count);
     }
 
     [Fact]
