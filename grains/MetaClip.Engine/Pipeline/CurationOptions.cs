@@ -221,11 +221,11 @@ public sealed record CurationOptions
             }
         }
 
-        string resolvedOutput = local ? WithLinksResolved(Output) : Output;
+        string resolvedOutput = local ? DataStore.WithLinksResolved(Output) : Output;
         foreach (var (option, input) in new[] { ("--snapshot", Snapshot), ("--metadata", Metadata) })
         {
             // Compared as written and with symbolic links resolved (a link to the snapshot folder is the snapshot folder).
-            string resolvedInput = local && !DataStore.IsBlob(input) ? WithLinksResolved(input) : input;
+            string resolvedInput = local && !DataStore.IsBlob(input) ? DataStore.WithLinksResolved(input) : input;
             bool written = DataStore.IsSameOrInside(Output, input);
             if (written || DataStore.IsSameOrInside(resolvedOutput, resolvedInput))
             {
@@ -235,45 +235,5 @@ public sealed record CurationOptions
                     ": the outputs would be read as input by the next run; write them to a folder of their own");
             }
         }
-    }
-
-    /// <summary>
-    /// A local path with every symbolic link along it resolved, as far as the path exists (what does not exist yet is
-    /// kept as written). A link that cannot be followed (a loop, a link too deep) is kept as it is: reading it fails later,
-    /// naming it.
-    /// </summary>
-    internal static string WithLinksResolved(string path, int depth = 0)
-    {
-        string full = Path.GetFullPath(path);
-        string root = Path.GetPathRoot(full) ?? "";
-        string current = root;
-        foreach (string part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string next = Path.Combine(current, part);
-            var entry = new FileInfo(next);
-            if (depth < 32 && entry.LinkTarget is not null)
-            {
-                FileSystemInfo? target;
-                try
-                {
-                    target = entry.ResolveLinkTarget(returnFinalTarget: true);
-                }
-                catch (IOException)
-                {
-                    // A loop or too many links: kept as written; the link is refused when the job reads or writes through it.
-                    target = null;
-                }
-
-                if (target is not null)
-                {
-                    // The target's own folders may be links too.
-                    next = WithLinksResolved(target.FullName, depth + 1);
-                }
-            }
-
-            current = next;
-        }
-
-        return current;
     }
 }

@@ -138,16 +138,16 @@ public sealed class DataStore
         }
     }
 
-    /// <summary>Every file under a folder or prefix, recursively, in ordinal order of their relative names.</summary>
+    /// <summary>
+    /// Every file under a folder or prefix, recursively, in ordinal order of their relative names. Symbolic links to
+    /// folders are followed; one that leads back to a folder that holds it (a loop) is an error naming it.
+    /// </summary>
     public async Task<IReadOnlyList<StoredFile>> ListAsync(string location, CancellationToken cancellationToken)
     {
         var files = new List<StoredFile>();
         if (!IsBlob(location))
         {
-            foreach (string file in Directory.EnumerateFiles(location, "*", SearchOption.AllDirectories))
-            {
-                files.Add(new StoredFile(file, Path.GetRelativePath(location, file).Replace('\\', '/'), new FileInfo(file).Length));
-            }
+            ListLocal(location, location, [WithLinksResolved(location)], files);
         }
         else
         {
@@ -499,6 +499,68 @@ public sealed class DataStore
     private static bool IsContainerName(string name) =>
         name.Length is >= 3 and <= 63 && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-')
         && name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal);
+
+    /// <summary>The files under <paramref name="folder"/>; <paramref name="chain"/> holds the real paths of the folders down to it.</summary>
+    private static void ListLocal(string root, string folder, List<string> chain, List<StoredFile> files)
+    {
+        foreach (string file in Directory.EnumerateFiles(folder))
+        {
+            files.Add(new StoredFile(file, Path.GetRelativePath(root, file).Replace('\\', '/'), new FileInfo(file).Length));
+        }
+
+        foreach (string sub in Directory.EnumerateDirectories(folder))
+        {
+            string real = new DirectoryInfo(sub).LinkTarget is null ? Path.Combine(chain[^1], Path.GetFileName(sub)) : WithLinksResolved(sub);
+            if (chain.Any(above => IsSameOrInside(above, real)))
+            {
+                throw new CurationException($"{sub}: a symbolic link to {real}, a folder that holds it: listing it would never end (remove the link)");
+            }
+
+            chain.Add(real);
+            ListLocal(root, sub, chain, files);
+            chain.RemoveAt(chain.Count - 1);
+        }
+    }
+
+    /// <summary>
+    /// A local path with every symbolic link along it resolved, as far as the path exists (what does not exist yet is
+    /// kept as written). A link that cannot be followed (a loop, a link too deep) is kept as it is: reading it fails later,
+    /// naming it.
+    /// </summary>
+    public static string WithLinksResolved(string path, int depth = 0)
+    {
+        string full = Path.GetFullPath(path);
+        string root = Path.GetPathRoot(full) ?? "";
+        string current = root;
+        foreach (string part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = Path.Combine(current, part);
+            var entry = new FileInfo(next);
+            if (depth < 32 && entry.LinkTarget is not null)
+            {
+                FileSystemInfo? target;
+                try
+                {
+                    target = entry.ResolveLinkTarget(returnFinalTarget: true);
+                }
+                catch (IOException)
+                {
+                    // A loop or too many links: kept as written; the link is refused when the job reads or writes through it.
+                    target = null;
+                }
+
+                if (target is not null)
+                {
+                    // The target's own folders may be links too.
+                    next = WithLinksResolved(target.FullName, depth + 1);
+                }
+            }
+
+            current = next;
+        }
+
+        return current;
+    }
 
     private static CurationException Failure(string location, string what, Exception e) => e switch
     {

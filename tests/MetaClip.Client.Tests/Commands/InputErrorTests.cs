@@ -68,6 +68,20 @@ public sealed class InputErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Regression_a_link_to_a_folder_above_it_was_listed_forty_levels_deep_and_called_not_a_parquet_file()
+    {
+        // snap/sub/up -> .. : the listing went round until the path was too long, then named a 1,000-character path.
+        _dir.File("snap/sub/a.jsonl", "{\"uuid\": \"1\", \"lang\": \"en\", \"text\": \"dog\"}\n");
+        File.CreateSymbolicLink(_dir.Combine("snap", "sub", "up"), "..");
+        _dir.File("meta/en.json", "[\"dog\"]");
+        var run = await CliRun.RunAsync("curate", "--snapshot", _dir.Combine("snap"), "--metadata", _dir.Combine("meta"), "--out", _dir.Combine("out"), "--lang-column", "lang", "--engine-only");
+        Assert.Equal(MetaClipCommandLine.InputError, run.ExitCode);
+        Assert.Contains("sub/up: a symbolic link to ", run.ErrorLine, StringComparison.Ordinal);
+        Assert.Contains("a folder that holds it", run.ErrorLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("sub/up/sub/up", run.ErrorLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Class_names_given_as_a_json_list_are_an_error_saying_to_name_the_language()
     {
         string file = _dir.File("classes.json", "[\"cat\", \"dog\"]");
