@@ -23,6 +23,34 @@ public static class JsonStrings
         return reader.ValueIsEscaped ? Unescape(raw) : Decode(raw);
     }
 
+    /// <summary>Which columns of a JSON line already took a value under a name written exactly as the column's.</summary>
+    [Flags]
+    public enum ExactNames : byte
+    {
+        None = 0,
+        Text = 1,
+        Uuid = 2,
+        Url = 4,
+        Lang = 8,
+        Key = 16,
+    }
+
+    /// <summary>
+    /// Whether the current property name (one that equals <paramref name="name"/> ignoring case) gives the column its
+    /// value: unless the line already gave it under the exact name and this one differs in case. Notes an exact name in
+    /// <paramref name="exact"/>.
+    /// </summary>
+    public static bool Takes(ref Utf8JsonReader reader, string name, ExactNames column, ref ExactNames exact)
+    {
+        if (reader.ValueTextEquals(name))
+        {
+            exact |= column;
+            return true;
+        }
+
+        return (exact & column) == 0;
+    }
+
     /// <summary>True when the current token, read as text, equals <paramref name="name"/> ignoring ASCII case.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool NameEquals(ref Utf8JsonReader reader, string name)

@@ -247,6 +247,7 @@ public static class JsonlSplitter
 
             ulong uuid = 0;
             string? url = null;
+            var exact = JsonStrings.ExactNames.None;
             try
             {
                 var reader = new Utf8JsonReader(data);
@@ -257,12 +258,13 @@ public static class JsonlSplitter
 
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    if (JsonStrings.NameEquals(ref reader, columns.Uuid))
+                    // As the unit reader takes them: a name written exactly as the column's wins over one in other case.
+                    if (JsonStrings.NameEquals(ref reader, columns.Uuid) && JsonStrings.Takes(ref reader, columns.Uuid, JsonStrings.ExactNames.Uuid, ref exact))
                     {
                         reader.Read();
                         uuid = reader.TokenType is JsonTokenType.String or JsonTokenType.Number ? ValueFingerprint(ref reader, ref units) : 0;
                     }
-                    else if (JsonStrings.NameEquals(ref reader, columns.Url))
+                    else if (JsonStrings.NameEquals(ref reader, columns.Url) && JsonStrings.Takes(ref reader, columns.Url, JsonStrings.ExactNames.Url, ref exact))
                     {
                         reader.Read();
                         url = reader.TokenType == JsonTokenType.String ? JsonStrings.GetString(ref reader) : null;

@@ -369,28 +369,67 @@ public static class JsonlUnitReader
                     throw new CurationException($"snapshot file {file.Name} line {lineNumber}: not a JSON object");
                 }
 
+                // Names are matched ignoring ASCII case, but one written exactly as the column's wins over another of the
+                // line in other case ({"TEXT": …, "text": …} in either order gives "text"'s value, as a Parquet file's
+                // columns are chosen); among names alike, the last one, as Python's json takes it.
+                var exact = JsonStrings.ExactNames.None;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     if (JsonStrings.NameEquals(ref reader, columns.Text))
                     {
                         target.SawText = true;
-                        target.Text[line] = ReadValue(ref reader, file, lineNumber, columns.Text);
+                        if (JsonStrings.Takes(ref reader, columns.Text, JsonStrings.ExactNames.Text, ref exact))
+                        {
+                            target.Text[line] = ReadValue(ref reader, file, lineNumber, columns.Text);
+                        }
+                        else
+                        {
+                            SkipValue(ref reader);
+                        }
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Uuid))
                     {
-                        Columns.Made(ref target.Uuid, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Uuid, allowNumber: true);
+                        if (JsonStrings.Takes(ref reader, columns.Uuid, JsonStrings.ExactNames.Uuid, ref exact))
+                        {
+                            Columns.Made(ref target.Uuid, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Uuid, allowNumber: true);
+                        }
+                        else
+                        {
+                            SkipValue(ref reader);
+                        }
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Url))
                     {
-                        Columns.Made(ref target.Url, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Url);
+                        if (JsonStrings.Takes(ref reader, columns.Url, JsonStrings.ExactNames.Url, ref exact))
+                        {
+                            Columns.Made(ref target.Url, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Url);
+                        }
+                        else
+                        {
+                            SkipValue(ref reader);
+                        }
                     }
                     else if (columns.Lang is not null && JsonStrings.NameEquals(ref reader, columns.Lang))
                     {
-                        Columns.Made(ref target.Lang, target.Text.Length)[line] = Intern(ref labels, ReadValue(ref reader, file, lineNumber, columns.Lang));
+                        if (JsonStrings.Takes(ref reader, columns.Lang, JsonStrings.ExactNames.Lang, ref exact))
+                        {
+                            Columns.Made(ref target.Lang, target.Text.Length)[line] = Intern(ref labels, ReadValue(ref reader, file, lineNumber, columns.Lang));
+                        }
+                        else
+                        {
+                            SkipValue(ref reader);
+                        }
                     }
                     else if (JsonStrings.NameEquals(ref reader, columns.Key))
                     {
-                        Columns.Made(ref target.Key, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Key, allowNumber: true);
+                        if (JsonStrings.Takes(ref reader, columns.Key, JsonStrings.ExactNames.Key, ref exact))
+                        {
+                            Columns.Made(ref target.Key, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Key, allowNumber: true);
+                        }
+                        else
+                        {
+                            SkipValue(ref reader);
+                        }
                     }
                     else
                     {
@@ -431,6 +470,13 @@ public static class JsonlUnitReader
         }
 
         return same;
+    }
+
+    /// <summary>Steps over a property's value (one another name of the line gives the column).</summary>
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        reader.Skip();
     }
 
     private static string? ReadValue(ref Utf8JsonReader reader, SnapshotFile file, int line, string field, bool allowNumber = false)

@@ -118,7 +118,7 @@ public sealed class JsonlSplitterTests : IDisposable
             var lines = new List<string>();
             for (int image = 0; image < 400; image++)
             {
-                int kind = random.Next(6);
+                int kind = random.Next(7);
                 for (int row = 0; row < 3; row++)
                 {
                     string uuid = kind switch
@@ -128,6 +128,7 @@ public sealed class JsonlSplitterTests : IDisposable
                         2 => row == 1 ? $"\"ignored\", \"uuid\": \"k{image}\"" : $"\"k{image}\"", // the last key counts
                         3 => "\"\", \"url\": \"\"",                                            // every such row: one image
                         4 => $"null, \"url\": \"https://example.org/{image}\"",
+                        5 => row == 1 ? $"\"u{image}\", \"UUID\": \"other{row}\"" : $"\"u{image}\"",          // the exact name wins over UUID
                         _ => $"\"{new string('u', 300)}{image}\"",                              // longer than the first buffer
                     };
                     string line = $"{{\"uuid\": {uuid}, \"lang\": \"en\", \"text\": \"dog {image} {row}\"}}";

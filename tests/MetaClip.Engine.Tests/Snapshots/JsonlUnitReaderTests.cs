@@ -22,6 +22,23 @@ public class JsonlUnitReaderTests
     }
 
     [Fact]
+    public async Task Regression_a_name_in_other_case_after_the_exact_one_took_the_column_where_parquet_keeps_the_exact_one()
+    {
+        // {"text": "house", "TEXT": "dog"} gave "dog" (the last name alike ignoring case), {"TEXT": "dog", "text": "house"}
+        // "house": the result hung on the order of the keys, and a Parquet file with both columns gives "text"'s.
+        using var dir = new TempFolder();
+        string path = dir.File("a.jsonl",
+            "{\"uuid\": \"1\", \"text\": \"house\", \"TEXT\": \"dog\"}\n" +
+            "{\"uuid\": \"2\", \"TEXT\": \"dog\", \"text\": \"house\"}\n" +
+            "{\"UUID\": \"x\", \"uuid\": \"3\", \"Uuid\": \"y\", \"TEXT\": \"cat\"}\n" +
+            "{\"uuid\": \"4\", \"Text\": \"bird\", \"TEXT\": \"fish\"}\n" +
+            "{\"uuid\": \"5\", \"text\": \"one\", \"text\": \"two\", \"TEXT\": 7}\n");
+        var rows = await Read(path, new SnapshotColumns());
+        Assert.Equal(new[] { "house", "house", "cat", "fish", "two" }, rows.Text.Select(t => t!));
+        Assert.Equal(new[] { "1", "2", "3", "4", "5" }, rows.Uuid);
+    }
+
+    [Fact]
     public async Task A_line_that_is_not_json_is_an_error_naming_file_and_line()
     {
         using var dir = new TempFolder();
