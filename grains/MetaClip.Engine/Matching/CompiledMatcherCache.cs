@@ -67,6 +67,7 @@ public sealed class CompiledMatcherCache
 
         try
         {
+            Storage.LocalFileType.ThrowIfNotRegular(path);
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
             matcher = CompiledMatcherFile.Read(stream, path, listHash, mode, language, listSource);
             return true;

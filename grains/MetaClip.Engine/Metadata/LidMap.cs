@@ -98,13 +98,21 @@ public sealed class LidMap
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
                 {
-                    throw new CurationException($"metadata {name}: label \"{label}\" maps to a {MetadataList.Describe(reader.TokenType)}, expected a language code or \"N/A\"");
+                    string found = MetadataList.Describe(reader.TokenType);
+                    throw new CurationException($"metadata {name}: label \"{label}\" maps to {(found is "object" ? "an" : "a")} {found}, expected a language code or \"N/A\"");
                 }
 
                 if (!map.TryAdd(label, JsonStrings.GetString(ref reader)))
                 {
                     throw new CurationException($"metadata {name}: label \"{label}\" appears twice");
                 }
+            }
+
+            // The object ends the file: what follows it (a second object, a stray bracket) was once dropped unread, and
+            // the labels it mapped went to "other" without a word. Reading on past the end throws for any other token.
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                throw new CurationException($"metadata {name}: not valid JSON: more after the object ends (one object of LID label -> metadata language)");
             }
         }
         catch (JsonException e)

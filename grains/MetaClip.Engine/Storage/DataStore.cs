@@ -179,6 +179,7 @@ public sealed class DataStore
     {
         if (!IsBlob(location))
         {
+            LocalFileType.ThrowIfNotRegular(location);
             return new FileStream(location, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         }
 
@@ -211,6 +212,7 @@ public sealed class DataStore
     {
         if (!IsBlob(location))
         {
+            LocalFileType.ThrowIfNotRegular(location);
             return await File.ReadAllBytesAsync(location, cancellationToken).ConfigureAwait(false);
         }
 

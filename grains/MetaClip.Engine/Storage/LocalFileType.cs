@@ -47,6 +47,19 @@ internal static unsafe partial class LocalFileType
         return (mode & FileTypeMask) == RegularFile;
     }
 
+    /// <summary>
+    /// Refuses a local path that is not a regular file (a named pipe, a socket, a device) before it is opened to be read:
+    /// a pipe would keep the reader waiting for a writer for good.
+    /// </summary>
+    /// <exception cref="IOException">The path names no regular file.</exception>
+    public static void ThrowIfNotRegular(string path)
+    {
+        if (IsRegularFile(path) == false && !Directory.Exists(path))
+        {
+            throw new IOException($"{path}: not a regular file (a named pipe, socket or device): it cannot be read to its end");
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Statx(int folder, string path, int flags, uint mask, byte* buffer);
 }

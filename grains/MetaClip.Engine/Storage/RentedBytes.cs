@@ -54,6 +54,7 @@ public readonly record struct RentedBytes(byte[] Array, int Length, bool Rented)
     /// <exception cref="IOException">The file is larger than an array holds, or ends before its length (it changed while read).</exception>
     public static async Task<RentedBytes> ReadFileAsync(string path, CancellationToken cancellationToken)
     {
+        LocalFileType.ThrowIfNotRegular(path);
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
         long size = RandomAccess.GetLength(handle);
         if (size > System.Array.MaxLength)

@@ -106,6 +106,7 @@ public sealed class CompiledMatcherCacheTests : IDisposable
     [InlineData("flipped", "checksum mismatch")]
     [InlineData("truncated", "truncated")]
     [InlineData("garbage", "not a compiled metadata list")]
+    [InlineData("pipe", "not a regular file")] // regression: a named pipe in its place kept the job waiting for good
     public async Task A_damaged_compiled_list_is_reported_and_built_again(string damage, string reason)
     {
         string folder = CopySample("meta", "en", "zh");
@@ -128,7 +129,16 @@ public sealed class CompiledMatcherCacheTests : IDisposable
                 break;
         }
 
-        File.WriteAllBytes(path, bytes);
+        if (damage == "pipe")
+        {
+            File.Delete(path);
+            MetaClip.TestSupport.DebianTools.Run("mkfifo", [path]);
+        }
+        else
+        {
+            File.WriteAllBytes(path, bytes);
+        }
+
         var second = await LoadAndBuildAsync(folder, CurationMode.V2, cache);
         Assert.Equal(1, second.CompiledLoads); // en came compiled, zh was built again
         string problem = Assert.Single(_problems);

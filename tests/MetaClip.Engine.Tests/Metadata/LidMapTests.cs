@@ -81,6 +81,35 @@ public class LidMapTests
         Assert.False(map.IsExplicit);
     }
 
+    [Theory]
+    [InlineData("{\"en\": \"en\"} {\"de\": \"de\"}")]
+    [InlineData("{\"en\": \"en\", \"de\": \"de\"}}")]
+    [InlineData("{\"en\": \"en\", \"de\": \"de\"}]")]
+    public void Regression_a_lid_map_with_more_after_its_object_was_read_to_the_object_s_end_and_the_rest_dropped(string json)
+    {
+        // {"en": "en"} {"de": "de"} curated German texts as "other" with exit 0: the second object was never read.
+        var e = Assert.Throws<CurationException>(() => LidMap.Parse(System.Text.Encoding.UTF8.GetBytes(json), "lid_map.json"));
+        Assert.StartsWith("metadata lid_map.json: not valid JSON", e.Message, StringComparison.Ordinal);
+        Assert.Equal("de", LidMap.Parse("{\"en\": \"en\", \"de\": \"de\"}\n"u8.ToArray(), "lid_map.json")["de"]);
+        e = Assert.Throws<CurationException>(() => LidMap.Parse("{\"en\": {}}"u8.ToArray(), "lid_map.json"));
+        Assert.Contains("label \"en\" maps to an object", e.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Regression_a_named_pipe_in_the_metadata_folder_kept_the_job_waiting_for_good()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "a named pipe is made and told from a file here on Linux only");
+        foreach (string name in new[] { "de.json", "lid_map.json" })
+        {
+            using var dir = new TempFolder();
+            dir.File("en.json", "[\"dog\"]");
+            MetaClip.TestSupport.DebianTools.Run("mkfifo", [dir.Combine(name)]);
+            var e = await Assert.ThrowsAnyAsync<Exception>(() => MetadataSet.LoadAsync(MetaClip.Engine.Storage.DataStore.Local, dir.Path, MetaClip.Engine.CurationMode.V2, CancellationToken.None));
+            Assert.True(e is CurationException or IOException, e.ToString());
+            Assert.Contains($"{name}: not a regular file (a named pipe", e.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task A_metadata_folder_without_a_map_uses_the_built_in_one()
     {

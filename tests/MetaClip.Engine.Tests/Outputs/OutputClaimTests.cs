@@ -81,6 +81,12 @@ public class OutputClaimTests
         dir.File("a-file", "x");
         var e = Assert.Throws<CurationException>((Sample(dir) with { Output = dir.Combine(output) }).Validate);
         Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, dir.Combine(output), dir.Combine("a-file")), e.Message, StringComparison.Ordinal);
+
+        // A link that leads to no file yet is no file: the cluster's own checks (allowed locations) name it.
+        File.CreateSymbolicLink(dir.Combine("dangling"), dir.Combine("elsewhere"));
+        (Sample(dir) with { Output = dir.Combine("dangling/new") }).Validate();
+        File.CreateSymbolicLink(dir.Combine("to-file"), dir.Combine("a-file"));
+        Assert.Throws<CurationException>((Sample(dir) with { Output = dir.Combine("to-file/new") }).Validate);
     }
 
     private static CurationOptions Sample(TempFolder dir)

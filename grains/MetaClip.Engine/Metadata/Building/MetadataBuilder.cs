@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MetaClip.Engine.Json;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Engine.Metadata.Building;
 
@@ -253,6 +254,12 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
             }
 
             string name = Relative(file);
+            if (lines == 0)
+            {
+                // As an empty wordnet source is: a list that gives the language nothing is a mistake, not a quiet zero.
+                _problems.Report($"{file}: an empty source, no \"WORD COUNT\" line in it");
+            }
+
             if (lower && !upper)
             {
                 Warn($"{name}: all lower-case; matching is case-sensitive, so capitalised words (German nouns, names) in it never match. Wikipedia text (--wiki-text) keeps case; a frequency list is a fallback");
@@ -640,6 +647,7 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
     private static List<SourceFile> Describe(string root, List<string> files) =>
         [.. files.Select(f =>
         {
+            LocalFileType.ThrowIfNotRegular(f);
             using var stream = File.OpenRead(f);
             return new SourceFile(Path.GetRelativePath(root, f).Replace('\\', '/'), stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
         })];
@@ -648,6 +656,7 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
     {
         try
         {
+            LocalFileType.ThrowIfNotRegular(path);
             return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

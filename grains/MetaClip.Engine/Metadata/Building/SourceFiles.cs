@@ -1,5 +1,6 @@
 using System.Text;
 using MetaClip.Engine.Snapshots;
+using MetaClip.Engine.Storage;
 
 namespace MetaClip.Engine.Metadata.Building;
 
@@ -23,9 +24,14 @@ public static class SourceFiles
     /// <summary>The file's name without <c>.gz</c>.</summary>
     public static string PlainName(string path) => Path.GetFileName(path) is var name && name.EndsWith(".gz", StringComparison.Ordinal) ? name[..^3] : Path.GetFileName(path);
 
-    /// <summary>The lines of a plain or gzipped UTF-8 file (invalid UTF-8 is an error naming the file and line).</summary>
+    /// <summary>
+    /// The lines of a plain or gzipped UTF-8 file (invalid UTF-8 is an error naming the file and line). A leading
+    /// byte-order mark is skipped, as in every file curation reads: kept, it became part of the first entry, which then
+    /// never matched.
+    /// </summary>
     public static IEnumerable<(int Number, string Text)> ReadLines(string path)
     {
+        LocalFileType.ThrowIfNotRegular(path);
         Stream stream = File.OpenRead(path);
         if (path.EndsWith(".gz", StringComparison.Ordinal))
         {
@@ -53,6 +59,11 @@ public static class SourceFiles
             if (line is null)
             {
                 yield break;
+            }
+
+            if (number == 0 && line.StartsWith('\uFEFF'))
+            {
+                line = line[1..];
             }
 
             yield return (++number, line);

@@ -111,6 +111,31 @@ public sealed class BuildRulesTests : IDisposable
     }
 
     [Fact]
+    public async Task Regression_a_byte_order_mark_stayed_in_the_first_entry_and_an_empty_frequency_list_built_nothing_silently()
+    {
+        // "\uFEFFchat" was written to fr.json, an entry no text can match; an empty fr.txt gave 0 unigrams and no word.
+        _dir.File("counts/fr.txt", "\uFEFFchat 5\nchien 3\n");
+        var fr = (await BuildAsync(new() { UnigramCounts = _dir.Combine("counts"), Output = _dir.Combine("out") }))["fr"];
+        Assert.Contains("chat", fr);
+        Assert.DoesNotContain(fr, e => e.Contains('\uFEFF', StringComparison.Ordinal));
+
+        _dir.File("counts/de.txt", "");
+        var e = await Assert.ThrowsAsync<CurationException>(() => BuildAsync(new() { UnigramCounts = _dir.Combine("counts"), Output = _dir.Combine("out2") }));
+        Assert.Contains("de.txt: an empty source", e.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Regression_a_named_pipe_among_the_sources_kept_the_build_waiting_for_good()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "a named pipe is made and told from a file here on Linux only");
+        _dir.File("counts/fr.txt", "chat 5\n");
+        MetaClip.TestSupport.DebianTools.Run("mkfifo", [_dir.Combine("counts", "de.txt")]);
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => BuildAsync(new() { UnigramCounts = _dir.Combine("counts"), Output = _dir.Combine("out") }));
+        Assert.True(e is CurationException or IOException, e.ToString());
+        Assert.Contains("de.txt: not a regular file (a named pipe", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Frequency_lists_mixed_ones_are_refused_two_lengths_of_one_are_refused_and_lower_case_ones_warned_about()
     {
         _dir.File("fw/top10k/de.2018.top10k.txt", "haus 5\nmit 9\n");
