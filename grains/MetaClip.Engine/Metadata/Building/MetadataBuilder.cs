@@ -539,7 +539,7 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
         var files = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (!Directory.Exists(folder))
         {
-            throw new CurationException($"source folder {folder} does not exist");
+            throw SourceFiles.NoFolder(folder);
         }
 
         foreach (string path in Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))

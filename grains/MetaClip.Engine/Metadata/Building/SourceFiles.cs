@@ -7,13 +7,18 @@ namespace MetaClip.Engine.Metadata.Building;
 /// <summary>Reading the dump files: plain or gzipped, UTF-8, line by line, in a stable (ordinal) file order.</summary>
 public static class SourceFiles
 {
+    /// <summary>A source folder that is not one: a file given where its folder is wanted, or nothing at all.</summary>
+    public static CurationException NoFolder(string folder) => new(File.Exists(folder)
+        ? $"source folder {folder} is a file, not a folder (give the folder that holds the source files)"
+        : $"source folder {folder} does not exist");
+
     /// <summary>The files under <paramref name="folder"/> (recursively) whose names match, in ordinal path order.</summary>
     public static List<string> Find(string folder, Func<string, bool> nameMatches)
     {
         ArgumentNullException.ThrowIfNull(nameMatches);
         if (!Directory.Exists(folder))
         {
-            throw new CurationException($"source folder {folder} does not exist");
+            throw NoFolder(folder);
         }
 
         return [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)

@@ -122,6 +122,10 @@ public sealed class BuildRulesTests : IDisposable
         _dir.File("counts/de.txt", "");
         var e = await Assert.ThrowsAsync<CurationException>(() => BuildAsync(new() { UnigramCounts = _dir.Combine("counts"), Output = _dir.Combine("out2") }));
         Assert.Contains("de.txt: an empty source", e.Message, StringComparison.Ordinal);
+
+        // A file where its folder is wanted is said to be one, not said not to exist.
+        e = await Assert.ThrowsAsync<CurationException>(() => BuildAsync(new() { UnigramCounts = _dir.Combine("counts", "fr.txt"), Output = _dir.Combine("out3") }));
+        Assert.Contains("fr.txt is a file, not a folder", e.Message, StringComparison.Ordinal);
     }
 
     [SkippableFact]
