@@ -35,38 +35,47 @@ public static class JsonStrings
         Key = 16,
     }
 
+    /// <summary>How a property name matches a column's name.</summary>
+    public enum NameMatch : byte
+    {
+        None,
+        IgnoringCase,
+        Exact,
+    }
+
     /// <summary>
-    /// Whether the current property name (one that equals <paramref name="name"/> ignoring case) gives the column its
-    /// value: unless the line already gave it under the exact name and this one differs in case. Notes an exact name in
+    /// Whether a property name that matches a column's (<paramref name="match"/>) gives the column its value: unless the
+    /// line already gave it under the exact name and this one differs in case. Notes an exact name in
     /// <paramref name="exact"/>.
     /// </summary>
-    public static bool Takes(ref Utf8JsonReader reader, string name, ExactNames column, ref ExactNames exact)
+    public static bool Takes(NameMatch match, ExactNames column, ref ExactNames exact)
     {
-        if (reader.ValueTextEquals(name))
+        if (match == NameMatch.Exact)
         {
             exact |= column;
             return true;
         }
 
-        return (exact & column) == 0;
+        return match == NameMatch.IgnoringCase && (exact & column) == 0;
     }
 
-    /// <summary>True when the current token, read as text, equals <paramref name="name"/> ignoring ASCII case.</summary>
+    /// <summary>How the current token, read as text, matches <paramref name="name"/>: exactly, ignoring ASCII case, or not.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool NameEquals(ref Utf8JsonReader reader, string name)
+    public static NameMatch MatchName(ref Utf8JsonReader reader, string name)
     {
         if (reader.ValueIsEscaped || reader.HasValueSequence)
         {
-            return string.Equals(GetString(ref reader), name, StringComparison.OrdinalIgnoreCase);
+            return Compare(GetString(ref reader), name);
         }
 
         var raw = reader.ValueSpan;
         if (raw.Length != name.Length)
         {
             // Non-ASCII names can differ in byte length; fall back to a full comparison.
-            return !Ascii.IsValid(raw) && string.Equals(Decode(raw), name, StringComparison.OrdinalIgnoreCase);
+            return Ascii.IsValid(raw) ? NameMatch.None : Compare(Decode(raw), name);
         }
 
+        var match = NameMatch.Exact;
         for (int i = 0; i < raw.Length; i++)
         {
             int a = raw[i], b = name[i];
@@ -77,12 +86,19 @@ public static class JsonStrings
 
             if (a >= 0x80 || b >= 0x80 || (a | 0x20) != (b | 0x20) || (a | 0x20) < 'a' || (a | 0x20) > 'z')
             {
-                return !Ascii.IsValid(raw) && string.Equals(Decode(raw), name, StringComparison.OrdinalIgnoreCase);
+                return Ascii.IsValid(raw) ? NameMatch.None : Compare(Decode(raw), name);
             }
+
+            match = NameMatch.IgnoringCase;
         }
 
-        return true;
+        return match;
     }
+
+    private static NameMatch Compare(string text, string name) =>
+        string.Equals(text, name, StringComparison.Ordinal) ? NameMatch.Exact
+        : string.Equals(text, name, StringComparison.OrdinalIgnoreCase) ? NameMatch.IgnoringCase
+        : NameMatch.None;
 
     /// <summary>Decodes unescaped string bytes into <paramref name="units"/> (at least one unit per byte); returns the units written.</summary>
     /// <exception cref="FormatException">Invalid UTF-8.</exception>

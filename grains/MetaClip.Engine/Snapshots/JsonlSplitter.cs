@@ -259,12 +259,14 @@ public static class JsonlSplitter
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     // As the unit reader takes them: a name written exactly as the column's wins over one in other case.
-                    if (JsonStrings.NameEquals(ref reader, columns.Uuid) && JsonStrings.Takes(ref reader, columns.Uuid, JsonStrings.ExactNames.Uuid, ref exact))
+                    var uuidMatch = JsonStrings.MatchName(ref reader, columns.Uuid);
+                    var urlMatch = uuidMatch == JsonStrings.NameMatch.None ? JsonStrings.MatchName(ref reader, columns.Url) : JsonStrings.NameMatch.None;
+                    if (JsonStrings.Takes(uuidMatch, JsonStrings.ExactNames.Uuid, ref exact))
                     {
                         reader.Read();
                         uuid = reader.TokenType is JsonTokenType.String or JsonTokenType.Number ? ValueFingerprint(ref reader, ref units) : 0;
                     }
-                    else if (JsonStrings.NameEquals(ref reader, columns.Url) && JsonStrings.Takes(ref reader, columns.Url, JsonStrings.ExactNames.Url, ref exact))
+                    else if (JsonStrings.Takes(urlMatch, JsonStrings.ExactNames.Url, ref exact))
                     {
                         reader.Read();
                         url = reader.TokenType == JsonTokenType.String ? JsonStrings.GetString(ref reader) : null;

@@ -375,66 +375,32 @@ public static class JsonlUnitReader
                 var exact = JsonStrings.ExactNames.None;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    if (JsonStrings.NameEquals(ref reader, columns.Text))
+                    var column = ColumnOf(ref reader, columns, out var match);
+                    target.SawText |= column == JsonStrings.ExactNames.Text;
+                    if (!JsonStrings.Takes(match, column, ref exact))
                     {
-                        target.SawText = true;
-                        if (JsonStrings.Takes(ref reader, columns.Text, JsonStrings.ExactNames.Text, ref exact))
-                        {
+                        // Another column's, or a name in other case after the exact one: not this line's value.
+                        SkipValue(ref reader);
+                        continue;
+                    }
+
+                    switch (column)
+                    {
+                        case JsonStrings.ExactNames.Text:
                             target.Text[line] = ReadValue(ref reader, file, lineNumber, columns.Text);
-                        }
-                        else
-                        {
-                            SkipValue(ref reader);
-                        }
-                    }
-                    else if (JsonStrings.NameEquals(ref reader, columns.Uuid))
-                    {
-                        if (JsonStrings.Takes(ref reader, columns.Uuid, JsonStrings.ExactNames.Uuid, ref exact))
-                        {
+                            break;
+                        case JsonStrings.ExactNames.Uuid:
                             Columns.Made(ref target.Uuid, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Uuid, allowNumber: true);
-                        }
-                        else
-                        {
-                            SkipValue(ref reader);
-                        }
-                    }
-                    else if (JsonStrings.NameEquals(ref reader, columns.Url))
-                    {
-                        if (JsonStrings.Takes(ref reader, columns.Url, JsonStrings.ExactNames.Url, ref exact))
-                        {
+                            break;
+                        case JsonStrings.ExactNames.Url:
                             Columns.Made(ref target.Url, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Url);
-                        }
-                        else
-                        {
-                            SkipValue(ref reader);
-                        }
-                    }
-                    else if (columns.Lang is not null && JsonStrings.NameEquals(ref reader, columns.Lang))
-                    {
-                        if (JsonStrings.Takes(ref reader, columns.Lang, JsonStrings.ExactNames.Lang, ref exact))
-                        {
-                            Columns.Made(ref target.Lang, target.Text.Length)[line] = Intern(ref labels, ReadValue(ref reader, file, lineNumber, columns.Lang));
-                        }
-                        else
-                        {
-                            SkipValue(ref reader);
-                        }
-                    }
-                    else if (JsonStrings.NameEquals(ref reader, columns.Key))
-                    {
-                        if (JsonStrings.Takes(ref reader, columns.Key, JsonStrings.ExactNames.Key, ref exact))
-                        {
+                            break;
+                        case JsonStrings.ExactNames.Lang:
+                            Columns.Made(ref target.Lang, target.Text.Length)[line] = Intern(ref labels, ReadValue(ref reader, file, lineNumber, columns.Lang!));
+                            break;
+                        default:
                             Columns.Made(ref target.Key, target.Text.Length)[line] = ReadValue(ref reader, file, lineNumber, columns.Key, allowNumber: true);
-                        }
-                        else
-                        {
-                            SkipValue(ref reader);
-                        }
-                    }
-                    else
-                    {
-                        reader.Read();
-                        reader.Skip();
+                            break;
                     }
                 }
 
@@ -472,7 +438,33 @@ public static class JsonlUnitReader
         return same;
     }
 
-    /// <summary>Steps over a property's value (one another name of the line gives the column).</summary>
+    /// <summary>The column a property name names (<see cref="JsonStrings.ExactNames.None"/> for none) and how it matches.</summary>
+    private static JsonStrings.ExactNames ColumnOf(ref Utf8JsonReader reader, SnapshotColumns columns, out JsonStrings.NameMatch match)
+    {
+        if ((match = JsonStrings.MatchName(ref reader, columns.Text)) != JsonStrings.NameMatch.None)
+        {
+            return JsonStrings.ExactNames.Text;
+        }
+
+        if ((match = JsonStrings.MatchName(ref reader, columns.Uuid)) != JsonStrings.NameMatch.None)
+        {
+            return JsonStrings.ExactNames.Uuid;
+        }
+
+        if ((match = JsonStrings.MatchName(ref reader, columns.Url)) != JsonStrings.NameMatch.None)
+        {
+            return JsonStrings.ExactNames.Url;
+        }
+
+        if (columns.Lang is not null && (match = JsonStrings.MatchName(ref reader, columns.Lang)) != JsonStrings.NameMatch.None)
+        {
+            return JsonStrings.ExactNames.Lang;
+        }
+
+        return (match = JsonStrings.MatchName(ref reader, columns.Key)) != JsonStrings.NameMatch.None ? JsonStrings.ExactNames.Key : JsonStrings.ExactNames.None;
+    }
+
+    /// <summary>Steps over a property's value (another column's, or one another name of the line gives the column).</summary>
     private static void SkipValue(ref Utf8JsonReader reader)
     {
         reader.Read();
