@@ -6,12 +6,13 @@ namespace MetaClip.TestSupport;
 
 /// <summary>
 /// The rows of an <see cref="ImageRowsFile"/> (uuid or url, lang, text; images with rows far apart among them) as a
-/// Parquet file, in row groups of <c>rowGroupRows</c> rows, for the split tests of Parquet row groups.
+/// Parquet file, in row groups of <c>rowGroupRows</c> rows, for the split tests of Parquet row groups. With
+/// <c>integerUuids</c> the uuids are 64-bit integers (one per image, written with that encoding).
 /// </summary>
 internal static class ImageRowsParquet
 {
     public static async Task<string> WriteAsync(string path, int images, int seed, int scattered = 3, int distance = 200, int rowGroupRows = int.MaxValue,
-        CompressionMethod codec = CompressionMethod.Snappy)
+        CompressionMethod codec = CompressionMethod.Snappy, EncodingHint? integerUuids = null)
     {
         string jsonl = ImageRowsFile.Write(path + ".jsonl", images, seed, scattered, distance);
         var uuids = new List<string?>();
@@ -29,15 +30,31 @@ internal static class ImageRowsParquet
 
         File.Delete(jsonl);
         var schema = new ParquetSchema(
-            new DataField("uuid", typeof(string), isNullable: true), new DataField("url", typeof(string), isNullable: true),
+            new DataField("uuid", integerUuids is null ? typeof(string) : typeof(long), isNullable: true), new DataField("url", typeof(string), isNullable: true),
             new DataField("lang", typeof(string), isNullable: true), new DataField("text", typeof(string), isNullable: true));
         await using var stream = File.Create(path);
-        await using var writer = await ParquetWriter.CreateAsync(schema, stream, new ParquetOptions { CompressionMethod = codec });
+        var options = new ParquetOptions { CompressionMethod = codec };
+        if (integerUuids is { } hint)
+        {
+            options.ColumnEncodingHints["uuid"] = hint;
+        }
+
+        var numbers = new Dictionary<string, long>(StringComparer.Ordinal);
+        long?[] integers = [.. uuids.Select(u => u is null ? (long?)null : numbers.TryGetValue(u, out long n) ? n : numbers[u] = 1_000_000_007L * (numbers.Count + 1))];
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream, options);
         for (int start = 0; start < texts.Count; start += rowGroupRows)
         {
             int count = Math.Min(rowGroupRows, texts.Count - start);
             using var group = writer.CreateRowGroup();
-            await group.WriteAsync(schema.DataFields[0], uuids.GetRange(start, count));
+            if (integerUuids is null)
+            {
+                await group.WriteAsync(schema.DataFields[0], uuids.GetRange(start, count));
+            }
+            else
+            {
+                await group.WriteAsync<long>(schema.DataFields[0], integers.AsMemory(start, count));
+            }
+
             await group.WriteAsync(schema.DataFields[1], urls.GetRange(start, count));
             await group.WriteAsync(schema.DataFields[2], langs.GetRange(start, count));
             await group.WriteAsync(schema.DataFields[3], texts.GetRange(start, count));

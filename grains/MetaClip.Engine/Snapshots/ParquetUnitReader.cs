@@ -272,7 +272,7 @@ public sealed class ParquetUnitReader : IAsyncDisposable
                 var kind = ColumnPageReader.KindOf(field);
                 if (await TryPagesAsync(group, rowGroup, field, 0, group.RowCount, new TextVisitor(kind, visit), cancellationToken).ConfigureAwait(false) is { } fallback)
                 {
-                    var values = await ReadWholeStringsAsync(group, field, checked((int)group.RowCount), cancellationToken).ConfigureAwait(false);
+                    var values = await ReadWholeStringsAsync(group, rowGroup, field, fallback, cancellationToken).ConfigureAwait(false);
                     ReadWhole(fallback);
                     for (int row = 0; row < values.Length; row++)
                     {
@@ -328,7 +328,7 @@ public sealed class ParquetUnitReader : IAsyncDisposable
             return values;
         }
 
-        var all = await ReadWholeStringsAsync(group, field, checked((int)group.RowCount), cancellationToken).ConfigureAwait(false);
+        var all = await ReadWholeStringsAsync(group, rowGroup, field, fallback, cancellationToken).ConfigureAwait(false);
         ReadWhole(fallback);
         return start == 0 && end == all.Length ? all : all[(int)start..(int)end];
     }
@@ -354,12 +354,14 @@ public sealed class ParquetUnitReader : IAsyncDisposable
         }
         catch (UnsupportedPagesException e)
         {
-            return new PageFallback(e.Message, $"snapshot file {_file.Name}: {e.Message} is not read page by page; such a column is read whole (a unit's memory then follows its row group, not its rows)");
+            return new PageFallback(e.Message, $"snapshot file {_file.Name}: {e.Message} is not read page by page; such a column is read whole (a unit's memory then follows its row group, not its rows)",
+                $"{e.Message} is not read page by page");
         }
         catch (Exception e) when (IsBadData(e))
         {
             // Damage (or a page reader mistake): Parquet.Net reads the chunk, and names what is wrong if it is.
-            return new PageFallback("bad:" + field.Name, $"snapshot file {_file.Name}: column \"{field.Name}\" could not be read page by page ({e.Message}); it was read whole");
+            return new PageFallback("bad:" + field.Name, $"snapshot file {_file.Name}: column \"{field.Name}\" could not be read page by page ({e.Message}); it was read whole",
+                $"column \"{field.Name}\" could not be read page by page ({e.Message})");
         }
     }
 
@@ -378,11 +380,17 @@ public sealed class ParquetUnitReader : IAsyncDisposable
     }
 
     /// <summary>Why a column was not read page by page: a key to say it once, and what to say.</summary>
-    private sealed record PageFallback(string Key, string Warning);
+    private sealed record PageFallback(string Key, string Warning, string Reason);
 
-    /// <summary>A whole column chunk read by Parquet.Net, as text (integers as their decimal digits).</summary>
-    private static async Task<string?[]> ReadWholeStringsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// A whole column chunk read by Parquet.Net, as text (integers as their decimal digits). Parquet.Net turns bytes that
+    /// are not UTF-8 into U+FFFD, so a string column read this way that holds U+FFFD is refused: whether the file wrote
+    /// that character or bad bytes cannot be told, and a curated text must be the snapshot's, byte for byte. (The page
+    /// reader reads every string encoding and codec but LZO, so this is a damaged or unusual file.)
+    /// </summary>
+    private async Task<string?[]> ReadWholeStringsAsync(ParquetRowGroupReader group, int rowGroup, DataField field, PageFallback fallback, CancellationToken cancellationToken)
     {
+        int rows = checked((int)group.RowCount);
         if (IsInteger(field.ClrType))
         {
             return await ReadIntegersAsync(group, field, rows, cancellationToken).ConfigureAwait(false);
@@ -390,6 +398,16 @@ public sealed class ParquetUnitReader : IAsyncDisposable
 
         var values = new string?[rows];
         await group.ReadAsync(field, values.AsMemory()!, cancellationToken: cancellationToken).ConfigureAwait(false);
+        for (int row = 0; row < values.Length; row++)
+        {
+            if (values[row] is { } value && value.Contains('\uFFFD', StringComparison.Ordinal))
+            {
+                throw new CurationException($"snapshot file {_file.Name}: row group {rowGroup} row {row}: {fallback.Reason}; Parquet.Net, which read it "
+                    + "whole instead, puts U+FFFD in place of bytes that are not UTF-8, and this value holds U+FFFD: whether the file wrote that character "
+                    + "or bytes that are not UTF-8 cannot be told. Write the file with another encoding or codec.");
+            }
+        }
+
         return values;
     }
 

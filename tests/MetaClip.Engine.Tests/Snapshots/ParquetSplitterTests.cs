@@ -60,24 +60,34 @@ public sealed class ParquetSplitterTests : IDisposable
         Assert.Equal(0, fallbacks.Value);
     }
 
-    [Fact]
-    public async Task A_column_the_page_reader_does_not_read_is_read_whole_and_the_outputs_are_the_same()
+    [Theory]
+    [InlineData(CompressionMethod.Gzip)]
+    [InlineData(CompressionMethod.Brotli)]
+    [InlineData(CompressionMethod.LZ4)]
+    [InlineData(CompressionMethod.Lz4Raw)]
+    public async Task Every_codec_Parquet_Net_writes_is_read_page_by_page_and_the_outputs_are_those_of_one_shard(CompressionMethod codec)
     {
-        // Gzip pages are read page by page: the outputs are those of one shard.
-        await ImageRowsParquet.WriteAsync(_dir.Combine("gz", "part-0.parquet"), images: 6_000, seed: 9, scattered: 5, distance: 300, codec: CompressionMethod.Gzip);
-        var (_, many) = await CurateBothWaysAsync(_dir.Combine("gz"), CuratedFormatOf("jsonl"));
+        // LZ4 and Brotli were read whole by Parquet.Net, a row group at a time for each of its ranges.
+        var fallbacks = ParquetUnitReader.CountFallbacks();
+        await ImageRowsParquet.WriteAsync(_dir.Combine("in", "part-0.parquet"), images: 6_000, seed: 9, scattered: 5, distance: 300, codec: codec);
+        var (_, many) = await CurateBothWaysAsync(_dir.Combine("in"), CuratedFormatOf("jsonl"));
         Assert.True(many.Report.Totals.Units >= 2, $"{many.Report.Totals.Units} shards");
         AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
+        Assert.Equal(0, fallbacks.Value);
+    }
 
-        // LZ4 is not read page by page: Parquet.Net reads the chunk, sliced to each range.
+    [Theory]
+    [InlineData(EncodingHint.DeltaBinaryPacked, false)]
+    [InlineData(EncodingHint.ByteSplitStream, true)]
+    public async Task Integer_uuids_are_read_page_by_page_or_else_whole_and_the_outputs_are_those_of_one_shard(EncodingHint encoding, bool readWhole)
+    {
+        // DELTA_BINARY_PACKED is read page by page; BYTE_STREAM_SPLIT is not: Parquet.Net reads the chunk, sliced to each range.
         var fallbacks = ParquetUnitReader.CountFallbacks();
-        await ImageRowsParquet.WriteAsync(_dir.Combine("lz4", "part-0.parquet"), images: 6_000, seed: 9, scattered: 5, distance: 300, codec: CompressionMethod.LZ4);
-        Directory.Delete(_dir.Combine("one"), recursive: true);
-        Directory.Delete(_dir.Combine("many"), recursive: true);
-        var (_, lz4) = await CurateBothWaysAsync(_dir.Combine("lz4"), CuratedFormatOf("jsonl"));
-        Assert.True(lz4.Report.Totals.Units >= 2, $"{lz4.Report.Totals.Units} shards");
+        await ImageRowsParquet.WriteAsync(_dir.Combine("in", "part-0.parquet"), images: 6_000, seed: 9, scattered: 5, distance: 300, integerUuids: encoding);
+        var (_, many) = await CurateBothWaysAsync(_dir.Combine("in"), CuratedFormatOf("jsonl"));
+        Assert.True(many.Report.Totals.Units >= 2, $"{many.Report.Totals.Units} shards");
         AssertSameOutputs(_dir.Combine("one"), _dir.Combine("many"));
-        Assert.True(fallbacks.Value > 0, "the LZ4 columns were read whole");
+        Assert.Equal(readWhole, fallbacks.Value > 0);
     }
 
     [SkippableFact]

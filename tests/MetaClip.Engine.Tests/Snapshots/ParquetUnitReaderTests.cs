@@ -166,14 +166,16 @@ public class ParquetUnitReaderTests
     }
 
     [Theory]
-    [InlineData("text", 1)]
-    [InlineData("uuid", 2)]
-    public async Task Regression_invalid_utf8_in_a_parquet_string_was_published_as_U_FFFD(string column, int row)
+    [InlineData("text", 1, CompressionMethod.Snappy)]
+    [InlineData("uuid", 2, CompressionMethod.Snappy)]
+    [InlineData("text", 1, CompressionMethod.LZ4)] // LZ4 and LZ4_RAW were decoded by Parquet.Net, to U+FFFD
+    [InlineData("uuid", 2, CompressionMethod.Lz4Raw)]
+    public async Task Regression_invalid_utf8_in_a_parquet_string_was_published_as_U_FFFD(string column, int row, CompressionMethod codec)
     {
         // Decoded with replacement, the bad bytes became U+FFFD in the curated text; a JSON Lines snapshot refuses them.
         using var dir = new TempFolder();
         string path = dir.Combine("bad.parquet");
-        await WriteAsync(path, [["u1", "dog"], ["u2", "Hund Haus"], ["ZZ3", "cat"]]);
+        await WriteAsync(path, codec, [["u1", "dog"], ["u2", "Hund Haus"], ["ZZ3", "cat"]]);
         byte[] bytes = await File.ReadAllBytesAsync(path);
         byte[] good = column == "text" ? "Hund Haus"u8.ToArray() : "ZZ3"u8.ToArray();
         byte[] bad = column == "text" ? [.. "Hund Hau"u8, 0xFF] : [0xC0, 0xAF, 0x33];
@@ -190,6 +192,80 @@ public class ParquetUnitReaderTests
             e = await Assert.ThrowsAsync<CurationException>(() => reader.VisitImageKeysAsync(0, (_, _) => { }, (_, _) => { }, CancellationToken.None));
             Assert.Contains($"row group 0 row {row}: column \"uuid\": not valid UTF-8", e.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task A_string_column_read_whole_by_Parquet_Net_is_refused_where_it_holds_U_FFFD_and_read_where_it_does_not()
+    {
+        // The page reader refuses a dictionary page whose header says RLE_DICTIONARY (the format wants PLAIN there);
+        // Parquet.Net reads it, and its decoder puts U+FFFD in place of bytes that are not UTF-8.
+        using var dir = new TempFolder();
+        foreach (bool replacement in new[] { false, true })
+        {
+            string path = dir.Combine($"fallback-{replacement}.parquet");
+            string[] texts = ["dog", "cat", replacement ? "a \uFFFD here" : "a bird", "dog", "cat", "dog"];
+            var uuid = new DataField<string>("uuid");
+            var text = new DataField<string>("text");
+            var options = new ParquetOptions { CompressionMethod = CompressionMethod.None, DictionaryEncodingThreshold = 1.0 };
+            options.ColumnEncodingHints["text"] = EncodingHint.Dictionary;
+            await using (var stream = File.Create(path))
+            {
+                await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(uuid, text), stream, options);
+                using var group = writer.CreateRowGroup();
+                await group.WriteAsync(uuid, texts.Select((_, i) => $"u{i}").ToArray());
+                await group.WriteAsync(text, texts);
+            }
+
+            await SetDictionaryEncodingAsync(path, "text", encoding: 8);
+            await using var reader = await ParquetUnitReader.OpenAsync((await SnapshotFile.DiscoverAsync(DataStore.Local, path, CancellationToken.None))[0], new SnapshotColumns(), CancellationToken.None);
+            if (!replacement)
+            {
+                Assert.Equal(texts, (await reader.ReadUnitAsync(0, CancellationToken.None)).Text);
+                continue;
+            }
+
+            var e = await Assert.ThrowsAsync<CurationException>(() => reader.ReadUnitAsync(0, CancellationToken.None));
+            Assert.Contains($"snapshot file fallback-True.parquet: row group 0 row 2: column \"text\": a dictionary page encoded 8 is not read page by page", e.Message, StringComparison.Ordinal);
+            Assert.Contains("holds U+FFFD", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Rewrites the encoding in the header of <paramref name="column"/>'s dictionary page (a value of one byte for another).</summary>
+    private static async Task SetDictionaryEncodingAsync(string path, string column, int encoding)
+    {
+        byte[] bytes = await File.ReadAllBytesAsync(path);
+        long offset;
+        await using (var stream = new MemoryStream(bytes))
+        {
+            await using var reader = await ParquetReader.CreateAsync(stream);
+            using var group = reader.OpenRowGroupReader(0);
+            var chunk = group.GetMetadata(reader.Schema.DataFields.Single(f => f.Name == column))!;
+            offset = chunk.MetaData!.DictionaryPageOffset is long d and > 0 ? d : chunk.MetaData.DataPageOffset;
+            var pages = await MetaClip.Engine.Snapshots.Pages.ColumnPageReader.PagesAsync(stream, chunk, CancellationToken.None);
+            Assert.Equal(MetaClip.Engine.Snapshots.Pages.PageKind.Dictionary, pages[0].Kind);
+        }
+
+        // The page header's field 7 (the dictionary page header, a struct: 0x?C) opens with field 1, its value count
+        // (an i32: 0x15, then a varint), then field 2, the encoding (0x15, then PLAIN's 0x00 or PLAIN_DICTIONARY's 0x04).
+        for (int at = (int)offset; at < offset + 64; at++)
+        {
+            if ((bytes[at] & 0x0F) == 12 && bytes[at + 1] == 0x15)
+            {
+                int next = at + 2;
+                while ((bytes[next] & 0x80) != 0)
+                {
+                    next++;
+                }
+
+                Assert.Equal(0x15, bytes[next + 1]);
+                Assert.True(bytes[next + 2] is 0x00 or 0x04, $"the dictionary page's encoding byte is {bytes[next + 2]:X2}");
+                bytes[next + 2] = (byte)(encoding << 1);
+                await File.WriteAllBytesAsync(path, bytes);
+                return;
+            }
+        }
+
+        Assert.Fail("the dictionary page header was not found");
     }
 
     private static int Replace(byte[] bytes, byte[] from, byte[] to)
@@ -292,12 +368,14 @@ public class ParquetUnitReaderTests
         Assert.Contains("does not exist", e.Message, StringComparison.Ordinal);
     }
 
-    internal static async Task WriteAsync(string path, params string[][][] rowGroups)
+    internal static Task WriteAsync(string path, params string[][][] rowGroups) => WriteAsync(path, CompressionMethod.Snappy, rowGroups);
+
+    internal static async Task WriteAsync(string path, CompressionMethod codec, params string[][][] rowGroups)
     {
         var uuid = new DataField<string>("uuid");
         var text = new DataField<string>("text");
         await using var stream = File.Create(path);
-        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(uuid, text), stream);
+        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(uuid, text), stream, new ParquetOptions { CompressionMethod = codec });
         foreach (var rows in rowGroups)
         {
             using var group = writer.CreateRowGroup();

@@ -35,16 +35,22 @@ internal sealed class UnsupportedPagesException(string message) : Exception(mess
 /// the range are passed over by their header's value count without being read, those after it are never reached, and
 /// only one page (compressed and decompressed) and the chunk's dictionary are held at a time. Parquet.Net reads a
 /// whole column chunk at once; this is what lets a big row group be read in bounded memory. It reads data pages v1 and
-/// v2 and dictionary pages, PLAIN and PLAIN_DICTIONARY/RLE_DICTIONARY values, RLE definition levels, uncompressed,
-/// SNAPPY, GZIP and ZSTD pages, of BYTE_ARRAY, INT32 and INT64 columns that are not nested; anything else throws
-/// <see cref="UnsupportedPagesException"/> (and bad data <see cref="InvalidDataException"/>).
+/// v2 and dictionary pages; PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY and the DELTA encodings (<see cref="DeltaEncodings"/>:
+/// DELTA_BINARY_PACKED of integers, DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY of byte arrays); RLE definition levels;
+/// uncompressed, SNAPPY, GZIP, BROTLI, ZSTD, LZ4 and LZ4_RAW pages; of BYTE_ARRAY, INT32 and INT64 columns that are not
+/// nested. Anything else throws <see cref="UnsupportedPagesException"/> (and bad data <see cref="InvalidDataException"/>).
+/// Every string encoding and codec of the format but LZO is read here, so that a string's bytes are always checked
+/// (<see cref="StringSink.Decode"/>), never turned into U+FFFD by another decoder.
 /// </summary>
 internal static class ColumnPageReader
 {
     /// <summary>No page of a column is believed larger than this (a damaged header is not allocated for).</summary>
     private const int MaxPageBytes = 1 << 30;
 
-    private const int Plain = 0, PlainDictionary = 2, RleDictionary = 8;
+    private const int Plain = 0, PlainDictionary = 2, DeltaBinaryPacked = 5, DeltaLengthByteArray = 6, DeltaByteArray = 7, RleDictionary = 8;
+
+    /// <summary>The format's codecs (its thrift <c>CompressionCodec</c>) the page reader decompresses.</summary>
+    private const int Uncompressed = 0, Snappy = 1, Gzip = 2, Brotli = 4, Lz4 = 5, Zstd = 6, Lz4Raw = 7;
 
     /// <summary>The RLE encoding of definition levels.</summary>
     internal const int Rle = 3;
@@ -91,7 +97,7 @@ internal static class ColumnPageReader
         }
 
         int codec = (int)meta.Codec;
-        if (codec is not (0 or 1 or 2 or 6))
+        if (codec is not (Uncompressed or Snappy or Gzip or Brotli or Lz4 or Zstd or Lz4Raw))
         {
             throw new UnsupportedPagesException($"column \"{field.Name}\" compressed with {meta.Codec}");
         }
@@ -129,7 +135,7 @@ internal static class ColumnPageReader
                         throw new InvalidDataException($"column \"{field.Name}\": a data page of {header.Values} values");
                     }
 
-                    if (row + header.Values > start && header.Encoding == Plain && header.UncompressedSize > streamAbove)
+                    if (row + header.Values > start && header.Encoding == Plain && header.UncompressedSize > streamAbove && column.CanStream)
                     {
                         var key = new StreamingPageKey(source, stream.Length, field.Name, body, header.CompressedSize, header.UncompressedSize, header.Values,
                             meta.TotalCompressedSize);
@@ -301,7 +307,7 @@ internal static class ColumnPageReader
             }
         }
 
-        if (column.Codec == 0)
+        if (column.Codec == Uncompressed)
         {
             return (stored, stored);
         }
@@ -312,8 +318,11 @@ internal static class ColumnPageReader
         var target = page.AsSpan(levels);
         int written = column.Codec switch
         {
-            1 => Snappier.Snappy.Decompress(source, target),
-            2 => Gunzip(stored, levels, page, levels),
+            Snappy => Snappier.Snappy.Decompress(source, target),
+            Gzip => Gunzip(stored, levels, page, levels),
+            Brotli => Unbrotli(source, target),
+            Lz4 => Lz4Hadoop(source, target) ?? Lz4Block(source, target),
+            Lz4Raw => Lz4Block(source, target),
             _ => Unzstd(source, target),
         };
         if (written != target.Length)
@@ -334,6 +343,38 @@ internal static class ColumnPageReader
     {
         using var zstd = new ZstdSharp.Decompressor();
         return zstd.Unwrap(source, target);
+    }
+
+    /// <summary>A Brotli stream that must fill <paramref name="target"/> exactly (-1 when it is not one that does).</summary>
+    private static int Unbrotli(ReadOnlySpan<byte> source, Span<byte> target) =>
+        BrotliDecoder.TryDecompress(source, target, out int written) ? written : -1;
+
+    /// <summary>A raw LZ4 block (LZ4_RAW, and what most writers of the older LZ4 codec wrote); -1 when it is not one.</summary>
+    private static int Lz4Block(ReadOnlySpan<byte> source, Span<byte> target) =>
+        source.IsEmpty ? 0 : K4os.Compression.LZ4.LZ4Codec.Decode(source, target);
+
+    /// <summary>
+    /// The older LZ4 codec as Hadoop framed it (what parquet-mr wrote): blocks, each after its decompressed and compressed
+    /// sizes as big-endian 32-bit numbers. Null when the bytes are not such frames that fill <paramref name="target"/>
+    /// exactly (they are then a raw block, as the format's readers take them).
+    /// </summary>
+    private static int? Lz4Hadoop(ReadOnlySpan<byte> source, Span<byte> target)
+    {
+        int written = 0;
+        while (source.Length >= 8)
+        {
+            uint size = BinaryPrimitives.ReadUInt32BigEndian(source), stored = BinaryPrimitives.ReadUInt32BigEndian(source[4..]);
+            if (stored > (uint)(source.Length - 8) || size > (uint)(target.Length - written)
+                || K4os.Compression.LZ4.LZ4Codec.Decode(source.Slice(8, (int)stored), target.Slice(written, (int)size)) != size)
+            {
+                return null;
+            }
+
+            written += (int)size;
+            source = source[(8 + (int)stored)..];
+        }
+
+        return source.IsEmpty && written == target.Length ? written : null;
     }
 
     /// <summary>A dictionary page's values: byte arrays as offsets into its bytes, integers as numbers.</summary>
@@ -365,6 +406,9 @@ internal static class ColumnPageReader
     private sealed record Column(string Name, ValueKind Kind, int MaxDefinition, int Codec)
     {
         public bool IsBytes => Kind is ValueKind.String or ValueKind.Binary;
+
+        /// <summary>Whether a page can be decompressed as it streams in (<see cref="Decompressing"/>); an LZ4 page is read whole.</summary>
+        public bool CanStream => Codec is not (Lz4 or Lz4Raw);
 
         public int Width => Kind is ValueKind.Int32 or ValueKind.UInt32 ? 4 : 8;
 
@@ -435,7 +479,8 @@ internal static class ColumnPageReader
             }
 
             bool dictionaryEncoded = header.Encoding is PlainDictionary or RleDictionary;
-            if (!dictionaryEncoded && header.Encoding != Plain)
+            bool delta = IsBytes ? header.Encoding is DeltaLengthByteArray or DeltaByteArray : header.Encoding == DeltaBinaryPacked;
+            if (!dictionaryEncoded && !delta && header.Encoding != Plain)
             {
                 throw new UnsupportedPagesException($"column \"{Name}\": a data page encoded {header.Encoding}");
             }
@@ -447,7 +492,19 @@ internal static class ColumnPageReader
 
             var definitions = new HybridDecoder(levels, MaxDefinition > 0 ? 1 : 0);
             var indices = dictionaryEncoded ? new HybridDecoder(data.IsEmpty ? data : data[1..], data.IsEmpty ? 0 : data[0]) : default;
-            int at = 0; // PLAIN: the next value's offset in data
+            int at = 0; // PLAIN: the next value's offset in data; DELTA_BINARY_PACKED: the next value's index
+            long[]? integers = null;
+            DeltaByteArrays? arrays = null;
+            if (delta && IsBytes)
+            {
+                arrays = DeltaByteArrays.Read(page, page.Length - data.Length, header.Encoding == DeltaByteArray, values, Name);
+            }
+            else if (delta)
+            {
+                integers = DeltaEncodings.ReadBinaryPacked(data, ref at, values, Width, Name);
+                at = 0;
+            }
+
             long stop = Math.Min(end, firstRow + values);
             long row = firstRow;
             if (start > firstRow)
@@ -459,6 +516,14 @@ internal static class ColumnPageReader
                 if (dictionaryEncoded)
                 {
                     indices.Skip(present);
+                }
+                else if (arrays is not null)
+                {
+                    arrays.Skip(present);
+                }
+                else if (integers is not null)
+                {
+                    at = (int)Math.Min(present, int.MaxValue);
                 }
                 else if (IsBytes)
                 {
@@ -491,6 +556,19 @@ internal static class ColumnPageReader
                 {
                     dictionary!.Put(indices.Next(), index, sink);
                 }
+                else if (arrays is not null)
+                {
+                    sink.Bytes(index, arrays.Next());
+                }
+                else if (integers is not null)
+                {
+                    if (at >= integers.Length)
+                    {
+                        throw new InvalidDataException($"column \"{Name}\": a page of {integers.Length} delta-encoded values ends before its values");
+                    }
+
+                    sink.Integer(index, integers[at++]);
+                }
                 else if (IsBytes)
                 {
                     int length = ReadLength(data, at);
@@ -512,9 +590,11 @@ internal static class ColumnPageReader
 
         public Stream Decompressing(Stream raw) => Codec switch
         {
-            1 => new SnappyRawStream(raw),
-            2 => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
-            _ => new ZstdSharp.DecompressionStream(raw, leaveOpen: true),
+            Snappy => new SnappyRawStream(raw),
+            Gzip => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
+            Brotli => new BrotliStream(raw, CompressionMode.Decompress, leaveOpen: true),
+            Zstd => new ZstdSharp.DecompressionStream(raw, leaveOpen: true),
+            _ => throw new UnsupportedPagesException($"column \"{Name}\": a page compressed with codec {Codec} read as a stream"),
         };
 
         /// <summary>A PLAIN byte array's 4-byte length at <paramref name="at"/>, checked against what follows it.</summary>

@@ -9,11 +9,12 @@ namespace MetaClip.Engine.Tests.Snapshots.Pages;
 /// <summary>
 /// Issue 17: the page reader gives exactly Parquet.Net's values, sliced to the rows asked for, for every kind of column
 /// the snapshot reader reads (strings plain and dictionary-encoded, with nulls and any Unicode; integers signed and
-/// unsigned; binary), every codec, and any row range of any row group.
+/// unsigned, plain and DELTA_BINARY_PACKED; binary), every codec Parquet.Net writes, and any row range of any row group.
 /// </summary>
 public sealed class ColumnPageReaderTests : IDisposable
 {
-    private static readonly CompressionMethod[] Codecs = [CompressionMethod.None, CompressionMethod.Snappy, CompressionMethod.Gzip, CompressionMethod.Zstd];
+    private static readonly CompressionMethod[] Codecs =
+        [CompressionMethod.None, CompressionMethod.Snappy, CompressionMethod.Gzip, CompressionMethod.Brotli, CompressionMethod.Zstd, CompressionMethod.LZ4, CompressionMethod.Lz4Raw];
 
     private static readonly string[] Pieces = ["a", "dog", " ", "é", "中文", "🐕", "\u0301", "Ω≈ç", "\t", "x y z", "ⅷ", "𝔘𝔫𝔦"];
 
@@ -25,13 +26,35 @@ public sealed class ColumnPageReaderTests : IDisposable
     public void Random_files_and_row_ranges_read_as_Parquet_Net_reads_them()
     {
         int file = 0;
-        Gen.Select(Gen.Int[1, 3000], Gen.Int[1, 4], Gen.Int[0, 3], Gen.Int[0, 60], Gen.Int[0, 2], Gen.Int[0, 1000], Gen.Int).Sample((rows, groups, codec, nullPercent, vocabulary, threshold, seed) =>
+        Gen.Select(Gen.Int[1, 3000], Gen.Int[1, 4], Gen.Int[0, Codecs.Length - 1], Gen.Int[0, 60], Gen.Int[0, 2], Gen.Int[0, 1000], Gen.Bool, Gen.Int)
+            .Sample((rows, groups, codec, nullPercent, vocabulary, threshold, delta, seed) =>
         {
             string path = _dir.Combine($"f{file++}.parquet");
             var random = new Random(seed);
-            var schema = WriteAsync(path, rows, groups, Codecs[codec], nullPercent, vocabulary, threshold / 1000.0, random).GetAwaiter().GetResult();
+            var schema = WriteAsync(path, rows, groups, Codecs[codec], nullPercent, vocabulary, threshold / 1000.0, random, delta).GetAwaiter().GetResult();
             CompareAsync(path, schema, random).GetAwaiter().GetResult();
-        }, iter: 120);
+        }, iter: 160);
+    }
+
+    [Fact]
+    public async Task Integers_written_DELTA_BINARY_PACKED_are_read_page_by_page()
+    {
+        string path = _dir.Combine("delta.parquet");
+        var random = new Random(5);
+        var schema = await WriteAsync(path, 5000, 2, CompressionMethod.Snappy, nullPercent: 10, vocabulary: 2, threshold: 0, random, deltaIntegers: true);
+        await using (var stream = File.OpenRead(path))
+        {
+            await using var reader = await ParquetReader.CreateAsync(stream);
+            using var group = reader.OpenRowGroupReader(0);
+            // Parquet.Net writes unsigned 64-bit integers PLAIN whatever it is asked.
+            foreach (var field in reader.Schema.DataFields.Where(f => ColumnPageReader.KindOf(f) is ValueKind.Int32 or ValueKind.UInt32 or ValueKind.Int64))
+            {
+                var pages = await ColumnPageReader.PagesAsync(stream, group.GetMetadata(field)!, CancellationToken.None);
+                Assert.True(pages.Any(p => p.Kind is PageKind.Data or PageKind.DataV2 && p.Encoding == 5), $"{field.Name}: {string.Join(", ", pages)}"); // DELTA_BINARY_PACKED
+            }
+        }
+
+        await CompareAsync(path, schema, random);
     }
 
     [Fact]
@@ -174,9 +197,10 @@ public sealed class ColumnPageReaderTests : IDisposable
     /// <summary>
     /// A file of <paramref name="rows"/> rows in up to <paramref name="groups"/> row groups of random sizes: nullable and
     /// required strings from a small (dictionary-friendly), middling or unbounded vocabulary, integers of each kind and
-    /// binary values.
+    /// binary values; <paramref name="deltaIntegers"/> asks for the integers DELTA_BINARY_PACKED.
     /// </summary>
-    private static async Task<ParquetSchema> WriteAsync(string path, int rows, int groups, CompressionMethod codec, int nullPercent, int vocabulary, double threshold, Random random)
+    private static async Task<ParquetSchema> WriteAsync(string path, int rows, int groups, CompressionMethod codec, int nullPercent, int vocabulary, double threshold, Random random,
+        bool deltaIntegers = false)
     {
         var schema = new ParquetSchema(
             new DataField("s", typeof(string), isNullable: true), new DataField("r", typeof(string), isNullable: false),
@@ -196,6 +220,14 @@ public sealed class ColumnPageReaderTests : IDisposable
             options.ColumnEncodingHints[schema.DataFields[0].Path.ToString()] = EncodingHint.Dictionary;
             options.ColumnEncodingHints[schema.DataFields[1].Path.ToString()] = EncodingHint.Dictionary;
             options.ColumnEncodingHints[schema.DataFields[6].Path.ToString()] = EncodingHint.Dictionary;
+        }
+
+        if (deltaIntegers)
+        {
+            foreach (var field in schema.DataFields.Skip(2).Take(4))
+            {
+                options.ColumnEncodingHints[field.Path.ToString()] = EncodingHint.DeltaBinaryPacked;
+            }
         }
 
         await using var writer = await ParquetWriter.CreateAsync(schema, stream, options);

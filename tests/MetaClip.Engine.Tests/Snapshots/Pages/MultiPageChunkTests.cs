@@ -8,8 +8,9 @@ namespace MetaClip.Engine.Tests.Snapshots.Pages;
 /// <summary>
 /// Parquet.Net writes one data page per column chunk, and so do the sample files; other writers (pyarrow, Spark) write
 /// many of about 1 MB, of format v1 or v2. These chunks are laid out here page by page, as the format describes them —
-/// a dictionary page or none, v1 and v2 data pages of random sizes, PLAIN and RLE_DICTIONARY values, RLE and
-/// bit-packed runs, nulls, Snappy or no compression — and any row range must read back as the values written.
+/// a dictionary page or none, v1 and v2 data pages of random sizes, PLAIN, RLE_DICTIONARY, DELTA_LENGTH_BYTE_ARRAY and
+/// DELTA_BYTE_ARRAY values (Spark's v2 pages), RLE and bit-packed runs, nulls, no compression, Snappy, Brotli, LZ4 as a
+/// raw block or in Hadoop's frames, and LZ4_RAW — and any row range must read back as the values written.
 /// </summary>
 public sealed class MultiPageChunkTests
 {
@@ -19,13 +20,13 @@ public sealed class MultiPageChunkTests
     [Fact]
     public void Chunks_of_many_pages_read_any_row_range_as_written()
     {
-        Gen.Select(Gen.Int[1, 2000], Gen.Int[1, 300], Gen.Bool, Gen.Bool, Gen.Int[0, 50], Gen.Int).Sample((rows, pageRows, dictionary, snappy, nullPercent, seed) =>
+        Gen.Select(Gen.Int[1, 2000], Gen.Int[1, 300], Gen.Bool, Gen.Int[0, Codecs.Length - 1], Gen.Int[0, 50], Gen.Int).Sample((rows, pageRows, dictionary, codec, nullPercent, seed) =>
         {
             var random = new Random(seed);
             string[] words = [.. Enumerable.Range(0, dictionary ? random.Next(1, 40) : 0).Select(i => $"w{i}-é中🐕")];
             var values = Enumerable.Range(0, rows).Select(i => random.Next(100) < nullPercent ? null
                 : dictionary ? words[random.Next(words.Length)] : new string('x', random.Next(0, 30)) + i).ToArray();
-            var (bytes, chunk) = Chunk(values, pageRows, dictionary ? words : null, snappy, random);
+            var (bytes, chunk) = Chunk(values, pageRows, dictionary ? words : null, Codecs[codec], random);
             using var stream = new MemoryStream(bytes);
             for (int i = 0; i < 5; i++)
             {
@@ -34,14 +35,14 @@ public sealed class MultiPageChunkTests
                 ColumnPageReader.ReadAsync(stream, chunk, Nullable, s, e, sink, CancellationToken.None, streamAbove: random.Next(2) == 0 ? 0 : int.MaxValue).GetAwaiter().GetResult();
                 Assert.Equal(values[s..e], sink.Values);
             }
-        }, iter: 300);
+        }, iter: 400);
     }
 
     [Fact]
     public async Task Pages_before_the_range_are_passed_over_unread()
     {
         var values = Enumerable.Range(0, 1000).Select(i => $"row {i}").ToArray();
-        var (bytes, chunk) = Chunk(values, 100, null, snappy: false, new Random(1));
+        var (bytes, chunk) = Chunk(values, 100, null, Codec.None, new Random(1), plainOnly: true);
 
         // Damage every page that ends before row 920: a range after it reads, so those pages were never decoded.
         var pages = await ColumnPageReader.PagesAsync(new MemoryStream(bytes), chunk, CancellationToken.None);
@@ -63,8 +64,78 @@ public sealed class MultiPageChunkTests
         await Assert.ThrowsAnyAsync<Exception>(() => ColumnPageReader.ReadAsync(new MemoryStream(bytes), chunk, Nullable, 0, 10, new StringSink(new string?[10], ValueKind.String), CancellationToken.None));
     }
 
-    /// <summary>A column chunk of <paramref name="values"/> in pages of about <paramref name="pageRows"/> rows, v1 and v2 at random.</summary>
-    private static (byte[] Bytes, ColumnChunk Chunk) Chunk(string?[] values, int pageRows, string[]? dictionary, bool snappy, Random random)
+    /// <summary>The compressions of a chunk's pages: the format's codecs, and the two ways LZ4 was written.</summary>
+    internal enum Codec
+    {
+        None,
+        Snappy,
+        Brotli,
+        Lz4Block,
+        Lz4Hadoop,
+        Lz4Raw,
+    }
+
+    private static readonly Codec[] Codecs = Enum.GetValues<Codec>();
+
+    [Fact]
+    public void A_delta_byte_array_value_whose_prefix_is_longer_than_the_value_before_it_is_an_error_naming_the_column()
+    {
+        var data = new MemoryStream();
+        data.Write(DeltaBinaryPacked([0, 5], 4, new Random(1)));
+        data.Write(DeltaBinaryPacked([3, 1], 4, new Random(2)));
+        data.Write("abcx"u8);
+        byte[] page = data.ToArray();
+        var error = Assert.Throws<InvalidDataException>(() => DeltaByteArrays.Read(page, 0, prefixed: true, 2, "s").Skip(2));
+        Assert.Contains("column \"s\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("prefix of 5 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Delta_binary_packed_integers_read_back_as_written_at_both_widths_wrapping_around()
+    {
+        Gen.Select(Gen.Int[0, 700], Gen.Bool, Gen.Int[0, 3], Gen.Int).Sample((count, wide, spread, seed) =>
+        {
+            var random = new Random(seed);
+            long Value() => spread switch
+            {
+                0 => random.Next(-3, 4),
+                1 => random.Next(),
+                2 => wide ? random.NextInt64(long.MinValue, long.MaxValue) : random.Next(int.MinValue, int.MaxValue),
+                _ => random.Next(2) == 0 ? (wide ? long.MinValue : int.MinValue) : (wide ? long.MaxValue : int.MaxValue),
+            };
+            long[] values = [.. Enumerable.Range(0, count).Select(_ => Value())];
+            int width = wide ? 8 : 4;
+            var data = new MemoryStream();
+            data.Write(DeltaBinaryPacked(values, width, random));
+            int end = (int)data.Length;
+            data.Write([1, 2, 3]); // what follows the run is not read as part of it
+            int at = 0;
+            Assert.Equal(values, DeltaEncodings.ReadBinaryPacked(data.ToArray(), ref at, count, width, "i"));
+            Assert.Equal(end, at);
+        }, iter: 500);
+    }
+
+    [Fact]
+    public void A_delta_run_cut_short_or_of_impossible_widths_is_an_error_never_a_read_outside_the_page()
+    {
+        var random = new Random(3);
+        long[] values = [.. Enumerable.Range(0, 300).Select(_ => (long)random.Next())];
+        byte[] run = DeltaBinaryPacked(values, 4, random);
+        for (int cut = 0; cut < run.Length; cut++)
+        {
+            int at = 0;
+            Assert.Throws<InvalidDataException>(() => DeltaEncodings.ReadBinaryPacked(run.AsSpan(0, cut), ref at, 300, 4, "i"));
+        }
+
+        int start = 0;
+        Assert.Throws<InvalidDataException>(() => DeltaEncodings.ReadBinaryPacked(run, ref start, 299, 4, "i")); // more values than the page holds
+    }
+
+    /// <summary>
+    /// A column chunk of <paramref name="values"/> in pages of about <paramref name="pageRows"/> rows, v1 and v2 at random,
+    /// and (without a dictionary) PLAIN, DELTA_LENGTH_BYTE_ARRAY or DELTA_BYTE_ARRAY at random unless <paramref name="plainOnly"/>.
+    /// </summary>
+    private static (byte[] Bytes, ColumnChunk Chunk) Chunk(string?[] values, int pageRows, string[]? dictionary, Codec codec, Random random, bool plainOnly = false)
     {
         var output = new MemoryStream();
         if (dictionary is not null)
@@ -75,7 +146,7 @@ public sealed class MultiPageChunkTests
                 WritePlain(plain, word);
             }
 
-            WritePage(output, PageKind.Dictionary, plain.ToArray(), snappy, header => header.Struct(7, h => h.I32(1, dictionary.Length).I32(2, 0)));
+            WritePage(output, PageKind.Dictionary, plain.ToArray(), codec, random, header => header.Struct(7, h => h.I32(1, dictionary.Length).I32(2, 0)));
         }
 
         for (int first = 0; first < values.Length;)
@@ -87,7 +158,31 @@ public sealed class MultiPageChunkTests
             int maxGroups = random.Next(2) == 0 ? 3 : 40;
             var levels = Hybrid([.. page.Select(v => v is null ? 0 : 1)], 1, random, maxGroups);
             var data = new MemoryStream();
-            if (dictionary is null)
+            int encoding = dictionary is not null ? 8 : plainOnly ? 0 : new[] { 0, 6, 7 }[random.Next(3)];
+            byte[][] present = [.. page.Where(v => v is not null).Select(v => System.Text.Encoding.UTF8.GetBytes(v!))];
+            if (encoding == 6)
+            {
+                data.Write(DeltaLengthByteArray(present, random));
+            }
+            else if (encoding == 7)
+            {
+                // Each value's prefix shared with the value before it: as long as can be, or shorter (the format allows any).
+                var prefixes = new long[present.Length];
+                for (int i = 1; i < present.Length; i++)
+                {
+                    int common = 0;
+                    while (common < present[i].Length && common < present[i - 1].Length && present[i][common] == present[i - 1][common])
+                    {
+                        common++;
+                    }
+
+                    prefixes[i] = random.Next(3) == 0 ? random.Next(common + 1) : common;
+                }
+
+                data.Write(DeltaBinaryPacked(prefixes, 4, random));
+                data.Write(DeltaLengthByteArray([.. present.Select((v, i) => v[(int)prefixes[i]..])], random));
+            }
+            else if (dictionary is null)
             {
                 foreach (string? value in page.Where(v => v is not null))
                 {
@@ -101,21 +196,20 @@ public sealed class MultiPageChunkTests
                 data.Write(Hybrid([.. page.Where(v => v is not null).Select(v => Array.IndexOf(dictionary, v))], width, random, maxGroups));
             }
 
-            int encoding = dictionary is null ? 0 : 8;
             if (random.Next(2) == 0)
             {
                 var body = new MemoryStream();
                 body.Write(BitConverter.GetBytes(levels.Length));
                 body.Write(levels);
                 body.Write(data.ToArray());
-                WritePage(output, PageKind.Data, body.ToArray(), snappy, header => header.Struct(5, h => h.I32(1, count).I32(2, encoding).I32(3, 3).I32(4, 3)));
+                WritePage(output, PageKind.Data, body.ToArray(), codec, random, header => header.Struct(5, h => h.I32(1, count).I32(2, encoding).I32(3, 3).I32(4, 3)));
             }
             else
             {
                 // v2: levels stored uncompressed ahead of the (maybe compressed) values.
-                byte[] stored = snappy ? Snappier.Snappy.CompressToArray(data.ToArray()) : data.ToArray();
+                byte[] stored = Compress(data.ToArray(), codec, random);
                 var header = new Thrift().I32(1, 3).I32(2, levels.Length + (int)data.Length).I32(3, levels.Length + stored.Length)
-                    .Struct(8, h => h.I32(1, count).I32(2, page.Count(v => v is null)).I32(3, count).I32(4, encoding).I32(5, levels.Length).I32(6, 0).Bool(7, snappy));
+                    .Struct(8, h => h.I32(1, count).I32(2, page.Count(v => v is null)).I32(3, count).I32(4, encoding).I32(5, levels.Length).I32(6, 0).Bool(7, codec != Codec.None));
                 output.Write(header.End());
                 output.Write(levels);
                 output.Write(stored);
@@ -125,7 +219,14 @@ public sealed class MultiPageChunkTests
         var meta = new ColumnMetaData
         {
             Type = Parquet.Meta.Type.BYTE_ARRAY,
-            Codec = snappy ? CompressionCodec.SNAPPY : CompressionCodec.UNCOMPRESSED,
+            Codec = codec switch
+            {
+                Codec.None => CompressionCodec.UNCOMPRESSED,
+                Codec.Snappy => CompressionCodec.SNAPPY,
+                Codec.Brotli => CompressionCodec.BROTLI,
+                Codec.Lz4Raw => CompressionCodec.LZ4_RAW,
+                _ => CompressionCodec.LZ4,
+            },
             DataPageOffset = 0,
             TotalCompressedSize = output.Length,
             NumValues = values.Length,
@@ -135,12 +236,128 @@ public sealed class MultiPageChunkTests
         return (output.ToArray(), new ColumnChunk { MetaData = meta });
     }
 
-    private static void WritePage(MemoryStream output, PageKind kind, byte[] body, bool snappy, Func<Thrift, Thrift> typed)
+    private static void WritePage(MemoryStream output, PageKind kind, byte[] body, Codec codec, Random random, Func<Thrift, Thrift> typed)
     {
-        byte[] stored = snappy ? Snappier.Snappy.CompressToArray(body) : body;
+        byte[] stored = Compress(body, codec, random);
         output.Write(typed(new Thrift().I32(1, (int)kind).I32(2, body.Length).I32(3, stored.Length)).End());
         output.Write(stored);
     }
+
+    private static byte[] Compress(byte[] body, Codec codec, Random random)
+    {
+        switch (codec)
+        {
+            case Codec.None:
+                return body;
+            case Codec.Snappy:
+                return Snappier.Snappy.CompressToArray(body);
+            case Codec.Brotli:
+                {
+                    var output = new MemoryStream();
+                    using (var brotli = new System.IO.Compression.BrotliStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                    {
+                        brotli.Write(body);
+                    }
+
+                    return output.ToArray();
+                }
+
+            case Codec.Lz4Hadoop:
+                {
+                    // Frames of random sizes, each a block after its two big-endian sizes.
+                    var output = new MemoryStream();
+                    for (int at = 0; at < body.Length;)
+                    {
+                        int size = Math.Min(body.Length - at, random.Next(1, 4000));
+                        byte[] block = Lz4(body.AsSpan(at, size));
+                        var sizes = new byte[8];
+                        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(sizes, size);
+                        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(sizes.AsSpan(4), block.Length);
+                        output.Write(sizes);
+                        output.Write(block);
+                        at += size;
+                    }
+
+                    return output.ToArray();
+                }
+
+            default:
+                return Lz4(body);
+        }
+    }
+
+    private static byte[] Lz4(ReadOnlySpan<byte> body)
+    {
+        var block = new byte[K4os.Compression.LZ4.LZ4Codec.MaximumOutputSize(body.Length)];
+        return block[..K4os.Compression.LZ4.LZ4Codec.Encode(body, block)];
+    }
+
+    /// <summary>DELTA_LENGTH_BYTE_ARRAY: the lengths DELTA_BINARY_PACKED, then the values end to end.</summary>
+    private static byte[] DeltaLengthByteArray(byte[][] values, Random random)
+    {
+        var output = new MemoryStream();
+        output.Write(DeltaBinaryPacked([.. values.Select(v => (long)v.Length)], 4, random));
+        foreach (byte[] value in values)
+        {
+            output.Write(value);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>
+    /// DELTA_BINARY_PACKED of <paramref name="width"/>-byte integers, in blocks of 1–8 miniblocks of 32–128 values at
+    /// random; the bit widths of the miniblocks a last block does not need are random bytes, as readers must allow.
+    /// </summary>
+    internal static byte[] DeltaBinaryPacked(long[] values, int width, Random random)
+    {
+        int miniblocks = 1 << random.Next(4), perMiniblock = 32 * random.Next(1, 5), block = miniblocks * perMiniblock;
+        var output = new MemoryStream();
+        Varint(output, (ulong)block);
+        Varint(output, (ulong)miniblocks);
+        Varint(output, (ulong)values.Length);
+        Varint(output, ZigZag(values.Length == 0 ? 0 : values[0]));
+        for (int start = 1; start < values.Length; start += block)
+        {
+            int n = Math.Min(block, values.Length - start);
+            long[] deltas = [.. Enumerable.Range(start, n).Select(i => unchecked(width == 4 ? (int)values[i] - (int)values[i - 1] : values[i] - values[i - 1]))];
+            long minimum = deltas.Min();
+            ulong[] above = [.. deltas.Select(d => unchecked(width == 4 ? (uint)((int)d - (int)minimum) : (ulong)(d - minimum)))];
+            Varint(output, ZigZag(minimum));
+            int used = (n + perMiniblock - 1) / perMiniblock;
+            var bits = new byte[miniblocks];
+            random.NextBytes(bits);
+            for (int m = 0; m < used; m++)
+            {
+                ulong max = above.Skip(m * perMiniblock).Take(perMiniblock).Max();
+                bits[m] = (byte)(64 - ulong.LeadingZeroCount(max));
+            }
+
+            output.Write(bits);
+            for (int m = 0; m < used; m++)
+            {
+                var packed = new byte[bits[m] * perMiniblock / 8];
+                for (int j = 0; j < perMiniblock && (m * perMiniblock) + j < n; j++)
+                {
+                    ulong value = above[(m * perMiniblock) + j];
+                    for (int bit = 0; bit < bits[m]; bit++)
+                    {
+                        if ((value >> bit & 1) != 0)
+                        {
+                            long position = ((long)j * bits[m]) + bit;
+                            packed[position / 8] |= (byte)(1 << (int)(position % 8));
+                        }
+                    }
+                }
+
+                output.Write(packed);
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 
     private static void WritePlain(MemoryStream output, string value)
     {

@@ -13,7 +13,8 @@ public abstract class OneColumnFiles : IDisposable
     protected static readonly DataField Text = new("text", typeof(string), isNullable: true);
 
     /// <summary>Every codec the page reader reads.</summary>
-    public static TheoryData<CompressionMethod> Codecs { get; } = [CompressionMethod.None, CompressionMethod.Snappy, CompressionMethod.Gzip, CompressionMethod.Zstd];
+    public static TheoryData<CompressionMethod> Codecs { get; } =
+        [CompressionMethod.None, CompressionMethod.Snappy, CompressionMethod.Gzip, CompressionMethod.Brotli, CompressionMethod.Zstd, CompressionMethod.LZ4, CompressionMethod.Lz4Raw];
 
     protected TempFolder Dir { get; } = new();
 
