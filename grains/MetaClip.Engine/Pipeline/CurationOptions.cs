@@ -196,34 +196,6 @@ public sealed record CurationOptions
     }
 
     /// <summary>
-    /// Whether a local path is a file, or a link that leads to one (a link that leads nowhere is not: File.Exists says
-    /// true for it, and what it points at may be made by the job).
-    /// </summary>
-    private static bool IsFile(string path)
-    {
-        var entry = new FileInfo(path);
-        if (!entry.Exists)
-        {
-            return false;
-        }
-
-        if (entry.LinkTarget is null)
-        {
-            return true;
-        }
-
-        try
-        {
-            return entry.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true };
-        }
-        catch (IOException)
-        {
-            // A loop of links: not a file; writing through it fails naming it.
-            return false;
-        }
-    }
-
-    /// <summary>
     /// The output folder holds only outputs: not a file system's root, and not the snapshot's or the metadata's
     /// folder or a folder inside them (the next run would read its own outputs as input).
     /// </summary>
@@ -238,14 +210,11 @@ public sealed record CurationOptions
         if (local)
         {
             // Said in these words, not as the file system's "already exists" or "could not find a part of the path".
-            for (string? folder = Output; !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
+            if (DataStore.FileAlong(Output) is string file)
             {
-                if (IsFile(folder))
-                {
-                    throw new CurationException(folder == Output
-                        ? $"--out {Output} is a file: name a folder for the outputs (one that does not exist yet is made)"
-                        : $"--out {Output}: {folder} is a file, not a folder");
-                }
+                throw new CurationException(file == Output
+                    ? $"--out {Output} is a file: name a folder for the outputs (one that does not exist yet is made)"
+                    : $"--out {Output}: {file} is a file, not a folder");
             }
         }
 

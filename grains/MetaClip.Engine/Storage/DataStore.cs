@@ -147,7 +147,7 @@ public sealed class DataStore
         var files = new List<StoredFile>();
         if (!IsBlob(location))
         {
-            ListLocal(location, location, [WithLinksResolved(location)], files);
+            return ListLocalFolder(location);
         }
         else
         {
@@ -501,6 +501,63 @@ public sealed class DataStore
     private static bool IsContainerName(string name) =>
         name.Length is >= 3 and <= 63 && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-')
         && name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The first of a local path and the folders above it that is a file (<see cref="IsFile"/>), or null: a folder cannot
+    /// be made there, which is said in these words rather than as the file system's "already exists".
+    /// </summary>
+    public static string? FileAlong(string path)
+    {
+        for (string? at = path; !string.IsNullOrEmpty(at); at = Path.GetDirectoryName(at))
+        {
+            if (IsFile(at))
+            {
+                return at;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Whether a local path is a file, or a link that leads to one (a link that leads nowhere is not: File.Exists says
+    /// true for it, and what it points at may be made by the job).
+    /// </summary>
+    public static bool IsFile(string path)
+    {
+        var entry = new FileInfo(path);
+        if (!entry.Exists)
+        {
+            return false;
+        }
+
+        if (entry.LinkTarget is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            return entry.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true };
+        }
+        catch (IOException)
+        {
+            // A loop of links: not a file; writing through it fails naming it.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Every file under a local folder, recursively, in ordinal order of their relative names; a symbolic link that leads
+    /// back to a folder that holds it is an error naming it (<see cref="ListAsync"/>).
+    /// </summary>
+    public static List<StoredFile> ListLocalFolder(string folder)
+    {
+        var files = new List<StoredFile>();
+        ListLocal(folder, folder, [WithLinksResolved(folder)], files);
+        files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return files;
+    }
 
     /// <summary>The files under <paramref name="folder"/>; <paramref name="chain"/> holds the real paths of the folders down to it.</summary>
     private static void ListLocal(string root, string folder, List<string> chain, List<StoredFile> files)

@@ -18,7 +18,7 @@ public sealed class InputErrorTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
+    [SkippableFact]
     public async Task A_lid_model_whose_bucket_count_overflows_is_an_input_error_naming_it()
     {
         byte[] model = await File.ReadAllBytesAsync(LidModelFile.Require());

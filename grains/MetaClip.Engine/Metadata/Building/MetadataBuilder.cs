@@ -98,6 +98,7 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
             throw new CurationException($"--languages {mixed}: FrequencyWords' {mixed} is a mixed subtitle list, not a language");
         }
 
+        CheckOutput(o.Output);
         var lidMap = o.LidMap is null ? LidMap.BuiltInMap : LidMap.Parse(await ReadBytesAsync(o.LidMap, cancellationToken).ConfigureAwait(false), o.LidMap);
         var targets = new HashSet<string>(lidMap.Values.Where(v => v != LidMap.NotApplicable && v.Length > 0), StringComparer.Ordinal);
         bool Wanted(string language) => o.Languages is null || o.Languages.Contains(language) || o.Languages.Contains(BaseOf(language));
@@ -116,18 +117,20 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
             }
         }
 
-        var wikiFiles = o.WikiText is null ? [] : WikiTextFiles(o.WikiText).Where(f => Wanted(f.Key)).ToDictionary(StringComparer.Ordinal);
+        var allWikiFiles = o.WikiText is null ? [] : WikiTextFiles(o.WikiText);
+        var wikiFiles = allWikiFiles.Where(f => Wanted(f.Key)).ToDictionary(StringComparer.Ordinal);
         if (o.WikiText is not null)
         {
             sources["wiki_text"] = Describe(o.WikiText, [.. wikiFiles.Values.SelectMany(f => f).Order(StringComparer.Ordinal)]);
-            EmptySource("--wiki-text", o.WikiText, sources["wiki_text"], "LANG.txt / LANG.jsonl files or LANG/ folders of them");
+            EmptySource("--wiki-text", o.WikiText, sources["wiki_text"], "LANG.txt / LANG.jsonl files or LANG/ folders of them", allWikiFiles.Count);
         }
 
-        var countFiles = o.UnigramCounts is null ? [] : CountFiles(o.UnigramCounts).Where(f => Wanted(f.Key)).ToDictionary(StringComparer.Ordinal);
+        var allCountFiles = o.UnigramCounts is null ? [] : CountFiles(o.UnigramCounts);
+        var countFiles = allCountFiles.Where(f => Wanted(f.Key)).ToDictionary(StringComparer.Ordinal);
         if (o.UnigramCounts is not null)
         {
             sources["unigram_counts"] = Describe(o.UnigramCounts, [.. countFiles.Values.SelectMany(f => f).Order(StringComparer.Ordinal)]);
-            EmptySource("--unigram-counts", o.UnigramCounts, sources["unigram_counts"], "LANG[.*].txt[.gz] frequency lists");
+            EmptySource("--unigram-counts", o.UnigramCounts, sources["unigram_counts"], "LANG[.*].txt[.gz] frequency lists", allCountFiles.Count);
         }
 
         string spill = Path.Combine(Path.GetTempPath(), "metaclip-pageviews-" + Guid.NewGuid().ToString("N"));
@@ -197,9 +200,17 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
         }
     }
 
-    private void EmptySource(string option, string folder, List<SourceFile> files, string what)
+    /// <summary>
+    /// A source with no file to read is an error: an empty source, or (<paramref name="languagesInIt"/> above 0) one
+    /// whose languages <c>--languages</c> does not name.
+    /// </summary>
+    private void EmptySource(string option, string folder, List<SourceFile> files, string what, int languagesInIt = 0)
     {
-        if (files.Count == 0)
+        if (files.Count == 0 && languagesInIt > 0 && options.Languages is { } asked)
+        {
+            _problems.Report($"{option} {folder}: none of its {languagesInIt:N0} languages is one that --languages names ({string.Join(",", asked.Order(StringComparer.Ordinal))})");
+        }
+        else if (files.Count == 0)
         {
             _problems.Report($"{option} {folder}: an empty source, no {what} in it");
         }
@@ -503,34 +514,74 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
     /// </summary>
     private static void DeleteStale(string output, List<string> written)
     {
+        foreach (string name in EarlierBuildFiles(output).Where(n => !written.Contains(n, StringComparer.Ordinal)))
+        {
+            File.Delete(Path.Combine(output, name));
+        }
+    }
+
+    /// <summary>
+    /// The files an earlier build wrote into <paramref name="output"/>, as its <c>manifest.json</c> lists them (or, from a
+    /// manifest without that list, its languages' <c>{lang}.json</c>); none without a manifest of ours.
+    /// </summary>
+    private static List<string> EarlierBuildFiles(string output)
+    {
         string previous = Path.Combine(output, "manifest.json");
+        var found = new List<string>();
         if (!File.Exists(previous))
         {
-            return;
+            return found;
         }
 
-        var stale = new List<string>();
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(previous));
             var root = doc.RootElement;
             if (root.TryGetProperty("files", out var files) && files.ValueKind == JsonValueKind.Array)
             {
-                stale.AddRange(files.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.String).Select(f => f.GetString()!));
+                found.AddRange(files.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.String).Select(f => f.GetString()!));
             }
             else if (root.TryGetProperty("languages", out var languages) && languages.ValueKind == JsonValueKind.Object)
             {
-                stale.AddRange(languages.EnumerateObject().Select(l => l.Name + ".json"));
+                found.AddRange(languages.EnumerateObject().Select(l => l.Name + ".json"));
             }
         }
         catch (JsonException)
         {
-            return; // not a manifest of ours: nothing is known to be ours
+            return []; // not a manifest of ours: nothing is known to be ours
         }
 
-        foreach (string name in stale.Where(n => n.Length > 0 && Path.GetFileName(n) == n && !written.Contains(n, StringComparer.Ordinal)))
+        return [.. found.Where(n => n.Length > 0 && Path.GetFileName(n) == n)];
+    }
+
+    /// <summary>
+    /// What is wrong with <c>--out</c>, found before any work: a file where its folder should be, or <c>*.json</c> files
+    /// that no earlier build wrote there. A job reads every top-level <c>*.json</c> of a metadata folder as a list
+    /// (docs/formats.md, "Metadata"), so a stray <c>other.json</c> would be curated with as the list of <c>other</c>.
+    /// </summary>
+    private static void CheckOutput(string output)
+    {
+        if (DataStore.FileAlong(output) is string file)
         {
-            File.Delete(Path.Combine(output, name));
+            throw new CurationException(file == output
+                ? $"--out {output} is a file: name a folder for the lists (one that does not exist yet is made)"
+                : $"--out {output}: {file} is a file, not a folder");
+        }
+
+        if (!Directory.Exists(output))
+        {
+            return;
+        }
+
+        var ours = new HashSet<string>(EarlierBuildFiles(output), StringComparer.Ordinal) { "lid_map.json", "manifest.json" };
+        var strays = Directory.EnumerateFiles(output, "*.json").Select(Path.GetFileName).OfType<string>().Where(n => !ours.Contains(n)).Order(StringComparer.Ordinal).ToList();
+        if (strays.Count > 0)
+        {
+            string shown = string.Join(", ", strays.Take(5)) + (strays.Count > 5 ? $" and {strays.Count - 5:N0} more" : "");
+            throw new CurationException($"--out {output} holds {shown}, which no earlier build wrote there (no manifest.json of a build lists "
+                + $"{(strays.Count == 1 ? "it" : "them")}): a job reads every *.json of a metadata folder as a list, so "
+                + $"{(strays.Count == 1 ? "it" : "they")} would be curated with as the list of \"{Path.GetFileNameWithoutExtension(strays[0])}\""
+                + $"{(strays.Count == 1 ? "" : " and so on")}. Move {(strays.Count == 1 ? "it" : "them")} away, or build into a folder of its own.");
         }
     }
 

@@ -21,7 +21,8 @@ public static class SourceFiles
             throw NoFolder(folder);
         }
 
-        return [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+        // Listed as a snapshot folder is: a symbolic link back to a folder above it is an error, not a listing without end.
+        return [.. MetaClip.Engine.Storage.DataStore.ListLocalFolder(folder).Select(f => f.Location)
             .Where(f => nameMatches(Path.GetFileName(f)))
             .Order(StringComparer.Ordinal)];
     }

@@ -238,6 +238,47 @@ public sealed class MetadataBuilderTests : IDisposable
         Assert.Contains(_dir.Combine("empty"), e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Regression_a_stray_json_file_in_out_was_kept_beside_the_lists_and_curated_with_as_a_list()
+    {
+        // "Nothing else there is touched": an other.json already in --out stayed, and a job read it as the list of other.
+        WordNet("dan", "00001-n\tlemma\tkloster");
+        _dir.File("out/other.json", "[\"stray\"]");
+        var options = new MetadataBuildOptions { WordNet = _dir.Combine("wn"), Output = _dir.Combine("out") };
+        var e = await Assert.ThrowsAsync<CurationException>(() => new MetadataBuilder(options).BuildAsync());
+        Assert.Contains($"--out {_dir.Combine("out")} holds other.json, which no earlier build wrote there", e.Message, StringComparison.Ordinal);
+        Assert.Contains("the list of \"other\"", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_dir.Combine("out", "da.json"))); // refused before any work
+        Assert.Equal("[\"stray\"]", File.ReadAllText(_dir.Combine("out", "other.json")));
+
+        // What a build wrote is its own: building into the same folder again is no stray.
+        File.Delete(_dir.Combine("out", "other.json"));
+        await new MetadataBuilder(options).BuildAsync();
+        Assert.Contains("da", (await new MetadataBuilder(options).BuildAsync()).Entries.Keys);
+    }
+
+    [Fact]
+    public async Task An_out_that_is_a_file_and_languages_no_source_file_has_are_said_in_those_words()
+    {
+        WordNet("dan", "00001-n\tlemma\tkloster");
+        _dir.File("a-file", "x");
+        var options = new MetadataBuildOptions { WordNet = _dir.Combine("wn"), Output = _dir.Combine("a-file") };
+        var e = await Assert.ThrowsAsync<CurationException>(() => new MetadataBuilder(options).BuildAsync());
+        Assert.Contains($"--out {_dir.Combine("a-file")} is a file", e.Message, StringComparison.Ordinal);
+        e = await Assert.ThrowsAsync<CurationException>(() => new MetadataBuilder(options with { Output = _dir.Combine("a-file", "lists") }).BuildAsync());
+        Assert.Contains($"{_dir.Combine("a-file")} is a file, not a folder", e.Message, StringComparison.Ordinal);
+
+        // A frequency list of Danish only, asked for a language it does not have: not "an empty source".
+        _dir.File("counts/da.txt", "kirke 5\nkloster 3\n");
+        e = await Assert.ThrowsAsync<CurationException>(() => new MetadataBuilder(new()
+        {
+            UnigramCounts = _dir.Combine("counts"),
+            Output = _dir.Combine("out"),
+            Languages = new HashSet<string>(StringComparer.Ordinal) { "zz-9" },
+        }).BuildAsync());
+        Assert.Contains($"--unigram-counts {_dir.Combine("counts")}: none of its 1 languages is one that --languages names (zz-9)", e.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<Dictionary<string, List<string>>> BuildAsync(MetadataBuildOptions options)
     {
         var result = await new MetadataBuilder(options).BuildAsync();

@@ -11,6 +11,15 @@ public sealed class SourceFilesTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
+    public void A_symbolic_link_back_to_a_folder_above_it_is_an_error_naming_it_not_a_listing_without_end()
+    {
+        _dir.File("wn/dan/wn-data-dan.tab", "# wordnet\tdan\n");
+        Directory.CreateSymbolicLink(_dir.Combine("wn", "dan", "up"), "..");
+        var e = Assert.Throws<CurationException>(() => SourceFiles.Find(_dir.Combine("wn"), _ => true));
+        Assert.Contains($"{_dir.Combine("wn", "dan", "up")}: a symbolic link to {_dir.Combine("wn")}, a folder that holds it", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_gzipped_source_file_cut_after_a_whole_line_fails_naming_it_instead_of_giving_fewer_lines()
     {
         // Regression: GZipStream gave back the lines before the cut, and a wordnet or frequency list cut short built
