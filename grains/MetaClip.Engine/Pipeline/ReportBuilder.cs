@@ -1,5 +1,6 @@
 using MetaClip.Engine.Curation;
 using MetaClip.Engine.Matching;
+using MetaClip.Engine.Metadata;
 using MetaClip.Engine.Outputs;
 
 namespace MetaClip.Engine.Pipeline;
@@ -46,6 +47,20 @@ public static class ReportBuilder
             if (!metadata.TryGetList(language, out _))
             {
                 warnings.Add($"{tally.Texts:N0} texts went to metadata language '{language}', which has no list ({language}.json): they cannot match.");
+            }
+        }
+
+        if (metadata.Mode == CurationMode.V2 && metadata.LidMap.Entries is { } map)
+        {
+            // A list that no LID label maps to is never matched against: say so, or an EN.json beside no en.json would
+            // leave English to "other" with nothing said of the list itself.
+            var targets = new HashSet<string>(map.Values, StringComparer.Ordinal) { LidMap.Other };
+            var unreached = metadata.Languages.Where(l => !targets.Contains(l)).ToList();
+            if (unreached.Count > 0)
+            {
+                string shown = string.Join(", ", unreached.Take(10).Select(l => l + ".json")) + (unreached.Count > 10 ? $" and {unreached.Count - 10:N0} more" : "");
+                warnings.Add($"{unreached.Count:N0} metadata {(unreached.Count == 1 ? "list is" : "lists are")} never used: no LID label maps to "
+                    + $"{(unreached.Count == 1 ? "its language" : "their languages")} in {(metadata.LidMap.IsExplicit ? "lid_map.json" : "the built-in LID map")}: {shown}.");
             }
         }
 

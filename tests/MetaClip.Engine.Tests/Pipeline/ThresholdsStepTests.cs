@@ -53,6 +53,26 @@ public class ThresholdsStepTests
         Assert.Contains("the metadata has no English list (en.json)", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, "the built-in LID map")]
+    [InlineData("{\"en\": \"en\", \"de\": \"N/A\"}", "lid_map.json")]
+    public async Task A_list_that_no_label_maps_to_is_named_in_the_report_as_never_used(string? lidMap, string source)
+    {
+        // EN.json beside en.json: labels are lower case, so the list was never matched against, without a word of it.
+        using var dir = new TempFolder();
+        dir.File("snap/a.jsonl", "{\"uuid\": \"a\", \"lang\": \"en\", \"text\": \"a dog\"}\n");
+        dir.File("meta/en.json", "[\"dog\"]");
+        dir.File("meta/EN.json", "[\"cat\"]");
+        if (lidMap is not null)
+        {
+            dir.File("meta/lid_map.json", lidMap);
+        }
+
+        var result = await new CurationPipeline(Options(dir)).RunAsync();
+        Assert.Contains($"1 metadata list is never used: no LID label maps to its language in {source}: EN.json.", result.Report.Warnings);
+        Assert.DoesNotContain(result.Report.Warnings, w => w.Contains("en.json", StringComparison.Ordinal));
+    }
+
     private static CurationOptions Options(TempFolder dir) => new()
     {
         Snapshot = dir.Combine("snap"),
