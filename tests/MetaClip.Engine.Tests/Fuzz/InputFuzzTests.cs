@@ -133,25 +133,47 @@ public sealed class InputFuzzTests : IDisposable
     [Fact]
     public async Task Parquet_files_of_any_bytes_are_read_or_an_input_error_naming_the_file()
     {
-        string seedPath = _dir.Combine("seed.parquet");
-        var schema = new ParquetSchema(new DataField<string>("uuid"), new DataField<string>("url"), new DataField<string>("lang"), new DataField<string>("text"), new DataField<long>("n"));
-        await using (var stream = File.Create(seedPath))
-        await using (var writer = await ParquetWriter.CreateAsync(schema, stream))
+        // Seeds: Parquet.Net's defaults; LZ4 with DELTA_BINARY_PACKED integer uuids; Brotli (each read by the page reader).
+        var seeds = new List<byte[]>();
+        foreach (var (codec, integerUuids) in new[] { (CompressionMethod.Snappy, false), (CompressionMethod.LZ4, true), (CompressionMethod.Brotli, false) })
         {
-            for (int g = 0; g < 2; g++)
+            string seedPath = _dir.Combine($"seed-{codec}.parquet");
+            var schema = new ParquetSchema(integerUuids ? new DataField<long?>("uuid") : new DataField<string>("uuid"), new DataField<string>("url"), new DataField<string>("lang"),
+                new DataField<string>("text"), new DataField<long>("n"));
+            var options = new ParquetOptions { CompressionMethod = codec };
+            if (integerUuids)
             {
-                using var group = writer.CreateRowGroup();
-                await group.WriteAsync(schema.DataFields[0], new[] { "a" + g, "b" + g, null });
-                await group.WriteAsync(schema.DataFields[1], new[] { "http://x/1.jpg", null, "http://x/3.jpg" });
-                await group.WriteAsync(schema.DataFields[2], new[] { "en", "de", "zh" });
-                await group.WriteAsync(schema.DataFields[3], new[] { "a red car", "ein Auto", "\u732b" });
-                await group.WriteAsync<long>(schema.DataFields[4], new long[] { 1, 2, 3 }.AsMemory());
+                options.ColumnEncodingHints["uuid"] = EncodingHint.DeltaBinaryPacked;
             }
+
+            await using (var stream = File.Create(seedPath))
+            await using (var writer = await ParquetWriter.CreateAsync(schema, stream, options))
+            {
+                for (int g = 0; g < 2; g++)
+                {
+                    using var group = writer.CreateRowGroup();
+                    if (integerUuids)
+                    {
+                        await group.WriteAsync<long>(schema.DataFields[0], new long?[] { 10 + g, -7_000_000_000L * (g + 1), null }.AsMemory());
+                    }
+                    else
+                    {
+                        await group.WriteAsync(schema.DataFields[0], new[] { "a" + g, "b" + g, null });
+                    }
+
+                    await group.WriteAsync(schema.DataFields[1], new[] { "http://x/1.jpg", null, "http://x/3.jpg" });
+                    await group.WriteAsync(schema.DataFields[2], new[] { "en", "de", "zh" });
+                    await group.WriteAsync(schema.DataFields[3], new[] { "a red car", "ein Auto", "\u732b" });
+                    await group.WriteAsync<long>(schema.DataFields[4], new long[] { 1, 2, 3 }.AsMemory());
+                }
+            }
+
+            seeds.Add(await File.ReadAllBytesAsync(seedPath));
         }
 
         string path = _dir.Combine("c.parquet");
         var file = new SnapshotFile(path, "c.parquet", SnapshotFormat.Parquet);
-        await Mutated(await File.ReadAllBytesAsync(seedPath)).SampleAsync(async bytes =>
+        await Mutated([.. seeds]).SampleAsync(async bytes =>
         {
             await File.WriteAllBytesAsync(path, bytes);
             try
@@ -166,7 +188,7 @@ public sealed class InputFuzzTests : IDisposable
             {
                 Assert.True(e.Message.Contains("c.parquet", StringComparison.Ordinal), e.Message);
             }
-        }, iter: 1500, threads: 1);
+        }, iter: 2500, threads: 1);
     }
 
     [Fact]

@@ -316,15 +316,24 @@ internal static class ColumnPageReader
         stored.AsSpan(0, levels).CopyTo(page);
         var source = stored.AsSpan(levels);
         var target = page.AsSpan(levels);
-        int written = column.Codec switch
+        int written;
+        try
         {
-            Snappy => Snappier.Snappy.Decompress(source, target),
-            Gzip => Gunzip(stored, levels, page, levels),
-            Brotli => Unbrotli(source, target),
-            Lz4 => Lz4Hadoop(source, target) ?? Lz4Block(source, target),
-            Lz4Raw => Lz4Block(source, target),
-            _ => Unzstd(source, target),
-        };
+            written = column.Codec switch
+            {
+                Snappy => Snappier.Snappy.Decompress(source, target),
+                Gzip => Gunzip(stored, levels, page, levels),
+                Brotli => Unbrotli(source, target),
+                Lz4 => Lz4Hadoop(source, target) ?? Lz4Block(source, target),
+                Lz4Raw => Lz4Block(source, target),
+                _ => Unzstd(source, target),
+            };
+        }
+        catch (Exception e) when (IsDecompressorDamage(e))
+        {
+            throw new InvalidDataException($"column \"{column.Name}\": a page does not decompress ({e.Message})", e);
+        }
+
         if (written != target.Length)
         {
             throw new InvalidDataException($"column \"{column.Name}\": a page decompressed to {written} bytes, its header says {target.Length}");
@@ -337,6 +346,35 @@ internal static class ColumnPageReader
     {
         using var gzip = new GZipStream(new MemoryStream(source, offset, source.Length - offset, writable: false), CompressionMode.Decompress);
         return gzip.ReadAtLeast(target.AsSpan(targetOffset), target.Length - targetOffset, throwOnEndOfStream: false);
+    }
+
+    /// <summary>A decompressor's own word for damage (Snappier: "output buffer is too small"; Brotli: an invalid operation; Zstd's exception).</summary>
+    private static bool IsDecompressorDamage(Exception e) => e is ArgumentException or InvalidOperationException or ZstdSharp.ZstdException;
+
+    /// <summary>A page decompressed as it is read, whose damage is <see cref="InvalidDataException"/> whatever the codec.</summary>
+    private sealed class DecompressedPageStream(Stream inner, string column) : ForwardReadStream
+    {
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return inner.Read(buffer);
+            }
+            catch (Exception e) when (IsDecompressorDamage(e))
+            {
+                throw new InvalidDataException($"column \"{column}\": a page does not decompress ({e.Message})", e);
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     private static int Unzstd(ReadOnlySpan<byte> source, Span<byte> target)
@@ -588,14 +626,14 @@ internal static class ColumnPageReader
             }
         }
 
-        public Stream Decompressing(Stream raw) => Codec switch
+        public DecompressedPageStream Decompressing(Stream raw) => new(Codec switch
         {
             Snappy => new SnappyRawStream(raw),
             Gzip => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
             Brotli => new BrotliStream(raw, CompressionMode.Decompress, leaveOpen: true),
             Zstd => new ZstdSharp.DecompressionStream(raw, leaveOpen: true),
             _ => throw new UnsupportedPagesException($"column \"{Name}\": a page compressed with codec {Codec} read as a stream"),
-        };
+        }, Name);
 
         /// <summary>A PLAIN byte array's 4-byte length at <paramref name="at"/>, checked against what follows it.</summary>
         private int ReadLength(ReadOnlySpan<byte> data, int at)

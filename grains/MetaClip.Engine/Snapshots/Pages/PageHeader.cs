@@ -42,6 +42,7 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
     {
         private readonly ReadOnlySpan<byte> _data = data;
         private int _at;
+        private int _depth;
 
         public PageHeader ReadHeader()
         {
@@ -154,6 +155,9 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
 
         private static long Zigzag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
 
+        /// <summary>How deep structs may nest in a header (the format's go four deep, with statistics).</summary>
+        private const int MaxDepth = 32;
+
         private void Skip(int fieldType)
         {
             switch (fieldType)
@@ -175,8 +179,8 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
 
                     break;
                 case ThriftType.Binary:
-                    long length = (long)ReadVarint();
-                    if (length > _data.Length - _at)
+                    ulong length = ReadVarint();
+                    if (length > (ulong)(_data.Length - _at))
                     {
                         throw new EndOfStreamException(); // read more, or the page runs off the chunk
                     }
@@ -202,12 +206,20 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
 
                     break;
                 case ThriftType.Struct:
+                    // Nested no deeper than a header of the format's ever is: damage or a hostile file must not
+                    // recurse until the stack overflows (which no handler catches).
+                    if (++_depth > MaxDepth)
+                    {
+                        throw new InvalidDataException($"not a page header (structs nested more than {MaxDepth} deep)");
+                    }
+
                     short id = 0;
                     while (NextField(ref id, out int inner))
                     {
                         Skip(inner);
                     }
 
+                    _depth--;
                     break;
                 default:
                     throw new InvalidDataException($"unknown thrift field type {fieldType}");

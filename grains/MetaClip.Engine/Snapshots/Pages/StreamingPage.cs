@@ -83,6 +83,11 @@ internal sealed class StreamingPage : IResumableRead
                     throw new UnsupportedPagesException($"column \"{column}\": repetition levels");
                 }
 
+                if (header.DefinitionBytes < 0 || header.DefinitionBytes > header.CompressedSize || header.DefinitionBytes > header.UncompressedSize)
+                {
+                    throw new InvalidDataException($"column \"{column}\": a v2 page's levels of {header.DefinitionBytes} bytes do not fit it");
+                }
+
                 levels = new byte[header.DefinitionBytes];
                 raw.ReadExactly(levels);
                 values = header.Compressed && decompressing is not null ? decompressor = decompressing(raw) : raw;
