@@ -6,11 +6,12 @@ namespace MetaClip.Bench;
 
 /// <summary>
 /// Writes the first <c>rows</c> rows of a JSON Lines snapshot (uuid, lang, text) as a Parquet file with one row group:
-/// the input of the bounded-memory measurement of a big row group (bench/RESULTS.md, "Bounded memory").
+/// the input of the bounded-memory measurement of a big row group (bench/RESULTS.md, "Bounded memory"), compressed with
+/// Parquet.Net's default (Snappy) or the codec named (e.g. <c>LZ4</c>, <c>Brotli</c>).
 /// </summary>
 internal static class OneRowGroupParquet
 {
-    public static async Task<int> RunAsync(string jsonl, string parquet, int rows)
+    public static async Task<int> RunAsync(string jsonl, string parquet, int rows, string? codec = null)
     {
         var uuids = new List<string>(rows);
         var langs = new List<string>(rows);
@@ -25,7 +26,13 @@ internal static class OneRowGroupParquet
 
         var schema = new ParquetSchema(new DataField<string>("uuid"), new DataField<string>("lang"), new DataField<string>("text"));
         await using var stream = File.Create(parquet);
-        await using var writer = await ParquetWriter.CreateAsync(schema, stream);
+        var options = new ParquetOptions();
+        if (codec is not null)
+        {
+            options.CompressionMethod = Enum.Parse<CompressionMethod>(codec, ignoreCase: true);
+        }
+
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream, options);
         using (var group = writer.CreateRowGroup())
         {
             await group.WriteAsync(schema.DataFields[0], uuids);
@@ -34,7 +41,7 @@ internal static class OneRowGroupParquet
             group.CompleteValidate();
         }
 
-        Console.WriteLine($"{parquet}: {uuids.Count:N0} rows in one row group");
+        Console.WriteLine($"{parquet}: {uuids.Count:N0} rows in one row group, {options.CompressionMethod}");
         return 0;
     }
 }

@@ -5,7 +5,7 @@ using MetaClip.Bench;
 // dotnet run -c Release --project bench/MetaClip.Bench -- lid MODEL TEXTS_TXT [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- metadata-scale TOTAL_ENTRIES LANGUAGES [SCRATCH_DIR]
 // dotnet run -c Release --project bench/MetaClip.Bench -- matcher-load LIST_JSON[.gz] SCRATCH_DIR [ROUNDS]
-// dotnet run -c Release --project bench/MetaClip.Bench -- one-row-group-parquet TEXTS_JSONL OUT_PARQUET ROWS
+// dotnet run -c Release --project bench/MetaClip.Bench -- one-row-group-parquet TEXTS_JSONL OUT_PARQUET ROWS [CODEC]
 // dotnet run -c Release --project bench/MetaClip.Bench -- image-parquet TEXTS_JSONL OUT_PARQUET ROWS IMAGE_BYTES
 // dotnet run -c Release --project bench/MetaClip.Bench -- split SNAPSHOT_JSONL RANGE_MB [ROUNDS] | split SNAPSHOT_PARQUET RANGE_ROWS [ROUNDS]
 // dotnet run -c Release --project bench/MetaClip.Bench -- parquet-pages PARQUET
@@ -32,7 +32,7 @@ if (args.Length >= 3 && args[0] == "matcher-load")
 
 if (args.Length >= 4 && args[0] == "one-row-group-parquet")
 {
-    return await OneRowGroupParquet.RunAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+    return await OneRowGroupParquet.RunAsync(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args.Length > 4 ? args[4] : null);
 }
 
 if (args.Length >= 5 && args[0] == "image-parquet")
@@ -58,5 +58,5 @@ if (args.Length >= 1 && args[0] == "bdn")
     return 0;
 }
 
-Console.Error.WriteLine("usage: matching EN_JSON TEXTS_JSONL [ROUNDS] | lid MODEL TEXTS_TXT [ROUNDS] | metadata-scale TOTAL LANGUAGES [DIR] | matcher-load LIST_JSON SCRATCH_DIR [ROUNDS] | one-row-group-parquet TEXTS_JSONL OUT_PARQUET ROWS | image-parquet TEXTS_JSONL OUT_PARQUET ROWS IMAGE_BYTES | split SNAPSHOT_JSONL RANGE_MB [ROUNDS] | split SNAPSHOT_PARQUET RANGE_ROWS [ROUNDS] | parquet-pages PARQUET | bdn [BenchmarkDotNet arguments]");
+Console.Error.WriteLine("usage: matching EN_JSON TEXTS_JSONL [ROUNDS] | lid MODEL TEXTS_TXT [ROUNDS] | metadata-scale TOTAL LANGUAGES [DIR] | matcher-load LIST_JSON SCRATCH_DIR [ROUNDS] | one-row-group-parquet TEXTS_JSONL OUT_PARQUET ROWS [CODEC] | image-parquet TEXTS_JSONL OUT_PARQUET ROWS IMAGE_BYTES | split SNAPSHOT_JSONL RANGE_MB [ROUNDS] | split SNAPSHOT_PARQUET RANGE_ROWS [ROUNDS] | parquet-pages PARQUET | bdn [BenchmarkDotNet arguments]");
 return 2;

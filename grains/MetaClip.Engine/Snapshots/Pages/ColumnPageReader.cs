@@ -135,7 +135,7 @@ internal static class ColumnPageReader
                         throw new InvalidDataException($"column \"{field.Name}\": a data page of {header.Values} values");
                     }
 
-                    if (row + header.Values > start && header.Encoding == Plain && header.UncompressedSize > streamAbove && column.CanStream)
+                    if (row + header.Values > start && header.Encoding == Plain && header.UncompressedSize > streamAbove)
                     {
                         var key = new StreamingPageKey(source, stream.Length, field.Name, body, header.CompressedSize, header.UncompressedSize, header.Values,
                             meta.TotalCompressedSize);
@@ -445,9 +445,6 @@ internal static class ColumnPageReader
     {
         public bool IsBytes => Kind is ValueKind.String or ValueKind.Binary;
 
-        /// <summary>Whether a page can be decompressed as it streams in (<see cref="Decompressing"/>); an LZ4 page is read whole.</summary>
-        public bool CanStream => Codec is not (Lz4 or Lz4Raw);
-
         public int Width => Kind is ValueKind.Int32 or ValueKind.UInt32 ? 4 : 8;
 
         public PageDictionary ReadDictionary(PageHeader header, byte[] page)
@@ -626,13 +623,14 @@ internal static class ColumnPageReader
             }
         }
 
-        public DecompressedPageStream Decompressing(Stream raw) => new(Codec switch
+        /// <summary>A page's <paramref name="stored"/> bytes in <paramref name="raw"/>, decompressed to <paramref name="length"/> bytes as they are read.</summary>
+        public DecompressedPageStream Decompressing(Stream raw, long stored, long length) => new(Codec switch
         {
             Snappy => new SnappyRawStream(raw),
             Gzip => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
             Brotli => new BrotliStream(raw, CompressionMode.Decompress, leaveOpen: true),
-            Zstd => new ZstdSharp.DecompressionStream(raw, leaveOpen: true),
-            _ => throw new UnsupportedPagesException($"column \"{Name}\": a page compressed with codec {Codec} read as a stream"),
+            Lz4 or Lz4Raw => new Lz4PageStream(raw, stored, length, hadoopFramesAllowed: Codec == Lz4),
+            _ => new ZstdSharp.DecompressionStream(raw, leaveOpen: true),
         }, Name);
 
         /// <summary>A PLAIN byte array's 4-byte length at <paramref name="at"/>, checked against what follows it.</summary>

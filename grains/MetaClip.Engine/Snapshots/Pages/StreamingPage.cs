@@ -67,7 +67,7 @@ internal sealed class StreamingPage : IResumableRead
     /// levels; <paramref name="decompressing"/> wraps the stored bytes in the column's codec (null: stored plain).
     /// </summary>
     public static StreamingPage Open(Stream stream, long body, PageHeader header, long firstRow, string column, bool isBytes, int width,
-        int maxDefinition, Func<Stream, Stream>? decompressing)
+        int maxDefinition, Func<Stream, long, long, Stream>? decompressing)
     {
         var slice = new SliceStream(stream, body, header.CompressedSize);
         var raw = new BufferedStream(slice, 1 << 16);
@@ -90,11 +90,13 @@ internal sealed class StreamingPage : IResumableRead
 
                 levels = new byte[header.DefinitionBytes];
                 raw.ReadExactly(levels);
-                values = header.Compressed && decompressing is not null ? decompressor = decompressing(raw) : raw;
+                values = header.Compressed && decompressing is not null
+                    ? decompressor = decompressing(raw, header.CompressedSize - header.DefinitionBytes, header.UncompressedSize - header.DefinitionBytes)
+                    : raw;
             }
             else
             {
-                values = decompressing is not null ? decompressor = decompressing(raw) : raw;
+                values = decompressing is not null ? decompressor = decompressing(raw, header.CompressedSize, header.UncompressedSize) : raw;
                 if (maxDefinition > 0)
                 {
                     if (header.DefinitionEncoding != ColumnPageReader.Rle)
