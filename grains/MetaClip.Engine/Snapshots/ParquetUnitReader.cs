@@ -404,7 +404,7 @@ public sealed class ParquetUnitReader : IAsyncDisposable
             {
                 throw new CurationException($"snapshot file {_file.Name}: row group {rowGroup} row {row}: {fallback.Reason}; Parquet.Net, which read it "
                     + "whole instead, puts U+FFFD in place of bytes that are not UTF-8, and this value holds U+FFFD: whether the file wrote that character "
-                    + "or bytes that are not UTF-8 cannot be told. Write the file with another encoding or codec.");
+                    + "or bytes that are not UTF-8 cannot be told. Rewrite the file with a common writer's defaults (pyarrow, Spark, DuckDB).");
             }
         }
 

@@ -399,6 +399,17 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
         Directory.CreateDirectory(output);
         var written = new List<string>(lists.Keys.Select(l => l + ".json")) { "lid_map.json", "manifest.json" };
         DeleteStale(output, written);
+
+        // Until the real one is written last, a manifest that lists what this build is about to write: a build that
+        // stops half way leaves lists that the next build knows as its own (CheckOutput), not strays.
+        var building = new StringBuilder("{\n  \"builder\": \"metaclip metadata build\",\n  \"complete\": false,\n  \"files\": [");
+        for (int i = 0; i < written.Count; i++)
+        {
+            building.Append(i == 0 ? "\n    " : ",\n    ").AppendString(written[i]);
+        }
+
+        building.Append("\n  ]\n}\n");
+        await File.WriteAllTextAsync(Path.Combine(output, "manifest.json"), building.ToString(), new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
         using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (language, (entries, _)) in lists)
         {
@@ -537,6 +548,11 @@ public sealed class MetadataBuilder(MetadataBuildOptions options, Action<string>
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(previous));
             var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return []; // not a manifest of ours
+            }
+
             if (root.TryGetProperty("files", out var files) && files.ValueKind == JsonValueKind.Array)
             {
                 found.AddRange(files.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.String).Select(f => f.GetString()!));

@@ -530,17 +530,18 @@ internal static class ColumnPageReader
             int at = 0; // PLAIN: the next value's offset in data; DELTA_BINARY_PACKED: the next value's index
             long[]? integers = null;
             DeltaByteArrays? arrays = null;
+            long stop = Math.Min(end, firstRow + values);
+            int needed = (int)Math.Max(0, stop - firstRow); // at most this many of the page's values are read
             if (delta && IsBytes)
             {
-                arrays = DeltaByteArrays.Read(page, page.Length - data.Length, header.Encoding == DeltaByteArray, values, Name);
+                arrays = DeltaByteArrays.Read(page, page.Length - data.Length, header.Encoding == DeltaByteArray, values, Name, needed);
             }
             else if (delta)
             {
-                integers = DeltaEncodings.ReadBinaryPacked(data, ref at, values, Width, Name);
+                integers = DeltaEncodings.ReadBinaryPacked(data, ref at, values, Width, Name, needed);
                 at = 0;
             }
 
-            long stop = Math.Min(end, firstRow + values);
             long row = firstRow;
             if (start > firstRow)
             {

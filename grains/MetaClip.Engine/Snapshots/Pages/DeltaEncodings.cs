@@ -18,12 +18,14 @@ namespace MetaClip.Engine.Snapshots.Pages;
 internal static class DeltaEncodings
 {
     /// <summary>
-    /// The integers of a DELTA_BINARY_PACKED run that starts at <paramref name="at"/>, which is moved past it. Each value
-    /// wraps around at <paramref name="width"/> bytes (4 or 8), as writers compute the deltas; more than
-    /// <paramref name="maxValues"/> of them is damage.
+    /// The first <paramref name="keep"/> integers of a DELTA_BINARY_PACKED run that starts at <paramref name="at"/>, which
+    /// is moved past the whole run (the rest's miniblocks are passed over, not decoded: a range needs a page's values
+    /// up to its last row, and a page of a whole column chunk holds millions). Each value wraps around at
+    /// <paramref name="width"/> bytes (4 or 8), as writers compute the deltas; more than <paramref name="maxValues"/> of
+    /// them is damage.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static long[] ReadBinaryPacked(ReadOnlySpan<byte> data, ref int at, int maxValues, int width, string column)
+    public static long[] ReadBinaryPacked(ReadOnlySpan<byte> data, ref int at, int maxValues, int width, string column, int keep = int.MaxValue)
     {
         ulong blockSize = ReadUnsigned(data, ref at, column);
         ulong miniblocks = ReadUnsigned(data, ref at, column);
@@ -39,14 +41,18 @@ internal static class DeltaEncodings
             throw Damage(column, $"a delta run's blocks of {blockSize} values in {miniblocks} miniblocks");
         }
 
-        var values = new long[total];
+        var values = new long[Math.Min(total, (ulong)Math.Max(keep, 0))];
         if (total == 0)
         {
             return values;
         }
 
         long last = Wrap(first, width);
-        values[0] = last;
+        if (values.Length > 0)
+        {
+            values[0] = last;
+        }
+
         int perMiniblock = (int)(blockSize / miniblocks);
         int count = 1;
         while ((ulong)count < total)
@@ -75,11 +81,14 @@ internal static class DeltaEncodings
 
                 var packed = data.Slice(at, bytes);
                 int take = (int)Math.Min((ulong)perMiniblock, total - (ulong)count);
-                for (int j = 0; j < take; j++)
+                int decode = Math.Clamp(values.Length - count, 0, take); // past what is kept: counted, not decoded
+                for (int j = 0; j < decode; j++)
                 {
                     last = Wrap(unchecked(last + minimum + (long)Unpack(packed, (long)j * bits, bits)), width);
-                    values[count++] = last;
+                    values[count + j] = last;
                 }
+
+                count += take;
 
                 at += bytes;
             }
@@ -147,15 +156,15 @@ internal sealed class DeltaByteArrays(byte[] page, int at, long[]? prefixes, lon
     private int _valueLength;
 
     /// <summary>
-    /// The values of <paramref name="page"/> from byte <paramref name="offset"/> to its end; <paramref name="prefixed"/>:
-    /// DELTA_BYTE_ARRAY, else DELTA_LENGTH_BYTE_ARRAY.
+    /// The values of <paramref name="page"/> from byte <paramref name="offset"/> to its end (the first
+    /// <paramref name="keep"/> of them); <paramref name="prefixed"/>: DELTA_BYTE_ARRAY, else DELTA_LENGTH_BYTE_ARRAY.
     /// </summary>
-    public static DeltaByteArrays Read(byte[] page, int offset, bool prefixed, int maxValues, string column)
+    public static DeltaByteArrays Read(byte[] page, int offset, bool prefixed, int maxValues, string column, int keep = int.MaxValue)
     {
         ReadOnlySpan<byte> data = page;
         int at = offset;
-        long[]? prefixes = prefixed ? DeltaEncodings.ReadBinaryPacked(data, ref at, maxValues, 4, column) : null;
-        long[] lengths = DeltaEncodings.ReadBinaryPacked(data, ref at, maxValues, 4, column);
+        long[]? prefixes = prefixed ? DeltaEncodings.ReadBinaryPacked(data, ref at, maxValues, 4, column, keep) : null;
+        long[] lengths = DeltaEncodings.ReadBinaryPacked(data, ref at, maxValues, 4, column, keep);
         if (prefixes is not null && prefixes.Length != lengths.Length)
         {
             throw DeltaEncodings.Damage(column, $"{prefixes.Length} prefix lengths for {lengths.Length} values");

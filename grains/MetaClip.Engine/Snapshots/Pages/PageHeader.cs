@@ -155,10 +155,27 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
 
         private static long Zigzag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
 
-        /// <summary>How deep structs may nest in a header (the format's go four deep, with statistics).</summary>
+        /// <summary>How deep structs, lists and maps may nest in a header (the format's go four deep, with statistics).</summary>
         private const int MaxDepth = 32;
 
         private void Skip(int fieldType)
+        {
+            // Nested no deeper than a header of the format's ever is: damage or a hostile file must not recurse until
+            // the stack overflows (which no handler catches).
+            bool container = fieldType is ThriftType.Struct or ThriftType.List or ThriftType.Set or ThriftType.Map;
+            if (container && ++_depth > MaxDepth)
+            {
+                throw new InvalidDataException($"not a page header (values nested more than {MaxDepth} deep)");
+            }
+
+            SkipValue(fieldType);
+            if (container)
+            {
+                _depth--;
+            }
+        }
+
+        private void SkipValue(int fieldType)
         {
             switch (fieldType)
             {
@@ -206,20 +223,12 @@ internal sealed record PageHeader(PageKind Kind, int UncompressedSize, int Compr
 
                     break;
                 case ThriftType.Struct:
-                    // Nested no deeper than a header of the format's ever is: damage or a hostile file must not
-                    // recurse until the stack overflows (which no handler catches).
-                    if (++_depth > MaxDepth)
-                    {
-                        throw new InvalidDataException($"not a page header (structs nested more than {MaxDepth} deep)");
-                    }
-
                     short id = 0;
                     while (NextField(ref id, out int inner))
                     {
                         Skip(inner);
                     }
 
-                    _depth--;
                     break;
                 default:
                     throw new InvalidDataException($"unknown thrift field type {fieldType}");

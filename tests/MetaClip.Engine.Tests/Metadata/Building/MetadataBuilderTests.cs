@@ -258,6 +258,31 @@ public sealed class MetadataBuilderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_build_that_stopped_half_way_is_built_again_its_lists_are_no_strays()
+    {
+        // The second list cannot be written (a folder stands where it goes): da.json is written, the manifest is not.
+        WordNet("dan", "00001-n\tlemma\tkloster");
+        WordNet("deu", "00001-n\tlemma\tkloster");
+        Directory.CreateDirectory(_dir.Combine("out", "de.json"));
+        var options = new MetadataBuildOptions { WordNet = _dir.Combine("wn"), Output = _dir.Combine("out") };
+        await Assert.ThrowsAnyAsync<UnauthorizedAccessException>(() => new MetadataBuilder(options).BuildAsync());
+        Assert.True(File.Exists(_dir.Combine("out", "da.json")));
+
+        Directory.Delete(_dir.Combine("out", "de.json"));
+        var result = await new MetadataBuilder(options).BuildAsync();
+        Assert.Equal(["da", "de"], result.Entries.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_manifest_json_in_out_that_is_not_an_object_is_not_ours_and_not_a_crash()
+    {
+        WordNet("dan", "00001-n\tlemma\tkloster");
+        _dir.File("out/manifest.json", "[]");
+        var result = await new MetadataBuilder(new MetadataBuildOptions { WordNet = _dir.Combine("wn"), Output = _dir.Combine("out") }).BuildAsync();
+        Assert.Contains("da", result.Entries.Keys);
+    }
+
+    [Fact]
     public async Task An_out_that_is_a_file_and_languages_no_source_file_has_are_said_in_those_words()
     {
         WordNet("dan", "00001-n\tlemma\tkloster");

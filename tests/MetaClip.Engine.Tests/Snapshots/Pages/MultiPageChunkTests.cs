@@ -142,6 +142,12 @@ public sealed class MultiPageChunkTests
             int at = 0;
             Assert.Equal(values, DeltaEncodings.ReadBinaryPacked(data.ToArray(), ref at, count, width, "i"));
             Assert.Equal(end, at);
+
+            // The first values only (a range that ends inside the page): the rest are passed over to the run's end.
+            int keep = random.Next(count + 2);
+            at = 0;
+            Assert.Equal(values.Take(keep), DeltaEncodings.ReadBinaryPacked(data.ToArray(), ref at, count, width, "i", keep));
+            Assert.Equal(end, at);
         }, iter: 500);
     }
 

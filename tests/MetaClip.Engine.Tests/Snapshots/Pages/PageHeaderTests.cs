@@ -14,11 +14,15 @@ public sealed class PageHeaderTests
         Assert.Null(PageHeader.Read(header)); // more than the bytes given: read more (and a chunk's end says it runs off)
     }
 
-    [Fact]
-    public void Structs_nested_without_end_are_not_a_header_not_a_stack_overflow()
+    [Theory]
+    [InlineData(0x4C, 0x1C)] // field 4 a struct, then field 1 of type struct over and over
+    [InlineData(0x49, 0x19)] // field 4 a list of one list (0x19: one element of type list), over and over
+    [InlineData(0x4B, 0x01)] // field 4 a map of one entry, lists to lists (0x99), each a list of one list
+    public void Values_nested_without_end_are_not_a_header_not_a_stack_overflow(byte first, byte repeated)
     {
-        // Field 4 of type struct (0x4C), then field 1 of type struct (0x1C) a million times over.
-        byte[] header = [0x15, 0x00, 0x4C, .. Enumerable.Repeat((byte)0x1C, 1_000_000)];
+        byte[] header = first == 0x4B
+            ? [0x15, 0x00, 0x4B, 0x01, 0x99, .. Enumerable.Repeat((byte)0x19, 1_000_000)]
+            : [0x15, 0x00, first, .. Enumerable.Repeat(repeated, 1_000_000)];
         var e = Assert.Throws<InvalidDataException>(() => PageHeader.Read(header));
         Assert.Contains("nested more than", e.Message, StringComparison.Ordinal);
     }
