@@ -92,13 +92,43 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
         {
             await Task.WhenAll(host.StartAsync(cancellationToken), warmUp).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            await StopAsync(host).ConfigureAwait(false);
+            await StopAfterFailedStartAsync(host).ConfigureAwait(false);
+            if (cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+            {
+                // Orleans says a cancelled start with an exception of its own (OrleansLifecycleCanceledException, not an
+                // OperationCanceledException): it is the cancellation the command reports as such (exit 130).
+                throw new OperationCanceledException("the embedded cluster's start was cancelled", e, cancellationToken);
+            }
+
             throw;
         }
 
         return new EmbeddedCluster(host, store);
+    }
+
+    /// <summary>
+    /// Stops what a start that failed or was cancelled (Ctrl+C while the silo starts) had started; both tasks have ended
+    /// (<see cref="Task.WhenAll(Task[])"/> waits for each). Orleans refuses to stop a silo that never reached its Running
+    /// state ("not in the Running state"): that refusal is the state the failed start left, not an error of its own,
+    /// so the host is disposed and the start's error, which the caller rethrows, is the one reported (it was exit 70
+    /// with that refusal instead of exit 130).
+    /// </summary>
+    private static async Task StopAfterFailedStartAsync(IHost host)
+    {
+        try
+        {
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("not in the Running state", StringComparison.Ordinal))
+        {
+            // Nothing ran: disposing the host below releases what the start made.
+        }
+        finally
+        {
+            host.Dispose();
+        }
     }
 
     public ValueTask DisposeAsync() => StopAsync(_host);
