@@ -264,6 +264,15 @@ wait_http() {
 wait_http "http://127.0.0.1:$METACLIP_SMOKE_HTTP1_PORT/health" silo-1
 wait_http "http://127.0.0.1:$METACLIP_SMOKE_HTTP2_PORT/health" silo-2
 wait_http "http://127.0.0.1:$METACLIP_SMOKE_PROMETHEUS_PORT/-/ready" prometheus
+query() { curl -sfG "http://127.0.0.1:$METACLIP_SMOKE_PROMETHEUS_PORT/api/v1/query" --data-urlencode "query=$1"; }
+# Prometheus has scraped both silos before silo-2 is killed: the checks after the job look for silo-2's scrape, and a
+# silo's first scrape can fail or come late on a loaded machine (a CI run killed silo-2 before any scrape of it).
+for _ in $(seq 1 60); do
+  up=$(query 'count(up{job="metaclip-silo"} == 1)' | sed -n 's/.*"value":\[[^,]*,"\([0-9]*\)"\].*/\1/p' || true)
+  [ "${up:-0}" -ge 2 ] && break
+  sleep 1
+done
+[ "${up:-0}" -ge 2 ] || fail "Prometheus did not scrape both silos within 60 s of the stack's start (up==1 for ${up:-0})"
 phase_done "stack up"
 
 # Nothing listens outside loopback: every socket of the stack's ports is bound to 127.0.0.1.
@@ -318,7 +327,6 @@ cmp -s <(LC_ALL=C sort "$state/engine/decisions.jsonl") <(LC_ALL=C sort "$state/
 log "outputs identical to --engine-only: thresholds.json, entry_counts/, curated/, decisions.jsonl (sorted)"
 
 # ---- Prometheus scraped both silos ----
-query() { curl -sfG "http://127.0.0.1:$METACLIP_SMOKE_PROMETHEUS_PORT/api/v1/query" --data-urlencode "query=$1"; }
 scraped=""
 for _ in $(seq 1 30); do
   # Both silos answered at least one scrape (silo-2 before its kill), and the project's meter is among the series.
