@@ -124,7 +124,7 @@ public sealed class ClusterCommandTests : IDisposable
         // stepped back (11 -> 10) when the resumed coordinator's saved state was older than what it had shown. Four times
         // the usual job, so that it is still matching when the watch has started and the silo is killed (on a CI run the
         // usual one was done before the watch's first line, which then was its last).
-        var job = RealJob(rows: 240_000);
+        var job = RealJob(rows: 240_000, stride: 2);
         await using var silos = new SiloProcesses(2, AzuriteStorage.Require());
         string id = await SubmitUnderWayAsync(silos, job, s => s.ShardsMatched >= 1);
         using var output = new StringWriter();
