@@ -392,24 +392,44 @@ internal static class ColumnPageReader
         source.IsEmpty ? 0 : K4os.Compression.LZ4.LZ4Codec.Decode(source, target);
 
     /// <summary>
-    /// The older LZ4 codec as Hadoop framed it (what parquet-mr wrote): blocks, each after its decompressed and compressed
-    /// sizes as big-endian 32-bit numbers. Null when the bytes are not such frames that fill <paramref name="target"/>
-    /// exactly (they are then a raw block, as the format's readers take them).
+    /// The older LZ4 codec as Hadoop framed it (what parquet-mr wrote): frames, each its decompressed size as a big-endian
+    /// 32-bit number, then the blocks that together decompress to it, each after its compressed size (Hadoop's
+    /// <c>BlockCompressorStream</c> cuts what it is given at once into blocks of under 256 KiB, so a larger page is one
+    /// frame of several blocks, and then ends the page with a frame of size 0 and no block). Null when the bytes are not such frames that fill <paramref name="target"/> exactly
+    /// (they are then a raw block, as the format's readers take them).
     /// </summary>
     private static int? Lz4Hadoop(ReadOnlySpan<byte> source, Span<byte> target)
     {
         int written = 0;
-        while (source.Length >= 8)
+        while (source.Length >= 4)
         {
-            uint size = BinaryPrimitives.ReadUInt32BigEndian(source), stored = BinaryPrimitives.ReadUInt32BigEndian(source[4..]);
-            if (stored > (uint)(source.Length - 8) || size > (uint)(target.Length - written)
-                || K4os.Compression.LZ4.LZ4Codec.Decode(source.Slice(8, (int)stored), target.Slice(written, (int)size)) != size)
+            uint size = BinaryPrimitives.ReadUInt32BigEndian(source);
+            if (size > (uint)(target.Length - written))
             {
                 return null;
             }
 
+            source = source[4..];
+            var frame = target.Slice(written, (int)size);
+            for (int filled = 0; filled < frame.Length;)
+            {
+                uint stored = source.Length >= 4 ? BinaryPrimitives.ReadUInt32BigEndian(source) : uint.MaxValue;
+                if (stored > (uint)(source.Length - 4))
+                {
+                    return null;
+                }
+
+                int block = K4os.Compression.LZ4.LZ4Codec.Decode(source.Slice(4, (int)stored), frame[filled..]);
+                if (block <= 0)
+                {
+                    return null;
+                }
+
+                filled += block;
+                source = source[(4 + (int)stored)..];
+            }
+
             written += (int)size;
-            source = source[(8 + (int)stored)..];
         }
 
         return source.IsEmpty && written == target.Length ? written : null;

@@ -5,15 +5,16 @@ namespace MetaClip.Engine.Snapshots.Pages;
 /// <summary>
 /// Decompresses an LZ4 page as a stream (<see cref="WindowedDecoderStream"/>: an LZ4 back-reference reaches at most
 /// 65,535 bytes): a raw LZ4 block (LZ4_RAW, and the older LZ4 codec as Parquet.Net and most writers wrote it), or
-/// Hadoop's frames of blocks, each after its decompressed and compressed sizes as big-endian 32-bit numbers (the older
-/// codec as parquet-mr wrote it). Parquet.Net writes a whole column chunk as one page, of hundreds of MB. A block is
+/// Hadoop's frames, each its decompressed size as a big-endian 32-bit number and then the blocks that fill it, each after
+/// its compressed size (the older codec as parquet-mr wrote it: a page of more than about 256 KiB is a frame of several
+/// blocks, then a frame of size 0 and no block). Parquet.Net writes a whole column chunk as one page, of hundreds of MB. A block is
 /// sequences of a token (the lengths of its literals and of its match, 15 meaning "more bytes follow"), the literals,
 /// and a match's 2-byte offset; the last sequence is literals alone.
 /// </summary>
 internal sealed class Lz4PageStream : WindowedDecoderStream
 {
     private readonly bool _framed;
-    private long _inLeft = long.MaxValue; // the current frame's compressed bytes not read yet (framed; else until the source ends)
+    private long _inLeft = long.MaxValue; // the current block's compressed bytes not read yet (framed: 0 between blocks; else until the source ends)
     private long _blockEnd;               // where the current frame's output ends (framed)
     private int _token = -1;              // the current sequence's token while its literals are copied; -1 between sequences
 
@@ -31,10 +32,11 @@ internal sealed class Lz4PageStream : WindowedDecoderStream
             Span<byte> sizes = stackalloc byte[8];
             source.ReadExactly(sizes);
             uint size = BinaryPrimitives.ReadUInt32BigEndian(sizes), compressed = BinaryPrimitives.ReadUInt32BigEndian(sizes[4..]);
-            _framed = size <= length && compressed <= stored - 8;
+            _framed = size > 0 && size <= length && compressed <= stored - 8;
             if (_framed)
             {
-                StartFrame(size, compressed);
+                StartFrame(size);
+                _inLeft = compressed;
             }
             else
             {
@@ -57,16 +59,30 @@ internal sealed class Lz4PageStream : WindowedDecoderStream
             return false;
         }
 
-        if (_framed && Written == _blockEnd)
+        if (_framed && Written == _blockEnd && _inLeft != 0)
         {
-            if (_inLeft != 0)
+            throw new InvalidDataException("an LZ4 frame holds more than its stated size");
+        }
+
+        if (_framed && _inLeft == 0)
+        {
+            // A block has ended, or a frame: the next frame's size (a frame of size 0 has no block), or the next block
+            // of this frame after its compressed size.
+            Span<byte> size = stackalloc byte[4];
+            if (Source.ReadAtLeast(size, 4, throwOnEndOfStream: false) < 4)
             {
-                throw new InvalidDataException("an LZ4 frame holds more than its stated size");
+                throw new InvalidDataException($"an LZ4 frame ends early, after {Written} of the page's {Length} bytes");
             }
 
-            Span<byte> sizes = stackalloc byte[8];
-            Source.ReadExactly(sizes);
-            StartFrame(BinaryPrimitives.ReadUInt32BigEndian(sizes), BinaryPrimitives.ReadUInt32BigEndian(sizes[4..]));
+            if (Written == _blockEnd)
+            {
+                StartFrame(BinaryPrimitives.ReadUInt32BigEndian(size));
+            }
+            else
+            {
+                _inLeft = BinaryPrimitives.ReadUInt32BigEndian(size);
+            }
+
             return true;
         }
 
@@ -94,7 +110,8 @@ internal sealed class Lz4PageStream : WindowedDecoderStream
         _token = -1;
         if (Next() is not int low)
         {
-            if (_framed ? Written != _blockEnd : Written != Length)
+            // A frame's block may end short of the frame: its next block follows (checked when the frame ends).
+            if (!_framed && Written != Length)
             {
                 throw new InvalidDataException($"an LZ4 block ends after {Written} bytes, short of its stated size");
             }
@@ -134,7 +151,7 @@ internal sealed class Lz4PageStream : WindowedDecoderStream
         }
     }
 
-    private void StartFrame(uint size, uint compressed)
+    private void StartFrame(uint size)
     {
         if (Written + size > Length)
         {
@@ -142,7 +159,7 @@ internal sealed class Lz4PageStream : WindowedDecoderStream
         }
 
         _blockEnd = Written + size;
-        _inLeft = compressed;
+        _inLeft = 0;
     }
 
     /// <summary>The block's next byte; null at its end (a frame's compressed size read, or the page's end).</summary>

@@ -38,6 +38,26 @@ public sealed class MultiPageChunkTests
         }, iter: 400);
     }
 
+    /// <summary>
+    /// Regression: an LZ4 page as parquet-mr wrote it through Hadoop's codec, larger than the codec's 256 KiB buffer,
+    /// was refused as damaged. Hadoop writes such a page as one frame of several blocks of at most 261,103 bytes
+    /// (256 KiB less its overhead) and then a frame of size 0 with no block; only a frame of one block was read.
+    /// </summary>
+    [Fact]
+    public async Task An_lz4_page_that_parquet_mr_wrote_as_one_frame_of_several_blocks_reads_back_whole_and_streamed()
+    {
+        var random = new Random(17);
+        var values = Enumerable.Range(0, 30_000).Select(i => $"caption {i} {new string((char)('a' + (i % 26)), random.Next(1, 60))} 中🐕").ToArray();
+        var (bytes, chunk) = Chunk(values, values.Length, null, Codec.Lz4Hadoop, random, plainOnly: true, hadoopBuffer: (256 * 1024) - ((256 * 1024 / 255) + 16));
+        Assert.True(values.Sum(v => System.Text.Encoding.UTF8.GetByteCount(v)) > 1 << 20); // one page of over 1 MiB: four blocks
+        foreach (int streamAbove in new[] { 0, int.MaxValue })
+        {
+            var sink = new StringSink(new string?[values.Length - 100], ValueKind.String);
+            await ColumnPageReader.ReadAsync(new MemoryStream(bytes), chunk, Nullable, 100, values.Length, sink, CancellationToken.None, streamAbove);
+            Assert.Equal(values[100..], sink.Values);
+        }
+    }
+
     [Fact]
     public void Damaged_pages_of_any_encoding_and_codec_are_an_error_of_the_data_never_another_exception()
     {
@@ -171,7 +191,7 @@ public sealed class MultiPageChunkTests
     /// A column chunk of <paramref name="values"/> in pages of about <paramref name="pageRows"/> rows, v1 and v2 at random,
     /// and (without a dictionary) PLAIN, DELTA_LENGTH_BYTE_ARRAY or DELTA_BYTE_ARRAY at random unless <paramref name="plainOnly"/>.
     /// </summary>
-    private static (byte[] Bytes, ColumnChunk Chunk) Chunk(string?[] values, int pageRows, string[]? dictionary, Codec codec, Random random, bool plainOnly = false)
+    private static (byte[] Bytes, ColumnChunk Chunk) Chunk(string?[] values, int pageRows, string[]? dictionary, Codec codec, Random random, bool plainOnly = false, int hadoopBuffer = 0)
     {
         var output = new MemoryStream();
         if (dictionary is not null)
@@ -182,7 +202,7 @@ public sealed class MultiPageChunkTests
                 WritePlain(plain, word);
             }
 
-            WritePage(output, PageKind.Dictionary, plain.ToArray(), codec, random, header => header.Struct(7, h => h.I32(1, dictionary.Length).I32(2, 0)));
+            WritePage(output, PageKind.Dictionary, plain.ToArray(), codec, random, hadoopBuffer, header => header.Struct(7, h => h.I32(1, dictionary.Length).I32(2, 0)));
         }
 
         for (int first = 0; first < values.Length;)
@@ -238,12 +258,12 @@ public sealed class MultiPageChunkTests
                 body.Write(BitConverter.GetBytes(levels.Length));
                 body.Write(levels);
                 body.Write(data.ToArray());
-                WritePage(output, PageKind.Data, body.ToArray(), codec, random, header => header.Struct(5, h => h.I32(1, count).I32(2, encoding).I32(3, 3).I32(4, 3)));
+                WritePage(output, PageKind.Data, body.ToArray(), codec, random, hadoopBuffer, header => header.Struct(5, h => h.I32(1, count).I32(2, encoding).I32(3, 3).I32(4, 3)));
             }
             else
             {
                 // v2: levels stored uncompressed ahead of the (maybe compressed) values.
-                byte[] stored = Compress(data.ToArray(), codec, random);
+                byte[] stored = Compress(data.ToArray(), codec, random, hadoopBuffer);
                 var header = new Thrift().I32(1, 3).I32(2, levels.Length + (int)data.Length).I32(3, levels.Length + stored.Length)
                     .Struct(8, h => h.I32(1, count).I32(2, page.Count(v => v is null)).I32(3, count).I32(4, encoding).I32(5, levels.Length).I32(6, 0).Bool(7, codec != Codec.None));
                 output.Write(header.End());
@@ -274,14 +294,15 @@ public sealed class MultiPageChunkTests
         return (output.ToArray(), new ColumnChunk { MetaData = meta });
     }
 
-    private static void WritePage(MemoryStream output, PageKind kind, byte[] body, Codec codec, Random random, Func<Thrift, Thrift> typed)
+    private static void WritePage(MemoryStream output, PageKind kind, byte[] body, Codec codec, Random random, int hadoopBuffer, Func<Thrift, Thrift> typed)
     {
-        byte[] stored = Compress(body, codec, random);
+        byte[] stored = Compress(body, codec, random, hadoopBuffer);
         output.Write(typed(new Thrift().I32(1, (int)kind).I32(2, body.Length).I32(3, stored.Length)).End());
         output.Write(stored);
     }
 
-    private static byte[] Compress(byte[] body, Codec codec, Random random)
+    /// <summary><paramref name="body"/> compressed with <paramref name="codec"/>; for <see cref="Codec.Lz4Hadoop"/>, <paramref name="hadoopBuffer"/> is the most a block holds (0: a random size under 3,000 from <paramref name="random"/>).</summary>
+    private static byte[] Compress(byte[] body, Codec codec, Random random, int hadoopBuffer = 0)
     {
         switch (codec)
         {
@@ -319,18 +340,43 @@ public sealed class MultiPageChunkTests
 
             case Codec.Lz4Hadoop:
                 {
-                    // Frames of random sizes, each a block after its two big-endian sizes.
+                    // As Hadoop's BlockCompressorStream writes what it is given: pieces are gathered into a frame (its
+                    // decompressed size, then one block after its compressed size) while they fit its buffer; a piece
+                    // larger than the buffer is a frame of its own cut into several blocks, and leaves the stream to end
+                    // with a frame of size 0 and no block.
                     var output = new MemoryStream();
+                    int buffer = hadoopBuffer > 0 ? hadoopBuffer : random.Next(1, 3000);
+                    void Size(int size)
+                    {
+                        var bytes = new byte[4];
+                        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes, size);
+                        output.Write(bytes);
+                    }
+
+                    void Block(ReadOnlySpan<byte> data)
+                    {
+                        byte[] block = Lz4(data);
+                        Size(block.Length);
+                        output.Write(block);
+                    }
+
+                    bool endsWithEmptyFrame = false;
                     for (int at = 0; at < body.Length;)
                     {
-                        int size = Math.Min(body.Length - at, random.Next(1, 4000));
-                        byte[] block = Lz4(body.AsSpan(at, size));
-                        var sizes = new byte[8];
-                        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(sizes, size);
-                        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(sizes.AsSpan(4), block.Length);
-                        output.Write(sizes);
-                        output.Write(block);
-                        at += size;
+                        int piece = hadoopBuffer > 0 ? body.Length - at : Math.Min(body.Length - at, random.Next(1, 2 * buffer));
+                        Size(piece);
+                        for (int cut = 0; cut < piece; cut += buffer)
+                        {
+                            Block(body.AsSpan(at + cut, Math.Min(buffer, piece - cut)));
+                        }
+
+                        endsWithEmptyFrame = piece > buffer;
+                        at += piece;
+                    }
+
+                    if (endsWithEmptyFrame)
+                    {
+                        Size(0);
                     }
 
                     return output.ToArray();
