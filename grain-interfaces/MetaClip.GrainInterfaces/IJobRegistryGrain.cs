@@ -7,6 +7,7 @@ namespace MetaClip.GrainInterfaces;
 public interface IJobRegistryGrain : IGrainWithIntegerKey
 {
     [Alias("Add")]
+    [ClusterInternal]
     Task Add(JobEntry job);
 
     [Alias("List")]

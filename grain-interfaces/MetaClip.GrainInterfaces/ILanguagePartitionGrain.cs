@@ -9,6 +9,7 @@ namespace MetaClip.GrainInterfaces;
 /// delivery cannot count twice (Orleans calls are at-most-once; the caller retries on an unknown outcome).
 /// </summary>
 [Alias("MetaClip.ILanguagePartitionGrain"), Version(1)]
+[ClusterInternal]
 public interface ILanguagePartitionGrain : IGrainWithStringKey
 {
     /// <summary>Applies a shard's partial counts; false when that shard was applied before (nothing changes).</summary>

@@ -9,6 +9,7 @@ namespace MetaClip.GrainInterfaces;
 /// Version 2 added <see cref="Plan"/>: during a rolling upgrade its calls go only to silos of version 2.
 /// </summary>
 [Alias("MetaClip.IShardWorkerGrain"), Version(2)]
+[ClusterInternal]
 public interface IShardWorkerGrain : IGrainWithStringKey
 {
     /// <summary>

@@ -18,7 +18,7 @@ internal abstract class ClusterJob(string id)
     public static ClusterJob Of(IClusterClient client, string id)
     {
         ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(id);
+        JobIds.Check(id);
         return id.StartsWith(TrainingPrefix, StringComparison.Ordinal)
             ? new TrainingClusterJob(client.GetGrain<ITrainingJobGrain>(id))
             : new CurationClusterJob(client.GetGrain<ICurationJobGrain>(id));

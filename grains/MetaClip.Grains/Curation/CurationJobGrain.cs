@@ -28,7 +28,8 @@ public sealed partial class CurationJobGrain(
     DataStore store,
     IOptions<ClusterOptions> cluster,
     IOptions<CurationSiloOptions> siloOptions,
-    ILogger<CurationJobGrain> logger) : Grain, ICurationJobGrain, IRemindable, IDisposable
+    ILogger<CurationJobGrain> logger,
+    IGrainContextAccessor grainContext) : Grain, ICurationJobGrain, IRemindable, IDisposable
 {
     private const string ResumeReminder = "resume";
     private static readonly TimeSpan KeepAlive = TimeSpan.FromMinutes(20);
@@ -46,6 +47,10 @@ public sealed partial class CurationJobGrain(
     private LanguageCurve[] _curves = [];
 
     private CurationJobState Job => state.State;
+
+    // The key names the job's folders, which the job writes and deletes: a key that is a path never activates (checked
+    // as the grain is made, before its state is read by that key).
+    private readonly string _checkedKey = JobIds.Check(grainContext.GrainContext.GrainId.Key.ToString());
 
     private string JobId => this.GetPrimaryKeyString();
 

@@ -10,7 +10,7 @@ namespace MetaClip.Grains.Curation;
 public static class JobWorkFolder
 {
     /// <summary>The work folder of job <paramref name="jobId"/> writing into <paramref name="output"/>.</summary>
-    public static string Of(string output, string jobId) => DataStore.Combine(output, $".work/{jobId}");
+    public static string Of(string output, string jobId) => DataStore.Combine(output, $".work/{JobIds.Check(jobId)}");
 
     /// <summary>The job's threshold table, written once by its coordinator and read once per silo.</summary>
     public static string ThresholdTableOf(string workFolder) => DataStore.Combine(workFolder, "thresholds.table");
@@ -44,6 +44,13 @@ public static class JobWorkFolder
         if (string.IsNullOrEmpty(workFolder))
         {
             return;
+        }
+
+        // Only ever a job's own work folder, OUT/.work/ID: whatever the state says, nothing else is deleted.
+        string[] parts = workFolder.TrimEnd('/', '\\').Split('/', '\\');
+        if (parts.Length < 3 || parts[^2] != ".work" || !JobIds.IsValid(parts[^1]))
+        {
+            throw new InvalidOperationException($"refused to delete {workFolder}: it is not a job's work folder (OUT/.work/ID)");
         }
 
         await intermediates.RemoveAllAsync(workFolder, CancellationToken.None).ConfigureAwait(false);

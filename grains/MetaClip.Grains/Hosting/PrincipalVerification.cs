@@ -36,13 +36,46 @@ public sealed partial class PrincipalVerification(TlsCertificates certificates, 
     /// <summary>The <see cref="RequestContext"/> key through which <see cref="CallerSourceGrain"/> learns the caller's source.</summary>
     internal const string CallerSourceKey = "metaclip-caller-source";
 
+    /// <summary>
+    /// The <see cref="RequestContext"/> key of a silo's proof that it made a call (<see cref="PrincipalSigningFilter"/>
+    /// adds it to every call a silo sends to a grain, never to a client).
+    /// </summary>
+    internal const string SiloCallKey = "metaclip-silo-call";
+
+    /// <summary>The source a silo's proof of its calls is made for (no client's source is ever this).</summary>
+    internal const string SiloCallSource = "metaclip-silo-call/v1";
+
+    private static readonly ConcurrentDictionary<System.Reflection.MethodInfo, bool> InternalMethods = new();
+
     public Task Invoke(IIncomingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var siloProof = RequestContext.Get(SiloCallKey) as JobPrincipalProof;
+        RequestContext.Remove(SiloCallKey);
+        bool fromSilo = siloProof is not null && Verify(siloProof, SiloCallSource) is { Name: not null, FromSilo: true };
+        bool clusterInternal = IsClusterInternal(context.InterfaceMethod);
         if (context.SourceId is not { } source || !GrainTypePrefix.IsClient(source))
         {
-            // A call from a grain (or the runtime) inside the cluster: it carries the name its caller was given.
+            // A call from a grain, which a silo of the cluster vouches for: it carries the name its caller was given.
+            // Without that, the call came through a gateway from a client that gave a grain as its source (a client's
+            // connection may say anything there): it may neither name anyone nor reach the cluster's own grains.
+            if (!fromSilo && (JobPrincipal.Current is not null || clusterInternal))
+            {
+                string what = context.InterfaceMethod is { } method ? $"{method.DeclaringType?.Name}.{method.Name}" : "a grain";
+                LogForgedSource(logger, context.SourceId?.ToString() ?? "none", what);
+                throw new CurationException(
+                    $"refused: this call to {what} says it comes from {context.SourceId?.ToString() ?? "no one"}, and no silo of the cluster vouches for it " +
+                    "(only a client that forged its source sends such a call)");
+            }
+
             return context.Invoke();
+        }
+
+        if (clusterInternal && !fromSilo)
+        {
+            string what = $"{context.InterfaceMethod!.DeclaringType?.Name}.{context.InterfaceMethod.Name}";
+            LogInternalFromClient(logger, source.ToString(), what);
+            throw new CurationException($"refused: {what} is called by the cluster's own grains only, not by clients");
         }
 
         if (context.InterfaceMethod?.DeclaringType == typeof(ICallerSourceGrain))
@@ -138,7 +171,12 @@ public sealed partial class PrincipalVerification(TlsCertificates certificates, 
             // A silo's certificate speaks for the silo's own client (its dashboard): the name it signed stands.
             if (certificates.IsSilo(certificate, siloSubjects))
             {
-                return new Verified(now, proof.Name, string.Empty);
+                return new Verified(now, proof.Name, string.Empty, FromSilo: true);
+            }
+
+            if (proof.Source == SiloCallSource)
+            {
+                return new Verified(now, null, $"only a silo's certificate vouches for a silo's calls, and {certificate.Subject} is not one");
             }
 
             if (subject == JobPrincipal.HttpOperator)
@@ -158,24 +196,66 @@ public sealed partial class PrincipalVerification(TlsCertificates certificates, 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call from client {Source}: the proof of its caller is not valid: {Why}")]
     private static partial void LogRefused(ILogger logger, string source, string why);
 
-    /// <summary>A verification: the proven name, or null and why not.</summary>
-    private sealed record Verified(DateTimeOffset CheckedAt, string? Name, string Why);
+    /// <summary>Whether a method, or its interface, is <see cref="ClusterInternalAttribute"/>.</summary>
+    private static bool IsClusterInternal(System.Reflection.MethodInfo? method) =>
+        method is not null && InternalMethods.GetOrAdd(method, m =>
+            m.IsDefined(typeof(ClusterInternalAttribute), inherit: false) || m.DeclaringType?.IsDefined(typeof(ClusterInternalAttribute), inherit: false) == true);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call to {Method} that says it comes from {Source}: no silo of the cluster vouches for it (a client forging its source)")]
+    private static partial void LogForgedSource(ILogger logger, string source, string method);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call from client {Source} to {Method}: the cluster's own grains call it, clients do not")]
+    private static partial void LogInternalFromClient(ILogger logger, string source, string method);
+
+    /// <summary>A verification: the proven name, or null and why not; whether a silo's certificate made it.</summary>
+    private sealed record Verified(DateTimeOffset CheckedAt, string? Name, string Why, bool FromSilo = false);
 }
 
 /// <summary>
-/// Signs, with this silo's certificate, the name that calls made through the silo's own hosted client carry (the
-/// dashboard's cancel and retry as <see cref="JobPrincipal.HttpOperator"/>), so that the silo of the target grain can
-/// tell them from a client's claim (<see cref="PrincipalVerification"/>). Calls from grains are left as they are.
+/// Signs, with this silo's certificate, what the silo of the target grain must know of a call this silo makes
+/// (<see cref="PrincipalVerification"/>): that a silo of the cluster made it at all (every call to a grain; never a call
+/// to a client, so that no client ever holds such a proof), and the name that calls made through the silo's own hosted
+/// client carry (the dashboard's cancel and retry as <see cref="JobPrincipal.HttpOperator"/>), so that it can be told
+/// from a client's claim.
 /// </summary>
 public sealed class PrincipalSigningFilter(TlsCertificates certificates, IServiceProvider services) : IOutgoingGrainCallFilter
 {
     private readonly PrincipalProofSigner _signer = new(() => certificates.Certificate);
+    private readonly PrincipalProofSigner _siloSigner = new(() => certificates.Certificate);
     private string? _source;
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        object? before = RequestContext.Get(PrincipalVerification.SiloCallKey);
+        if (GrainTypePrefix.IsClient(context.TargetId))
+        {
+            RequestContext.Remove(PrincipalVerification.SiloCallKey);
+        }
+        else
+        {
+            RequestContext.Set(PrincipalVerification.SiloCallKey, _siloSigner.For(PrincipalVerification.SiloCallSource));
+        }
 
+        try
+        {
+            await InvokeNamed(context);
+        }
+        finally
+        {
+            if (before is null)
+            {
+                RequestContext.Remove(PrincipalVerification.SiloCallKey);
+            }
+            else
+            {
+                RequestContext.Set(PrincipalVerification.SiloCallKey, before);
+            }
+        }
+    }
+
+    private async Task InvokeNamed(IOutgoingGrainCallContext context)
+    {
         // A call from a grain has the grain as its source; one from the silo's own client has none here.
         if ((context.SourceId is { } source && !GrainTypePrefix.IsClient(source)) || JobPrincipal.Current is not { } name
             || context.InterfaceMethod?.DeclaringType == typeof(ICallerSourceGrain) || RequestContext.Get(JobPrincipalProof.RequestContextKey) is not null)

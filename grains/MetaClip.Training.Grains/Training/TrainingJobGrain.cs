@@ -21,7 +21,8 @@ public sealed partial class TrainingJobGrain(
     DataStore store,
     ShardSlots silo,
     IOptions<CurationSiloOptions> siloOptions,
-    ILogger<TrainingJobGrain> logger) : Grain, ITrainingJobGrain, IRemindable, IDisposable
+    ILogger<TrainingJobGrain> logger,
+    IGrainContextAccessor grainContext) : Grain, ITrainingJobGrain, IRemindable, IDisposable
 {
     private const string ResumeReminder = "resume-training";
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
@@ -36,6 +37,10 @@ public sealed partial class TrainingJobGrain(
     private long _imagesPerStep;
 
     private TrainingJobState Job => state.State;
+
+    // The key names the job's folders, which the job writes and deletes: a key that is a path never activates (checked
+    // as the grain is made, before its state is read by that key).
+    private readonly string _checkedKey = JobIds.Check(grainContext.GrainContext.GrainId.Key.ToString());
 
     private string JobId => this.GetPrimaryKeyString();
 

@@ -1,8 +1,11 @@
 using System.Net;
+using System.Reflection;
 using MetaClip.Engine;
 using MetaClip.Engine.Pipeline;
 using MetaClip.GrainInterfaces;
+using MetaClip.Grains.Curation;
 using MetaClip.Grains.Hosting;
+using Orleans.Configuration;
 
 namespace MetaClip.Client.Tests.Commands;
 
@@ -114,6 +117,32 @@ public sealed class ClusterPrincipalTests : IDisposable
         var bobs = await CliRun.RunAsync(["status", bobsJob, .. asAlice]);
         Assert.Contains("submitted by bob", bobs.Output, StringComparison.Ordinal);
 
+        // Regression (a security review): any client, even a proven one, could add counts to another's job through its
+        // language partition or write the job registry; a job id that is a path let a client have a silo delete a folder.
+        await using (var bob = await ConnectAsync(silos, ca, "bob-4", claim: null))
+        {
+            string partition = JobWorkFolder.PartitionKey(id, "en");
+            var added = await Assert.ThrowsAsync<CurationException>(() => bob.Client.GetGrain<ILanguagePartitionGrain>(partition).ApplyPartial(new ShardPartialCounts("forged", 1, [0], [1_000_000UL])));
+            Assert.Contains("ILanguagePartitionGrain.ApplyPartial is called by the cluster's own grains only, not by clients", added.Message, StringComparison.Ordinal);
+            await Assert.ThrowsAsync<CurationException>(() => bob.Client.GetGrain<ILanguagePartitionGrain>(partition).GetCounts());
+            var entry = await Assert.ThrowsAsync<CurationException>(() => bob.Client.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry("fake", DateTimeOffset.UtcNow, "s", "o") { SubmittedBy = "alice" }));
+            Assert.Contains("IJobRegistryGrain.Add is called by the cluster's own grains only", entry.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(await bob.Client.GetGrain<IJobRegistryGrain>(0).List(), e => e.Id == "fake");
+            var path = await Assert.ThrowsAnyAsync<Exception>(() => bob.Client.GetGrain<ICurationJobGrain>("../../outside").Cancel());
+            Assert.Contains("\"../../outside\" is not a job id", path.ToString(), StringComparison.Ordinal);
+        }
+
+        // A client that gives a grain as its calls' source (its connection may say so): no silo vouches for the call, so
+        // it may not name anyone (alice's finished job is not retried) nor reach the cluster's own grains. The reply goes
+        // to the source it gave, so the client hears nothing; the silo says why in its log.
+        await using (var forger = await ConnectAsync(silos, ca, "bob-5", claim: "alice", forgeSource: true))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => forger.Client.GetGrain<ICurationJobGrain>(id).Retry(false));
+        }
+
+        Assert.Contains($"{id}: Done;", (await CliRun.RunAsync(["status", id, .. asAlice])).Output, StringComparison.Ordinal);
+        Assert.Contains("no silo of the cluster vouches for it", silos.Logs(), StringComparison.Ordinal);
+
         // The dashboard's cancel (an operator key over HTTP), made inside the silo and signed with its certificate, still works.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         using var cancel = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://127.0.0.1:{silos.HealthPort(0)}/api/jobs/{bobsJob}/cancel"));
@@ -130,7 +159,7 @@ public sealed class ClusterPrincipalTests : IDisposable
     /// (by default with its own certificate) naming <paramref name="signedName"/> (by default the certificate's name).
     /// </summary>
     internal static async Task<TestClient> ConnectAsync(SiloProcesses silos, TestCertificateAuthority ca, string certificateName, string? claim, bool prove = true,
-        string? signedName = null, PrincipalProofSigner? signer = null)
+        string? signedName = null, PrincipalProofSigner? signer = null, bool forgeSource = false)
     {
         var (certificate, key) = ca.IssuePem(certificateName);
         var certificates = TlsCertificates.Load(new TlsSettings { CertificateFile = certificate, KeyFile = key, CaFile = ca.CaFile });
@@ -139,6 +168,7 @@ public sealed class ClusterPrincipalTests : IDisposable
         var client = await silos.ConnectAsync(builder =>
         {
             builder.UseTls(certificates.Configure);
+            builder.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = forgeSource ? TimeSpan.FromSeconds(5) : o.ResponseTimeout);
             builder.AddOutgoingGrainCallFilter(context =>
             {
                 RequestContext.Remove(JobPrincipal.RequestContextKey);
@@ -164,6 +194,16 @@ public sealed class ClusterPrincipalTests : IDisposable
         });
         source = await client.Client.GetGrain<ICallerSourceGrain>(0).CallerSource();
         Assert.NotNull(source);
+        if (forgeSource)
+        {
+            // What a hostile client can do to its own runtime: the address its messages give as their sender.
+            var runtime = client.Client.GetType().GetField("_runtimeClient", BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(client.Client);
+            var address = runtime?.GetType().GetField("<CurrentActivationAddress>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic);
+            Assert.True(address is not null, "this Orleans client no longer keeps its address where the test forges it");
+            var own = (GrainAddress)address.GetValue(runtime)!;
+            address.SetValue(runtime, new GrainAddress { GrainId = GrainId.Create("metaclip.curationjob", "forged"), SiloAddress = own.SiloAddress, ActivationId = own.ActivationId });
+        }
+
         return client;
     }
 }

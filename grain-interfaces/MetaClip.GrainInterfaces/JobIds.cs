@@ -1,0 +1,49 @@
+using MetaClip.Engine;
+
+namespace MetaClip.GrainInterfaces;
+
+/// <summary>
+/// What a job's id may be: it is the job grain's key, chosen by whoever submits, and it names the job's work folder
+/// (<c>OUT/.work/ID</c>) that the job writes and at its end deletes, so it must never be a path. Ids are 1–128 ASCII
+/// letters, digits, <c>-</c> and <c>_</c>, starting with a letter or digit (metaclip makes 32 hex digits, or
+/// <c>curate-</c>, <c>train-</c> and a time before them).
+/// </summary>
+public static class JobIds
+{
+    public const int MaxLength = 128;
+
+    public static bool IsValid(string? id)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > MaxLength || !char.IsAsciiLetterOrDigit(id[0]))
+        {
+            return false;
+        }
+
+        foreach (char c in id)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Throws a <see cref="CurationException"/> that says what is wrong when <paramref name="id"/> is not a job id.</summary>
+    public static string Check(string? id)
+    {
+        if (!IsValid(id))
+        {
+            string shown = id is null ? "none" : id.Length > 40 ? $"\"{Printable(id[..40])}…\" ({id.Length} characters)" : $"\"{Printable(id)}\"";
+            throw new CurationException(
+                $"refused: {shown} is not a job id (1–{MaxLength} ASCII letters, digits, '-' and '_', starting with a letter or digit)");
+        }
+
+        return id!;
+    }
+
+    /// <summary>The id with control characters shown as <c>\uXXXX</c>, so that a message never carries them to a terminal.</summary>
+    private static string Printable(string text) =>
+        string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString()));
+}
