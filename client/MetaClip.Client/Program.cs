@@ -9,4 +9,11 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+// SIGTERM (a container stopped, a job scheduler's kill) cancels the same way: one line, nothing published, exit 130.
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = !cancel.IsCancellationRequested;
+    cancel.Cancel();
+});
+
 return await MetaClipCommandLine.RunAsync(args, Console.Out, Console.Error, ConsoleProgress.IsInteractive(), cancel.Token);

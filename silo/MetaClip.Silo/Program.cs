@@ -35,7 +35,18 @@ catch (InvalidOperationException e)
 }
 
 // HTTP keys (viewer, operator); without any (nor anonymous metrics), the HTTP port moves to loopback whatever --urls says.
-var access = HttpAccess.FromConfiguration(builder.Configuration);
+// A key that is no good (too short) stops the silo as the other settings do: one line, exit 2.
+HttpAccess access;
+try
+{
+    access = HttpAccess.FromConfiguration(builder.Configuration);
+}
+catch (InvalidOperationException e)
+{
+    await Console.Error.WriteLineAsync($"MetaClip.Silo: {e.Message}");
+    return 2;
+}
+
 string? loopbackUrls = access.Checks ? null : HttpAccess.LoopbackUrls(builder.Configuration["urls"], builder.Configuration["http_ports"]);
 if (loopbackUrls is not null)
 {

@@ -51,7 +51,16 @@ public static class MetaClipCommandLine
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+
+                // Ctrl+C and SIGTERM are Program's: System.CommandLine's own handling ended the process with 130 two
+                // seconds after the signal, before an embedded silo had stopped, the line was said and the claim freed.
+                ProcessTerminationTimeout = null,
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {

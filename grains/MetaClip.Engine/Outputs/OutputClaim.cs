@@ -44,8 +44,11 @@ public sealed record OutputClaim(string Job, string Owner, DateTimeOffset Since)
 
         try
         {
+            // Linux gives a process's start time as boot time plus its start in clock ticks, and works out the boot time
+            // anew at each reading: two readings of one process differ by milliseconds. Another process given the same
+            // id starts later than a second after it.
             using var process = Process.GetProcessById(pid);
-            return process.StartTime.ToUniversalTime().Ticks != ticks;
+            return Math.Abs(process.StartTime.ToUniversalTime().Ticks - ticks) > TimeSpan.TicksPerSecond;
         }
         catch (ArgumentException)
         {

@@ -129,7 +129,11 @@ public sealed partial class CurationJobGrain(
         // A silo alone with its state in memory is a process's own cluster (the embedded one of metaclip curate): the
         // process holds the folder, and a killed one is seen as such.
         var claim = siloOptions.Value is { SingleSilo: true, IntermediatesInMemory: true } ? OutputClaim.ForThisProcess(JobId) : OutputClaim.ForCluster(JobId, cluster.Value.ServiceId);
-        await claim.TakeAsync(store, job.Output, IsOverAsync, CancellationToken.None);
+        // The claim's check of another holder runs on the activation's scheduler: TakeAsync continues off it, and asking
+        // another job grain from there was "a non-activation thread attempted to access activation services".
+        var scheduler = TaskScheduler.Current;
+        await claim.TakeAsync(store, job.Output,
+            held => Task.Factory.StartNew(() => IsOverAsync(held), CancellationToken.None, TaskCreationOptions.None, scheduler).Unwrap(), CancellationToken.None);
         Job.Spec = Converter.ConvertToSurrogate(job);
         Job.Phase = CurationJobPhase.Planning;
         Job.SubmittedAt = DateTimeOffset.UtcNow;
@@ -329,7 +333,9 @@ public sealed partial class CurationJobGrain(
             return held.IsDeadProcessHere();
         }
 
-        if (!string.Equals(service, cluster.Value.ServiceId, StringComparison.Ordinal))
+        // A process's own cluster (metaclip curate's) knows only its own jobs: a cluster's claim, whatever its service
+        // id, is another cluster's job that may be running.
+        if (!string.Equals(service, cluster.Value.ServiceId, StringComparison.Ordinal) || siloOptions.Value is { SingleSilo: true, IntermediatesInMemory: true })
         {
             return false;
         }

@@ -394,6 +394,25 @@ public class CurateCommandTests
         return dir;
     }
 
+    /// <summary>
+    /// Regression: a folder held by a cluster's job (its claim names the cluster's service id, by default "metaclip", as
+    /// the embedded cluster's is) made the embedded run crash with exit 70, "a non-activation thread attempted to access
+    /// activation services", while it asked its own cluster about the holder; asked, it would have taken over a folder
+    /// another cluster may be writing.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Regression_a_folder_a_clusters_job_holds_is_refused_naming_the_job_by_the_embedded_cluster_too(bool engineOnly)
+    {
+        using var dir = Fixture();
+        dir.File("out/" + MetaClip.Engine.Outputs.OutputClaim.FileName, """{"job": "0123abcd", "owner": "cluster metaclip", "since": "2026-12-07T00:00:00Z"}""");
+        var run = await CliRun.RunAsync(Curate(dir, engineOnly ? ["--engine-only"] : []));
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
+        Assert.Contains("is in use by job 0123abcd", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.Combine("out", "thresholds.json")));
+    }
+
     private static string[] Curate(TempFolder dir, params string[] extra) =>
         ["curate", "--snapshot", dir.Combine("snap"), "--metadata", dir.Combine("meta"), "--out", dir.Combine("out"), "--lang-column", "lang", .. extra];
 

@@ -25,6 +25,32 @@ public class OutputClaimTests
         Assert.Null(await OutputClaim.ReadAsync(DataStore.Local, dir.Combine("out"), CancellationToken.None));
     }
 
+    /// <summary>
+    /// Regression: a second <c>metaclip curate</c> on a folder a live run held took it over and both published. On Linux
+    /// each process works a process's start time out anew (boot time plus clock ticks), so the second run's reading
+    /// differed from the holder's own by milliseconds, and the exact comparison judged the holder dead.
+    /// </summary>
+    [Fact]
+    public void Regression_a_live_holder_whose_start_time_another_process_reads_a_few_milliseconds_apart_is_alive()
+    {
+        using var holder = System.Diagnostics.Process.Start("sleep", "60");
+        try
+        {
+            long start = holder.StartTime.ToUniversalTime().Ticks;
+            OutputClaim Claim(long ticks) => new("job", $"process {Environment.MachineName} {holder.Id} {ticks}", DateTimeOffset.UtcNow);
+            Assert.False(Claim(start + (3 * TimeSpan.TicksPerMillisecond)).IsDeadProcessHere());
+            Assert.False(Claim(start - (20 * TimeSpan.TicksPerMillisecond)).IsDeadProcessHere());
+            Assert.True(Claim(start - (30 * TimeSpan.TicksPerSecond)).IsDeadProcessHere(), "another process that had the same id");
+        }
+        finally
+        {
+            holder.Kill();
+            holder.WaitForExit();
+        }
+
+        Assert.True(new OutputClaim("job", $"process {Environment.MachineName} {holder.Id} 0", DateTimeOffset.UtcNow).IsDeadProcessHere());
+    }
+
     [Fact]
     public async Task The_claim_of_a_killed_run_is_taken_over()
     {
