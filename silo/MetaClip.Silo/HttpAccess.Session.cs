@@ -26,9 +26,18 @@ internal sealed partial class HttpAccess
             return true;
         }
 
+        if (request.Headers.Origin.ToString() is { Length: > 0 } origin
+            && !(Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)))
+        {
+            // A login posted by another site's page (login CSRF: the victim would be logged in to the attacker's session).
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await context.Response.WriteAsync("forbidden: a login from another site's page\n");
+            return true;
+        }
+
         var form = request.HasFormContentType ? await request.ReadFormAsync(context.RequestAborted) : null;
         string key = form?["key"].ToString().Trim() ?? "";
-        string back = form?["return"].ToString() is { } r && r.StartsWith('/') && !r.StartsWith("//", StringComparison.Ordinal) && !r.StartsWith("/\\", StringComparison.Ordinal) ? r : "/";
+        string back = form?["return"].ToString() is { } r && IsLocalPath(r) ? r : "/";
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
         if (!Checks || RoleOf((k, h) => CryptographicOperations.FixedTimeEquals(h, k), hash) == Role.None)
         {
@@ -45,6 +54,13 @@ internal sealed partial class HttpAccess
         context.Response.Headers.Location = back;
         return true;
     }
+
+    /// <summary>
+    /// Whether a login's <c>return</c> is a path of this site: it starts with one <c>/</c> and holds no backslash, space
+    /// or control character (a browser drops a tab or newline, so <c>/&lt;TAB&gt;/evil.example</c> would be another site).
+    /// </summary>
+    internal static bool IsLocalPath(string path) =>
+        path.Length > 0 && path[0] == '/' && (path.Length == 1 || path[1] != '/') && !path.Any(c => c == '\\' || char.IsWhiteSpace(c) || char.IsControl(c));
 
     /// <summary>The role of a Bearer key, else of a session cookie (with its CSRF token); none without either.</summary>
     private (Role Role, string? Csrf) Authenticate(HttpRequest request)

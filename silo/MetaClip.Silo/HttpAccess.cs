@@ -86,6 +86,16 @@ internal sealed partial class HttpAccess
         ArgumentNullException.ThrowIfNull(next);
         var request = context.Request;
         bool reads = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        if (!Checks && !(reads && request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase)) && !IsLoopback(request.Host.Host))
+        {
+            // A port without keys listens on loopback only, and answers loopback names only, on every path (the Orleans
+            // dashboard's live log and /metrics too): a page of another site whose name was made to resolve to
+            // 127.0.0.1 (DNS rebinding) gets 403.
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await context.Response.WriteAsync("forbidden: a port without keys answers loopback names only\n");
+            return;
+        }
+
         if (await SessionAsync(context))
         {
             return;

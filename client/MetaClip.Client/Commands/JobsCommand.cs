@@ -24,9 +24,11 @@ internal static class JobsCommand
 
             foreach (var entry in jobs)
             {
-                var summary = await ClusterJob.Of(client.Client, entry.Id).GetSummaryAsync(cancellationToken).ConfigureAwait(false);
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{entry.Id}  {entry.SubmittedAt:u}  {entry.SubmittedBy ?? "-"}  {summary?.Phase ?? "unknown",-10}  {summary?.Progress ?? "-"}  {entry.Snapshot} -> {entry.Output}")).ConfigureAwait(false);
+                // An entry of an older build may have an id that is no job id now: listed, never asked about.
+                var summary = JobIds.IsValid(entry.Id) ? await ClusterJob.Of(client.Client, entry.Id).GetSummaryAsync(cancellationToken).ConfigureAwait(false) : null;
+                string line = string.Create(CultureInfo.InvariantCulture,
+                    $"{entry.Id}  {entry.SubmittedAt:u}  {entry.SubmittedBy ?? "-"}  {summary?.Phase ?? "unknown",-10}  {summary?.Progress ?? "-"}  {entry.Snapshot} -> {entry.Output}");
+                await output.WriteLineAsync(TerminalText.Printable(line)).ConfigureAwait(false);
             }
 
             return MetaClipCommandLine.Success;

@@ -13,7 +13,7 @@ internal static class StatusCommand
             await using var client = await parts.Connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
             var job = ClusterJob.Of(client.Client, parse.GetRequiredValue(parts.Id));
             var summary = await job.GetKnownSummaryAsync(cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync(summary.Line).ConfigureAwait(false);
+            await output.WriteLineAsync(TerminalText.Printable(summary.Line)).ConfigureAwait(false);
             return summary.End == JobEnd.Failed ? MetaClipCommandLine.InputError : MetaClipCommandLine.Success;
         });
         return parts.Command;

@@ -51,6 +51,25 @@ public static class JsonlUnitReader
         }
     }
 
+    /// <summary>Where in the line the JSON went wrong (the reader sees one line, so its position is the line's byte).</summary>
+    private static string At(JsonException e) => e.BytePositionInLine is { } position ? $" at byte {position + 1} of the line" : "";
+
+    /// <summary>
+    /// The reader's message without its own position (" LineNumber: 0 | BytePositionInLine: 29.", counted in the one
+    /// line it was given, which contradicted the file's line number beside it).
+    /// </summary>
+    private static string WithoutPosition(string message)
+    {
+        int at = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return message;
+        }
+
+        string kept = message[..at].TrimEnd();
+        return kept.EndsWith('|') ? kept[..^1].TrimEnd() : kept;
+    }
+
     private static async Task<RentedBytes> ReadAllAsync(DataStore store, SnapshotFile file, CancellationToken cancellationToken)
     {
         if (file.Format != SnapshotFormat.JsonlGzip && !DataStore.IsBlob(file.Path))
@@ -411,7 +430,7 @@ public static class JsonlUnitReader
             }
             catch (JsonException e)
             {
-                throw new CurationException($"snapshot file {file.Name} line {lineNumber}: not valid JSON: {e.Message}", e);
+                throw new CurationException($"snapshot file {file.Name} line {lineNumber}: not valid JSON{At(e)}: {WithoutPosition(e.Message)}", e);
             }
             catch (Exception e) when (e is FormatException or InvalidOperationException)
             {

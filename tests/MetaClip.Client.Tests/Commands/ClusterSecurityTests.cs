@@ -39,6 +39,23 @@ public sealed class ClusterSecurityTests : IDisposable
         }
 
         Assert.Contains("listens on loopback only", silos.Logs(), StringComparison.Ordinal);
+
+        // Regression (a security review): a port without keys answered another site's name (DNS rebinding) on the Orleans
+        // dashboard (its trace is the silo's live log) and /metrics; only the MetaClip pages checked the name.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var root = new Uri($"http://127.0.0.1:{silos.HealthPort(0)}/");
+        foreach (string path in new[] { "orleans/", "orleans/Trace", "metrics", "api/jobs", "" })
+        {
+            using var rebound = new HttpRequestMessage(HttpMethod.Get, new Uri(root, path));
+            rebound.Headers.Host = "attacker.example:" + silos.HealthPort(0);
+            using var refused = await http.SendAsync(rebound, HttpCompletionOption.ResponseHeadersRead);
+            Assert.True(refused.StatusCode == HttpStatusCode.Forbidden, $"/{path}: {refused.StatusCode}");
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(root, "metrics"))).StatusCode);
+        using var health = new HttpRequestMessage(HttpMethod.Get, new Uri(root, "health"));
+        health.Headers.Host = "silo-1.example";
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(health)).StatusCode);
     }
 
     [SkippableFact]
@@ -107,6 +124,35 @@ public sealed class ClusterSecurityTests : IDisposable
         var write = await SendAsync(http, HttpMethod.Post, new Uri(root, "metrics"), OperatorKey);
         Assert.NotEqual(HttpStatusCode.Unauthorized, write.Status);
         Assert.NotEqual(HttpStatusCode.Forbidden, write.Status);
+
+        // Regression (a security review): a login's return path with a tab (which browsers drop) led to another site, and
+        // another site's page could post a login (login CSRF).
+        using (var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            foreach (var (back, origin, expected) in new (string Back, string? Origin, string? Expected)[] { ("/\t/evil.example/x", null, "/"), ("/jobs/x?lp=1", null, "/jobs/x?lp=1"), ("/\\evil.example", null, "/"), ("/", "http://evil.example", null) })
+            {
+                using var login = new HttpRequestMessage(HttpMethod.Post, new Uri(root, "login"))
+                {
+                    Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = ViewerKey, ["return"] = back }),
+                };
+                if (origin is not null)
+                {
+                    login.Headers.TryAddWithoutValidation("Origin", origin);
+                }
+
+                using var answer = await noRedirects.SendAsync(login);
+                if (expected is null)
+                {
+                    Assert.Equal(HttpStatusCode.Forbidden, answer.StatusCode);
+                    Assert.False(answer.Headers.Contains("Set-Cookie"));
+                }
+                else
+                {
+                    Assert.Equal(HttpStatusCode.SeeOther, answer.StatusCode);
+                    Assert.Equal(expected, answer.Headers.Location?.OriginalString);
+                }
+            }
+        }
 
         // With keys, the port stays where --urls put it; no key is ever logged.
         string logs = silos.Logs();

@@ -44,8 +44,10 @@ public class JsonlUnitReaderTests
         using var dir = new TempFolder();
         string path = dir.File("bad.jsonl", "{\"uuid\": \"a\", \"text\": \"ok\"}\n{\"uuid\": \"b\", \"text\": oops}\n");
         var e = await Assert.ThrowsAsync<CurationException>(() => Read(path, new SnapshotColumns()));
-        Assert.Contains("bad.jsonl line 2", e.Message, StringComparison.Ordinal);
-        Assert.Contains("not valid JSON", e.Message, StringComparison.Ordinal);
+        Assert.Contains("bad.jsonl line 2: not valid JSON at byte 23 of the line: 'o' is an invalid start of a value.", e.Message, StringComparison.Ordinal);
+
+        // Regression: the reader's own position ("LineNumber: 0 | BytePositionInLine: 22") followed, contradicting line 2.
+        Assert.DoesNotContain("LineNumber", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
