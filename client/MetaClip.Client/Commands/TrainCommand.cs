@@ -80,7 +80,20 @@ internal static class TrainCommand
                 await using var client = await connection.ConnectAsync(parse, cancellationToken).ConfigureAwait(false);
                 string id = TrainingClusterJob.NewId();
                 var t = spec.Training;
-                var status = await client.Client.GetGrain<MetaClip.GrainInterfaces.ITrainingJobGrain>(id).Start(new MetaClip.GrainInterfaces.TrainingJobSpec(
+                MetaClip.GrainInterfaces.ITrainingJobGrain job;
+                try
+                {
+                    job = client.Client.GetGrain<MetaClip.GrainInterfaces.ITrainingJobGrain>(id);
+                }
+                catch (ArgumentException e) when (e.Message.StartsWith("Could not find an implementation", StringComparison.Ordinal))
+                {
+                    // The training grains are a plugin that only training silos load: with none, the cluster does not know the grain.
+                    throw new MetaClip.Engine.CurationException(
+                        "no silo of this cluster trains: start one with Orleans__Metadata__accelerator=gpu, or Orleans__Metadata__training=accept to train on a CPU silo " +
+                        "(silo/run-local-cluster.sh: METACLIP_TRAINING_SILOS)", e);
+                }
+
+                var status = await job.Start(new MetaClip.GrainInterfaces.TrainingJobSpec(
                     DataStore.Normalize(spec.Job), folder, spec.Online, spec.Preset, t.Steps, t.BatchSize, t.AccumulationSteps, t.LearningRate, t.WarmupSteps, t.Seed,
                     spec.CheckpointEvery, spec.Tokenizer, t.Device, t.Precision.ToString())).ConfigureAwait(false);
                 await output.WriteLineAsync($"Submitted training job {id} (on {status.Silo}).").ConfigureAwait(false);

@@ -56,6 +56,12 @@ public sealed class ClusterSecurityTests : IDisposable
         using var health = new HttpRequestMessage(HttpMethod.Get, new Uri(root, "health"));
         health.Headers.Host = "silo-1.example";
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(health)).StatusCode);
+
+        // Regression (a docs review): training submitted to a cluster without a training silo was "internal error:
+        // ArgumentException: Could not find an implementation for interface MetaClip.ITrainingJobGrain", exit 70.
+        var train = await CliRun.RunAsync(["train", "--job", _dir.Combine("job"), "--steps", "5", "--out", _dir.Combine("run"), "--submit", .. silos.ClientOptions]);
+        Assert.True(train.ExitCode == MetaClipCommandLine.InputError, train.Error);
+        Assert.Contains("no silo of this cluster trains: start one with Orleans__Metadata__accelerator=gpu", train.ErrorLine, StringComparison.Ordinal);
     }
 
     [SkippableFact]
