@@ -23,7 +23,8 @@ public sealed class DashboardData(IGrainFactory grains, ILocalSiloDetails localS
     /// <summary>Every job the cluster knows, newest first.</summary>
     public async Task<IReadOnlyList<JobRow>> JobsAsync()
     {
-        var entries = await grains.GetGrain<IJobRegistryGrain>(0).List();
+        // An entry whose id is no job id (a job grain refuses such a key) is not a job to show.
+        var entries = (await grains.GetGrain<IJobRegistryGrain>(0).List()).Where(e => JobIds.IsValid(e.Id));
         var rows = await Task.WhenAll(entries.Select(async entry => await RowAsync(entry)));
         return [.. rows.OrderByDescending(r => r.SubmittedAt)];
     }
@@ -32,6 +33,11 @@ public sealed class DashboardData(IGrainFactory grains, ILocalSiloDetails localS
     public async Task<JobPage?> JobAsync(string id, JobQuery query)
     {
         ArgumentNullException.ThrowIfNull(id);
+        if (!JobIds.IsValid(id))
+        {
+            return null;
+        }
+
         var entry = (await grains.GetGrain<IJobRegistryGrain>(0).List()).FirstOrDefault(e => e.Id == id);
         if (id.StartsWith(TrainingPrefix, StringComparison.Ordinal))
         {

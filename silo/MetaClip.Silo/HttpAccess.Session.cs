@@ -26,8 +26,7 @@ internal sealed partial class HttpAccess
             return true;
         }
 
-        if (request.Headers.Origin.ToString() is { Length: > 0 } origin
-            && !(Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)))
+        if (!FromThisSite(request))
         {
             // A login posted by another site's page (login CSRF: the victim would be logged in to the attacker's session).
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -53,6 +52,35 @@ internal sealed partial class HttpAccess
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
         context.Response.Headers.Location = back;
         return true;
+    }
+
+    /// <summary>
+    /// Whether a login was posted by a page of this site: the browser says so (<c>Sec-Fetch-Site: same-origin</c>), or
+    /// its <c>Origin</c> is the host asked for (or, behind a proxy that rewrites <c>Host</c>, the first
+    /// <c>X-Forwarded-Host</c>), or it sends no <c>Origin</c> at all (not a browser's cross-site post).
+    /// </summary>
+    private static bool FromThisSite(HttpRequest request)
+    {
+        string site = request.Headers["Sec-Fetch-Site"].ToString();
+        if (site.Length > 0)
+        {
+            return site is "same-origin" or "none";
+        }
+
+        string origin = request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+        {
+            return true;
+        }
+
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var from))
+        {
+            return false;
+        }
+
+        string forwarded = request.Headers["X-Forwarded-Host"].ToString().Split(',')[0].Trim();
+        return string.Equals(from.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)
+            || (forwarded.Length > 0 && string.Equals(from.Authority, forwarded, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>

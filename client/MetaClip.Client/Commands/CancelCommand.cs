@@ -35,12 +35,12 @@ internal static class CancelCommand
                     _ => "already cancelled",
                 };
                 await output.WriteLineAsync($"Job {job.Id} is {already}: nothing to cancel.").ConfigureAwait(false);
-                await output.WriteLineAsync(before.Line).ConfigureAwait(false);
+                await output.WriteLineAsync(TerminalText.Printable(before.Line)).ConfigureAwait(false);
                 return MetaClipCommandLine.Success;
             }
 
             var after = await job.CancelAsync().ConfigureAwait(false);
-            await output.WriteLineAsync(after.Line).ConfigureAwait(false);
+            await output.WriteLineAsync(TerminalText.Printable(after.Line)).ConfigureAwait(false);
             return MetaClipCommandLine.Success;
         });
         return parts.Command;

@@ -21,8 +21,8 @@ internal static class CurateCommand
 
         var matcherCache = new Option<string?>("--matcher-cache")
         {
-            Description = "Folder of compiled metadata lists on this machine (each list is compiled on first use, then loaded compiled), or 'off'. " +
-                "Default: METACLIP_MATCHER_CACHE, else ~/.cache/metaclip/matchers.",
+            Description = "Folder of compiled metadata lists on this machine (each list is compiled on first use, then loaded compiled), or 'off' ('none'). " +
+                "Default: METACLIP_MATCHER_CACHE, else $XDG_CACHE_HOME/metaclip/matchers, else ~/.cache/metaclip/matchers.",
             HelpName = "DIR|off",
         };
 

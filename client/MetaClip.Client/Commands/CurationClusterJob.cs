@@ -31,8 +31,8 @@ internal sealed class CurationClusterJob(ICurationJobGrain job) : ClusterJob(job
             return MetaClipCommandLine.Cancelled;
         }
 
-        await output.WriteLineAsync($"Results: {status.Output}").ConfigureAwait(false);
-        await output.WriteLineAsync($"Report:  {DataStore.Combine(status.Output ?? ".", "report.html")}").ConfigureAwait(false);
+        await output.WriteLineAsync(TerminalText.Printable($"Results: {status.Output}")).ConfigureAwait(false);
+        await output.WriteLineAsync(TerminalText.Printable($"Report:  {DataStore.Combine(status.Output ?? ".", "report.html")}")).ConfigureAwait(false);
         return MetaClipCommandLine.Success;
     }
 

@@ -101,7 +101,7 @@ public static class MetaClipCommandLine
         }
     }
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+    private static string OneLine(string message) => TerminalText.Printable(message.ReplaceLineEndings(" "));
 
     /// <summary>The command as typed, e.g. <c>metaclip metadata build</c>.</summary>
     public static string CommandPath(SymbolResult? result)

@@ -42,8 +42,8 @@ internal static class ResultsCommand
             }
 
             var report = await ReportWriter.ReadAsync(store, status.Output!, cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"Results: {status.Output}").ConfigureAwait(false);
-            await output.WriteLineAsync($"Report:  {DataStore.Combine(status.Output!, "report.html")}").ConfigureAwait(false);
+            await output.WriteLineAsync(TerminalText.Printable($"Results: {status.Output}")).ConfigureAwait(false);
+            await output.WriteLineAsync(TerminalText.Printable($"Report:  {DataStore.Combine(status.Output!, "report.html")}")).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"p = {report.P:R}, t_en = {report.TEn?.ToString(CultureInfo.InvariantCulture) ?? "-"}, seed = {report.Seed}")).ConfigureAwait(false);
             await output.WriteLineAsync("lang      t_lang   matched texts   images kept / matched").ConfigureAwait(false);
             foreach (var language in report.Languages)

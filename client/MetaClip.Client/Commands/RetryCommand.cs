@@ -30,7 +30,7 @@ internal static class RetryCommand
             }
 
             var status = await job.Grain.Retry(parse.GetValue(skip)).ConfigureAwait(false);
-            await output.WriteLineAsync(CurationClusterJob.Describe(jobId, status)).ConfigureAwait(false);
+            await output.WriteLineAsync(TerminalText.Printable(CurationClusterJob.Describe(jobId, status))).ConfigureAwait(false);
             return MetaClipCommandLine.Success;
         });
         return parts.Command;

@@ -4,14 +4,14 @@ namespace MetaClip.Client.Commands;
 
 /// <summary>
 /// Text from the cluster (job ids, paths, who submitted, error messages) as a terminal may show it: control characters
-/// become <c>\uXXXX</c>, so that nothing a submitter wrote into a job can move the cursor, clear the screen or rewrite
+/// and bidirectional controls become <c>\uXXXX</c>, so that nothing a submitter wrote into a job can move the cursor, clear the screen or rewrite
 /// what an operator reads.
 /// </summary>
 internal static class TerminalText
 {
     public static string Printable(string? text)
     {
-        if (string.IsNullOrEmpty(text) || !text.Any(char.IsControl))
+        if (string.IsNullOrEmpty(text) || !text.Any(Hidden))
         {
             return text ?? "";
         }
@@ -19,7 +19,7 @@ internal static class TerminalText
         var shown = new StringBuilder(text.Length + 16);
         foreach (char c in text)
         {
-            if (char.IsControl(c))
+            if (Hidden(c))
             {
                 shown.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
             }
@@ -31,4 +31,7 @@ internal static class TerminalText
 
         return shown.ToString();
     }
+
+    /// <summary>Control characters, and the bidirectional controls that make a line read in another order than it is written.</summary>
+    private static bool Hidden(char c) => char.IsControl(c) || c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 }

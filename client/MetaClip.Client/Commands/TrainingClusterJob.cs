@@ -40,7 +40,7 @@ internal sealed class TrainingClusterJob(ITrainingJobGrain job) : ClusterJob(job
 
             if (status.Step != lastStep || status.Silo != lastSilo || status.Phase != TrainingJobPhase.Running)
             {
-                await output.WriteLineAsync(Describe(status)).ConfigureAwait(false);
+                await output.WriteLineAsync(TerminalText.Printable(Describe(status))).ConfigureAwait(false);
                 lastStep = status.Step;
                 lastSilo = status.Silo;
             }

@@ -8,7 +8,7 @@ namespace MetaClip.Engine.Outputs;
 /// Who holds an output folder: the job that is writing it (docs/formats.md, "The output folder"). A job takes the
 /// folder's claim before it writes anything there and gives it back when it ends, so two jobs never write one folder.
 /// <see cref="Owner"/> says how to tell whether the holder still lives: <c>process HOST PID START</c> for a
-/// single-process run, <c>cluster SERVICE</c> for a job of a cluster (ask the cluster).
+/// single-process run (START is <c>boot:TICKS</c> where the kernel gives a start in ticks since boot, else the start time's ticks), <c>cluster SERVICE</c> for a job of a cluster (ask the cluster).
 /// </summary>
 public sealed record OutputClaim(string Job, string Owner, DateTimeOffset Since)
 {
@@ -20,8 +20,39 @@ public sealed record OutputClaim(string Job, string Owner, DateTimeOffset Since)
     /// <summary>A claim of this process.</summary>
     public static OutputClaim ForThisProcess(string job)
     {
+        // Where the kernel says when a process started (Linux: clock ticks since boot, the same at every reading and
+        // whatever the wall clock does): "boot:TICKS". Elsewhere the start time's ticks.
+        if (BootTicksOf(Environment.ProcessId) is { } boot)
+        {
+            return new OutputClaim(job, $"process {Environment.MachineName} {Environment.ProcessId} {BootPrefix}{boot}", DateTimeOffset.UtcNow);
+        }
+
         using var self = Process.GetCurrentProcess();
         return new OutputClaim(job, $"process {Environment.MachineName} {Environment.ProcessId} {self.StartTime.ToUniversalTime().Ticks}", DateTimeOffset.UtcNow);
+    }
+
+    private const string BootPrefix = "boot:";
+
+    /// <summary>
+    /// A process's start in clock ticks since boot (<c>/proc/PID/stat</c>, field 22), or null where there is no such file
+    /// (another OS, or no such process).
+    /// </summary>
+    internal static long? BootTicksOf(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // "PID (COMMAND) STATE PPID …": the command may hold spaces and parentheses, so fields are counted after its last ')'.
+        int end = stat.LastIndexOf(')');
+        string[] fields = end < 0 ? [] : stat[(end + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length > 19 && long.TryParse(fields[19], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long ticks) ? ticks : null;
     }
 
     /// <summary>A claim of a job of the cluster with this service id.</summary>
@@ -37,7 +68,18 @@ public sealed record OutputClaim(string Job, string Owner, DateTimeOffset Since)
     public bool IsDeadProcessHere()
     {
         var parts = Owner.Split(' ');
-        if (parts.Length != 4 || parts[0] != "process" || parts[1] != Environment.MachineName || !int.TryParse(parts[2], out int pid) || !long.TryParse(parts[3], out long ticks))
+        if (parts.Length != 4 || parts[0] != "process" || parts[1] != Environment.MachineName || !int.TryParse(parts[2], out int pid))
+        {
+            return false;
+        }
+
+        if (parts[3].StartsWith(BootPrefix, StringComparison.Ordinal))
+        {
+            // No process of that id, or another one (a later start): the holder is gone.
+            return long.TryParse(parts[3][BootPrefix.Length..], out long boot) && BootTicksOf(pid) != boot;
+        }
+
+        if (!long.TryParse(parts[3], out long ticks))
         {
             return false;
         }

@@ -69,6 +69,9 @@ public sealed partial class CurationJobGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // The activating call's context is not the resumed run's: its caller's name, checked or not, must not travel on
+        // with the run's calls (which a silo vouches for).
+        RequestContext.Clear();
         if (Job.Phase is CurationJobPhase.Done or CurationJobPhase.Cancelled && Job.WorkFolder.Length > 0
             && await store.KindAsync(Job.WorkFolder, cancellationToken) != StoredKind.Missing)
         {

@@ -52,7 +52,8 @@ public sealed partial class PrincipalVerification(TlsCertificates certificates, 
         ArgumentNullException.ThrowIfNull(context);
         var siloProof = RequestContext.Get(SiloCallKey) as JobPrincipalProof;
         RequestContext.Remove(SiloCallKey);
-        bool fromSilo = siloProof is not null && Verify(siloProof, SiloCallSource) is { Name: not null, FromSilo: true };
+        var siloCheck = siloProof is null ? null : Verify(siloProof, SiloCallSource);
+        bool fromSilo = siloCheck is { Name: not null, FromSilo: true };
         bool clusterInternal = IsClusterInternal(context.InterfaceMethod);
         if (context.SourceId is not { } source || !GrainTypePrefix.IsClient(source))
         {
@@ -62,10 +63,11 @@ public sealed partial class PrincipalVerification(TlsCertificates certificates, 
             if (!fromSilo && (JobPrincipal.Current is not null || clusterInternal))
             {
                 string what = context.InterfaceMethod is { } method ? $"{method.DeclaringType?.Name}.{method.Name}" : "a grain";
-                LogForgedSource(logger, context.SourceId?.ToString() ?? "none", what);
-                throw new CurationException(
-                    $"refused: this call to {what} says it comes from {context.SourceId?.ToString() ?? "no one"}, and no silo of the cluster vouches for it " +
-                    "(only a client that forged its source sends such a call)");
+                string why = siloCheck is null
+                    ? "no silo of the cluster vouches for it (only a client that forged its source sends such a call)"
+                    : $"its silo's proof is not valid: {siloCheck.Why} (silos' clocks apart, or a certificate just rotated?)";
+                LogForgedSource(logger, context.SourceId?.ToString() ?? "none", what, why);
+                throw new CurationException($"refused: this call to {what} says it comes from {context.SourceId?.ToString() ?? "no one"}, and {why}");
             }
 
             return context.Invoke();
@@ -201,8 +203,8 @@ public sealed partial class PrincipalVerification(TlsCertificates certificates, 
         method is not null && InternalMethods.GetOrAdd(method, m =>
             m.IsDefined(typeof(ClusterInternalAttribute), inherit: false) || m.DeclaringType?.IsDefined(typeof(ClusterInternalAttribute), inherit: false) == true);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call to {Method} that says it comes from {Source}: no silo of the cluster vouches for it (a client forging its source)")]
-    private static partial void LogForgedSource(ILogger logger, string source, string method);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call to {Method} that says it comes from {Source}: {Why}")]
+    private static partial void LogForgedSource(ILogger logger, string source, string method, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call from client {Source} to {Method}: the cluster's own grains call it, clients do not")]
     private static partial void LogInternalFromClient(ILogger logger, string source, string method);

@@ -46,6 +46,8 @@ public sealed partial class TrainingJobGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // The activating call's context is not the resumed run's: its caller's name must not travel on with the run.
+        RequestContext.Clear();
         if (Job.Spec is not null && Job.Phase == TrainingJobPhase.Running)
         {
             // The run was going when its previous activation was lost: go on from its newest checkpoint.

@@ -140,8 +140,15 @@ public sealed class ClusterPrincipalTests : IDisposable
             await Assert.ThrowsAnyAsync<Exception>(() => forger.Client.GetGrain<ICurationJobGrain>(id).Retry(false));
         }
 
+        await using (var forger = await ConnectAsync(silos, ca, "bob-6", claim: null, forgeSource: true))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => forger.Client.GetGrain<ILanguagePartitionGrain>(JobWorkFolder.PartitionKey(id, "en"))
+                .ApplyPartial(new ShardPartialCounts("forged", 1, [0], [1_000_000UL])));
+        }
+
         Assert.Contains($"{id}: Done;", (await CliRun.RunAsync(["status", id, .. asAlice])).Output, StringComparison.Ordinal);
-        Assert.Contains("no silo of the cluster vouches for it", silos.Logs(), StringComparison.Ordinal);
+        Assert.Contains("Refused a call to ICurationJobGrain.Retry that says it comes from metaclip.curationjob/forged", silos.Logs(), StringComparison.Ordinal);
+        Assert.Contains("Refused a call to ILanguagePartitionGrain.ApplyPartial that says it comes from metaclip.curationjob/forged", silos.Logs(), StringComparison.Ordinal);
 
         // The dashboard's cancel (an operator key over HTTP), made inside the silo and signed with its certificate, still works.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };

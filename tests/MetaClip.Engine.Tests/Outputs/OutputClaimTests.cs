@@ -51,6 +51,34 @@ public class OutputClaimTests
         Assert.True(new OutputClaim("job", $"process {Environment.MachineName} {holder.Id} 0", DateTimeOffset.UtcNow).IsDeadProcessHere());
     }
 
+    /// <summary>
+    /// A review of the fix above: the start time Linux gives is boot time plus ticks, the boot time worked out from the
+    /// wall clock, so a clock step of over a second (NTP, a VM resumed) between two readings still made a live holder
+    /// look dead. Where the kernel says when a process started in ticks since boot, that is what the claim holds.
+    /// </summary>
+    [Fact]
+    public void A_claim_names_its_process_by_its_start_in_ticks_since_boot_where_the_kernel_gives_it()
+    {
+        var claim = OutputClaim.ForThisProcess("job");
+        if (!File.Exists("/proc/self/stat"))
+        {
+            Assert.DoesNotContain("boot:", claim.Owner, StringComparison.Ordinal);
+            return;
+        }
+
+        Assert.Matches($"^process {System.Text.RegularExpressions.Regex.Escape(Environment.MachineName)} {Environment.ProcessId} boot:[0-9]+$", claim.Owner);
+        Assert.False(claim.IsDeadProcessHere());
+        using var holder = System.Diagnostics.Process.Start("sleep", "60");
+        long boot = OutputClaim.BootTicksOf(holder.Id)!.Value;
+        OutputClaim Of(string start) => new("job", $"process {Environment.MachineName} {holder.Id} {start}", DateTimeOffset.UtcNow);
+        Assert.False(Of($"boot:{boot}").IsDeadProcessHere());
+        Assert.True(Of($"boot:{boot - 1}").IsDeadProcessHere(), "another process that had the same id");
+        Assert.False(Of("boot:not-a-number").IsDeadProcessHere(), "a claim that cannot be read is not taken over");
+        holder.Kill();
+        holder.WaitForExit();
+        Assert.True(Of($"boot:{boot}").IsDeadProcessHere());
+    }
+
     [Fact]
     public async Task The_claim_of_a_killed_run_is_taken_over()
     {

@@ -413,7 +413,12 @@ internal static class ColumnPageReader
             var frame = target.Slice(written, (int)size);
             for (int filled = 0; filled < frame.Length;)
             {
-                uint stored = source.Length >= 4 ? BinaryPrimitives.ReadUInt32BigEndian(source) : uint.MaxValue;
+                if (source.Length < 4)
+                {
+                    return null;
+                }
+
+                uint stored = BinaryPrimitives.ReadUInt32BigEndian(source);
                 if (stored > (uint)(source.Length - 4))
                 {
                     return null;
