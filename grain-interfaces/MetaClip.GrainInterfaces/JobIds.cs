@@ -35,15 +35,11 @@ public static class JobIds
     {
         if (!IsValid(id))
         {
-            string shown = id is null ? "none" : id.Length > 40 ? $"\"{Printable(id[..40])}…\" ({id.Length} characters)" : $"\"{Printable(id)}\"";
+            string shown = id is null ? "none" : id.Length > 40 ? $"\"{TerminalText.Printable(id[..40])}…\" ({id.Length} characters)" : $"\"{TerminalText.Printable(id)}\"";
             throw new CurationException(
                 $"refused: {shown} is not a job id (1–{MaxLength} ASCII letters, digits, '-' and '_', starting with a letter or digit)");
         }
 
         return id!;
     }
-
-    /// <summary>The id with control characters shown as <c>\uXXXX</c>, so that a message never carries them to a terminal.</summary>
-    private static string Printable(string text) =>
-        string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString()));
 }

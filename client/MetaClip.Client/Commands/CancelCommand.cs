@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MetaClip.Engine;
 
 namespace MetaClip.Client.Commands;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MetaClip.Client.Cluster;
+using MetaClip.Engine;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MetaClip.Client.Cluster;
+using MetaClip.Engine;
 using MetaClip.GrainInterfaces;
 
 namespace MetaClip.Client.Commands;

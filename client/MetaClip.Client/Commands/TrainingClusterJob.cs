@@ -1,4 +1,5 @@
 using System.Globalization;
+using MetaClip.Engine;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 using MetaClip.Training;

@@ -50,9 +50,7 @@ public sealed partial class CurationJobGrain(
 
     // The key names the job's folders, which the job writes and deletes: a key that is a path never activates (checked
     // as the grain is made, before its state is read by that key).
-    private readonly string _checkedKey = JobIds.Check(grainContext.GrainContext.GrainId.Key.ToString());
-
-    private string JobId => this.GetPrimaryKeyString();
+    private string JobId { get; } = JobIds.Check(grainContext.GrainContext.GrainId.Key.ToString());
 
     private CurationOptions Options => Converter.ConvertFromSurrogate(Job.Spec!.Value);
 

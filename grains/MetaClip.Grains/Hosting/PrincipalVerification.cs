@@ -229,7 +229,6 @@ public sealed class PrincipalSigningFilter(TlsCertificates certificates, IServic
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        object? before = RequestContext.Get(PrincipalVerification.SiloCallKey);
         if (GrainTypePrefix.IsClient(context.TargetId))
         {
             RequestContext.Remove(PrincipalVerification.SiloCallKey);
@@ -245,14 +244,8 @@ public sealed class PrincipalSigningFilter(TlsCertificates certificates, IServic
         }
         finally
         {
-            if (before is null)
-            {
-                RequestContext.Remove(PrincipalVerification.SiloCallKey);
-            }
-            else
-            {
-                RequestContext.Set(PrincipalVerification.SiloCallKey, before);
-            }
+            // The proof is the call's, not the caller's: nothing after the call holds it.
+            RequestContext.Remove(PrincipalVerification.SiloCallKey);
         }
     }
 

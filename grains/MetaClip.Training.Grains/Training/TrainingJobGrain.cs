@@ -40,9 +40,7 @@ public sealed partial class TrainingJobGrain(
 
     // The key names the job's folders, which the job writes and deletes: a key that is a path never activates (checked
     // as the grain is made, before its state is read by that key).
-    private readonly string _checkedKey = JobIds.Check(grainContext.GrainContext.GrainId.Key.ToString());
-
-    private string JobId => this.GetPrimaryKeyString();
+    private string JobId { get; } = JobIds.Check(grainContext.GrainContext.GrainId.Key.ToString());
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

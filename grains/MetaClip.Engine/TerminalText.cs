@@ -1,13 +1,13 @@
 using System.Text;
 
-namespace MetaClip.Client.Commands;
+namespace MetaClip.Engine;
 
 /// <summary>
-/// Text from the cluster (job ids, paths, who submitted, error messages) as a terminal may show it: control characters
+/// Text from the cluster or from input (job ids, paths, who submitted, error messages) as a terminal may show it: control characters
 /// and bidirectional controls become <c>\uXXXX</c>, so that nothing a submitter wrote into a job can move the cursor, clear the screen or rewrite
 /// what an operator reads.
 /// </summary>
-internal static class TerminalText
+public static class TerminalText
 {
     public static string Printable(string? text)
     {

@@ -1,6 +1,4 @@
-using MetaClip.Client.Commands;
-
-namespace MetaClip.Client.Tests.Commands;
+namespace MetaClip.Engine.Tests;
 
 /// <summary>
 /// Regression (a security review): <c>metaclip jobs</c> and <c>status</c> printed the cluster's text raw, so a job whose
