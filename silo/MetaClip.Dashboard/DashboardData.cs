@@ -130,26 +130,21 @@ public sealed class DashboardData(IGrainFactory grains, ILocalSiloDetails localS
     }
 
     /// <summary>
-    /// Whether <paramref name="origin"/> (a page's <c>Origin</c>) is one of the cluster's silos: a silo's published URL, or
-    /// any port on the address of a silo in the membership table, live or dead (a page whose silo died follows the job
-    /// from another silo, and its origin is the dead silo's).
+    /// Whether <paramref name="origin"/> (a page's <c>Origin</c>) is one of the cluster's silos: the published URL of an
+    /// active silo, or one a silo recorded in <see cref="ISiloUrlRegistryGrain"/> (a page whose silo died follows the job
+    /// from another silo, and its origin is the dead silo's). Exactly those origins: another port on a silo's host is
+    /// another site's page.
     /// </summary>
     public async Task<bool> IsSiloOriginAsync(string origin)
     {
         ArgumentNullException.ThrowIfNull(origin);
-        if ((await SiloUrlsAsync()).Contains(origin, StringComparer.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri))
+        if (!SiloOrigin.TryOf(origin, out string? asked))
         {
             return false;
         }
 
-        var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
-        return hosts.Any(h => string.Equals(h.SiloAddress.Endpoint.Address.ToString(), uri.Host.Trim('[', ']'), StringComparison.OrdinalIgnoreCase)
-            || string.Equals(h.HostName, uri.Host, StringComparison.OrdinalIgnoreCase));
+        bool Same(string url) => SiloOrigin.TryOf(url, out string? published) && published == asked;
+        return (await SiloUrlsAsync()).Any(Same) || (await grains.GetGrain<ISiloUrlRegistryGrain>(0).Origins()).Any(Same);
     }
 
     /// <summary>The shards of a job in flight: the activations of its shard workers (<c>{job}/{index}/{pass}[/{run}]</c>) and their silos.</summary>

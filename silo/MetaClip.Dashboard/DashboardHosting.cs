@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Dashboard;
 
 namespace MetaClip.Dashboard;
@@ -13,7 +15,8 @@ public static class DashboardHosting
 
     /// <summary>
     /// The silo's part: the Orleans Dashboard's grains and profiler, and this silo's HTTP URL in its metadata
-    /// (<see cref="SiloHttpUrl.MetadataKey"/>; call it before the silo reads <c>Orleans:Metadata</c>).
+    /// (<see cref="SiloHttpUrl.MetadataKey"/>; call it before the silo reads <c>Orleans:Metadata</c>), recorded in the
+    /// cluster once the silo is active (<see cref="SiloUrlRegistration"/>).
     /// </summary>
     public static ISiloBuilder AddMetaClipDashboard(this ISiloBuilder silo, IConfiguration configuration, IPAddress advertised)
     {
@@ -23,6 +26,12 @@ public static class DashboardHosting
         if (string.IsNullOrEmpty(configuration[key]) && SiloHttpUrl.FromConfiguration(configuration, advertised) is { } url)
         {
             configuration[key] = url;
+        }
+
+        if (configuration[key] is { Length: > 0 } published)
+        {
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+                new SiloUrlRegistration(sp.GetRequiredService<IGrainFactory>(), published, sp.GetRequiredService<ILogger<SiloUrlRegistration>>()));
         }
 
         silo.AddDashboard();

@@ -128,6 +128,18 @@ public sealed class ClusterPrincipalTests : IDisposable
             var entry = await Assert.ThrowsAsync<CurationException>(() => bob.Client.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry("fake", DateTimeOffset.UtcNow, "s", "o") { SubmittedBy = "alice" }));
             Assert.Contains("IJobRegistryGrain.Add is called by the cluster's own grains only", entry.Message, StringComparison.Ordinal);
             Assert.DoesNotContain(await bob.Client.GetGrain<IJobRegistryGrain>(0).List(), e => e.Id == "fake");
+
+            // The dashboard's origins, which its CORS answers trust: the silo recorded its own, a client may not add one.
+            var origins = bob.Client.GetGrain<ISiloUrlRegistryGrain>(0);
+            var origin = await Assert.ThrowsAsync<CurationException>(() => origins.Register("http://evil.example"));
+            Assert.Contains("ISiloUrlRegistryGrain.Register is called by the cluster's own grains only", origin.Message, StringComparison.Ordinal);
+            string[] recorded = [];
+            for (var until = DateTime.UtcNow.AddSeconds(60); recorded.Length == 0 && DateTime.UtcNow < until; await Task.Delay(200))
+            {
+                recorded = await origins.Origins(); // the silo records its origin once it is active, off its start
+            }
+
+            Assert.Equal([$"http://127.0.0.1:{silos.HealthPort(0)}"], recorded);
             var path = await Assert.ThrowsAnyAsync<Exception>(() => bob.Client.GetGrain<ICurationJobGrain>("../../outside").Cancel());
             Assert.Contains("\"../../outside\" is not a job id", path.ToString(), StringComparison.Ordinal);
         }

@@ -74,6 +74,17 @@ public sealed class DashboardBrowserTests : IDisposable
         Assert.Equal(Url(silos, 0), await page.EvaluateAsync<string>("() => document.body.dataset.source"));
         silos.Kill(0);
         await page.WaitForFunctionAsync($"() => document.body.dataset.source === '{Url(silos, 1)}'", null, new PageWaitForFunctionOptions { Timeout = 120_000 });
+
+        // The live silo lets the dead silo's pages read (its origin was recorded while it ran), and no other port of the
+        // host: a page of another site on the same machine gets no CORS answer, so its script cannot read the jobs.
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            Assert.Equal(Url(silos, 0), await AllowedOriginAsync(http, Url(silos, 1), Url(silos, 0)));
+            Assert.Equal(Url(silos, 1), await AllowedOriginAsync(http, Url(silos, 1), Url(silos, 1)));
+            Assert.Null(await AllowedOriginAsync(http, Url(silos, 1), $"http://127.0.0.1:{SiloProcesses.FreePorts(1)[0]}"));
+            Assert.Null(await AllowedOriginAsync(http, Url(silos, 1), "http://evil.example"));
+        }
+
         await page.WaitForFunctionAsync("() => document.querySelector('#phase .badge')?.textContent === 'done'", null, new PageWaitForFunctionOptions { Timeout = 300_000 });
         await AssertNotReloadedAsync(page);
 
@@ -228,6 +239,17 @@ public sealed class DashboardBrowserTests : IDisposable
 
     private static string Figure(JsonElement language, string name) =>
         language.GetProperty(name) is { ValueKind: JsonValueKind.Number } n ? n.GetUInt64().ToString("N0", CultureInfo.InvariantCulture) : "–";
+
+    /// <summary>The <c>Access-Control-Allow-Origin</c> a silo answers a jobs request from a page of <paramref name="origin"/> with, or null.</summary>
+    private static async Task<string?> AllowedOriginAsync(HttpClient http, string silo, string origin)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{silo}/api/jobs");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ViewerKey);
+        request.Headers.TryAddWithoutValidation("Origin", origin);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) ? values.Single() : null;
+    }
 
     private static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient http, HttpMethod method, string url, string? key)
     {

@@ -158,6 +158,34 @@ public sealed class DashboardViewTests(ITestOutputHelper output)
     public void A_silo_publishes_the_url_other_silos_pages_reach_it_at(string? urls, string advertised, string? expected) =>
         Assert.Equal(expected, SiloHttpUrl.Of(urls, System.Net.IPAddress.Parse(advertised)));
 
+    [Theory]
+    [InlineData("http://127.0.0.1:5000", "http://127.0.0.1:5000")]
+    [InlineData("https://MetaClip.Example.com", "https://metaclip.example.com:443")]
+    [InlineData("https://metaclip.example.com:443/dashboard/", "https://metaclip.example.com:443")]
+    [InlineData("http://[::1]:8080", "http://[::1]:8080")]
+    [InlineData("null", null)]
+    [InlineData("file:///etc/passwd", null)]
+    [InlineData("", null)]
+    public void Origins_compare_by_scheme_host_and_port(string url, string? expected) =>
+        Assert.Equal(expected, SiloOrigin.TryOf(url, out string? origin) ? origin : null);
+
+    [Fact]
+    public void The_origin_registry_keeps_the_most_recently_registered_origins()
+    {
+        var state = new SiloUrlRegistryState();
+        var start = new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero);
+        for (int i = 0; i < 10; i++)
+        {
+            state.Record($"http://10.0.0.{i}:8080", start.AddMinutes(i), max: 4);
+        }
+
+        Assert.Equal(["http://10.0.0.9:8080", "http://10.0.0.8:8080", "http://10.0.0.7:8080", "http://10.0.0.6:8080"], state.Newest());
+
+        // A silo that starts again under an origin already known moves it to the front, and nothing else is dropped.
+        state.Record("http://10.0.0.6:8080", start.AddMinutes(20), max: 4);
+        Assert.Equal(["http://10.0.0.6:8080", "http://10.0.0.9:8080", "http://10.0.0.8:8080", "http://10.0.0.7:8080"], state.Newest());
+    }
+
     [Fact]
     public void Pages_encode_what_they_show()
     {
