@@ -34,6 +34,13 @@ public sealed record ShardTask(
     [Id(12)]
     public ShardPartColumns? Parts { get; init; }
 
+    /// <summary>
+    /// Who submitted the job (<see cref="JobPrincipal"/>): whose locations the worker checks the shard's against. Null for
+    /// a job submitted without a name, and in a task of an older coordinator.
+    /// </summary>
+    [Id(13)]
+    public string? SubmittedBy { get; init; }
+
     /// <summary>The shard's range, when its unit was split.</summary>
     public UnitRange? Range => RangeEnd > 0 ? new UnitRange(RangeStart, RangeEnd, RangeFirstLine) : null;
 

@@ -11,23 +11,39 @@ namespace MetaClip.Grains.Curation;
 /// and the symbolic links among a local path's existing parts are followed, so neither escapes a root. An unset
 /// setting allows nothing: a silo refuses every job until its operator names the roots. The embedded cluster of
 /// <c>metaclip curate</c> (the user's own process on the user's own files) is <see cref="Unrestricted"/>.
+/// <para>
+/// A root written <c>read:ROOT</c> is read only: snapshots, metadata, models and a training job's curated set may come
+/// from it, no job writes into it. A root with <see cref="PrincipalPlaceholder"/> as one of its parts is each user's
+/// own: for a job it stands for the name of whoever submitted it (<see cref="GrainInterfaces.JobPrincipal"/>, proven by a certificate
+/// with TLS), so <c>/data/users/{principal}</c> lets alice's jobs use <c>/data/users/alice</c> and nothing of bob's. A
+/// job with no name, or a name that is not one plain path part, gets nothing from such a root.
+/// </para>
 /// </summary>
 public sealed class AllowedLocations
 {
     /// <summary>The setting that names the roots.</summary>
     public const string Setting = "MetaClip:AllowedLocations";
 
+    /// <summary>The part of a root that stands for the job's submitter.</summary>
+    public const string PrincipalPlaceholder = "{principal}";
+
+    /// <summary>The prefix of a read-only root.</summary>
+    public const string ReadOnlyPrefix = "read:";
+
     private const int MaxLinks = 40;
 
-    private readonly string[]? _roots;
+    /// <summary>Stands in for the placeholder while a root is put in canonical form (also a valid container name).</summary>
+    private const string PlaceholderPart = "metaclip-principal-placeholder-7f3a";
 
-    private AllowedLocations(string[]? roots) => _roots = roots;
+    private readonly Root[]? _roots;
+
+    private AllowedLocations(Root[]? roots) => _roots = roots;
 
     /// <summary>Every location (the embedded cluster).</summary>
     public static AllowedLocations Unrestricted { get; } = new(null);
 
-    /// <summary>The roots as given (canonical form), or null when unrestricted.</summary>
-    public IReadOnlyList<string>? Roots => _roots;
+    /// <summary>The roots as given (canonical form, with their <c>read:</c> and placeholder), or null when unrestricted.</summary>
+    public IReadOnlyList<string>? Roots => _roots?.Select(r => r.ToString()).ToArray();
 
     /// <summary>
     /// The roots of a setting: locations separated by <c>;</c> or <c>,</c>; null or blank: none. Relative folders are
@@ -36,30 +52,52 @@ public sealed class AllowedLocations
     /// <exception cref="InvalidOperationException">A root is not a location (the message names the setting).</exception>
     public static AllowedLocations Parse(string? setting)
     {
-        var roots = new List<string>();
-        foreach (string entry in (setting ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var roots = new List<Root>();
+        foreach (string given in (setting ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            bool readOnly = given.StartsWith(ReadOnlyPrefix, StringComparison.OrdinalIgnoreCase);
+            string entry = readOnly ? given[ReadOnlyPrefix.Length..].Trim() : given;
             if (string.Equals(entry.TrimEnd('/'), DataStore.BlobScheme.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
             {
-                roots.Add(DataStore.BlobScheme);
+                roots.Add(new Root(DataStore.BlobScheme, null, readOnly));
                 continue;
             }
 
+            string normalized;
             try
             {
-                roots.Add(DataStore.Normalize(entry));
+                normalized = DataStore.Normalize(entry.Replace(PrincipalPlaceholder, PlaceholderPart, StringComparison.Ordinal));
             }
             catch (Exception e) when (e is CurationException or ArgumentException)
             {
-                throw new InvalidOperationException($"{Setting}: {entry} is not a folder or az:// location ({e.Message})", e);
+                throw new InvalidOperationException($"{Setting}: {given} is not a folder or az:// location ({e.Message})", e);
             }
+
+            int at = normalized.IndexOf(PlaceholderPart, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                roots.Add(new Root(normalized, null, readOnly));
+                continue;
+            }
+
+            string prefix = normalized[..at], suffix = normalized[(at + PlaceholderPart.Length)..];
+            char separator = DataStore.IsBlob(normalized) ? '/' : Path.DirectorySeparatorChar;
+            if (suffix.Contains(PlaceholderPart, StringComparison.Ordinal) || prefix.Length == 0 || prefix[^1] != separator || (suffix.Length > 0 && suffix[0] != separator))
+            {
+                throw new InvalidOperationException($"{Setting}: {given}: {PrincipalPlaceholder} must be one whole part of the location, once (as in /data/users/{PrincipalPlaceholder})");
+            }
+
+            roots.Add(new Root(prefix, suffix, readOnly));
         }
 
         return new AllowedLocations([.. roots]);
     }
 
-    /// <summary>Whether a job may read or write <paramref name="location"/> (any form <see cref="DataStore.Normalize"/> takes).</summary>
-    public bool Allows(string location)
+    /// <summary>
+    /// Whether a job of <paramref name="principal"/> (null: nobody's) may read, or with <paramref name="write"/> write,
+    /// <paramref name="location"/> (any form <see cref="DataStore.Normalize"/> takes).
+    /// </summary>
+    public bool Allows(string location, string? principal = null, bool write = true)
     {
         ArgumentNullException.ThrowIfNull(location);
         if (_roots is null)
@@ -84,9 +122,24 @@ public sealed class AllowedLocations
             return false;
         }
 
-        foreach (string root in _roots)
+        foreach (var root in _roots)
         {
-            if (root == DataStore.BlobScheme ? DataStore.IsBlob(resolved) : DataStore.IsSameOrInside(resolved, Resolve(root)))
+            if (write && root.ReadOnly)
+            {
+                continue;
+            }
+
+            if (root.Prefix == DataStore.BlobScheme && root.Suffix is null)
+            {
+                if (DataStore.IsBlob(resolved))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (root.For(principal) is { } folder && DataStore.IsSameOrInside(resolved, Resolve(folder)))
             {
                 return true;
             }
@@ -95,32 +148,64 @@ public sealed class AllowedLocations
         return false;
     }
 
-    /// <summary>Refuses a job (already validated) that names a location outside the roots: its snapshot, metadata, output or language model.</summary>
+    /// <summary>
+    /// Refuses a job (already validated) of <paramref name="principal"/> that names a location outside the roots: its
+    /// snapshot, metadata or language model (read) or its output (written).
+    /// </summary>
     /// <exception cref="CurationException">The message names the option and the setting.</exception>
-    public void Check(CurationOptions job)
+    public void Check(CurationOptions job, string? principal)
     {
         ArgumentNullException.ThrowIfNull(job);
-        Check("--snapshot", job.Snapshot);
-        Check("--metadata", job.Metadata);
-        Check("--out", job.Output);
+        Check("--snapshot", job.Snapshot, principal, write: false);
+        Check("--metadata", job.Metadata, principal, write: false);
+        Check("--out", job.Output, principal, write: true);
         if (job.NeedsLid && job.LidModel is { } model)
         {
-            Check("--lid-model", model);
+            Check("--lid-model", model, principal, write: false);
         }
     }
 
-    /// <summary>Refuses a location outside the roots; <paramref name="option"/> names where it came from.</summary>
+    /// <summary>
+    /// Refuses a location outside the roots for a job of <paramref name="principal"/>, to read or (with
+    /// <paramref name="write"/>) to write; <paramref name="option"/> names where it came from.
+    /// </summary>
     /// <exception cref="CurationException">The message names the option and the setting.</exception>
-    public void Check(string option, string location)
+    public void Check(string option, string location, string? principal, bool write)
     {
-        if (Allows(location))
+        if (Allows(location, principal, write))
         {
             return;
         }
 
-        throw new CurationException(_roots is { Length: 0 }
-            ? $"{option} {location}: this cluster allows no locations yet; its operator names the folders and az:// prefixes jobs may use in {Setting}"
-            : $"{option} {location} is outside the locations this cluster allows ({Setting}; ask its operator)");
+        if (_roots is { Length: 0 })
+        {
+            throw new CurationException($"{option} {location}: this cluster allows no locations yet; its operator names the folders and az:// prefixes jobs may use in {Setting}");
+        }
+
+        if (write && Allows(location, principal, write: false))
+        {
+            throw new CurationException($"{option} {location} is read-only for jobs: it may be read, not written ({Setting}; ask its operator)");
+        }
+
+        // Where roots are each user's, say whose the job is: another user's folder is refused as outside.
+        string whose = _roots?.Any(r => r.Suffix is not null) != true ? ""
+            : principal is null ? ", for a job submitted without a name"
+            : IsPlainName(principal) ? $", for a job of {principal}" : $", for a job of '{principal}' (not a name a location can hold)";
+        throw new CurationException($"{option} {location} is outside the locations this cluster allows ({Setting}{whose}; ask its operator)");
+    }
+
+    /// <summary>Whether <paramref name="principal"/> can stand for <see cref="PrincipalPlaceholder"/>: one plain path part.</summary>
+    public static bool IsPlainName(string? principal) =>
+        principal is { Length: > 0 and <= 128 } && char.IsAsciiLetterOrDigit(principal[0])
+        && principal.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@');
+
+    /// <summary>A root: a location, or (with <see cref="Suffix"/>) the parts around the placeholder.</summary>
+    private sealed record Root(string Prefix, string? Suffix, bool ReadOnly)
+    {
+        /// <summary>The folder this root is for a job of <paramref name="principal"/>; null when it gives that job nothing.</summary>
+        public string? For(string? principal) => Suffix is null ? Prefix : IsPlainName(principal) ? Prefix + principal + Suffix : null;
+
+        public override string ToString() => (ReadOnly ? ReadOnlyPrefix : "") + (Suffix is null ? Prefix : Prefix + PrincipalPlaceholder + Suffix);
     }
 
     /// <summary>A location in canonical form with, for a local path, the symbolic links of its existing parts followed.</summary>

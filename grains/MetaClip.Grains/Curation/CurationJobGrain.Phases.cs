@@ -31,7 +31,8 @@ public sealed partial class CurationJobGrain
             }
 
             var shards = Job.Shards.Select((plan, index) => new ShardTask(JobId, index, plan.FilePath, plan.FileName, plan.FileFormat, plan.RowGroup, Job.WorkFolder, options,
-                plan.RangeStart, plan.RangeEnd, plan.RangeFirstLine)).ToList();
+                plan.RangeStart, plan.RangeEnd, plan.RangeFirstLine)
+            { SubmittedBy = Job.SubmittedBy }).ToList();
             if (Job.Phase == CurationJobPhase.Matching)
             {
                 await MatchAsync(options, shards);
@@ -134,7 +135,7 @@ public sealed partial class CurationJobGrain
     {
         _phaseClock.Restart();
         _phaseShardsThisRun = 0;
-        var files = Job.Files.Select((file, index) => new ShardTask(JobId, index, file.FilePath, file.FileName, file.FileFormat, -1, Job.WorkFolder, options)).ToList();
+        var files = Job.Files.Select((file, index) => new ShardTask(JobId, index, file.FilePath, file.FileName, file.FileFormat, -1, Job.WorkFolder, options) { SubmittedBy = Job.SubmittedBy }).ToList();
         var pending = files.Where(f => !Job.Planned.ContainsKey(f.Index)).ToList();
         await DispatcherFor("plan", pending).RunAsync(pending, "plan", async (file, worker) =>
         {

@@ -108,7 +108,9 @@ public sealed partial class CurationJobGrain(
         }
 
         var job = options.Validate();
-        siloOptions.Value.AllowedLocations.Check(job);
+        // Whose locations: the caller's, who is recorded as the job's submitter below.
+        string? submitter = JobPrincipal.Current;
+        siloOptions.Value.AllowedLocations.Check(job, submitter);
         if (job.NeedsLid)
         {
             // Checked (and loaded into this silo's cache) before anything runs: a missing or broken model fails the
@@ -123,7 +125,7 @@ public sealed partial class CurationJobGrain(
         // A snapshot folder's files are read one by one: a link among them must not lead out of the allowed roots.
         foreach (var file in files)
         {
-            siloOptions.Value.AllowedLocations.Check("--snapshot", file.Path);
+            siloOptions.Value.AllowedLocations.Check("--snapshot", file.Path, submitter, write: false);
         }
 
         // The output folder is this job's from now until it is done or cancelled (a failed job keeps it for a retry).
@@ -138,7 +140,7 @@ public sealed partial class CurationJobGrain(
         Job.Spec = Converter.ConvertToSurrogate(job);
         Job.Phase = CurationJobPhase.Planning;
         Job.SubmittedAt = DateTimeOffset.UtcNow;
-        Job.SubmittedBy = JobPrincipal.Current;
+        Job.SubmittedBy = submitter;
         Job.WorkFolder = JobWorkFolder.Of(job.Output, JobId);
         Job.Files = [.. files.Select(f => new ShardPlan(f.Path, f.Name, (int)f.Format, -1))];
         await Checkpoints.WriteAsync(force: true);

@@ -62,12 +62,12 @@ public sealed class ShardWorkerGrain(
     {
         ArgumentNullException.ThrowIfNull(task);
         var allowed = siloOptions.Value.AllowedLocations;
-        allowed.Check(task.Spec);
-        allowed.Check("--snapshot", task.FilePath);
-        allowed.Check("--out", task.WorkFolder);
+        allowed.Check(task.Spec, task.SubmittedBy);
+        allowed.Check("--snapshot", task.FilePath, task.SubmittedBy, write: false);
+        allowed.Check("--out", task.WorkFolder, task.SubmittedBy, write: true);
         if (thresholdTablePath is not null)
         {
-            allowed.Check("--out", thresholdTablePath);
+            allowed.Check("--out", thresholdTablePath, task.SubmittedBy, write: true);
         }
     }
 

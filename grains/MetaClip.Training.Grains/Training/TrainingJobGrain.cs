@@ -81,17 +81,18 @@ public sealed partial class TrainingJobGrain(
 
         // Only the silo's allowed locations (MetaClip:AllowedLocations), as for a curation job.
         var allowed = siloOptions.Value.AllowedLocations;
-        allowed.Check("--job", spec.CurationOutput);
-        allowed.Check("--out", spec.Run);
+        string? submitter = JobPrincipal.Current;
+        allowed.Check("--job", spec.CurationOutput, submitter, write: false);
+        allowed.Check("--out", spec.Run, submitter, write: true);
         if (spec.Tokenizer is { Length: > 0 } tokenizer)
         {
-            allowed.Check("--tokenizer", tokenizer);
+            allowed.Check("--tokenizer", tokenizer, submitter, write: false);
         }
 
         Job.Spec = spec with { Run = DataStore.Normalize(spec.Run), CurationOutput = DataStore.Normalize(spec.CurationOutput) };
         Job.Phase = TrainingJobPhase.Running;
         Job.SubmittedAt = DateTimeOffset.UtcNow;
-        Job.SubmittedBy = JobPrincipal.Current;
+        Job.SubmittedBy = submitter;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await GrainFactory.GetGrain<IJobRegistryGrain>(0).Add(new JobEntry(JobId, Job.SubmittedAt, Job.Spec.CurationOutput, Job.Spec.Run) { SubmittedBy = Job.SubmittedBy });

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Reflection;
+using MetaClip.Client.Commands;
 using MetaClip.Engine;
 using MetaClip.Engine.Pipeline;
 using MetaClip.GrainInterfaces;
@@ -170,6 +171,55 @@ public sealed class ClusterPrincipalTests : IDisposable
         Assert.True(cancelled.StatusCode == HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync() + silos.Logs());
         Assert.Contains($"{bobsJob}: Cancelled;", (await CliRun.RunAsync(["status", bobsJob, .. asAlice])).Output, StringComparison.Ordinal);
         Assert.Contains("Refused a call from client", silos.Logs(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Each_users_own_roots_let_a_user_write_only_into_their_own_folder_and_read_the_shared_ones()
+    {
+        string storage = AzuriteStorage.Require();
+        using var ca = new TestCertificateAuthority(_dir.Combine("pki"), "cluster-ca");
+        var silo = ca.IssuePem("silo");
+        string users = _dir.Combine("users");
+        await using var silos = new SiloProcesses(1, storage, trainingSilos: new HashSet<int> { 0 }, settings: new Dictionary<string, string>
+        {
+            ["METACLIP_TLS_CERT"] = silo.Certificate,
+            ["METACLIP_TLS_KEY"] = silo.Key,
+            ["METACLIP_TLS_CA"] = ca.CaFile,
+            ["MetaClip__AllowedLocations"] = $"read:{Repository.Path("samples")};{users}/{{principal}}",
+        });
+        await silos.StartAllAsync();
+        string[] job = ["--snapshot", Repository.Path("samples", "snapshot"), "--metadata", Repository.Path("samples", "metadata"), "--lang-column", "lang", "--t-en", "20"];
+        string[] As(string name)
+        {
+            var certificate = ca.IssuePem(name);
+            return [.. silos.ClientOptions, "--tls-cert", certificate.Certificate, "--tls-key", certificate.Key, "--tls-ca", ca.CaFile];
+        }
+
+        string[] alice = As("alice"), bob = As("bob");
+
+        // Alice's job reads the shared samples and writes into her own folder, through every shard's worker.
+        var submitted = await CliRun.RunAsync(["submit", .. job, "--out", Path.Combine(users, "alice", "out"), .. alice]);
+        Assert.True(submitted.ExitCode == 0, submitted.Error + silos.Logs());
+        var watch = await CliRun.RunAsync(["watch", submitted.Output.Split(' ')[2], .. alice]);
+        Assert.True(watch.ExitCode == 0, watch.Error + silos.Logs());
+        Assert.True(File.Exists(Path.Combine(users, "alice", "out", "thresholds.json")));
+
+        // Bob may neither write into alice's folder nor read from it, nor write into the shared, read-only samples.
+        var intoAlices = await CliRun.RunAsync(["submit", .. job, "--out", Path.Combine(users, "alice", "bobs"), .. bob]);
+        Assert.Equal(MetaClipCommandLine.InputError, intoAlices.ExitCode);
+        Assert.Contains("is outside the locations this cluster allows (MetaClip:AllowedLocations, for a job of bob;", intoAlices.ErrorLine, StringComparison.Ordinal);
+        var fromAlices = await CliRun.RunAsync(["train", "--job", Path.Combine(users, "alice", "out"), "--steps", "5", "--out", Path.Combine(users, "bob", "run"), "--submit", .. bob]);
+        Assert.Equal(MetaClipCommandLine.InputError, fromAlices.ExitCode);
+        Assert.Contains($"--job {Path.Combine(users, "alice", "out")} is outside the locations this cluster allows (MetaClip:AllowedLocations, for a job of bob;", fromAlices.ErrorLine, StringComparison.Ordinal);
+        var intoShared = await CliRun.RunAsync(["submit", .. job, "--out", Repository.Path("samples", "bobs-out"), .. bob]);
+        Assert.Equal(MetaClipCommandLine.InputError, intoShared.ExitCode);
+        Assert.Contains("is read-only for jobs: it may be read, not written", intoShared.ErrorLine, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(users, "alice", "bobs")));
+        Assert.False(Directory.Exists(Repository.Path("samples", "bobs-out")));
+
+        // In his own folder, bob's job runs.
+        var bobs = await CliRun.RunAsync(["submit", .. job, "--out", Path.Combine(users, "bob", "out"), .. bob]);
+        Assert.True(bobs.ExitCode == 0, bobs.Error + silos.Logs());
     }
 
     /// <summary>

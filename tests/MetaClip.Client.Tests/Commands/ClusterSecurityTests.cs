@@ -377,6 +377,61 @@ public sealed class ClusterSecurityTests : IDisposable
         Assert.StartsWith("MetaClip:AllowedLocations: az://Not_A_Container", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Read_only_roots_and_each_users_own_roots_allow_what_they_say_and_nothing_of_another_users()
+    {
+        string root = _dir.Combine("root");
+        Directory.CreateDirectory(Path.Combine(root, "users", "alice"));
+        Directory.CreateDirectory(Path.Combine(root, "users", "bob"));
+        Directory.CreateDirectory(Path.Combine(root, "snapshots"));
+        var locations = AllowedLocations.Parse($"read:{root}/snapshots; {root}/users/{{principal}}/jobs ; az://out/{{principal}}; READ:az://crawls");
+        Assert.Equal([$"read:{root}/snapshots", $"{root}/users/{{principal}}/jobs", "az://out/{principal}", "read:az://crawls"], locations.Roots);
+
+        // Read-only: read by anyone's job, written by none.
+        Assert.True(locations.Allows(Path.Combine(root, "snapshots", "a.jsonl"), "alice", write: false));
+        Assert.False(locations.Allows(Path.Combine(root, "snapshots", "out"), "alice", write: true));
+        Assert.True(locations.Allows("az://crawls/2024/part-0.parquet", null, write: false));
+        Assert.False(locations.Allows("az://crawls/2024/out", "alice", write: true));
+
+        // Each user's own: alice's jobs use hers, not bob's; a job without a name, or with a name that is no plain path
+        // part, gets nothing from such a root.
+        Assert.True(locations.Allows(Path.Combine(root, "users", "alice", "jobs", "out"), "alice"));
+        Assert.True(locations.Allows(Path.Combine(root, "users", "alice", "jobs"), "alice", write: false));
+        Assert.False(locations.Allows(Path.Combine(root, "users", "bob", "jobs", "out"), "alice"));
+        Assert.False(locations.Allows(Path.Combine(root, "users", "bob", "jobs", "out"), "alice", write: false));
+        Assert.False(locations.Allows(Path.Combine(root, "users", "alice", "other"), "alice"));
+        Assert.False(locations.Allows(Path.Combine(root, "users", "alice", "jobs"), null));
+        Assert.True(locations.Allows("az://out/alice/run-1", "alice"));
+        Assert.False(locations.Allows("az://out/bob/run-1", "alice"));
+        Assert.False(locations.Allows("az://out/alice-2/run-1", "alice"));
+        foreach (string name in new[] { "..", ".", "a/b", "a\\b", "../bob", "", "-x", new string('a', 129) })
+        {
+            Assert.False(locations.Allows(Path.Combine(root, "users", "bob", "jobs"), name));
+            Assert.False(locations.Allows(Path.Combine(root, "users", "alice", "jobs"), name));
+        }
+
+        // A link in alice's folder that leads into bob's is followed before the check.
+        Directory.CreateDirectory(Path.Combine(root, "users", "bob", "jobs"));
+        Directory.CreateDirectory(Path.Combine(root, "users", "alice", "jobs"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "users", "alice", "jobs", "bobs"), Path.Combine(root, "users", "bob", "jobs"));
+        Assert.False(locations.Allows(Path.Combine(root, "users", "alice", "jobs", "bobs", "out"), "alice"));
+
+        // The refusals say what is wrong: read-only, or outside for whom.
+        var readOnly = Assert.Throws<MetaClip.Engine.CurationException>(() => locations.Check("--out", Path.Combine(root, "snapshots", "o"), "alice", write: true));
+        Assert.Contains("is read-only for jobs: it may be read, not written (MetaClip:AllowedLocations", readOnly.Message, StringComparison.Ordinal);
+        var others = Assert.Throws<MetaClip.Engine.CurationException>(() => locations.Check("--out", Path.Combine(root, "users", "bob", "jobs", "o"), "alice", write: true));
+        Assert.Contains("is outside the locations this cluster allows (MetaClip:AllowedLocations, for a job of alice;", others.Message, StringComparison.Ordinal);
+        var nameless = Assert.Throws<MetaClip.Engine.CurationException>(() => locations.Check("--out", Path.Combine(root, "users", "bob", "jobs", "o"), null, write: true));
+        Assert.Contains("for a job submitted without a name", nameless.Message, StringComparison.Ordinal);
+
+        // The placeholder is one whole part of a location, once.
+        foreach (string bad in new[] { $"{root}/user-{{principal}}", $"{root}/{{principal}}/{{principal}}", $"{root}/{{principal}}x/y" })
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => AllowedLocations.Parse(bad));
+            Assert.Contains("{principal} must be one whole part of the location, once", error.Message, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>The addresses that listen on TCP <paramref name="port"/> (IPv4 and IPv6), from <c>/proc/net/tcp*</c> as <c>ss -ltn</c> reads them.</summary>
     private static List<IPAddress> Listening(int port)
     {
