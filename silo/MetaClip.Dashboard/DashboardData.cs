@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using MetaClip.Dashboard.Views;
 using MetaClip.GrainInterfaces;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace MetaClip.Dashboard;
@@ -11,7 +12,7 @@ namespace MetaClip.Dashboard;
 /// statistics, and the activations of shard workers and language partitions: which shard runs where), and the silos'
 /// metadata when the silo keeps it (their HTTP URLs, <see cref="SiloHttpUrl.MetadataKey"/>).
 /// </summary>
-public sealed class DashboardData(IGrainFactory grains, ILocalSiloDetails localSilo, ISiloMetadataCache? metadata = null)
+public sealed partial class DashboardData(IGrainFactory grains, ILocalSiloDetails localSilo, ISiloMetadataCache? metadata = null, ILogger<DashboardData>? logger = null)
 {
     /// <summary>The prefix of a training job's id (as <c>metaclip train --submit</c> names them).</summary>
     public const string TrainingPrefix = "train-";
@@ -144,8 +145,47 @@ public sealed class DashboardData(IGrainFactory grains, ILocalSiloDetails localS
         }
 
         bool Same(string url) => SiloOrigin.TryOf(url, out string? published) && published == asked;
-        return (await SiloUrlsAsync()).Any(Same) || (await grains.GetGrain<ISiloUrlRegistryGrain>(0).Origins()).Any(Same);
+        if ((await SiloUrlsAsync()).Any(Same))
+        {
+            return true;
+        }
+
+        try
+        {
+            return (await RecordedOriginsAsync()).Any(Same);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The request is answered all the same, without the CORS header: a page of another origin cannot read it.
+            if (logger is not null)
+            {
+                LogRegistryFailed(logger, e, origin);
+            }
+
+            return false;
+        }
     }
+
+    /// <summary>The origins the silos recorded, asked of the registry at most every 10 seconds (pages poll the API).</summary>
+    private async Task<string[]> RecordedOriginsAsync()
+    {
+        if (_recorded is { } recorded && Environment.TickCount64 - recorded.At < 10_000)
+        {
+            return recorded.Origins;
+        }
+
+        string[] origins = await grains.GetGrain<ISiloUrlRegistryGrain>(0).Origins();
+        _recorded = new RecordedOrigins(origins, Environment.TickCount64);
+        return origins;
+    }
+
+    /// <summary>One answer of the registry and when it came (one reference, so requests on other threads read it whole).</summary>
+    private sealed record RecordedOrigins(string[] Origins, long At);
+
+    private RecordedOrigins? _recorded;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the cluster's recorded dashboard origins: the request from {Origin} is answered without CORS")]
+    private static partial void LogRegistryFailed(ILogger logger, Exception exception, string origin);
 
     /// <summary>The shards of a job in flight: the activations of its shard workers (<c>{job}/{index}/{pass}[/{run}]</c>) and their silos.</summary>
     public async Task<IReadOnlyList<RunningShard>> RunningShardsAsync(string id)

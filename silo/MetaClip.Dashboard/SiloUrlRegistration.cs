@@ -4,17 +4,21 @@ using Microsoft.Extensions.Logging;
 namespace MetaClip.Dashboard;
 
 /// <summary>
-/// Records this silo's published URL in <see cref="ISiloUrlRegistryGrain"/> once the silo is active, so that the other
-/// silos keep letting its pages read after it is gone. Tried again for a while when the cluster's storage does not
-/// answer; the silo runs on meanwhile (only a page of this silo that outlives it depends on it).
+/// Records this silo's published URL in <see cref="ISiloUrlRegistryGrain"/> once the silo is active, and again every
+/// <see cref="Interval"/> while it runs, so that the other silos keep letting its pages read for a while after it is
+/// gone. A failed attempt is tried again after <see cref="RetryDelay"/>; the silo runs on meanwhile (only a page of this
+/// silo that outlives it depends on it).
 /// </summary>
 internal sealed partial class SiloUrlRegistration(IGrainFactory grains, string url, ILogger<SiloUrlRegistration> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
+    /// <summary>How often a silo registers again (well inside <see cref="SiloUrlRegistryGrain.Lifetime"/>).</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
+
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(10);
-    private const int Attempts = 30;
 
     private readonly CancellationTokenSource _stopping = new();
     private Task _registering = Task.CompletedTask;
+    private bool _firstTime = true;
 
     public void Participate(ISiloLifecycle lifecycle)
     {
@@ -36,28 +40,36 @@ internal sealed partial class SiloUrlRegistration(IGrainFactory grains, string u
 
     private async Task RegisterAsync()
     {
-        for (int attempt = 1; ; attempt++)
+        int failures = 0;
+        while (!_stopping.IsCancellationRequested)
         {
+            TimeSpan next;
             try
             {
                 await grains.GetGrain<ISiloUrlRegistryGrain>(0).Register(url);
-                LogRegistered(logger, url);
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                if (attempt == Attempts)
+                if (failures > 0 || _firstTime)
                 {
-                    LogNotRegistered(logger, e, url, attempt);
-                    return;
+                    LogRegistered(logger, url);
                 }
 
-                LogRetrying(logger, url, attempt, e.Message);
+                _firstTime = false;
+                failures = 0;
+                next = Interval;
+            }
+            catch (Exception e) when (!_stopping.IsCancellationRequested)
+            {
+                // Said once per run of failures (the registry's storage may be down for a while), with the first reason.
+                if (failures++ == 0)
+                {
+                    LogNotRegistered(logger, e, url);
+                }
+
+                next = RetryDelay;
             }
 
             try
             {
-                await Task.Delay(RetryDelay, _stopping.Token);
+                await Task.Delay(next, _stopping.Token);
             }
             catch (OperationCanceledException)
             {
@@ -66,12 +78,9 @@ internal sealed partial class SiloUrlRegistration(IGrainFactory grains, string u
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Recorded this silo's dashboard origin {Url} in the cluster: the other silos serve its pages' requests, also after it is gone")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recorded this silo's dashboard origin {Url} in the cluster: the other silos serve its pages' requests, also for an hour after it is gone")]
     private static partial void LogRegistered(ILogger logger, string url);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record this silo's dashboard origin {Url} in the cluster (attempt {Attempt}, trying again in 10 s): {Reason}")]
-    private static partial void LogRetrying(ILogger logger, string url, int attempt, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up recording this silo's dashboard origin {Url} in the cluster after {Attempts} attempts: while it runs the other silos serve its pages, but once it is gone they will refuse them (no CORS)")]
-    private static partial void LogNotRegistered(ILogger logger, Exception exception, string url, int attempts);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record this silo's dashboard origin {Url} in the cluster (trying again every 10 s): once this silo is gone, the other silos will refuse its pages (no CORS)")]
+    private static partial void LogNotRegistered(ILogger logger, Exception exception, string url);
 }

@@ -122,30 +122,47 @@ public sealed class AllowedLocations
             return false;
         }
 
+        // The most specific root that holds the location decides: read:/data/shared inside /data stays read only, and
+        // /data/users/{principal} inside read:/data/users is the user's to write.
+        Root? decides = null;
+        int decidingLength = -1;
         foreach (var root in _roots)
         {
-            if (write && root.ReadOnly)
+            string? folder = root.Prefix == DataStore.BlobScheme && root.Suffix is null ? (DataStore.IsBlob(resolved) ? DataStore.BlobScheme : null) : FolderOf(root, principal);
+            if (folder is not null && (folder.Length > decidingLength || (folder.Length == decidingLength && root.ReadOnly))
+                && (folder == DataStore.BlobScheme || DataStore.IsSameOrInside(resolved, folder)))
             {
-                continue;
-            }
-
-            if (root.Prefix == DataStore.BlobScheme && root.Suffix is null)
-            {
-                if (DataStore.IsBlob(resolved))
-                {
-                    return true;
-                }
-
-                continue;
-            }
-
-            if (root.For(principal) is { } folder && DataStore.IsSameOrInside(resolved, Resolve(folder)))
-            {
-                return true;
+                decides = root;
+                decidingLength = folder.Length;
             }
         }
 
-        return false;
+        return decides is not null && !(write && decides.ReadOnly);
+    }
+
+    /// <summary>
+    /// The resolved folder <paramref name="root"/> is for a job of <paramref name="principal"/>, or null when it gives
+    /// that job nothing. A per-user root resolves only the operator's part (the prefix): no link at or below the user's
+    /// part is followed, since the user could make one, so a user whose folder (or a part of the suffix) is a link gets
+    /// nothing from the root.
+    /// </summary>
+    private static string? FolderOf(Root root, string? principal)
+    {
+        if (root.Suffix is null)
+        {
+            return Resolve(root.Prefix);
+        }
+
+        if (!IsPlainName(principal))
+        {
+            return null;
+        }
+
+        string operatorPart = root.Prefix.Length > 1 ? root.Prefix[..^1] : root.Prefix;
+        string resolvedPrefix = Resolve(operatorPart);
+        char separator = DataStore.IsBlob(resolvedPrefix) ? '/' : Path.DirectorySeparatorChar;
+        string folder = resolvedPrefix.TrimEnd(separator) + separator + principal + root.Suffix;
+        return Resolve(folder) == folder ? folder : null;
     }
 
     /// <summary>
@@ -196,15 +213,12 @@ public sealed class AllowedLocations
 
     /// <summary>Whether <paramref name="principal"/> can stand for <see cref="PrincipalPlaceholder"/>: one plain path part.</summary>
     public static bool IsPlainName(string? principal) =>
-        principal is { Length: > 0 and <= 128 } && char.IsAsciiLetterOrDigit(principal[0])
+        principal is { Length: > 0 and <= 128 } && char.IsAsciiLetterOrDigit(principal[0]) && principal[^1] != '.'
         && principal.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@');
 
     /// <summary>A root: a location, or (with <see cref="Suffix"/>) the parts around the placeholder.</summary>
     private sealed record Root(string Prefix, string? Suffix, bool ReadOnly)
     {
-        /// <summary>The folder this root is for a job of <paramref name="principal"/>; null when it gives that job nothing.</summary>
-        public string? For(string? principal) => Suffix is null ? Prefix : IsPlainName(principal) ? Prefix + principal + Suffix : null;
-
         public override string ToString() => (ReadOnly ? ReadOnlyPrefix : "") + (Suffix is null ? Prefix : Prefix + PrincipalPlaceholder + Suffix);
     }
 

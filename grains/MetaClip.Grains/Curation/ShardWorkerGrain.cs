@@ -67,7 +67,7 @@ public sealed class ShardWorkerGrain(
         allowed.Check("--out", task.WorkFolder, task.SubmittedBy, write: true);
         if (thresholdTablePath is not null)
         {
-            allowed.Check("--out", thresholdTablePath, task.SubmittedBy, write: true);
+            allowed.Check("--out", thresholdTablePath, task.SubmittedBy, write: false); // read by the worker, written by the coordinator
         }
     }
 

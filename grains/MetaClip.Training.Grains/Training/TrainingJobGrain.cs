@@ -1,3 +1,4 @@
+using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Storage;
 using MetaClip.GrainInterfaces;
 using MetaClip.Grains;
@@ -87,6 +88,19 @@ public sealed partial class TrainingJobGrain(
         if (spec.Tokenizer is { Length: > 0 } tokenizer)
         {
             allowed.Check("--tokenizer", tokenizer, submitter, write: false);
+        }
+
+        // Online curation reads the curation job's snapshot, metadata and LID model again, as its report names them:
+        // those must be the submitter's to read too (a report in one's own folder may name anyone's files).
+        if (spec.Online)
+        {
+            var report = await ReportWriter.ReadAsync(store, spec.CurationOutput, CancellationToken.None);
+            allowed.Check("--online: the job's snapshot", report.Snapshot, submitter, write: false);
+            allowed.Check("--online: the job's metadata", report.Metadata, submitter, write: false);
+            if (report.LidModel is { Length: > 0 } model)
+            {
+                allowed.Check("--online: the job's LID model", model, submitter, write: false);
+            }
         }
 
         Job.Spec = spec with { Run = DataStore.Normalize(spec.Run), CurationOutput = DataStore.Normalize(spec.CurationOutput) };

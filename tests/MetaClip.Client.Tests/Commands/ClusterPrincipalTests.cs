@@ -211,6 +211,14 @@ public sealed class ClusterPrincipalTests : IDisposable
         var fromAlices = await CliRun.RunAsync(["train", "--job", Path.Combine(users, "alice", "out"), "--steps", "5", "--out", Path.Combine(users, "bob", "run"), "--submit", .. bob]);
         Assert.Equal(MetaClipCommandLine.InputError, fromAlices.ExitCode);
         Assert.Contains($"--job {Path.Combine(users, "alice", "out")} is outside the locations this cluster allows (MetaClip:AllowedLocations, for a job of bob;", fromAlices.ErrorLine, StringComparison.Ordinal);
+        // Nor read alice's files through a report of his own that names them (online training reads what it names).
+        Directory.CreateDirectory(Path.Combine(users, "bob", "fake"));
+        var report = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(users, "alice", "out", "report.json")))!;
+        report["snapshot"] = Path.Combine(users, "alice", "out", "curated");
+        await File.WriteAllTextAsync(Path.Combine(users, "bob", "fake", "report.json"), report.ToJsonString());
+        var online = await CliRun.RunAsync(["train", "--job", Path.Combine(users, "bob", "fake"), "--online", "--steps", "5", "--out", Path.Combine(users, "bob", "run"), "--submit", .. bob]);
+        Assert.Equal(MetaClipCommandLine.InputError, online.ExitCode);
+        Assert.Contains($"--online: the job's snapshot {Path.Combine(users, "alice", "out", "curated")} is outside the locations this cluster allows", online.ErrorLine, StringComparison.Ordinal);
         var intoShared = await CliRun.RunAsync(["submit", .. job, "--out", Repository.Path("samples", "bobs-out"), .. bob]);
         Assert.Equal(MetaClipCommandLine.InputError, intoShared.ExitCode);
         Assert.Contains("is read-only for jobs: it may be read, not written", intoShared.ErrorLine, StringComparison.Ordinal);

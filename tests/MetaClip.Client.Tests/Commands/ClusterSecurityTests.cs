@@ -404,17 +404,34 @@ public sealed class ClusterSecurityTests : IDisposable
         Assert.True(locations.Allows("az://out/alice/run-1", "alice"));
         Assert.False(locations.Allows("az://out/bob/run-1", "alice"));
         Assert.False(locations.Allows("az://out/alice-2/run-1", "alice"));
-        foreach (string name in new[] { "..", ".", "a/b", "a\\b", "../bob", "", "-x", new string('a', 129) })
+        foreach (string name in new[] { "..", ".", "a/b", "a\\b", "../bob", "", "-x", "bob.", new string('a', 129) })
         {
             Assert.False(locations.Allows(Path.Combine(root, "users", "bob", "jobs"), name));
             Assert.False(locations.Allows(Path.Combine(root, "users", "alice", "jobs"), name));
         }
 
-        // A link in alice's folder that leads into bob's is followed before the check.
+        // A link in alice's folder that leads into bob's is followed before the check; and her root's own folder made a
+        // link (she owns the folder above it) makes the root give her nothing, rather than the link's target.
         Directory.CreateDirectory(Path.Combine(root, "users", "bob", "jobs"));
         Directory.CreateDirectory(Path.Combine(root, "users", "alice", "jobs"));
         Directory.CreateSymbolicLink(Path.Combine(root, "users", "alice", "jobs", "bobs"), Path.Combine(root, "users", "bob", "jobs"));
         Assert.False(locations.Allows(Path.Combine(root, "users", "alice", "jobs", "bobs", "out"), "alice"));
+        Directory.CreateDirectory(Path.Combine(root, "users", "carol"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "users", "carol", "jobs"), Path.Combine(root, "users", "bob", "jobs"));
+        Assert.False(locations.Allows(Path.Combine(root, "users", "carol", "jobs", "out"), "carol"));
+        Assert.False(locations.Allows(Path.Combine(root, "users", "bob", "jobs", "out"), "carol"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "users", "dave"), "/");
+        Assert.False(locations.Allows(Path.Combine(root, "users", "dave", "jobs", "out"), "dave"));
+        Assert.False(locations.Allows("/jobs/out", "dave"));
+
+        // The most specific root decides: a read-only folder inside a writable root stays read only, and a user's own
+        // root inside a read-only one is the user's to write.
+        var nested = AllowedLocations.Parse($"{root}; read:{root}/snapshots; read:{root}/users; {root}/users/{{principal}}");
+        Assert.True(nested.Allows(Path.Combine(root, "other", "out"), "alice"));
+        Assert.False(nested.Allows(Path.Combine(root, "snapshots", "out"), "alice"));
+        Assert.False(nested.Allows(Path.Combine(root, "users", "bob", "out"), "alice"));
+        Assert.True(nested.Allows(Path.Combine(root, "users", "bob", "out"), "alice", write: false));
+        Assert.True(nested.Allows(Path.Combine(root, "users", "alice", "out"), "alice"));
 
         // The refusals say what is wrong: read-only, or outside for whom.
         var readOnly = Assert.Throws<MetaClip.Engine.CurationException>(() => locations.Check("--out", Path.Combine(root, "snapshots", "o"), "alice", write: true));

@@ -77,12 +77,34 @@ public sealed class DashboardBrowserTests : IDisposable
 
         // The live silo lets the dead silo's pages read (its origin was recorded while it ran), and no other port of the
         // host: a page of another site on the same machine gets no CORS answer, so its script cannot read the jobs.
+        // Asked once the cluster no longer counts silo 0 as active, so that only the recorded origin can allow it.
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
         {
+            for (var until = DateTime.UtcNow.AddMinutes(2); ; await Task.Delay(500))
+            {
+                var (status, body) = await SendAsync(http, HttpMethod.Get, $"{Url(silos, 1)}/api/silos", ViewerKey);
+                Assert.Equal(HttpStatusCode.OK, status);
+                using var silosJson = JsonDocument.Parse(body);
+                if (silosJson.RootElement.EnumerateArray().Count(s => s.GetProperty("status").GetString() == "Active") == 1)
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < until, "the killed silo is still active after 2 minutes: " + body);
+            }
+
             Assert.Equal(Url(silos, 0), await AllowedOriginAsync(http, Url(silos, 1), Url(silos, 0)));
             Assert.Equal(Url(silos, 1), await AllowedOriginAsync(http, Url(silos, 1), Url(silos, 1)));
             Assert.Null(await AllowedOriginAsync(http, Url(silos, 1), $"http://127.0.0.1:{SiloProcesses.FreePorts(1)[0]}"));
             Assert.Null(await AllowedOriginAsync(http, Url(silos, 1), "http://evil.example"));
+        }
+
+        // A client (this cluster has no TLS, so it may call any grain) cannot add an origin: only an active silo's own.
+        await using (var client = await silos.ConnectAsync())
+        {
+            var added = await Assert.ThrowsAnyAsync<Exception>(() => client.Client.GetGrain<ISiloUrlRegistryGrain>(0).Register("http://evil.example"));
+            Assert.Contains("is not the published URL (http metadata) of an active silo of this cluster", added.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("http://evil.example:80", await client.Client.GetGrain<ISiloUrlRegistryGrain>(0).Origins());
         }
 
         await page.WaitForFunctionAsync("() => document.querySelector('#phase .badge')?.textContent === 'done'", null, new PageWaitForFunctionOptions { Timeout = 300_000 });

@@ -179,11 +179,14 @@ public sealed class DashboardViewTests(ITestOutputHelper output)
             state.Record($"http://10.0.0.{i}:8080", start.AddMinutes(i), max: 4);
         }
 
-        Assert.Equal(["http://10.0.0.9:8080", "http://10.0.0.8:8080", "http://10.0.0.7:8080", "http://10.0.0.6:8080"], state.Newest());
+        Assert.Equal(["http://10.0.0.9:8080", "http://10.0.0.8:8080", "http://10.0.0.7:8080", "http://10.0.0.6:8080"], state.Newest(DateTimeOffset.MinValue));
 
         // A silo that starts again under an origin already known moves it to the front, and nothing else is dropped.
         state.Record("http://10.0.0.6:8080", start.AddMinutes(20), max: 4);
-        Assert.Equal(["http://10.0.0.6:8080", "http://10.0.0.9:8080", "http://10.0.0.8:8080", "http://10.0.0.7:8080"], state.Newest());
+        Assert.Equal(["http://10.0.0.6:8080", "http://10.0.0.9:8080", "http://10.0.0.8:8080", "http://10.0.0.7:8080"], state.Newest(DateTimeOffset.MinValue));
+
+        // Only registrations within the lifetime count: a silo gone for longer is no longer trusted.
+        Assert.Equal(["http://10.0.0.6:8080", "http://10.0.0.9:8080"], state.Newest(start.AddMinutes(9)));
     }
 
     [Fact]
