@@ -48,61 +48,125 @@ public static class UnitMatchesCodec
             w.Write7BitEncodedInt64(tally.MatchedTexts);
         }
 
-        // Languages and LID labels of matched texts by number, in order of first use.
+        // Languages and LID labels of matched texts by number, in order of first use. The varints go into a buffer written
+        // out whole when full: a stream's WriteByte per byte was most of an encoding's time.
         var languages = new Dictionary<string, int>(StringComparer.Ordinal);
         var labels = new Dictionary<string, int>(StringComparer.Ordinal);
         w.Write7BitEncodedInt(unit.Matched.Count);
-        int previousRow = 0;
-        foreach (var m in unit.Matched)
+        w.Flush();
+        var chunk = new VarintChunk(stream);
+        try
         {
-            w.Write7BitEncodedInt(m.Row - previousRow);
-            previousRow = m.Row;
-            w.Write7BitEncodedInt(m.Image);
-            w.Write7BitEncodedInt(m.TextIndex);
-            WriteNumbered(w, languages, m.Language);
-            WriteNumbered(w, labels, m.LidLabel);
-            var ids = unit.IdsOf(m);
-            w.Write7BitEncodedInt(ids.Length);
-            int previousId = 0;
-            foreach (int id in ids)
+            int previousRow = 0;
+            foreach (var m in unit.Matched)
             {
-                w.Write7BitEncodedInt(id - previousId);
-                previousId = id;
+                chunk.Reserve(VarintChunk.TextBytes);
+                chunk.Put((uint)(m.Row - previousRow));
+                previousRow = m.Row;
+                chunk.Put((uint)m.Image);
+                chunk.Put((uint)m.TextIndex);
+                WriteNumbered(ref chunk, languages, m.Language);
+                WriteNumbered(ref chunk, labels, m.LidLabel);
+                var ids = unit.IdsOf(m);
+                chunk.Put((uint)ids.Length);
+                int previousId = 0;
+                foreach (int id in ids)
+                {
+                    chunk.Reserve(VarintChunk.MaxVarintBytes);
+                    chunk.Put((uint)(id - previousId));
+                    previousId = id;
+                }
             }
+
+            chunk.Flush();
+        }
+        finally
+        {
+            chunk.Return();
         }
     }
 
-    /// <summary>A string by its number, written out the first time it is used (number = count so far).</summary>
-    private static void WriteNumbered(BinaryWriter w, Dictionary<string, int> numbers, string value)
+    /// <summary>A string by its number, written out the first time it is used (number = count so far), as <see cref="BinaryWriter"/> writes a string.</summary>
+    private static void WriteNumbered(ref VarintChunk chunk, Dictionary<string, int> numbers, string value)
     {
         if (numbers.TryGetValue(value, out int number))
         {
-            w.Write7BitEncodedInt(number);
+            chunk.Put((uint)number);
             return;
         }
 
         number = numbers.Count;
         numbers[value] = number;
-        w.Write7BitEncodedInt(number);
-        w.Write(value);
+        chunk.Put((uint)number);
+        int length = Encoding.UTF8.GetByteCount(value);
+        chunk.Reserve(length + VarintChunk.TextBytes); // the string, and the rest of the text's fixed fields
+        chunk.Put((uint)length);
+        chunk.PutBytes(value, length);
     }
 
-    private static string ReadNumbered(BinaryReader r, List<string> values)
+    /// <summary>
+    /// Varints (<see cref="BinaryWriter.Write7BitEncodedInt(int)"/>'s bytes) gathered in a rented buffer and written to the
+    /// stream a buffer at a time.
+    /// </summary>
+    private struct VarintChunk(Stream stream)
     {
-        int number = r.Read7BitEncodedInt();
-        if (number < values.Count)
+        public const int MaxVarintBytes = 5;
+
+        /// <summary>Room for a text's fixed fields: six varints (row, image, place, language, label, id count).</summary>
+        public const int TextBytes = 6 * MaxVarintBytes;
+
+        private byte[] _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 << 10);
+        private int _length;
+
+        /// <summary>Makes room for <paramref name="bytes"/> more, writing out what is gathered when needed.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Reserve(int bytes)
         {
-            return values[number];
+            if (_length + bytes > _buffer.Length)
+            {
+                Grow(bytes);
+            }
         }
 
-        if (number != values.Count)
+        private void Grow(int bytes)
         {
-            throw new InvalidDataException($"string number {number} out of order");
+            Flush();
+            if (bytes > _buffer.Length)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes);
+            }
         }
 
-        string value = r.ReadString();
-        values.Add(value);
-        return value;
+        /// <summary>One varint; <see cref="Reserve"/> made room for it.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Put(uint value)
+        {
+            var buffer = _buffer;
+            int at = _length;
+            while (value >= 0x80)
+            {
+                buffer[at++] = (byte)(value | 0x80);
+                value >>= 7;
+            }
+
+            buffer[at++] = (byte)value;
+            _length = at;
+        }
+
+        public void PutBytes(string value, int length)
+        {
+            Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length, length));
+            _length += length;
+        }
+
+        public void Flush()
+        {
+            stream.Write(_buffer, 0, _length);
+            _length = 0;
+        }
+
+        public readonly void Return() => System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
     }
 
     public static UnitMatches Read(Stream stream, string source)
@@ -146,6 +210,11 @@ public static class UnitMatchesCodec
         var languageNames = new List<string>();
         var labelNames = new List<string>();
         var matched = new MatchedText[r.Read7BitEncodedInt()];
+        // The matched texts are read from the stream's bytes as a span: a BinaryReader's ReadByte per byte was most of
+        // a read's time.
+        byte[]? copied = null;
+        var rest = RestOf(r.BaseStream, ref copied);
+        var v = new VarintReader(rest);
         // The ids grow in a rented buffer and are copied once into an array of their count: a list's doublings would be
         // large-object garbage at every unit read back.
         var ids = System.Buffers.ArrayPool<int>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(16L, matched.Length * 8L)));
@@ -155,10 +224,10 @@ public static class UnitMatchesCodec
             int row = 0;
             for (int i = 0; i < matched.Length; i++)
             {
-                row += r.Read7BitEncodedInt();
-                int image = r.Read7BitEncodedInt(), textIndex = r.Read7BitEncodedInt();
-                string language = ReadNumbered(r, languageNames), label = ReadNumbered(r, labelNames);
-                int count = r.Read7BitEncodedInt(), start = idCount, id = 0;
+                row += v.Int();
+                int image = v.Int(), textIndex = v.Int();
+                string language = ReadNumbered(ref v, languageNames), label = ReadNumbered(ref v, labelNames);
+                int count = v.Int(), start = idCount, id = 0;
                 if (count < 0 || count > Array.MaxLength - idCount)
                 {
                     throw new InvalidDataException($"a text with {count} entry ids");
@@ -174,13 +243,14 @@ public static class UnitMatchesCodec
 
                 for (int k = 0; k < count; k++)
                 {
-                    id += r.Read7BitEncodedInt();
+                    id += v.Int();
                     ids[idCount++] = id;
                 }
 
                 matched[i] = new MatchedText(row, image, textIndex, language, label, start, count, string.Empty, null, null);
             }
 
+            r.BaseStream.Seek(v.Position - rest.Length, SeekOrigin.Current);
             return new UnitMatches
             {
                 Unit = new SnapshotUnit(file, rowGroup, range),
@@ -199,6 +269,108 @@ public static class UnitMatchesCodec
         finally
         {
             System.Buffers.ArrayPool<int>.Shared.Return(ids);
+            if (copied is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(copied);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The bytes of <paramref name="stream"/> from its position on: the array of a memory stream that shows it, else a
+    /// copy in <paramref name="copied"/> (rented; the caller returns it).
+    /// </summary>
+    private static ReadOnlySpan<byte> RestOf(Stream stream, ref byte[]? copied)
+    {
+        if (stream is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+        {
+            return buffer.AsSpan((int)memory.Position, (int)(memory.Length - memory.Position));
+        }
+
+        using var rest = new MemoryStream();
+        stream.CopyTo(rest);
+        stream.Seek(-rest.Length, SeekOrigin.Current);
+        copied = System.Buffers.ArrayPool<byte>.Shared.Rent((int)rest.Length);
+        rest.GetBuffer().AsSpan(0, (int)rest.Length).CopyTo(copied);
+        return copied.AsSpan(0, (int)rest.Length);
+    }
+
+    private static string ReadNumbered(ref VarintReader v, List<string> values)
+    {
+        int number = v.Int();
+        if (number < values.Count)
+        {
+            return values[number];
+        }
+
+        if (number != values.Count)
+        {
+            throw new InvalidDataException($"string number {number} out of order");
+        }
+
+        string value = v.String();
+        values.Add(value);
+        return value;
+    }
+
+    /// <summary>Reads what <see cref="BinaryWriter"/> writes as <c>Write7BitEncodedInt</c> and <c>Write(string)</c>, from a span.</summary>
+    private ref struct VarintReader(ReadOnlySpan<byte> bytes)
+    {
+        private readonly ReadOnlySpan<byte> _bytes = bytes;
+        private int _at;
+
+        public readonly int Position => _at;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Int()
+        {
+            uint result = 0;
+            for (int shift = 0; shift < 28; shift += 7)
+            {
+                byte b = Next();
+                result |= (uint)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    return (int)result;
+                }
+            }
+
+            byte last = Next();
+            if (last > 0b1111)
+            {
+                throw new FormatException("Too many bytes in what should have been a 7-bit encoded integer.");
+            }
+
+            return (int)(result | ((uint)last << 28));
+        }
+
+        public string String()
+        {
+            int length = Int();
+            if (length < 0)
+            {
+                throw new InvalidDataException($"a string of {length} bytes");
+            }
+
+            if (length > _bytes.Length - _at)
+            {
+                throw new EndOfStreamException();
+            }
+
+            string value = Encoding.UTF8.GetString(_bytes.Slice(_at, length));
+            _at += length;
+            return value;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private byte Next()
+        {
+            if ((uint)_at >= (uint)_bytes.Length)
+            {
+                throw new EndOfStreamException();
+            }
+
+            return _bytes[_at++];
         }
     }
 

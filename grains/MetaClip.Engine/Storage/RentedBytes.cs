@@ -86,8 +86,8 @@ public readonly record struct RentedBytes(byte[] Array, int Length, bool Rented)
         }
     }
 
-    /// <summary>The bytes as a read-only stream over the array (no copy).</summary>
-    public MemoryStream AsStream() => new(Array, 0, Length, writable: false);
+    /// <summary>The bytes as a read-only stream over the array (no copy), which shows its array to a reader (<see cref="MemoryStream.TryGetBuffer"/>).</summary>
+    public MemoryStream AsStream() => new(Array, 0, Length, writable: false, publiclyVisible: true);
 
     /// <summary>Gives a rented array back; nothing may read it afterwards. A <see cref="Whole"/> array, or none, is left alone.</summary>
     public void Release()

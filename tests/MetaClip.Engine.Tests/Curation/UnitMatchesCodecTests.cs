@@ -87,4 +87,35 @@ public class UnitMatchesCodecTests
         Assert.Equal(unit.Matched, whole.Matched);
         Assert.Same(back.Matched, whole.Matched);
     }
+
+    [Fact]
+    public void The_encoding_stays_byte_for_byte_what_earlier_builds_wrote_and_read()
+    {
+        // Intermediates outlive a build (a job resumed by a newer silo reads what an older one wrote): this unit's bytes
+        // are those the first MCM2 writer produced.
+        var rows = UnitMatcherTests.Rows(("a", "en", "dog cat"), ("a", "de", "Hund"), ("b", "en", ""), ("c", "sw", "dog"), ("c", "en", "cat dog dog"));
+        var unit = UnitMatcherTests.Match(rows);
+        using var stream = new MemoryStream();
+        UnitMatchesCodec.Write(stream, unit);
+        Assert.Equal(
+            "324D434D096D656D2E6A736F6E6C096D656D2E6A736F6E6C01000000FFFFFFFF000501FFFFFFFF020003026465010102656E0202056F746865720100030000000002656E0002656E020001010001010264650102646501000301010000020001",
+            Convert.ToHexString(stream.ToArray()));
+
+        // Many rows, images and ids (varints of two and three bytes), new languages and labels in between.
+        string many = string.Join(' ', Enumerable.Range(0, 60).Select(i => $"w{i}"));
+        string[] langs = ["en", "de", "sw", "fr"];
+        var big = UnitMatcherTests.Rows([.. Enumerable.Range(0, 40_000).Select(i => ($"image-{i % 20_000}", langs[i % 4], i % 3 == 0 ? "dog" : i % 7 == 0 ? "" : many))]);
+        var words = Enumerable.Range(0, 60).Select(i => $"w{i}").Append("dog").ToArray();
+        var metadata = new MetadataSet(new Dictionary<string, MetadataList> { ["en"] = new("en", words, "en.json"), ["de"] = new("de", [.. words.Reverse()], "de.json") },
+            new LidMap(null, new HashSet<string> { "en", "de" }), CurationMode.V2);
+        var matched = new UnitMatcher(metadata, threads: 2).Match(big, CancellationToken.None);
+        using var bigStream = new MemoryStream();
+        UnitMatchesCodec.Write(bigStream, matched);
+        Assert.Equal(821614, bigStream.Length);
+        Assert.Equal("C52C6DB22E1D57B878852F2054DFCD7D291394EA745D388B92D609CD0A95E9D2", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bigStream.ToArray())));
+        bigStream.Position = 0;
+        var back = UnitMatchesCodec.Read(bigStream, "mem");
+        Assert.Equal(matched.Ids, back.Ids);
+        Assert.Equal(matched.Matched.Select(m => m with { Text = "", Url = null, Key = null }), back.Matched);
+    }
 }
