@@ -302,6 +302,13 @@ public sealed partial class CurationJobGrain(
                 await Task.Run(() => JobWorkFolder.RemoveAsync(intermediates, work));
                 break;
             }
+            catch (InvalidOperationException e)
+            {
+                // The state names something that is no job's work folder (JobWorkFolder refuses to delete it): nothing is
+                // deleted, and the job still ends (its claim is released) rather than failing at every activation.
+                LogWorkFolderLeft(logger, JobId, work, e.Message);
+                break;
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or MetaClip.Engine.CurationException)
             {
                 // A late attempt of a shard (timed out and run again elsewhere) can still be writing into the folder while
