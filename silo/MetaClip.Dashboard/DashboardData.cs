@@ -139,20 +139,17 @@ public sealed partial class DashboardData(IGrainFactory grains, ILocalSiloDetail
     public async Task<bool> IsSiloOriginAsync(string origin)
     {
         ArgumentNullException.ThrowIfNull(origin);
-        if (!SiloOrigin.TryOf(origin, out string? asked))
+        // An Origin header is scheme://host[:port], nothing else (it is echoed back when allowed).
+        if (!SiloOrigin.TryOf(origin, out string? asked) || !Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.UserInfo.Length > 0
+            || uri.PathAndQuery != "/" || uri.Fragment.Length > 0 || origin.EndsWith('/'))
         {
             return false;
         }
 
         bool Same(string url) => SiloOrigin.TryOf(url, out string? published) && published == asked;
-        if ((await SiloUrlsAsync()).Any(Same))
-        {
-            return true;
-        }
-
         try
         {
-            return (await RecordedOriginsAsync()).Any(Same);
+            return (await SiloUrlsAsync()).Any(Same) || (await RecordedOriginsAsync()).Any(Same);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -184,7 +181,7 @@ public sealed partial class DashboardData(IGrainFactory grains, ILocalSiloDetail
 
     private RecordedOrigins? _recorded;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the cluster's recorded dashboard origins: the request from {Origin} is answered without CORS")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the silos' dashboard origins: the request from {Origin} is answered without CORS")]
     private static partial void LogRegistryFailed(ILogger logger, Exception exception, string origin);
 
     /// <summary>The shards of a job in flight: the activations of its shard workers (<c>{job}/{index}/{pass}[/{run}]</c>) and their silos.</summary>

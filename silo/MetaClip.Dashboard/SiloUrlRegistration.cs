@@ -56,7 +56,11 @@ internal sealed partial class SiloUrlRegistration(IGrainFactory grains, string u
                 failures = 0;
                 next = Interval;
             }
-            catch (Exception e) when (!_stopping.IsCancellationRequested)
+            catch (Exception) when (_stopping.IsCancellationRequested)
+            {
+                return; // the silo stops: the call failed with it
+            }
+            catch (Exception e)
             {
                 // Said once per run of failures (the registry's storage may be down for a while), with the first reason.
                 if (failures++ == 0)

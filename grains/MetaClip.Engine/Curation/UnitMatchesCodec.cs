@@ -133,8 +133,9 @@ public static class UnitMatchesCodec
             Flush();
             if (bytes > _buffer.Length)
             {
+                var larger = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes); // before the old one goes back: Return runs once
                 System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes);
+                _buffer = larger;
             }
         }
 
@@ -209,12 +210,20 @@ public static class UnitMatchesCodec
 
         var languageNames = new List<string>();
         var labelNames = new List<string>();
-        var matched = new MatchedText[r.Read7BitEncodedInt()];
+        int matchedCount = r.Read7BitEncodedInt();
         // The matched texts are read from the stream's bytes as a span: a BinaryReader's ReadByte per byte was most of
         // a read's time.
         byte[]? copied = null;
+        long restAt = r.BaseStream.CanSeek ? r.BaseStream.Position : -1;
         var rest = RestOf(r.BaseStream, ref copied);
         var v = new VarintReader(rest);
+        if (matchedCount < 0 || matchedCount > rest.Length / 6)
+        {
+            ReturnCopy(copied);
+            throw new InvalidDataException($"{matchedCount} matched texts in {rest.Length} bytes"); // six varints at least each
+        }
+
+        var matched = new MatchedText[matchedCount];
         // The ids grow in a rented buffer and are copied once into an array of their count: a list's doublings would be
         // large-object garbage at every unit read back.
         var ids = System.Buffers.ArrayPool<int>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(16L, matched.Length * 8L)));
@@ -228,7 +237,7 @@ public static class UnitMatchesCodec
                 int image = v.Int(), textIndex = v.Int();
                 string language = ReadNumbered(ref v, languageNames), label = ReadNumbered(ref v, labelNames);
                 int count = v.Int(), start = idCount, id = 0;
-                if (count < 0 || count > Array.MaxLength - idCount)
+                if (count < 0 || count > Array.MaxLength - idCount || count > rest.Length - v.Position)
                 {
                     throw new InvalidDataException($"a text with {count} entry ids");
                 }
@@ -250,7 +259,10 @@ public static class UnitMatchesCodec
                 matched[i] = new MatchedText(row, image, textIndex, language, label, start, count, string.Empty, null, null);
             }
 
-            r.BaseStream.Seek(v.Position - rest.Length, SeekOrigin.Current);
+            if (restAt >= 0)
+            {
+                r.BaseStream.Position = restAt + v.Position; // just after the unit, as a reader of the stream would leave it
+            }
             return new UnitMatches
             {
                 Unit = new SnapshotUnit(file, rowGroup, range),
@@ -269,16 +281,21 @@ public static class UnitMatchesCodec
         finally
         {
             System.Buffers.ArrayPool<int>.Shared.Return(ids);
-            if (copied is not null)
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(copied);
-            }
+            ReturnCopy(copied);
+        }
+    }
+
+    private static void ReturnCopy(byte[]? copied)
+    {
+        if (copied is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(copied);
         }
     }
 
     /// <summary>
     /// The bytes of <paramref name="stream"/> from its position on: the array of a memory stream that shows it, else a
-    /// copy in <paramref name="copied"/> (rented; the caller returns it).
+    /// copy in <paramref name="copied"/> (rented; the caller returns it) of the stream read to its end.
     /// </summary>
     private static ReadOnlySpan<byte> RestOf(Stream stream, ref byte[]? copied)
     {
@@ -287,12 +304,26 @@ public static class UnitMatchesCodec
             return buffer.AsSpan((int)memory.Position, (int)(memory.Length - memory.Position));
         }
 
-        using var rest = new MemoryStream();
-        stream.CopyTo(rest);
-        stream.Seek(-rest.Length, SeekOrigin.Current);
-        copied = System.Buffers.ArrayPool<byte>.Shared.Rent((int)rest.Length);
-        rest.GetBuffer().AsSpan(0, (int)rest.Length).CopyTo(copied);
-        return copied.AsSpan(0, (int)rest.Length);
+        copied = System.Buffers.ArrayPool<byte>.Shared.Rent(stream.CanSeek ? (int)Math.Min(Array.MaxLength, Math.Max(0, stream.Length - stream.Position)) : 64 << 10);
+        int length = 0;
+        while (true)
+        {
+            if (length == copied.Length)
+            {
+                var larger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(16, copied.Length * 2));
+                copied.AsSpan(0, length).CopyTo(larger);
+                System.Buffers.ArrayPool<byte>.Shared.Return(copied);
+                copied = larger;
+            }
+
+            int read = stream.Read(copied, length, copied.Length - length);
+            if (read == 0)
+            {
+                return copied.AsSpan(0, length);
+            }
+
+            length += read;
+        }
     }
 
     private static string ReadNumbered(ref VarintReader v, List<string> values)

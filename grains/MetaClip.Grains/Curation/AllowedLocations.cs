@@ -87,6 +87,11 @@ public sealed class AllowedLocations
                 throw new InvalidOperationException($"{Setting}: {given}: {PrincipalPlaceholder} must be one whole part of the location, once (as in /data/users/{PrincipalPlaceholder})");
             }
 
+            if (prefix == DataStore.BlobScheme)
+            {
+                throw new InvalidOperationException($"{Setting}: {given}: {PrincipalPlaceholder} cannot be a container (names are not container names); put it under one, as in az://curated/{PrincipalPlaceholder}");
+            }
+
             roots.Add(new Root(prefix, suffix, readOnly));
         }
 
@@ -128,7 +133,7 @@ public sealed class AllowedLocations
         int decidingLength = -1;
         foreach (var root in _roots)
         {
-            string? folder = root.Prefix == DataStore.BlobScheme && root.Suffix is null ? (DataStore.IsBlob(resolved) ? DataStore.BlobScheme : null) : FolderOf(root, principal);
+            string? folder = root.Prefix == DataStore.BlobScheme && root.Suffix is null ? (DataStore.IsBlob(resolved) ? DataStore.BlobScheme : null) : SafeFolderOf(root, principal);
             if (folder is not null && (folder.Length > decidingLength || (folder.Length == decidingLength && root.ReadOnly))
                 && (folder == DataStore.BlobScheme || DataStore.IsSameOrInside(resolved, folder)))
             {
@@ -146,6 +151,18 @@ public sealed class AllowedLocations
     /// part is followed, since the user could make one, so a user whose folder (or a part of the suffix) is a link gets
     /// nothing from the root.
     /// </summary>
+    private static string? SafeFolderOf(Root root, string? principal)
+    {
+        try
+        {
+            return FolderOf(root, principal);
+        }
+        catch (Exception e) when (e is CurationException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null; // a root that cannot be resolved (a loop of links, a folder that cannot be read) allows nothing
+        }
+    }
+
     private static string? FolderOf(Root root, string? principal)
     {
         if (root.Suffix is null)

@@ -302,7 +302,7 @@ public sealed partial class CurationJobGrain(
                 await Task.Run(() => JobWorkFolder.RemoveAsync(intermediates, work));
                 break;
             }
-            catch (InvalidOperationException e)
+            catch (InvalidOperationException e) when (!JobWorkFolder.IsWorkFolder(work))
             {
                 // The state names something that is no job's work folder (JobWorkFolder refuses to delete it): nothing is
                 // deleted, and the job still ends (its claim is released) rather than failing at every activation.

@@ -38,6 +38,14 @@ public static class JobWorkFolder
     public static string PartitionKey(string jobId, string language) => $"{jobId}/{language}";
 
     /// <summary>Removes the job's intermediates, and the <c>.work</c> folder once no job uses it.</summary>
+    /// <summary>Whether <paramref name="workFolder"/> names a job's work folder, <c>OUT/.work/ID</c> with a valid id.</summary>
+    public static bool IsWorkFolder(string workFolder)
+    {
+        ArgumentNullException.ThrowIfNull(workFolder);
+        string[] parts = workFolder.TrimEnd('/', '\\').Split('/', '\\');
+        return parts.Length >= 3 && parts[^2] == ".work" && JobIds.IsValid(parts[^1]);
+    }
+
     public static async Task RemoveAsync(ShardIntermediates intermediates, string workFolder)
     {
         ArgumentNullException.ThrowIfNull(intermediates);
@@ -47,8 +55,7 @@ public static class JobWorkFolder
         }
 
         // Only ever a job's own work folder, OUT/.work/ID: whatever the state says, nothing else is deleted.
-        string[] parts = workFolder.TrimEnd('/', '\\').Split('/', '\\');
-        if (parts.Length < 3 || parts[^2] != ".work" || !JobIds.IsValid(parts[^1]))
+        if (!IsWorkFolder(workFolder))
         {
             throw new InvalidOperationException($"refused to delete {workFolder}: it is not a job's work folder (OUT/.work/ID)");
         }

@@ -155,9 +155,15 @@ public sealed partial class TrainingJobGrain(
         _runCancel = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, silo.Stopping);
         var token = _runCancel.Token;
 
+        // Every file the run reads its pairs from is the submitter's to read (checked where it is read: the report, a
+        // link in the job's folder, may name anything, and may change after the start's check).
+        var allowed = siloOptions.Value.AllowedLocations;
+        string? submitter = Job.SubmittedBy;
+        void CheckRead(string what, string location) => allowed.Check(what, location, submitter, write: false);
+
         // The loop is synchronous compute: a thread of its own, off the grain's scheduler.
         _run = Task.Factory.StartNew(
-            () => new TrainingRun(spec, run, store, progress).RunAsync(token),
+            () => new TrainingRun(spec, run, store, progress, CheckRead).RunAsync(token),
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _timer ??= this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(ProgressInterval, ProgressInterval) { Interleave = true });
     }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using MetaClip.Engine;
 using MetaClip.Engine.Outputs;
 using MetaClip.Engine.Pipeline;
+using MetaClip.Engine.Snapshots;
 using MetaClip.Engine.Storage;
 
 namespace MetaClip.Training;
@@ -29,8 +30,14 @@ public sealed class TrainingRun
     private readonly string _run;
     private readonly DataStore _store;
     private readonly IProgress<TrainingProgress>? _progress;
+    private readonly Action<string, string>? _checkRead;
 
-    public TrainingRun(TrainingRunSpec spec, string run, DataStore? store = null, IProgress<TrainingProgress>? progress = null)
+    /// <summary>
+    /// A run of <paramref name="spec"/> in <paramref name="run"/>. <paramref name="checkRead"/>, when given, is asked
+    /// (what, location) before each location the run reads its pairs from, and throws to refuse one: a cluster's
+    /// allowed locations for the job's submitter (a user's own <c>metaclip train</c> reads anything the user can).
+    /// </summary>
+    public TrainingRun(TrainingRunSpec spec, string run, DataStore? store = null, IProgress<TrainingProgress>? progress = null, Action<string, string>? checkRead = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(run);
@@ -39,10 +46,19 @@ public sealed class TrainingRun
         _run = run;
         _store = store ?? DataStore.Local;
         _progress = progress;
+        _checkRead = checkRead;
     }
 
     /// <summary>The pairs to train on: the job's curated set, or its matched pool drawn afresh each epoch.</summary>
-    public static async Task<IPairPool> LoadPoolAsync(TrainingRunSpec spec, int imageSize, DataStore store, CancellationToken cancellationToken)
+    public static Task<IPairPool> LoadPoolAsync(TrainingRunSpec spec, int imageSize, DataStore store, CancellationToken cancellationToken) =>
+        LoadPoolAsync(spec, imageSize, store, checkRead: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="LoadPoolAsync(TrainingRunSpec, int, DataStore, CancellationToken)"/>, asking <paramref name="checkRead"/>
+    /// about every location read: each curated file, or the snapshot, metadata and LID model the job's report names
+    /// and each of the snapshot's files (a link among them may lead anywhere).
+    /// </summary>
+    public static async Task<IPairPool> LoadPoolAsync(TrainingRunSpec spec, int imageSize, DataStore store, Action<string, string>? checkRead, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(store);
@@ -53,10 +69,34 @@ public sealed class TrainingRun
                 throw new NotSupportedException($"job {spec.Job}: training reads the curated set from a local folder; copy it first (metaclip copy)");
             }
 
-            return await CuratedPairs.LoadAsync(Path.Combine(spec.Job, CuratedWriter.Folder), imageSize, cancellationToken).ConfigureAwait(false);
+            string curated = Path.Combine(spec.Job, CuratedWriter.Folder);
+            if (checkRead is not null && Directory.Exists(curated))
+            {
+                foreach (string file in Directory.GetFiles(curated, "*.parquet"))
+                {
+                    checkRead("--job", file);
+                }
+            }
+
+            return await CuratedPairs.LoadAsync(curated, imageSize, cancellationToken).ConfigureAwait(false);
         }
 
         var report = await ReportWriter.ReadAsync(store, spec.Job, cancellationToken).ConfigureAwait(false);
+        if (checkRead is not null)
+        {
+            checkRead("--online: the job's snapshot", report.Snapshot);
+            checkRead("--online: the job's metadata", report.Metadata);
+            if (report.LidModel is { Length: > 0 } model)
+            {
+                checkRead("--online: the job's LID model", model);
+            }
+
+            foreach (var file in await SnapshotFile.DiscoverAsync(store, report.Snapshot, cancellationToken).ConfigureAwait(false))
+            {
+                checkRead("--online: the job's snapshot", file.Path);
+            }
+        }
+
         var job = new CurationOptions
         {
             Snapshot = report.Snapshot,
@@ -91,7 +131,7 @@ public sealed class TrainingRun
         var config = ClipConfig.Preset(spec.Preset);
         await CheckSpecAsync(cancellationToken).ConfigureAwait(false);
 
-        var pool = await LoadPoolAsync(spec, config.ImageSize, _store, cancellationToken).ConfigureAwait(false);
+        var pool = await LoadPoolAsync(spec, config.ImageSize, _store, _checkRead, cancellationToken).ConfigureAwait(false);
         var tokenizer = await LoadTokenizerAsync(pool, cancellationToken).ConfigureAwait(false);
 
         var checkpoints = await ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);

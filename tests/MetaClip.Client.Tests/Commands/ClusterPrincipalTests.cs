@@ -219,6 +219,18 @@ public sealed class ClusterPrincipalTests : IDisposable
         var online = await CliRun.RunAsync(["train", "--job", Path.Combine(users, "bob", "fake"), "--online", "--steps", "5", "--out", Path.Combine(users, "bob", "run"), "--submit", .. bob]);
         Assert.Equal(MetaClipCommandLine.InputError, online.ExitCode);
         Assert.Contains($"--online: the job's snapshot {Path.Combine(users, "alice", "out", "curated")} is outside the locations this cluster allows", online.ErrorLine, StringComparison.Ordinal);
+        // Nor through a link in his own job folder to her curated set: the run checks each file it reads, and fails.
+        string linked = Path.Combine(users, "bob", "linked", "curated");
+        Directory.CreateDirectory(linked);
+        string alicesPart = Directory.GetFiles(Path.Combine(users, "alice", "out", "curated"), "*.parquet").First();
+        File.CreateSymbolicLink(Path.Combine(linked, "part-00000.parquet"), alicesPart);
+        var throughLink = await CliRun.RunAsync(["train", "--job", Path.Combine(users, "bob", "linked"), "--steps", "5", "--out", Path.Combine(users, "bob", "run-linked"), "--submit", .. bob]);
+        Assert.True(throughLink.ExitCode == 0, throughLink.Error + silos.Logs());
+        var failed = await CliRun.RunAsync(["watch", throughLink.Output.Split(' ')[3], .. bob]);
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains($"--job {Path.Combine(linked, "part-00000.parquet")} is outside the locations this cluster allows (MetaClip:AllowedLocations, for a job of bob;",
+            failed.Output + failed.Error, StringComparison.Ordinal);
+
         var intoShared = await CliRun.RunAsync(["submit", .. job, "--out", Repository.Path("samples", "bobs-out"), .. bob]);
         Assert.Equal(MetaClipCommandLine.InputError, intoShared.ExitCode);
         Assert.Contains("is read-only for jobs: it may be read, not written", intoShared.ErrorLine, StringComparison.Ordinal);

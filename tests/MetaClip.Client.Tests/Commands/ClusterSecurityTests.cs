@@ -441,6 +441,9 @@ public sealed class ClusterSecurityTests : IDisposable
         var nameless = Assert.Throws<MetaClip.Engine.CurationException>(() => locations.Check("--out", Path.Combine(root, "users", "bob", "jobs", "o"), null, write: true));
         Assert.Contains("for a job submitted without a name", nameless.Message, StringComparison.Ordinal);
 
+        var container = Assert.Throws<InvalidOperationException>(() => AllowedLocations.Parse("az://{principal}/x"));
+        Assert.Contains("{principal} cannot be a container", container.Message, StringComparison.Ordinal);
+
         // The placeholder is one whole part of a location, once.
         foreach (string bad in new[] { $"{root}/user-{{principal}}", $"{root}/{{principal}}/{{principal}}", $"{root}/{{principal}}x/y" })
         {

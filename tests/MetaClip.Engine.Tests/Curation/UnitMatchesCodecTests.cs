@@ -118,4 +118,90 @@ public class UnitMatchesCodecTests
         Assert.Equal(matched.Ids, back.Ids);
         Assert.Equal(matched.Matched.Select(m => m with { Text = "", Url = null, Key = null }), back.Matched);
     }
+
+    [Fact]
+    public void An_intermediate_reads_the_same_from_any_stream_and_leaves_it_just_after_the_unit()
+    {
+        var unit = UnitMatcherTests.Match(("a", "en", "dog cat"), ("b", "de", "Hund"), ("c", "en", "cat"));
+        using var written = new MemoryStream();
+        UnitMatchesCodec.Write(written, unit);
+        byte[] bytes = [.. written.ToArray(), 0xAB, 0xCD, 0xEF];
+        int length = bytes.Length - 3;
+        var expected = unit.Matched.Select(m => m with { Text = "", Url = null, Key = null }).ToList();
+
+        // A stream that shows its array (as the pipeline's are: read as a span), one that does not, one that cannot seek.
+        foreach (var stream in new Stream[] { new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true), new MemoryStream(bytes), new OneWay(bytes) })
+        {
+            var back = UnitMatchesCodec.Read(stream, "mem");
+            Assert.Equal(expected, back.Matched);
+            Assert.Equal(unit.Ids, back.Ids);
+            if (stream.CanSeek)
+            {
+                Assert.Equal(length, stream.Position);
+            }
+        }
+    }
+
+    [Fact]
+    public void Damaged_counts_and_varints_are_an_error_naming_the_intermediate_not_a_crash()
+    {
+        var unit = UnitMatcherTests.Match(("a", "en", "dog cat"), ("b", "en", "dog"));
+        using var written = new MemoryStream();
+        UnitMatchesCodec.Write(written, unit);
+        byte[] bytes = written.ToArray();
+
+        // The matched-text count (just before the matched texts) made huge or negative; a varint of six bytes.
+        int countAt = bytes.Length - MatchedBytes(unit) - 1;
+        Assert.Equal(unit.Matched.Count, bytes[countAt]);
+        foreach (byte[] count in new byte[][] { [0xFF, 0xFF, 0xFF, 0xFF, 0x07], [0xFF, 0xFF, 0xFF, 0xFF, 0x0F], [0x80, 0x80, 0x80, 0x80, 0x80, 0x01] })
+        {
+            byte[] damaged = [.. bytes[..countAt], .. count, .. bytes[(countAt + 1)..]];
+            var e = Assert.Throws<CurationException>(() => UnitMatchesCodec.Read(new MemoryStream(damaged, 0, damaged.Length, false, true), "shard-9"));
+            Assert.Contains("intermediate shard-9: ", e.Message, StringComparison.Ordinal);
+        }
+
+        // A text's id count past the end of the bytes.
+        byte[] ids = [.. bytes];
+        ids[^(1 + unit.IdsOf(unit.Matched[^1]).Length)] = 0x7F;
+        var tooMany = Assert.Throws<CurationException>(() => UnitMatchesCodec.Read(new MemoryStream(ids, 0, ids.Length, false, true), "shard-9"));
+        Assert.Contains("intermediate shard-9: damaged", tooMany.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The bytes of a small unit's matched texts (each varint one byte; a language and label named once).</summary>
+    private static int MatchedBytes(UnitMatches unit) =>
+        unit.Matched.Sum(m => 6 + unit.IdsOf(m).Length) + unit.Matched.Select(m => m.Language).Distinct().Sum(l => 1 + l.Length) + unit.Matched.Select(m => m.LidLabel).Distinct().Sum(l => 1 + l.Length);
+
+    /// <summary>A stream that can only be read forward.</summary>
+    private sealed class OneWay(byte[] bytes) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 3));
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            _inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
 }
