@@ -133,8 +133,8 @@ public sealed partial class DashboardData(IGrainFactory grains, ILocalSiloDetail
     /// <summary>
     /// Whether <paramref name="origin"/> (a page's <c>Origin</c>) is one of the cluster's silos: the published URL of an
     /// active silo, or one a silo recorded in <see cref="ISiloUrlRegistryGrain"/> (a page whose silo died follows the job
-    /// from another silo, and its origin is the dead silo's). Exactly those origins: another port on a silo's host is
-    /// another site's page.
+    /// from another silo, and its origin is the dead silo's). Exactly those origins: a page on another port of a silo's
+    /// host is another origin (the same site, so it would get the session cookie), refused.
     /// </summary>
     public async Task<bool> IsSiloOriginAsync(string origin)
     {

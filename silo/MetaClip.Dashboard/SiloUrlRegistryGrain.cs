@@ -42,7 +42,8 @@ public sealed class SiloUrlRegistryGrain(
             throw new ArgumentException($"{url} is not the published URL ({SiloHttpUrl.MetadataKey} metadata) of an active silo of this cluster", nameof(url));
         }
 
-        state.State.Record(origin, DateTimeOffset.UtcNow, MaxOrigins);
+        var now = DateTimeOffset.UtcNow;
+        state.State.Record(origin, now, MaxOrigins, keepSince: now - Lifetime);
         await state.WriteStateAsync();
     }
 
@@ -56,11 +57,15 @@ public sealed class SiloUrlRegistryState
     [Id(0)]
     public Dictionary<string, DateTimeOffset> Origins { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Records <paramref name="origin"/> as registered <paramref name="at"/>, keeping the newest <paramref name="max"/>.</summary>
-    public void Record(string origin, DateTimeOffset at, int max)
+    /// <summary>
+    /// Records <paramref name="origin"/> as registered <paramref name="at"/>, keeping the newest <paramref name="max"/>
+    /// of those registered at <paramref name="keepSince"/> or later (an older one is trusted no more).
+    /// </summary>
+    public void Record(string origin, DateTimeOffset at, int max, DateTimeOffset keepSince)
     {
         Origins[origin] = at;
-        foreach (string old in Newest(DateTimeOffset.MinValue).Skip(max).ToList())
+        var kept = Newest(keepSince).Take(max).ToHashSet(StringComparer.Ordinal);
+        foreach (string old in Origins.Keys.Where(o => !kept.Contains(o)).ToList())
         {
             Origins.Remove(old);
         }

@@ -263,6 +263,7 @@ public static class UnitMatchesCodec
             {
                 r.BaseStream.Position = restAt + v.Position; // just after the unit, as a reader of the stream would leave it
             }
+
             return new UnitMatches
             {
                 Unit = new SnapshotUnit(file, rowGroup, range),

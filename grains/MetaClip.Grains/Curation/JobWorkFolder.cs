@@ -37,7 +37,6 @@ public static class JobWorkFolder
     /// <summary>The key of the language partition that holds <paramref name="language"/>'s counts for a job.</summary>
     public static string PartitionKey(string jobId, string language) => $"{jobId}/{language}";
 
-    /// <summary>Removes the job's intermediates, and the <c>.work</c> folder once no job uses it.</summary>
     /// <summary>Whether <paramref name="workFolder"/> names a job's work folder, <c>OUT/.work/ID</c> with a valid id.</summary>
     public static bool IsWorkFolder(string workFolder)
     {
@@ -46,6 +45,7 @@ public static class JobWorkFolder
         return parts.Length >= 3 && parts[^2] == ".work" && JobIds.IsValid(parts[^1]);
     }
 
+    /// <summary>Removes the job's intermediates, and the <c>.work</c> folder once no job uses it.</summary>
     public static async Task RemoveAsync(ShardIntermediates intermediates, string workFolder)
     {
         ArgumentNullException.ThrowIfNull(intermediates);

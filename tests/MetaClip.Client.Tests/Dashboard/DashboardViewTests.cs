@@ -176,17 +176,21 @@ public sealed class DashboardViewTests(ITestOutputHelper output)
         var start = new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero);
         for (int i = 0; i < 10; i++)
         {
-            state.Record($"http://10.0.0.{i}:8080", start.AddMinutes(i), max: 4);
+            state.Record($"http://10.0.0.{i}:8080", start.AddMinutes(i), max: 4, keepSince: DateTimeOffset.MinValue);
         }
 
         Assert.Equal(["http://10.0.0.9:8080", "http://10.0.0.8:8080", "http://10.0.0.7:8080", "http://10.0.0.6:8080"], state.Newest(DateTimeOffset.MinValue));
 
         // A silo that starts again under an origin already known moves it to the front, and nothing else is dropped.
-        state.Record("http://10.0.0.6:8080", start.AddMinutes(20), max: 4);
+        state.Record("http://10.0.0.6:8080", start.AddMinutes(20), max: 4, keepSince: DateTimeOffset.MinValue);
         Assert.Equal(["http://10.0.0.6:8080", "http://10.0.0.9:8080", "http://10.0.0.8:8080", "http://10.0.0.7:8080"], state.Newest(DateTimeOffset.MinValue));
 
         // Only registrations within the lifetime count: a silo gone for longer is no longer trusted.
         Assert.Equal(["http://10.0.0.6:8080", "http://10.0.0.9:8080"], state.Newest(start.AddMinutes(9)));
+
+        // A registration drops those older than the lifetime from the record too.
+        state.Record("http://10.0.0.5:8080", start.AddMinutes(30), max: 4, keepSince: start.AddMinutes(9));
+        Assert.Equal(["http://10.0.0.5:8080", "http://10.0.0.6:8080", "http://10.0.0.9:8080"], state.Newest(DateTimeOffset.MinValue));
     }
 
     [Fact]
