@@ -77,7 +77,6 @@ public sealed class UnitMatcher
     {
         var textsPerImage = new List<int>(rows.RowCount);
         var languages = new Dictionary<string, LanguageTally>(StringComparer.Ordinal);
-        var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
         bool v1 = _metadata.Mode == CurationMode.V1;
         var labels = rows.Lang ?? (!v1 && _identifier is not null ? _identifier.IdentifyAll(rows.Text, _threads, cancellationToken) : null);
 
@@ -88,6 +87,12 @@ public sealed class UnitMatcher
         var textLanguageIndex = new List<int>(rows.RowCount);
         var languageNames = new List<string>();
         var languageIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        // Each LID label's language, tally and number, looked up once per label (a few distinct ones; each the same
+        // string object row after row when they come from the model), not three times per row.
+        var byLabel = new Dictionary<string, LabelLanguage>(StringComparer.Ordinal);
+        string? lastLabel = null;
+        LabelLanguage last = default;
         int skipped = 0;
         for (int row = 0; row < rows.RowCount; row++)
         {
@@ -98,39 +103,42 @@ public sealed class UnitMatcher
             }
 
             string uuid = rows.Uuid[row]!;
-            if (!imageIndex.TryGetValue(uuid, out int image))
+            ref int image = ref CollectionsMarshal.GetValueRefOrAddDefault(imageIndex, uuid, out bool known);
+            if (!known)
             {
                 image = images.Count;
-                imageIndex[uuid] = image;
                 images.Add(uuid);
                 textsPerImage.Add(0);
             }
 
+            int imageNumber = image;
             string label = labels?[row] ?? string.Empty;
-            string language;
-            if (v1)
+            if (!ReferenceEquals(label, lastLabel))
             {
-                language = "en";
-            }
-            else if (!resolved.TryGetValue(label, out language!))
-            {
-                language = _metadata.LidMap.Resolve(label);
-                resolved[label] = language;
+                ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(byLabel, label, out bool seen);
+                if (!seen)
+                {
+                    string language = v1 ? "en" : _metadata.LidMap.Resolve(label);
+                    if (!languages.TryGetValue(language, out var tally))
+                    {
+                        tally = new LanguageTally();
+                        languages[language] = tally;
+                        languageIndex[language] = languageNames.Count;
+                        languageNames.Add(language);
+                    }
+
+                    entry = new LabelLanguage(tally, languageIndex[language]);
+                }
+
+                lastLabel = label;
+                last = entry;
             }
 
-            if (!languages.TryGetValue(language, out var tally))
-            {
-                tally = new LanguageTally();
-                languages[language] = tally;
-                languageIndex[language] = languageNames.Count;
-                languageNames.Add(language);
-            }
-
-            tally.Texts++;
+            last.Tally.Texts++;
             textRows.Add(row);
-            textImage.Add(image);
-            textIndex.Add(textsPerImage[image]++);
-            textLanguageIndex.Add(languageIndex[language]);
+            textImage.Add(imageNumber);
+            textIndex.Add(textsPerImage[imageNumber]++);
+            textLanguageIndex.Add(last.Index);
         }
 
         // Parallel part: matching, chunk by chunk; inside a chunk, the texts of each language in one batch.
@@ -204,6 +212,7 @@ public sealed class UnitMatcher
         }, _ => { });
 
         // Sequential merge, in row order.
+        var tallies = languageNames.Select(language => languages[language]).ToArray();
         var allIds = new int[chunkIds.Sum(c => c.Count)];
         var matched = new List<MatchedText>(idCount.Count(n => n > 0));
         int offset = 0;
@@ -221,8 +230,9 @@ public sealed class UnitMatcher
 
                 source.Slice(idStart[t], n).CopyTo(allIds.AsSpan(offset));
                 int row = textRows[t];
-                string language = languageNames[textLanguageIndex[t]];
-                languages[language].MatchedTexts++;
+                int languageNumber = textLanguageIndex[t];
+                string language = languageNames[languageNumber];
+                tallies[languageNumber].MatchedTexts++;
                 matched.Add(new MatchedText(row, textImage[t], textIndex[t], language, labels?[row] ?? string.Empty,
                     offset, n, rows.Text[row]!, rows.Url?[row], rows.Key?[row]));
                 offset += n;
@@ -241,4 +251,7 @@ public sealed class UnitMatcher
             ImageColumn = rows.ImageColumn,
         };
     }
+
+    /// <summary>What a LID label gives a text in pass 1: its metadata language's tally and that language's number in the unit.</summary>
+    private readonly record struct LabelLanguage(LanguageTally Tally, int Index);
 }

@@ -511,9 +511,13 @@ public static class JsonlUnitReader
 /// <summary>Fills in uuids per row: the uuid column's value, else derived from the url (docs/curation-spec.md §6).</summary>
 internal static class UuidResolver
 {
+    /// <summary>
+    /// Each row's uuid: <paramref name="uuids"/> itself, filled in where a value is missing (so the array is the caller's
+    /// to give away), or a new array when the unit has no uuid column.
+    /// </summary>
     public static string?[] Resolve(SnapshotFile file, string?[] texts, string?[]? uuids, string?[]? urls, SnapshotColumns columns, Func<int, string> locate)
     {
-        var result = new string?[texts.Length];
+        var result = uuids ?? new string?[texts.Length];
         Dictionary<string, string>? derived = null;
         for (int row = 0; row < texts.Length; row++)
         {
@@ -536,9 +540,9 @@ internal static class UuidResolver
                         ? $"snapshot file {file.Name}: has neither a \"{columns.Uuid}\" nor a \"{columns.Url}\" column, so texts cannot be grouped into images (rename with --uuid-column or --url-column)"
                         : $"snapshot file {file.Name} {locate(row)}: the row has neither a \"{columns.Uuid}\" nor a \"{columns.Url}\" value");
                 }
-            }
 
-            result[row] = id;
+                result[row] = id;
+            }
         }
 
         return result;
