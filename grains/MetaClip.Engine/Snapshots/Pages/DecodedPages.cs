@@ -28,15 +28,21 @@ internal sealed class DecodedPages(long capacityBytes, long maxIdleMilliseconds)
     /// </summary>
     public static DecodedPages Shared { get; } = new(Math.Clamp(16L * Environment.ProcessorCount, 64, 512) << 20, maxIdleMilliseconds: 60_000);
 
-    /// <summary>The bytes of the pages kept now.</summary>
-    public long Bytes
+    /// <summary>The bytes of the pages of <paramref name="source"/> kept now.</summary>
+    public long BytesOf(string source)
     {
-        get
+        lock (_entries)
         {
-            lock (_entries)
+            long bytes = 0;
+            foreach (var (key, entry) in _entries)
             {
-                return _bytes;
+                if (key.Source == source)
+                {
+                    bytes += entry.Bytes;
+                }
             }
+
+            return bytes;
         }
     }
 
