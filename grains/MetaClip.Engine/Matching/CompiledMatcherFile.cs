@@ -31,19 +31,16 @@ public static class CompiledMatcherFile
         writer.WriteArray(listHash);
         var entries = matcher.List.Entries;
         var lengths = new int[entries.Count];
-        long units = 0;
         for (int i = 0; i < lengths.Length; i++)
         {
-            lengths[i] = entries[i].Length;
-            units += lengths[i];
+            lengths[i] = entries.LengthOf(i);
         }
 
-        var chars = new char[checked((int)units)];
-        int at = 0;
-        foreach (string entry in entries)
+        var chars = new char[checked((int)entries.TotalLength)];
+        for (int i = 0, at = 0; i < lengths.Length; i++)
         {
-            entry.CopyTo(chars.AsSpan(at));
-            at += entry.Length;
+            entries.Span(i).CopyTo(chars.AsSpan(at));
+            at += lengths[i];
         }
 
         writer.WriteArray<int>(lengths);
@@ -93,7 +90,6 @@ public static class CompiledMatcherFile
 
         var lengths = reader.ReadArray<int>("entry lengths");
         var chars = reader.ReadArray<char>("entry text");
-        var entries = new string[lengths.Length];
         int at = 0;
         for (int i = 0; i < lengths.Length; i++)
         {
@@ -103,7 +99,6 @@ public static class CompiledMatcherFile
                 throw reader.Invalid($"entry {i}: length {length} does not fit");
             }
 
-            entries[i] = new string(chars, at, length);
             at += length;
         }
 
@@ -112,7 +107,7 @@ public static class CompiledMatcherFile
             throw reader.Invalid("entry text longer than its entries");
         }
 
-        var matcher = EntryMatcher.Read(reader, MetadataList.Trusted(language, entries, listSource));
+        var matcher = EntryMatcher.Read(reader, MetadataList.Trusted(language, EntryTexts.FromBlock(chars, lengths), listSource));
         reader.VerifyChecksum();
         return matcher;
     }

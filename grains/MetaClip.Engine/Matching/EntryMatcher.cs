@@ -39,7 +39,6 @@ public sealed class EntryMatcher
         ArgumentNullException.ThrowIfNull(list);
         List = list;
         Layout = layout;
-        var bounded = new List<string>();
         var boundedIds = new List<int>();
         var padded = new List<string>();
         var paddedIds = new List<int>();
@@ -47,15 +46,13 @@ public sealed class EntryMatcher
         var triggerKeys = new HashSet<ulong>();
         for (int id = 0; id < list.Count; id++)
         {
-            string entry = list.Entries[id];
-            string form = EntryPadding.Pad(entry, mode);
-            if (form.Length == entry.Length + 2) // keep in step with RecordBytes
+            if (EntryPadding.IsPaddedOnBothSides(list.Entries.Span(id), mode)) // as RecordBytes counts them
             {
-                bounded.Add(entry);
                 boundedIds.Add(id);
             }
             else
             {
+                string form = EntryPadding.Pad(list.Entries[id], mode);
                 padded.Add(form);
                 paddedIds.Add(id);
                 triggers.Add(form[0] != ' ' ? form[0] : form[^1]);
@@ -69,7 +66,9 @@ public sealed class EntryMatcher
         _triggers = SearchValues.Create(_triggerUnits);
         _triggerKeys = [.. triggerKeys.Order()];
 
-        _spaceBounded = bounded.Count > 0 ? new SpaceBoundedIndex(bounded, boundedIds, layout) : null;
+        // The index reads the entries from the list's own block (no copy, no string per entry).
+        int[] bounded = [.. boundedIds];
+        _spaceBounded = bounded.Length > 0 ? new SpaceBoundedIndex(list.Entries, bounded, bounded, layout) : null;
         _automaton = padded.Count > 0 ? SubstringAutomaton.Build(padded) : null;
         _automatonIds = [.. paddedIds];
     }
@@ -119,7 +118,18 @@ public sealed class EntryMatcher
     public static long RecordBytes(MetadataList list, CurationMode mode)
     {
         ArgumentNullException.ThrowIfNull(list);
-        return SpaceBoundedIndex.RecordBytes(list.Entries.Where(entry => EntryPadding.IsPaddedOnBothSides(entry, mode)));
+        var entries = list.Entries;
+        long bytes = 0;
+        for (int id = 0; id < entries.Count; id++)
+        {
+            var entry = entries.Span(id);
+            if (EntryPadding.IsPaddedOnBothSides(entry, mode))
+            {
+                bytes += SpaceBoundedIndex.RecordBytesOf(entry.Length);
+            }
+        }
+
+        return bytes;
     }
 
     /// <summary>The memory footprint of the index and the automaton in bytes.</summary>

@@ -73,17 +73,21 @@ public static class EntryPadding
     /// True when <see cref="Pad"/> puts a space on both sides of <paramref name="entry"/> (the entry then goes to
     /// the <see cref="SpaceBoundedIndex"/>), without building the padded form.
     /// </summary>
-    public static bool IsPaddedOnBothSides(string entry, CurationMode mode)
+    public static bool IsPaddedOnBothSides(ReadOnlySpan<char> entry, CurationMode mode)
     {
-        ArgumentException.ThrowIfNullOrEmpty(entry);
+        if (entry.IsEmpty)
+        {
+            throw new ArgumentException("an entry is never empty", nameof(entry));
+        }
+
         return mode == CurationMode.V1 || (!IsCjkOrSimilar(FirstCodePoint(entry)) && !IsCjkOrSimilar(LastCodePoint(entry)));
     }
 
     /// <summary>The first code point; a lone surrogate counts as its own code point, as in Python.</summary>
-    internal static int FirstCodePoint(string s) =>
+    internal static int FirstCodePoint(ReadOnlySpan<char> s) =>
         Rune.DecodeFromUtf16(s, out var rune, out _) == OperationStatus.Done ? rune.Value : s[0];
 
     /// <summary>The last code point; a lone surrogate counts as its own code point, as in Python.</summary>
-    internal static int LastCodePoint(string s) =>
+    internal static int LastCodePoint(ReadOnlySpan<char> s) =>
         Rune.DecodeLastFromUtf16(s, out var rune, out _) == OperationStatus.Done ? rune.Value : s[^1];
 }

@@ -15,8 +15,8 @@ public static class RecordBudget
     /// English list takes 15.7 MiB of them, the 975k entries of the 92-language set built from OMW, CLDR and
     /// FrequencyWords 28 MiB, so even a set five times that size is covered); the 27M-entry worldwide metadata gets
     /// them for its first few dozen of 300 lists and stays well under its 4 GB: all its records would add about
-    /// 20 bytes an entry (over 500 MiB) and took it to 4.3 GB. Records replace 16 bytes an entry of the strings
-    /// layout, so a full budget costs well under its size in managed heap. (256 MiB was measured too: 3,612 MiB
+    /// 20 bytes an entry (over 500 MiB) and took it to 4.3 GB. Records replace 8 bytes an entry of the strings
+    /// layout, so a full budget costs about its size in managed heap. (256 MiB was measured too: 3,612 MiB
     /// resident for the 27M entries, but a 4,028 MiB peak while all 300 compiled files were written.)
     /// </summary>
     public const long DefaultBytes = 128L << 20;

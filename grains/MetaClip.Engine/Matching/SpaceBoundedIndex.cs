@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
+using MetaClip.Engine.Metadata;
 
 namespace MetaClip.Engine.Matching;
 
@@ -11,8 +12,8 @@ namespace MetaClip.Engine.Matching;
 public enum SpaceBoundedLayout
 {
     /// <summary>
-    /// Against the list's own strings, through an id array and a chain array: nothing is copied (16 bytes per
-    /// entry besides the table), but a hit costs three or four cache misses.
+    /// Against the list's own block of entries (<see cref="Metadata.EntryTexts"/>), through an id array and a chain
+    /// array: nothing is copied (8 bytes per entry besides the table), but a hit costs three or four cache misses.
     /// </summary>
     Strings,
 
@@ -59,9 +60,11 @@ public sealed class SpaceBoundedIndex
     private readonly int _shift;
     private readonly int _count;
 
-    // Strings layout: the slots hold entry numbers; a hit is verified against _entries[e] (the list's strings)
-    // and reported as _ids[e], and the chain of entries with the same fingerprint goes on at _sameHashNext[e].
-    private readonly string[] _entries;
+    // Strings layout: the slots hold entry numbers; a hit is verified against entry e's units (_texts at _textOf[e], or
+    // at e when _textOf is null: the list's own block, no string per entry) and reported as _ids[e], and the chain of
+    // entries with the same fingerprint goes on at _sameHashNext[e].
+    private readonly EntryTexts _texts;
+    private readonly int[]? _textOf;
     private readonly int[] _ids;
     private readonly int[] _sameHashNext;
 
@@ -75,30 +78,41 @@ public sealed class SpaceBoundedIndex
     /// <param name="ids">The id to report for each entry.</param>
     /// <param name="layout">How hits are verified (the same ids either way).</param>
     public SpaceBoundedIndex(IReadOnlyList<string> entries, IReadOnlyList<int> ids, SpaceBoundedLayout layout = SpaceBoundedLayout.Strings)
+        : this(EntryTexts.From(entries ?? throw new ArgumentNullException(nameof(entries))), null, [.. ids ?? throw new ArgumentNullException(nameof(ids))], layout)
     {
-        ArgumentNullException.ThrowIfNull(entries);
+    }
+
+    /// <summary>
+    /// An index of entries <paramref name="textOf"/> of <paramref name="texts"/> (all of them, in order, when null),
+    /// reported as <paramref name="ids"/>; the strings layout verifies against <paramref name="texts"/> itself.
+    /// </summary>
+    internal SpaceBoundedIndex(EntryTexts texts, int[]? textOf, int[] ids, SpaceBoundedLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
         ArgumentNullException.ThrowIfNull(ids);
-        ArgumentOutOfRangeException.ThrowIfNotEqual(ids.Count, entries.Count, nameof(ids));
+        ArgumentOutOfRangeException.ThrowIfNotEqual(ids.Length, textOf?.Length ?? texts.Count, nameof(ids));
         bool records = layout == SpaceBoundedLayout.Records;
-        _count = entries.Count;
-        int keys = entries.Count;
+        _count = ids.Length;
+        _texts = texts;
+        _textOf = textOf;
+        int keys = _count;
         long recordInts = 0;
-        foreach (string e in entries)
+        for (int i = 0; i < _count; i++)
         {
-            keys += e.AsSpan().Count(' ');
+            var e = TextOf(i);
+            keys += e.Count(' ');
             recordInts += RecordInts(e.Length);
         }
 
         if (records && recordInts > MaxRecordInts)
         {
-            throw new InvalidOperationException($"the records of {entries.Count:N0} entries take {recordInts * sizeof(int):N0} bytes, more than the table can address; use {nameof(SpaceBoundedLayout.Strings)}");
+            throw new InvalidOperationException($"the records of {_count:N0} entries take {recordInts * sizeof(int):N0} bytes, more than the table can address; use {nameof(SpaceBoundedLayout.Strings)}");
         }
 
         // Records are written as the entries are inserted (a slot then holds its first entry's record offset, and
         // each record the offset of the next one of its chain), so no per-entry array is made besides them.
         _records = records ? new int[recordInts] : null;
-        _entries = records ? [] : [.. entries];
-        _ids = records ? [] : [.. ids];
+        _ids = records ? [] : ReferenceEquals(textOf, ids) ? ids : [.. ids];
         _sameHashNext = records ? [] : new int[_count];
         int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, keys * 2));
         _slots = new Slot[capacity];
@@ -106,20 +120,20 @@ public sealed class SpaceBoundedIndex
         _shift = 32 - BitOperations.Log2((uint)capacity);
         for (int i = 0, record = 0; i < _count; i++)
         {
-            string entry = entries[i];
+            var entry = TextOf(i);
             ulong hash = SpanSeed;
             int tokenStart = 0;
             for (int k = 0; k < entry.Length; k++)
             {
                 if (entry[k] == ' ')
                 {
-                    hash = Combine(hash, TokenHash(entry.AsSpan(tokenStart, k - tokenStart)));
+                    hash = Combine(hash, TokenHash(entry.Slice(tokenStart, k - tokenStart)));
                     Find(hash, create: true).Value |= IsPrefix;
                     tokenStart = k + 1;
                 }
             }
 
-            hash = Combine(hash, TokenHash(entry.AsSpan(tokenStart)));
+            hash = Combine(hash, TokenHash(entry[tokenStart..]));
 
             ref Slot slot = ref Find(hash, create: true);
             if (_records is not null)
@@ -127,7 +141,7 @@ public sealed class SpaceBoundedIndex
                 _records[record] = entry.Length;
                 _records[record + 1] = ids[i];
                 _records[record + 2] = slot.FirstEntry;
-                entry.AsSpan().CopyTo(MemoryMarshal.Cast<int, char>(_records.AsSpan(record + RecordHeader)));
+                entry.CopyTo(MemoryMarshal.Cast<int, char>(_records.AsSpan(record + RecordHeader)));
                 slot.Value = ((record + 1) << 1) | (slot.Value & IsPrefix);
                 record += RecordInts(entry.Length);
             }
@@ -137,16 +151,24 @@ public sealed class SpaceBoundedIndex
                 slot.Value = ((i + 1) << 1) | (slot.Value & IsPrefix);
             }
         }
+
+        if (records)
+        {
+            // A records index holds every entry's units itself.
+            _texts = EntryTexts.Empty;
+            _textOf = null;
+        }
     }
 
     /// <summary>An index of the strings layout over a table whose slots hold entry numbers.</summary>
-    private SpaceBoundedIndex(Slot[] slots, string[] entries, int[] ids, int[] sameHashNext)
+    private SpaceBoundedIndex(Slot[] slots, EntryTexts texts, int[]? textOf, int[] ids, int[] sameHashNext)
     {
         _slots = slots;
         _mask = slots.Length - 1;
         _shift = 32 - BitOperations.Log2((uint)slots.Length);
-        _count = entries.Length;
-        _entries = entries;
+        _count = ids.Length;
+        _texts = texts;
+        _textOf = textOf;
         _ids = ids;
         _sameHashNext = sameHashNext;
     }
@@ -159,7 +181,7 @@ public sealed class SpaceBoundedIndex
         _shift = 32 - BitOperations.Log2((uint)slots.Length);
         _count = count;
         _records = records;
-        _entries = [];
+        _texts = EntryTexts.Empty;
         _ids = [];
         _sameHashNext = [];
     }
@@ -170,8 +192,13 @@ public sealed class SpaceBoundedIndex
     /// <summary>How hits are verified.</summary>
     public SpaceBoundedLayout Layout => _records is null ? SpaceBoundedLayout.Strings : SpaceBoundedLayout.Records;
 
-    /// <summary>Bytes held by the table (in the strings layout the entry strings are shared with the metadata list).</summary>
-    public long SizeInBytes => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + ((long)(_ids.Length + _sameHashNext.Length + (_records?.Length ?? 0)) * sizeof(int)) + ((long)_entries.Length * 8);
+    /// <summary>Bytes held by the table (in the strings layout an index made from a list shares the list's units and counts none of them).</summary>
+    public long SizeInBytes => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + ((long)(_ids.Length + _sameHashNext.Length + (_records?.Length ?? 0)) * sizeof(int)) +
+        (_textOf is null ? (_texts.TotalLength * sizeof(char)) + ((long)_texts.Count * sizeof(int)) : ReferenceEquals(_textOf, _ids) ? 0 : (long)_textOf.Length * sizeof(int));
+
+    /// <summary>The units of entry <paramref name="e"/> (strings layout).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<char> TextOf(int e) => _texts.Span(_textOf is null ? e : _textOf[e]);
 
     /// <summary>Entries that share their fingerprint with an earlier entry (so a hit on it walks a chain); for tests.</summary>
     internal int ChainedEntries
@@ -220,18 +247,26 @@ public sealed class SpaceBoundedIndex
         if (layout == SpaceBoundedLayout.Records)
         {
             var slots = (Slot[])_slots.Clone();
-            return new SpaceBoundedIndex(slots, _count, BuildRecords(_entries, _ids, _sameHashNext, slots));
+            return new SpaceBoundedIndex(slots, _count, BuildRecords(this, slots));
         }
 
         var (ids, sameHashNext, entrySlots) = EntryNumbersOfRecords();
         var records = _records!;
-        var entries = new string[_count];
+        var lengths = new int[_count];
+        long units = 0;
         for (int i = 0, r = 0; i < _count; i++, r += RecordInts(records[r]))
         {
-            entries[i] = new string(MemoryMarshal.Cast<int, char>(records.AsSpan(r + RecordHeader))[..records[r]]);
+            lengths[i] = records[r];
+            units += records[r];
         }
 
-        return new SpaceBoundedIndex(entrySlots, entries, ids, sameHashNext);
+        var block = new char[units];
+        for (int i = 0, r = 0, at = 0; i < _count; at += records[r], i++, r += RecordInts(records[r]))
+        {
+            MemoryMarshal.Cast<int, char>(records.AsSpan(r + RecordHeader))[..records[r]].CopyTo(block.AsSpan(at));
+        }
+
+        return new SpaceBoundedIndex(entrySlots, EntryTexts.FromBlock(block, lengths), null, ids, sameHashNext);
     }
 
     /// <summary>Where each entry's record starts (records are in entry order).</summary>
@@ -255,38 +290,44 @@ public sealed class SpaceBoundedIndex
     /// </summary>
     internal SpaceBoundedIndex ConsumeIntoLayout(SpaceBoundedLayout layout) =>
         layout == SpaceBoundedLayout.Records && _records is null
-            ? new SpaceBoundedIndex(_slots, _count, BuildRecords(_entries, _ids, _sameHashNext, _slots))
+            ? new SpaceBoundedIndex(_slots, _count, BuildRecords(this, _slots))
             : WithLayout(layout);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int RecordInts(int length) => RecordHeader + ((length + 1) / 2);
 
+    /// <summary>The bytes the record of an entry of <paramref name="length"/> units takes (<see cref="SpaceBoundedLayout.Records"/>).</summary>
+    public static long RecordBytesOf(int length) => (long)RecordInts(length) * sizeof(int);
+
     /// <summary>
     /// The records of the entries, in entry order, and the slots turned from entry numbers to record offsets.
     /// </summary>
-    private static int[] BuildRecords(string[] entries, int[] ids, int[] sameHashNext, Slot[] slots)
+    private static int[] BuildRecords(SpaceBoundedIndex strings, Slot[] slots)
     {
-        var recordOf = new int[entries.Length];
+        int count = strings._count;
+        var (ids, sameHashNext) = (strings._ids, strings._sameHashNext);
+        var recordOf = new int[count];
         long size = 0;
-        for (int i = 0; i < entries.Length; i++)
+        for (int i = 0; i < count; i++)
         {
             recordOf[i] = (int)Math.Min(size, int.MaxValue);
-            size += RecordInts(entries[i].Length);
+            size += RecordInts(strings.TextOf(i).Length);
         }
 
         if (size > MaxRecordInts)
         {
-            throw new InvalidOperationException($"the records of {entries.Length:N0} entries take {size * sizeof(int):N0} bytes, more than the table can address; use {nameof(SpaceBoundedLayout.Strings)}");
+            throw new InvalidOperationException($"the records of {count:N0} entries take {size * sizeof(int):N0} bytes, more than the table can address; use {nameof(SpaceBoundedLayout.Strings)}");
         }
 
         var records = new int[size];
-        for (int i = 0; i < entries.Length; i++)
+        for (int i = 0; i < count; i++)
         {
             int r = recordOf[i];
-            records[r] = entries[i].Length;
+            var entry = strings.TextOf(i);
+            records[r] = entry.Length;
             records[r + 1] = ids[i];
             records[r + 2] = sameHashNext[i] < 0 ? -1 : recordOf[sameHashNext[i]];
-            entries[i].AsSpan().CopyTo(MemoryMarshal.Cast<int, char>(records.AsSpan(r + RecordHeader)));
+            entry.CopyTo(MemoryMarshal.Cast<int, char>(records.AsSpan(r + RecordHeader)));
         }
 
         foreach (ref Slot slot in slots.AsSpan())
@@ -442,7 +483,7 @@ public sealed class SpaceBoundedIndex
             var span = _spaced.Slice(start, length);
             for (int e = first; e >= 0; e = index._sameHashNext[e])
             {
-                if (span.SequenceEqual(index._entries[e]))
+                if (span.SequenceEqual(index.TextOf(e)))
                 {
                     matches.Add(index._ids[e]);
                 }
@@ -566,7 +607,7 @@ public sealed class SpaceBoundedIndex
     /// in the strings layout (<see cref="WithLayout"/> turns it into records).
     /// Checks every index the lookups follow, so a damaged table fails here, not in a walk.
     /// </summary>
-    internal static SpaceBoundedIndex Read(CompiledReader reader, IReadOnlyList<string> listEntries)
+    internal static SpaceBoundedIndex Read(CompiledReader reader, EntryTexts listEntries)
     {
         var ids = reader.ReadArray<int>("space-bounded ids");
         var sameHashNext = reader.ReadArray<int>("space-bounded chains");
@@ -577,15 +618,12 @@ public sealed class SpaceBoundedIndex
         }
 
         // A chain of same-hash entries only links to earlier entries (so it ends).
-        var entries = new string[ids.Length];
         for (int i = 0; i < ids.Length; i++)
         {
             if ((uint)ids[i] >= (uint)listEntries.Count || sameHashNext[i] < -1 || sameHashNext[i] >= i)
             {
                 throw reader.Invalid($"space-bounded table: entry {i} points outside the list");
             }
-
-            entries[i] = listEntries[ids[i]];
         }
 
         foreach (var slot in slots)
@@ -596,7 +634,8 @@ public sealed class SpaceBoundedIndex
             }
         }
 
-        return new SpaceBoundedIndex(slots, entries, ids, sameHashNext);
+        // The ids are the entries' places in the list, so the list's block serves the strings layout as it is.
+        return new SpaceBoundedIndex(slots, listEntries, ids, ids, sameHashNext);
     }
 
     /// <summary>

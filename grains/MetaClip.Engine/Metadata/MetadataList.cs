@@ -29,10 +29,10 @@ public sealed class MetadataList
             }
         }
 
-        Entries = [.. entries];
+        Entries = EntryTexts.From(entries);
     }
 
-    private MetadataList(string language, string[] entries, string source, bool _)
+    private MetadataList(string language, EntryTexts entries, string source, bool _)
     {
         Language = language;
         Source = source;
@@ -43,7 +43,7 @@ public sealed class MetadataList
     /// A list whose entries are known to be valid (non-empty, distinct): read from a compiled list whose content
     /// hash matches a list file that was checked when it was compiled.
     /// </summary>
-    internal static MetadataList Trusted(string language, string[] entries, string source) => new(language, entries, source, true);
+    internal static MetadataList Trusted(string language, EntryTexts entries, string source) => new(language, entries, source, true);
 
     /// <summary>The metadata language (file name without <c>.json</c>).</summary>
     public string Language { get; }
@@ -51,7 +51,8 @@ public sealed class MetadataList
     /// <summary>Where the list came from, for messages.</summary>
     public string Source { get; }
 
-    public IReadOnlyList<string> Entries { get; }
+    /// <summary>The entries, an entry's id its index (held as one block: <see cref="EntryTexts"/>).</summary>
+    public EntryTexts Entries { get; }
 
     public int Count => Entries.Count;
 

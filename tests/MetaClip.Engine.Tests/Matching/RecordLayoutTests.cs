@@ -87,10 +87,10 @@ public sealed class RecordLayoutTests : IDisposable
             long expected = bounded.Sum(e => 4L * (3 + ((e.Length + 1) / 2)));
             Assert.Equal(expected, EntryMatcher.RecordBytes(list, mode));
 
-            // Records replace the strings layout's 16 bytes per entry (reference, id, chain).
+            // Records replace the strings layout's 8 bytes per entry (id, chain: it reads the list's own units).
             long strings = new EntryMatcher(list, mode, SpaceBoundedLayout.Strings).SizeInBytes;
             long records = new EntryMatcher(list, mode, SpaceBoundedLayout.Records).SizeInBytes;
-            Assert.Equal(expected - (16L * bounded.Length), records - strings);
+            Assert.Equal(expected - (8L * bounded.Length), records - strings);
         }
     }
 
