@@ -74,28 +74,6 @@ public sealed class EntryTexts : IReadOnlyList<string>
         return new EntryTexts(units, ends);
     }
 
-    /// <summary>Entries <paramref name="ids"/> of <paramref name="texts"/>, in that order, copied into a block of their own.</summary>
-    public static EntryTexts Select(EntryTexts texts, ReadOnlySpan<int> ids)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        var ends = new int[ids.Length];
-        long total = 0;
-        for (int i = 0; i < ids.Length; i++)
-        {
-            total += texts.LengthOf(ids[i]);
-            ends[i] = (int)total; // a subset of one list's entries (repeats aside) fits where the list fits
-        }
-
-        var units = new char[total];
-        for (int i = 0, at = 0; i < ids.Length; i++)
-        {
-            texts.Span(ids[i]).CopyTo(units.AsSpan(at));
-            at = ends[i];
-        }
-
-        return new EntryTexts(units, ends);
-    }
-
     /// <summary>
     /// The entries whose lengths are <paramref name="lengths"/>, one after another in <paramref name="units"/> (which
     /// this keeps). The caller has checked that the lengths are positive and add up to the units.

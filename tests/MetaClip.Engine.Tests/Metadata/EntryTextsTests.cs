@@ -30,15 +30,6 @@ public class EntryTextsTests
     }
 
     [Fact]
-    public void A_selection_holds_the_chosen_entries_in_the_order_asked()
-    {
-        var texts = EntryTexts.From(Entries);
-        int[] ids = [8, 0, 3, 3, 5];
-        Assert.Equal(ids.Select(id => Entries[id]), EntryTexts.Select(texts, ids));
-        Assert.Empty(EntryTexts.Select(texts, []));
-    }
-
-    [Fact]
     public void A_list_read_from_its_compiled_file_has_the_entries_of_the_list_it_was_compiled_from()
     {
         var random = new Random(5);
