@@ -84,7 +84,8 @@ public sealed class SpaceBoundedIndex
 
     /// <summary>
     /// An index of entries <paramref name="textOf"/> of <paramref name="texts"/> (all of them, in order, when null),
-    /// reported as <paramref name="ids"/>; the strings layout verifies against <paramref name="texts"/> itself.
+    /// reported as <paramref name="ids"/>; the strings layout verifies against <paramref name="texts"/> itself and keeps
+    /// <paramref name="textOf"/> and <paramref name="ids"/> (arrays the caller gives away; they may be one array).
     /// </summary>
     internal SpaceBoundedIndex(EntryTexts texts, int[]? textOf, int[] ids, SpaceBoundedLayout layout)
     {
@@ -112,7 +113,7 @@ public sealed class SpaceBoundedIndex
         // Records are written as the entries are inserted (a slot then holds its first entry's record offset, and
         // each record the offset of the next one of its chain), so no per-entry array is made besides them.
         _records = records ? new int[recordInts] : null;
-        _ids = records ? [] : ReferenceEquals(textOf, ids) ? ids : [.. ids];
+        _ids = records ? [] : ids;
         _sameHashNext = records ? [] : new int[_count];
         int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, keys * 2));
         _slots = new Slot[capacity];

@@ -25,7 +25,7 @@ public sealed class EntryTexts : IReadOnlyList<string>
 
     public int Count => _ends.Length;
 
-    /// <summary>All entries' units together, in entry order.</summary>
+    /// <summary>How many UTF-16 units all entries hold together.</summary>
     public long TotalLength => _ends.Length == 0 ? 0 : _ends[^1];
 
     /// <summary>Entry <paramref name="id"/>, made into a string (use <see cref="Span"/> where a span will do).</summary>
