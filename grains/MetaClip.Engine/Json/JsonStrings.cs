@@ -61,14 +61,14 @@ public static class JsonStrings
 
     /// <summary>How the current token, read as text, matches <paramref name="name"/>: exactly, ignoring ASCII case, or not.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static NameMatch MatchName(ref Utf8JsonReader reader, string name)
-    {
-        if (reader.ValueIsEscaped || reader.HasValueSequence)
-        {
-            return Compare(GetString(ref reader), name);
-        }
+    public static NameMatch MatchName(ref Utf8JsonReader reader, string name) =>
+        reader.ValueIsEscaped || reader.HasValueSequence ? Compare(GetString(ref reader), name) : MatchName(reader.ValueSpan, name);
 
-        var raw = reader.ValueSpan;
+    /// <summary>How a property name written without escapes (its UTF-8 bytes between the quotes) matches <paramref name="name"/>.</summary>
+    /// <exception cref="FormatException">A non-ASCII name that is not valid UTF-8.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static NameMatch MatchName(ReadOnlySpan<byte> raw, string name)
+    {
         if (raw.Length != name.Length)
         {
             // Non-ASCII names can differ in byte length; fall back to a full comparison.
@@ -114,7 +114,7 @@ public static class JsonStrings
         }
     }
 
-    private static string Decode(ReadOnlySpan<byte> raw)
+    internal static string Decode(ReadOnlySpan<byte> raw)
     {
         try
         {

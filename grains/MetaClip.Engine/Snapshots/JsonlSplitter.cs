@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
-using MetaClip.Engine.Json;
 using MetaClip.Engine.Storage;
 
 namespace MetaClip.Engine.Snapshots;
@@ -225,100 +223,10 @@ public static class JsonlSplitter
                     data = data[3..];
                 }
 
-                _fingerprints[i] = Fingerprint(data, ref units);
+                _fingerprints[i] = LineFingerprint.Of(data, columns, ref units);
             }
         }
 
         public UnitRange[] Ranges() => _ranges.Ranges(_length);
-
-        /// <summary>A 64-bit fingerprint of the line's uuid (read, or derived from its url as the reader does); 0 for none.</summary>
-        /// <remarks>
-        /// Runs for every line of every split file, so the uuid is not made into a string: its UTF-16 units are decoded
-        /// into a buffer and hashed there (the same bytes <see cref="ImageRanges.Fingerprint(string)"/> hashes). Like
-        /// the reader, the last uuid value of a line counts. Escaped values (rare) and urls go through strings.
-        /// </remarks>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private ulong Fingerprint(ReadOnlySpan<byte> data, ref char[] units)
-        {
-            if (data.Trim(" \t\r"u8).IsEmpty)
-            {
-                return 0;
-            }
-
-            ulong uuid = 0;
-            string? url = null;
-            var exact = JsonStrings.ExactNames.None;
-            try
-            {
-                var reader = new Utf8JsonReader(data);
-                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                {
-                    return 0;
-                }
-
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    // As the unit reader takes them: a name written exactly as the column's wins over one in other case.
-                    var uuidMatch = JsonStrings.MatchName(ref reader, columns.Uuid);
-                    var urlMatch = uuidMatch == JsonStrings.NameMatch.None ? JsonStrings.MatchName(ref reader, columns.Url) : JsonStrings.NameMatch.None;
-                    if (JsonStrings.Takes(uuidMatch, JsonStrings.ExactNames.Uuid, ref exact))
-                    {
-                        reader.Read();
-                        uuid = reader.TokenType is JsonTokenType.String or JsonTokenType.Number ? ValueFingerprint(ref reader, ref units) : 0;
-                    }
-                    else if (JsonStrings.Takes(urlMatch, JsonStrings.ExactNames.Url, ref exact))
-                    {
-                        reader.Read();
-                        url = reader.TokenType == JsonTokenType.String ? JsonStrings.GetString(ref reader) : null;
-                    }
-                    else
-                    {
-                        reader.Read();
-                        reader.Skip();
-                    }
-                }
-            }
-            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
-            {
-                return 0; // the reader names the bad line when the unit is read
-            }
-
-            if (uuid != 0)
-            {
-                return uuid;
-            }
-
-            // An empty url is a value too: the reader derives one uuid from it for all such rows.
-            return url is null ? 0 : ImageRanges.Fingerprint(ImageUuid.FromUrl(url));
-        }
-
-        /// <summary>
-        /// The fingerprint of the current string or number token's text, as the reader reads it (0 for an empty
-        /// string: the reader then derives the uuid from the url).
-        /// </summary>
-        /// <exception cref="FormatException">Invalid UTF-8.</exception>
-        private static ulong ValueFingerprint(ref Utf8JsonReader reader, ref char[] units)
-        {
-            if (reader.ValueIsEscaped)
-            {
-                string text = JsonStrings.GetString(ref reader); // only strings have escapes; the line is one span
-                return text.Length == 0 ? 0 : ImageRanges.Fingerprint(text);
-            }
-
-            var raw = reader.ValueSpan;
-            if (raw.IsEmpty)
-            {
-                return 0;
-            }
-
-            if (raw.Length > units.Length)
-            {
-                units = new char[Math.Max(raw.Length, units.Length * 2)];
-            }
-
-            // At most one UTF-16 unit per byte. Strings are strict (as JsonStrings decodes them); a number's bytes are ASCII.
-            int length = reader.TokenType == JsonTokenType.String ? JsonStrings.Decode(raw, units) : System.Text.Encoding.UTF8.GetChars(raw, units);
-            return ImageRanges.Fingerprint(units.AsSpan(0, length));
-        }
     }
 }
