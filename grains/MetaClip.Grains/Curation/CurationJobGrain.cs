@@ -155,12 +155,18 @@ public sealed partial class CurationJobGrain(
 
     public async Task<CurationJobStatus> Cancel()
     {
-        if (Job.Spec is null || Job.Phase is CurationJobPhase.Done or CurationJobPhase.Cancelled)
+        if (Job.Spec is null)
         {
             return Status();
         }
 
+        // Who may cancel is checked before whether there is anything to cancel: a caller who may not change the job is
+        // told so whatever its phase, not answered "done" or refused depending on how far it got.
         JobPrincipalCheck.EnsureMayChange(JobId, Job.SubmittedBy, JobPrincipal.Current, siloOptions.Value.Operators, "cancel");
+        if (Job.Phase is CurationJobPhase.Done or CurationJobPhase.Cancelled)
+        {
+            return Status();
+        }
 
         _cancelRequested = true;
         await _cancel.CancelAsync();
@@ -187,12 +193,16 @@ public sealed partial class CurationJobGrain(
 
     public async Task<CurationJobStatus> Retry(bool skipBadFiles)
     {
-        if (Job.Spec is null || Job.Phase != CurationJobPhase.Failed)
+        if (Job.Spec is null)
         {
             return Status();
         }
 
         JobPrincipalCheck.EnsureMayChange(JobId, Job.SubmittedBy, JobPrincipal.Current, siloOptions.Value.Operators, "retry");
+        if (Job.Phase != CurationJobPhase.Failed)
+        {
+            return Status();
+        }
         Job.Spec = Job.Spec.Value with { SkipBadFiles = Job.Spec.Value.SkipBadFiles || skipBadFiles };
         Job.Phase = Job.FailedPhase;
         Job.Error = null;

@@ -119,9 +119,14 @@ public sealed partial class TrainingJobGrain(
 
     public async Task<TrainingJobStatus> Cancel()
     {
+        if (Job.Spec is not null)
+        {
+            // Checked whatever the phase, as a curation job does: a caller who may not change the job is told so.
+            JobPrincipalCheck.EnsureMayChange(JobId, Job.SubmittedBy, JobPrincipal.Current, siloOptions.Value.Operators, "cancel");
+        }
+
         if (Job.Phase is TrainingJobPhase.Running or TrainingJobPhase.Pending)
         {
-            JobPrincipalCheck.EnsureMayChange(JobId, Job.SubmittedBy, JobPrincipal.Current, siloOptions.Value.Operators, "cancel");
             Job.Phase = TrainingJobPhase.Cancelled;
             await _cancel.CancelAsync();
             if (_run is not null)

@@ -61,6 +61,37 @@ public class CurationJobGrainTests
     }
 
     [Fact]
+    public async Task Regression_a_finished_job_answered_someone_elses_cancel_or_retry_instead_of_refusing_it()
+    {
+        // Cancel and Retry answered with the status of a job that had nothing left to cancel or retry before asking who
+        // called: another user's cancel was refused while the job ran and answered once it was done (a test that
+        // cancelled as someone else failed whenever the job had finished first).
+        using var work = new TempFolder();
+        await using var cluster = await StartAsync(1);
+        CurationJobStatus done;
+        using (JobPrincipal.Use("alice"))
+        {
+            done = await RunJobAsync(cluster, "alices", SampleSpec(work.Combine("out")));
+        }
+
+        Assert.True(done.Phase == CurationJobPhase.Done, done.Error);
+        var job = cluster.Client.GetGrain<ICurationJobGrain>("alices");
+        using (JobPrincipal.Use("bob"))
+        {
+            var cancel = await Assert.ThrowsAsync<CurationException>(() => job.Cancel());
+            Assert.Contains("cancel job alices: it was submitted by alice", cancel.Message, StringComparison.Ordinal);
+            var retry = await Assert.ThrowsAsync<CurationException>(() => job.Retry(false));
+            Assert.Contains("retry job alices: it was submitted by alice", retry.Message, StringComparison.Ordinal);
+        }
+
+        using (JobPrincipal.Use("alice"))
+        {
+            Assert.Equal(CurationJobPhase.Done, (await job.Cancel()).Phase);
+            Assert.Equal(CurationJobPhase.Done, (await job.Retry(false)).Phase);
+        }
+    }
+
+    [Fact]
     public async Task A_snapshot_that_does_not_exist_fails_the_start_with_its_name()
     {
         using var work = new TempFolder();
