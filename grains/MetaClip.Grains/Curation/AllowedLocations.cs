@@ -228,10 +228,13 @@ public sealed class AllowedLocations
         throw new CurationException($"{option} {location} is outside the locations this cluster allows ({Setting}{whose}; ask its operator)");
     }
 
-    /// <summary>Whether <paramref name="principal"/> can stand for <see cref="PrincipalPlaceholder"/>: one plain path part.</summary>
+    /// <summary>
+    /// Whether <paramref name="principal"/> can stand for <see cref="PrincipalPlaceholder"/>: one plain path part, and
+    /// not a name Windows keeps for a device (<see cref="WindowsDeviceNames"/>).
+    /// </summary>
     public static bool IsPlainName(string? principal) =>
         principal is { Length: > 0 and <= 128 } && char.IsAsciiLetterOrDigit(principal[0]) && principal[^1] != '.'
-        && principal.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@');
+        && principal.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@') && !WindowsDeviceNames.Names(principal);
 
     /// <summary>A root: a location, or (with <see cref="Suffix"/>) the parts around the placeholder.</summary>
     private sealed record Root(string Prefix, string? Suffix, bool ReadOnly)

@@ -394,7 +394,7 @@ public sealed class ClusterSecurityTests : IDisposable
         Assert.False(locations.Allows("az://crawls/2024/out", "alice", write: true));
 
         // Each user's own: alice's jobs use hers, not bob's; a job without a name, or with a name that is no plain path
-        // part, gets nothing from such a root.
+        // part (or one Windows keeps for a device), gets nothing from such a root.
         Assert.True(locations.Allows(Path.Combine(root, "users", "alice", "jobs", "out"), "alice"));
         Assert.True(locations.Allows(Path.Combine(root, "users", "alice", "jobs"), "alice", write: false));
         Assert.False(locations.Allows(Path.Combine(root, "users", "bob", "jobs", "out"), "alice"));
@@ -404,7 +404,7 @@ public sealed class ClusterSecurityTests : IDisposable
         Assert.True(locations.Allows("az://out/alice/run-1", "alice"));
         Assert.False(locations.Allows("az://out/bob/run-1", "alice"));
         Assert.False(locations.Allows("az://out/alice-2/run-1", "alice"));
-        foreach (string name in new[] { "..", ".", "a/b", "a\\b", "../bob", "", "-x", "bob.", new string('a', 129) })
+        foreach (string name in new[] { "..", ".", "a/b", "a\\b", "../bob", "", "-x", "bob.", new string('a', 129), "CON", "nul.bob" })
         {
             Assert.False(locations.Allows(Path.Combine(root, "users", "bob", "jobs"), name));
             Assert.False(locations.Allows(Path.Combine(root, "users", "alice", "jobs"), name));
