@@ -177,12 +177,15 @@ internal ref struct HybridDecoder
         }
         else
         {
+            // Checked before it is multiplied: a damaged header's count of groups times 8 (or times the bit width below)
+            // overflowed, and a negative place in the data then read outside it.
             long groups = (long)(header >> 1);
-            long values = groups * 8;
-            if (groups <= 0 || values > int.MaxValue)
+            if (groups <= 0 || groups > int.MaxValue / 8)
             {
                 throw new InvalidDataException($"a bit-packed run of {groups} groups");
             }
+
+            long values = groups * 8;
 
             _packedLeft = (int)values;
             _packedBit = (long)_at * 8;

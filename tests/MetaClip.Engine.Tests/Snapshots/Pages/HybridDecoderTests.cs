@@ -36,4 +36,27 @@ public sealed class HybridDecoderTests
         byte[] headerOnly = [0b11];
         Assert.Throws<InvalidDataException>(() => new HybridDecoder(headerOnly, 1).Skip(1));
     }
+
+    [Theory]
+    [InlineData(1UL << 61)] // times 8 values overflows to 0
+    [InlineData((1UL << 62) + 1)] // times 8 overflows to 8, times the bit width to a negative place in the data
+    [InlineData((ulong)int.MaxValue)]
+    public void Regression_a_damaged_header_with_a_huge_count_of_groups_read_outside_the_data(ulong groups)
+    {
+        // A property test of damaged pages (seed 0xjAzamRd3eb) met an IndexOutOfRangeException here instead of the
+        // data's error: the count was multiplied before it was checked.
+        var data = new List<byte>();
+        for (ulong header = (groups << 1) | 1; ; header >>= 7)
+        {
+            data.Add((byte)(header < 0x80 ? header : (header & 0x7F) | 0x80));
+            if (header < 0x80)
+            {
+                break;
+            }
+        }
+
+        data.AddRange([1, 2, 3, 4]);
+        var e = Assert.Throws<InvalidDataException>(() => new HybridDecoder([.. data], 8).Next());
+        Assert.Contains("bit-packed run", e.Message, StringComparison.Ordinal);
+    }
 }
