@@ -109,9 +109,16 @@ internal static class LineFingerprint
                 }
 
                 var value = line[(i + 1)..valueEnd];
-                if (isUuid && !TryHash(value, ref units, out uuid))
+                if (isUuid)
                 {
-                    return false;
+                    try
+                    {
+                        uuid = UnescapedFingerprint(value, isString: true, ref units);
+                    }
+                    catch (FormatException)
+                    {
+                        return false; // not valid UTF-8: the reader's way says what it says
+                    }
                 }
 
                 if (isUrl)
@@ -135,20 +142,22 @@ internal static class LineFingerprint
                     i++;
                 }
 
-                var token = line[start..i];
-                bool literal = token.SequenceEqual("null"u8) || token.SequenceEqual("true"u8) || token.SequenceEqual("false"u8);
-                if ((isUuid || isUrl) && !literal)
+                if (isUuid || isUrl)
                 {
-                    return false; // a number as the uuid (its text is the uuid) or as the url: the reader's way
-                }
+                    var token = line[start..i];
+                    if (!(token.SequenceEqual("null"u8) || token.SequenceEqual("true"u8) || token.SequenceEqual("false"u8)))
+                    {
+                        return false; // a number as the uuid (its text is the uuid) or as the url: the reader's way
+                    }
 
-                if (isUuid)
-                {
-                    uuid = 0;
-                }
-                else if (isUrl)
-                {
-                    hasUrl = false;
+                    if (isUuid)
+                    {
+                        uuid = 0;
+                    }
+                    else
+                    {
+                        hasUrl = false;
+                    }
                 }
             }
 
@@ -267,46 +276,30 @@ internal static class LineFingerprint
             return text.Length == 0 ? 0 : ImageRanges.Fingerprint(text);
         }
 
-        var raw = reader.ValueSpan;
+        return UnescapedFingerprint(reader.ValueSpan, reader.TokenType == JsonTokenType.String, ref units);
+    }
+
+    /// <summary>
+    /// The fingerprint of a uuid written without escapes: a string's contents, or a number's text; 0 when empty (the
+    /// reader then derives the uuid from the url). Its UTF-16 units are decoded into <paramref name="units"/> (grown
+    /// when too small), not made into a string.
+    /// </summary>
+    /// <exception cref="FormatException">A string that is not valid UTF-8.</exception>
+    private static ulong UnescapedFingerprint(ReadOnlySpan<byte> raw, bool isString, ref char[] units)
+    {
         if (raw.IsEmpty)
         {
             return 0;
         }
 
-        EnsureUnits(ref units, raw.Length);
+        if (raw.Length > units.Length)
+        {
+            units = new char[Math.Max(raw.Length, units.Length * 2)];
+        }
 
         // At most one UTF-16 unit per byte. Strings are strict (as JsonStrings decodes them); a number's bytes are ASCII.
-        int length = reader.TokenType == JsonTokenType.String ? JsonStrings.Decode(raw, units) : System.Text.Encoding.UTF8.GetChars(raw, units);
+        int length = isString ? JsonStrings.Decode(raw, units) : System.Text.Encoding.UTF8.GetChars(raw, units);
         return ImageRanges.Fingerprint(units.AsSpan(0, length));
-    }
-
-    /// <summary>The fingerprint of a uuid string written without escapes (0 when empty); false when it is not valid UTF-8.</summary>
-    private static bool TryHash(ReadOnlySpan<byte> raw, ref char[] units, out ulong fingerprint)
-    {
-        fingerprint = 0;
-        if (raw.IsEmpty)
-        {
-            return true;
-        }
-
-        EnsureUnits(ref units, raw.Length);
-        try
-        {
-            fingerprint = ImageRanges.Fingerprint(units.AsSpan(0, JsonStrings.Decode(raw, units)));
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
-
-    private static void EnsureUnits(ref char[] units, int bytes)
-    {
-        if (bytes > units.Length)
-        {
-            units = new char[Math.Max(bytes, units.Length * 2)];
-        }
     }
 
     /// <summary>Where the string whose contents start at <paramref name="from"/> ends (its closing quote), or -1 when it does not.</summary>
