@@ -69,9 +69,9 @@ internal static class LidMeasurement
 
         rates.Sort();
         cpuRates.Sort();
-        if (predictor.UnknownWords is { } unknown)
+        if (predictor.Words is { } words)
         {
-            Console.WriteLine($"unknown words remembered by the predictor: {unknown.Count:N0} words, {unknown.WordBytes:N0} bytes, {unknown.RowCount:N0} rows; emptied {unknown.Resets:N0} times");
+            Console.WriteLine($"words remembered by the predictor: {words.Count:N0} of {words.Capacity:N0}; {words.Replaced:N0} replaced by others");
         }
 
         Console.WriteLine($"1 thread, from strings (curation): median {rates[rates.Count / 2]:N0} texts/s (best {rates[^1]:N0}); {allocated / (double)texts.Length:0.00} bytes allocated per text");
@@ -100,13 +100,13 @@ internal static class LidMeasurement
         {
             foreach (bool remember in new[] { false, true })
             {
-                var unknownWords = remember ? new UnknownWordRows() : null;
+                var cache = remember ? new WordRowsCache() : null;
                 var watch = Stopwatch.StartNew();
                 double cpuBefore = ThreadCpu.Seconds();
                 ForEachLine(bytes, (line, newline) =>
                 {
                     rowList.Clear();
-                    model.Vocabulary.AddLine(line, newline, ref rowList, ref hashList, scratch, unknownWords, out _);
+                    model.Vocabulary.AddLine(line, newline, ref rowList, ref hashList, scratch, cache, out _);
                     return rowList.Count;
                 });
 

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace MetaClip.Engine.Lid;
@@ -25,12 +27,15 @@ public sealed class FastTextPredictor
     private IntList _hashes;
     private byte[] _utf8 = new byte[1024];
     private byte[] _scratch = new byte[1024];
-    private readonly UnknownWordRows? _unknownWords;
+    private readonly WordRowsCache? _words;
 
-    internal FastTextPredictor(FastTextModel model, bool rememberUnknownWords = true)
+    /// <param name="model">The model.</param>
+    /// <param name="rememberWords">Whether to keep the rows of recent words (<see cref="WordRowsCache"/>) or compute every word's.</param>
+    /// <param name="wordCacheSetBits">The size of that cache: 2^bits sets of two words.</param>
+    internal FastTextPredictor(FastTextModel model, bool rememberWords = true, int wordCacheSetBits = WordRowsCache.DefaultSetBits)
     {
         _model = model;
-        _unknownWords = rememberUnknownWords && model.Args.MaxN > 0 ? new UnknownWordRows() : null;
+        _words = rememberWords ? new WordRowsCache(wordCacheSetBits) : null;
         _vocabulary = model.Vocabulary;
         _hidden = new float[model.Args.Dim];
         _output = new float[model.Vocabulary.LabelCount];
@@ -43,8 +48,8 @@ public sealed class FastTextPredictor
     /// <summary>The input rows of the last text, in fastText's order (for debugging against fastText).</summary>
     public ReadOnlySpan<int> LastRows => _rows.AsSpan();
 
-    /// <summary>The rows of the unknown words this predictor met (null when it keeps none).</summary>
-    internal UnknownWordRows? UnknownWords => _unknownWords;
+    /// <summary>The rows of the words this predictor met recently (null when it keeps none).</summary>
+    internal WordRowsCache? Words => _words;
 
     /// <summary>The hidden vector of the last text.</summary>
     public ReadOnlySpan<float> LastHidden => _hidden;
@@ -108,7 +113,7 @@ public sealed class FastTextPredictor
         }
 
         _rows.Clear();
-        consumed = _vocabulary.AddLine(line, endsWithNewline, ref _rows, ref _hashes, _scratch, _unknownWords, out endedByToken);
+        consumed = _vocabulary.AddLine(line, endsWithNewline, ref _rows, ref _hashes, _scratch, _words, out endedByToken);
         _heap.Clear();
         int k = predictions.Length;
         if (_rows.Count == 0 || k == 0)
@@ -149,7 +154,23 @@ public sealed class FastTextPredictor
         var hidden = _hidden.AsSpan();
         hidden.Clear();
         var rows = _rows.AsSpan();
-        if (_model.InputRows is float[] values)
+        if (_model.InputRows is float[] packed && hidden.Length == 16 && Vector256.IsHardwareAccelerated)
+        {
+            // lid.176's 16 columns: the sums stay in two registers, row after row (the same adds, in the same order).
+            ref float start = ref MemoryMarshal.GetArrayDataReference(packed);
+            var low = Vector256<float>.Zero;
+            var high = Vector256<float>.Zero;
+            foreach (int row in rows)
+            {
+                ref float source = ref Unsafe.Add(ref start, (nint)(uint)row * 16);
+                low += Vector256.LoadUnsafe(ref source);
+                high += Vector256.LoadUnsafe(ref source, 8);
+            }
+
+            low.StoreUnsafe(ref MemoryMarshal.GetReference(hidden));
+            high.StoreUnsafe(ref MemoryMarshal.GetReference(hidden), 8);
+        }
+        else if (_model.InputRows is float[] values)
         {
             // Element-wise float adds in row order: the same sums as fastText's, whatever the vector width.
             int dim = hidden.Length;

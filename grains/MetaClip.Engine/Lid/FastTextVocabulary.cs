@@ -204,10 +204,10 @@ public sealed class FastTextVocabulary
 
     /// <summary>
     /// <see cref="AddLine(ReadOnlySpan{byte}, bool, ref IntList, ref IntList, Span{byte}, out bool)"/>, taking the rows of
-    /// unknown words from <paramref name="unknownWords"/> when it holds them and keeping those it computes there.
+    /// words from <paramref name="words"/> when it holds them and keeping those it computes there.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal int AddLine(ReadOnlySpan<byte> text, bool endsWithNewline, ref IntList rows, ref IntList wordHashes, Span<byte> scratch, UnknownWordRows? unknownWords,
+    internal unsafe int AddLine(ReadOnlySpan<byte> text, bool endsWithNewline, ref IntList rows, ref IntList wordHashes, Span<byte> scratch, WordRowsCache? words,
         out bool endedByToken)
     {
         wordHashes.Clear();
@@ -253,40 +253,46 @@ public sealed class FastTextVocabulary
                 }
             }
 
-            uint h = Hash(token);
-            int wid = Find(token, h);
-            bool isLabel = wid < 0 ? token.StartsWith(LabelPrefixBytes) : _isLabel[wid];
-            if (!isLabel)
+            WordRowsCache.WordKey key = default;
+            uint h;
+            bool isLabel;
+            if (words is not null && words.TryGet(token, out key, out h, out isLabel, out int* known, out int knownCount))
             {
-                if (wid >= 0)
+                if (!isLabel)
                 {
-                    if (_maxN <= 0)
-                    {
-                        rows.Add(wid);
-                    }
-                    else
-                    {
-                        rows.AddRange(Subwords(wid));
-                    }
+                    rows.AddUpToEight(known, knownCount);
                 }
-                else if (!token.SequenceEqual(EndOfSentenceBytes))
+            }
+            else
+            {
+                int first = rows.Count;
+                h = Hash(token);
+                int wid = Find(token, h);
+                isLabel = wid < 0 ? token.StartsWith(LabelPrefixBytes) : _isLabel[wid];
+                if (!isLabel)
                 {
-                    if (unknownWords is null)
+                    if (wid >= 0)
+                    {
+                        if (_maxN <= 0)
+                        {
+                            rows.Add(wid);
+                        }
+                        else
+                        {
+                            rows.AddRange(Subwords(wid));
+                        }
+                    }
+                    else if (!token.SequenceEqual(EndOfSentenceBytes))
                     {
                         AddCharNgrams(Bracketed(token, scratch), ref rows);
-                    }
-                    else if (unknownWords.TryGet(token, h, out var known))
-                    {
-                        rows.AddRange(known);
-                    }
-                    else
-                    {
-                        int first = rows.Count;
-                        AddCharNgrams(Bracketed(token, scratch), ref rows);
-                        unknownWords.Add(token, h, rows.AsSpan()[first..]);
                     }
                 }
 
+                words?.Add(key, h, isLabel, rows.AsSpan()[first..]);
+            }
+
+            if (!isLabel && _wordNgrams > 1)
+            {
                 wordHashes.Add((int)h);
             }
 
@@ -310,7 +316,10 @@ public sealed class FastTextVocabulary
     public static int ScratchSize(int textBytes) => textBytes + 2;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsSeparator(byte c) => c is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t' or (byte)'\v' or (byte)'\f' or 0;
+    private static bool IsSeparator(byte c) => c <= (byte)' ' && ((SeparatorBits >> c) & 1) != 0;
+
+    // Bit c set for the separator bytes: NUL, \t \n \v \f \r and space.
+    private const ulong SeparatorBits = (1UL << 0) | (1UL << '\t') | (1UL << '\n') | (1UL << '\v') | (1UL << '\f') | (1UL << '\r') | (1UL << ' ');
 
     private static ReadOnlySpan<byte> Bracketed(ReadOnlySpan<byte> word, Span<byte> scratch)
     {
@@ -506,6 +515,20 @@ public struct IntList
         }
 
         _items[Count++] = row;
+    }
+
+    /// <summary>Adds <paramref name="count"/> (at most 8) ints from <paramref name="source"/>, which has 8 readable.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal unsafe void AddUpToEight(int* source, int count)
+    {
+        _items ??= new int[64];
+        if (Count + 8 > _items.Length)
+        {
+            Array.Resize(ref _items, Math.Max(_items.Length * 2, Count + 8));
+        }
+
+        Unsafe.WriteUnaligned(ref Unsafe.As<int, byte>(ref _items[Count]), Unsafe.ReadUnaligned<System.Runtime.Intrinsics.Vector256<int>>(source));
+        Count += count;
     }
 
     public void AddRange(ReadOnlySpan<int> rows)

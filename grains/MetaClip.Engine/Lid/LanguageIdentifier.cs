@@ -6,7 +6,7 @@ namespace MetaClip.Engine.Lid;
 /// Curation's language identification (docs/curation-spec.md §1.1): the top-1 label of a fastText LID model on the
 /// text with <c>\n</c> and <c>\r</c> as spaces, stripped; no confidence threshold. Many texts at once, in
 /// parallel, one predictor per worker thread over the shared read-only model. Predictors are kept from call to call
-/// (each remembers the rows of the unknown words it met, <see cref="UnknownWordRows"/>), at most as many as ran at once.
+/// (each remembers the rows of the words it met, <see cref="WordRowsCache"/>), at most as many as ran at once.
 /// </summary>
 public sealed class LanguageIdentifier
 {
