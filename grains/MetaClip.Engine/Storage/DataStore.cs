@@ -72,7 +72,10 @@ public sealed class DataStore
     /// Whether <paramref name="location"/> is <paramref name="folder"/> or lies under it (both in canonical form; a
     /// local path compared as the file system spells it, a blob location by container and prefix).
     /// </summary>
-    public static bool IsSameOrInside(string location, string folder)
+    public static bool IsSameOrInside(string location, string folder) => IsSameOrInside(location, folder, StringComparison.Ordinal);
+
+    /// <summary><see cref="IsSameOrInside(string, string)"/>, comparing the names by <paramref name="comparison"/>.</summary>
+    public static bool IsSameOrInside(string location, string folder, StringComparison comparison)
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(folder);
@@ -84,7 +87,7 @@ public sealed class DataStore
         char separator = IsBlob(location) ? '/' : Path.DirectorySeparatorChar;
         string a = IsBlob(location) ? location.TrimEnd('/') : Path.TrimEndingDirectorySeparator(location);
         string b = IsBlob(folder) ? folder.TrimEnd('/') : Path.TrimEndingDirectorySeparator(folder);
-        return string.Equals(a, b, StringComparison.Ordinal) || a.StartsWith(b + separator, StringComparison.Ordinal);
+        return string.Equals(a, b, comparison) || a.StartsWith(b + separator, comparison);
     }
 
     /// <summary><paramref name="relative"/> ('/'-separated) under <paramref name="location"/>.</summary>

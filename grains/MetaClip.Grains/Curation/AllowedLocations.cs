@@ -142,7 +142,27 @@ public sealed class AllowedLocations
             }
         }
 
-        return decides is not null && !(write && decides.ReadOnly);
+        if (decides is null || (write && decides.ReadOnly))
+        {
+            return false;
+        }
+
+        // Where the file system ignores case (macOS, Windows), a/Shared is the read-only a/shared: a write is refused
+        // when a read-only root at least as specific as the deciding one holds the local path in any case. Where case
+        // matters, that refuses a write into a folder named like a read-only one but for case: the safe side.
+        if (write && !DataStore.IsBlob(resolved))
+        {
+            foreach (var root in _roots)
+            {
+                if (root.ReadOnly && root.Prefix != DataStore.BlobScheme && SafeFolderOf(root, principal) is { } folder && folder.Length >= decidingLength
+                    && DataStore.IsSameOrInside(resolved, folder, StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -378,6 +378,25 @@ public sealed class ClusterSecurityTests : IDisposable
     }
 
     [Fact]
+    public void Regression_a_read_only_folder_spelled_in_another_case_was_writable_through_a_wider_root()
+    {
+        // On macOS and Windows root/Snapshots is the read-only root/snapshots, but the most specific root that held
+        // "Snapshots" by its exact spelling was the writable root.
+        string root = _dir.Combine("cased");
+        Directory.CreateDirectory(Path.Combine(root, "users", "alice"));
+        Directory.CreateDirectory(Path.Combine(root, "snapshots"));
+        var nested = AllowedLocations.Parse($"{root}; read:{root}/snapshots; read:{root}/users; {root}/users/{{principal}}");
+        Assert.False(nested.Allows(Path.Combine(root, "Snapshots", "out"), "alice"));
+        Assert.False(nested.Allows(Path.Combine(root, "SNAPSHOTS"), "alice"));
+        Assert.False(nested.Allows(Path.Combine(root, "Users", "bob", "out"), "alice"));
+
+        // Reading is decided as before, and so is a folder whose name differs by more than case.
+        Assert.True(nested.Allows(Path.Combine(root, "Snapshots", "out"), "alice", write: false));
+        Assert.True(nested.Allows(Path.Combine(root, "snapshot", "out"), "alice"));
+        Assert.True(nested.Allows(Path.Combine(root, "users", "alice", "out"), "alice"));
+    }
+
+    [Fact]
     public void Read_only_roots_and_each_users_own_roots_allow_what_they_say_and_nothing_of_another_users()
     {
         string root = _dir.Combine("root");
