@@ -36,11 +36,19 @@ public sealed class AllowedLocations
     private const string PlaceholderPart = "metaclip-principal-placeholder-7f3a";
 
     private readonly Root[]? _roots;
+    private readonly bool _localNamesIgnoreCase;
 
-    private AllowedLocations(Root[]? roots) => _roots = roots;
+    private AllowedLocations(Root[]? roots, bool localNamesIgnoreCase)
+    {
+        _roots = roots;
+        _localNamesIgnoreCase = localNamesIgnoreCase;
+    }
+
+    /// <summary>Whether this platform's file systems ignore the case of names by default (Windows, macOS).</summary>
+    public static bool PlatformNamesIgnoreCase => OperatingSystem.IsWindows() || OperatingSystem.IsMacOS();
 
     /// <summary>Every location (the embedded cluster).</summary>
-    public static AllowedLocations Unrestricted { get; } = new(null);
+    public static AllowedLocations Unrestricted { get; } = new(null, PlatformNamesIgnoreCase);
 
     /// <summary>The roots as given (canonical form, with their <c>read:</c> and placeholder), or null when unrestricted.</summary>
     public IReadOnlyList<string>? Roots => _roots?.Select(r => r.ToString()).ToArray();
@@ -50,7 +58,15 @@ public sealed class AllowedLocations
     /// taken from the silo's working directory.
     /// </summary>
     /// <exception cref="InvalidOperationException">A root is not a location (the message names the setting).</exception>
-    public static AllowedLocations Parse(string? setting)
+    public static AllowedLocations Parse(string? setting) => Parse(setting, PlatformNamesIgnoreCase);
+
+    /// <summary>
+    /// <see cref="Parse(string?)"/> for a file system that ignores the case of local names or not: where it does, a
+    /// per-user root gives a principal with a capital letter nothing, since <c>Alice</c>'s folder would be
+    /// <c>alice</c>'s.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A root is not a location (the message names the setting).</exception>
+    public static AllowedLocations Parse(string? setting, bool localNamesIgnoreCase)
     {
         var roots = new List<Root>();
         foreach (string given in (setting ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -95,7 +111,7 @@ public sealed class AllowedLocations
             roots.Add(new Root(prefix, suffix, readOnly));
         }
 
-        return new AllowedLocations([.. roots]);
+        return new AllowedLocations([.. roots], localNamesIgnoreCase);
     }
 
     /// <summary>
@@ -133,7 +149,7 @@ public sealed class AllowedLocations
         int decidingLength = -1;
         foreach (var root in _roots)
         {
-            string? folder = root.Prefix == DataStore.BlobScheme && root.Suffix is null ? (DataStore.IsBlob(resolved) ? DataStore.BlobScheme : null) : SafeFolderOf(root, principal);
+            string? folder = root.Prefix == DataStore.BlobScheme && root.Suffix is null ? (DataStore.IsBlob(resolved) ? DataStore.BlobScheme : null) : SafeFolderOf(root, principal, _localNamesIgnoreCase);
             if (folder is not null && (folder.Length > decidingLength || (folder.Length == decidingLength && root.ReadOnly))
                 && (folder == DataStore.BlobScheme || DataStore.IsSameOrInside(resolved, folder)))
             {
@@ -154,7 +170,7 @@ public sealed class AllowedLocations
         {
             foreach (var root in _roots)
             {
-                if (root.ReadOnly && root.Prefix != DataStore.BlobScheme && SafeFolderOf(root, principal) is { } folder && folder.Length >= decidingLength
+                if (root.ReadOnly && root.Prefix != DataStore.BlobScheme && SafeFolderOf(root, principal, _localNamesIgnoreCase) is { } folder && folder.Length >= decidingLength
                     && DataStore.IsSameOrInside(resolved, folder, StringComparison.OrdinalIgnoreCase))
                 {
                     return false;
@@ -171,11 +187,11 @@ public sealed class AllowedLocations
     /// part is followed, since the user could make one, so a user whose folder (or a part of the suffix) is a link gets
     /// nothing from the root.
     /// </summary>
-    private static string? SafeFolderOf(Root root, string? principal)
+    private static string? SafeFolderOf(Root root, string? principal, bool localNamesIgnoreCase)
     {
         try
         {
-            return FolderOf(root, principal);
+            return FolderOf(root, principal, localNamesIgnoreCase);
         }
         catch (Exception e) when (e is CurationException or IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -183,14 +199,14 @@ public sealed class AllowedLocations
         }
     }
 
-    private static string? FolderOf(Root root, string? principal)
+    private static string? FolderOf(Root root, string? principal, bool localNamesIgnoreCase)
     {
         if (root.Suffix is null)
         {
             return Resolve(root.Prefix);
         }
 
-        if (!IsPlainName(principal))
+        if (!IsPlainName(principal) || (localNamesIgnoreCase && !DataStore.IsBlob(root.Prefix) && HasCapital(principal)))
         {
             return null;
         }
@@ -244,7 +260,10 @@ public sealed class AllowedLocations
         // Where roots are each user's, say whose the job is: another user's folder is refused as outside.
         string whose = _roots?.Any(r => r.Suffix is not null) != true ? ""
             : principal is null ? ", for a job submitted without a name"
-            : IsPlainName(principal) ? $", for a job of {principal}" : $", for a job of '{principal}' (not a name a location can hold)";
+            : !IsPlainName(principal) ? $", for a job of '{principal}' (not a name a location can hold)"
+            : _localNamesIgnoreCase && HasCapital(principal) && _roots.Any(r => r.Suffix is not null && !DataStore.IsBlob(r.Prefix))
+                ? $", for a job of {principal}: this file system ignores case, so a name with capitals gets no folder of its own (it would be {principal.ToLowerInvariant()}'s)"
+            : $", for a job of {principal}";
         throw new CurationException($"{option} {location} is outside the locations this cluster allows ({Setting}{whose}; ask its operator)");
     }
 
@@ -252,9 +271,11 @@ public sealed class AllowedLocations
     /// Whether <paramref name="principal"/> can stand for <see cref="PrincipalPlaceholder"/>: one plain path part, and
     /// not a name Windows keeps for a device (<see cref="WindowsDeviceNames"/>).
     /// </summary>
-    public static bool IsPlainName(string? principal) =>
+    public static bool IsPlainName([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? principal) =>
         principal is { Length: > 0 and <= 128 } && char.IsAsciiLetterOrDigit(principal[0]) && principal[^1] != '.'
         && principal.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@') && !WindowsDeviceNames.Names(principal);
+
+    private static bool HasCapital(string name) => name.Any(char.IsAsciiLetterUpper);
 
     /// <summary>A root: a location, or (with <see cref="Suffix"/>) the parts around the placeholder.</summary>
     private sealed record Root(string Prefix, string? Suffix, bool ReadOnly)

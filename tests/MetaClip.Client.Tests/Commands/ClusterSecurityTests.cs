@@ -397,6 +397,28 @@ public sealed class ClusterSecurityTests : IDisposable
     }
 
     [Fact]
+    public void Where_names_ignore_case_a_principal_with_capitals_gets_no_folder_of_its_own()
+    {
+        // On macOS and Windows users/Alice is users/alice: two principals, one folder. There a per-user root gives a
+        // name with capitals nothing; where case matters (Linux) each name has its own folder.
+        string root = _dir.Combine("principals");
+        Directory.CreateDirectory(Path.Combine(root, "users", "alice"));
+        string setting = $"read:{root}/users; {root}/users/{{principal}}; az://curated/{{principal}}";
+        var ignoring = AllowedLocations.Parse(setting, localNamesIgnoreCase: true);
+        Assert.True(ignoring.Allows(Path.Combine(root, "users", "alice", "out"), "alice"));
+        Assert.False(ignoring.Allows(Path.Combine(root, "users", "Alice", "out"), "Alice"));
+        Assert.False(ignoring.Allows(Path.Combine(root, "users", "alice", "out"), "Alice"));
+        Assert.True(ignoring.Allows("az://curated/Alice/out", "Alice")); // blob names keep their case
+        var own = AllowedLocations.Parse($"{root}/users/{{principal}}", localNamesIgnoreCase: true);
+        var refused = Assert.Throws<MetaClip.Engine.CurationException>(() => own.Check("--out", Path.Combine(root, "users", "Alice", "o"), "Alice", write: true));
+        Assert.Contains("for a job of Alice: this file system ignores case, so a name with capitals gets no folder of its own (it would be alice's)", refused.Message, StringComparison.Ordinal);
+
+        var keeping = AllowedLocations.Parse(setting, localNamesIgnoreCase: false);
+        Assert.True(keeping.Allows(Path.Combine(root, "users", "Alice", "out"), "Alice"));
+        Assert.False(keeping.Allows(Path.Combine(root, "users", "alice", "out"), "Alice"));
+    }
+
+    [Fact]
     public void Read_only_roots_and_each_users_own_roots_allow_what_they_say_and_nothing_of_another_users()
     {
         string root = _dir.Combine("root");
