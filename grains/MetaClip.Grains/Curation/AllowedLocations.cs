@@ -166,19 +166,44 @@ public sealed class AllowedLocations
         // Where the file system ignores case (macOS, Windows), a/Shared is the read-only a/shared: a write is refused
         // when a read-only root at least as specific as the deciding one holds the local path in any case. Where case
         // matters, that refuses a write into a folder named like a read-only one but for case: the safe side.
-        if (write && !DataStore.IsBlob(resolved))
+        return !write || ReadOnlyFolderInAnyCase(resolved, principal, decidingLength) is null;
+    }
+
+    /// <summary>
+    /// A read-only root's folder, at least <paramref name="minLength"/> long, that holds the local path
+    /// <paramref name="resolved"/> when names are compared ignoring case; null when there is none (or it is a blob).
+    /// </summary>
+    private string? ReadOnlyFolderInAnyCase(string resolved, string? principal, int minLength)
+    {
+        if (DataStore.IsBlob(resolved))
         {
-            foreach (var root in _roots)
+            return null;
+        }
+
+        foreach (var root in _roots!)
+        {
+            if (root.ReadOnly && root.Prefix != DataStore.BlobScheme && ReadOnlyFolderOf(root, principal) is { } folder && folder.Length >= minLength
+                && DataStore.IsSameOrInside(resolved, folder, StringComparison.OrdinalIgnoreCase))
             {
-                if (root.ReadOnly && root.Prefix != DataStore.BlobScheme && SafeFolderOf(root, principal, _localNamesIgnoreCase) is { } folder && folder.Length >= decidingLength
-                    && DataStore.IsSameOrInside(resolved, folder, StringComparison.OrdinalIgnoreCase))
-                {
-                    return false;
-                }
+                return folder;
             }
         }
 
-        return true;
+        return null;
+    }
+
+    /// <summary>
+    /// The folder a read-only root keeps from writes: resolved where it can be, else as the setting spells it (a root
+    /// that cannot be resolved still protects its folder); for a per-user root, whatever case the principal's name has.
+    /// </summary>
+    private static string? ReadOnlyFolderOf(Root root, string? principal)
+    {
+        if (SafeFolderOf(root, principal, localNamesIgnoreCase: false) is { } folder)
+        {
+            return folder;
+        }
+
+        return root.Suffix is null ? root.Prefix : IsPlainName(principal) ? root.Prefix + principal + root.Suffix : null;
     }
 
     /// <summary>
@@ -254,7 +279,23 @@ public sealed class AllowedLocations
 
         if (write && Allows(location, principal, write: false))
         {
-            throw new CurationException($"{option} {location} is read-only for jobs: it may be read, not written ({Setting}; ask its operator)");
+            // A folder that only a read-only root spelled in another case holds: say so, as where case matters it is
+            // not the same folder.
+            string? twin = null;
+            try
+            {
+                string resolved = Resolve(location);
+                twin = ReadOnlyFolderInAnyCase(resolved, principal, 0) is { } folder && !_roots!.Any(r => r.ReadOnly && r.Prefix != DataStore.BlobScheme
+                    && ReadOnlyFolderOf(r, principal) is { } exact && DataStore.IsSameOrInside(resolved, exact)) ? folder : null;
+            }
+            catch (Exception e) when (e is CurationException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                // Resolved once already by Allows; the plain message below is still true.
+            }
+
+            throw new CurationException(twin is null
+                ? $"{option} {location} is read-only for jobs: it may be read, not written ({Setting}; ask its operator)"
+                : $"{option} {location} may be read, not written: its name differs only in case from the read-only {twin}, which is the same folder where names ignore case ({Setting}; ask its operator)");
         }
 
         // Where roots are each user's, say whose the job is: another user's folder is refused as outside.

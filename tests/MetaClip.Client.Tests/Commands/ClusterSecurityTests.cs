@@ -394,6 +394,24 @@ public sealed class ClusterSecurityTests : IDisposable
         Assert.True(nested.Allows(Path.Combine(root, "Snapshots", "out"), "alice", write: false));
         Assert.True(nested.Allows(Path.Combine(root, "snapshot", "out"), "alice"));
         Assert.True(nested.Allows(Path.Combine(root, "users", "alice", "out"), "alice"));
+
+        // The refusal says which read-only folder it was taken for.
+        var refused = Assert.Throws<MetaClip.Engine.CurationException>(() => nested.Check("--out", Path.Combine(root, "Snapshots", "o"), "alice", write: true));
+        Assert.Contains($"may be read, not written: its name differs only in case from the read-only {Path.Combine(root, "snapshots")}", refused.Message, StringComparison.Ordinal);
+        var plain = Assert.Throws<MetaClip.Engine.CurationException>(() => nested.Check("--out", Path.Combine(root, "snapshots", "o"), "alice", write: true));
+        Assert.Contains("is read-only for jobs: it may be read, not written", plain.Message, StringComparison.Ordinal);
+
+        // A per-user read-only root keeps its folder from writes whatever the case of the name, and so does a read-only
+        // root that cannot be resolved (a loop of links), by its spelling in the setting.
+        var archive = AllowedLocations.Parse($"{root}; read:{root}/archive/{{principal}}", localNamesIgnoreCase: true);
+        Assert.False(archive.Allows(Path.Combine(root, "archive", "Alice", "x"), "Alice"));
+        Assert.False(archive.Allows(Path.Combine(root, "Archive", "alice", "x"), "alice"));
+        Assert.True(archive.Allows(Path.Combine(root, "archive", "Alice", "x"), "Alice", write: false));
+        string loop = Path.Combine(root, "loop");
+        File.CreateSymbolicLink(loop, loop);
+        var looping = AllowedLocations.Parse($"{root}; read:{loop}");
+        Assert.False(looping.Allows(Path.Combine(root, "LOOP", "x"), "alice"));
+        Assert.True(looping.Allows(Path.Combine(root, "other", "x"), "alice"));
     }
 
     [Fact]
@@ -408,6 +426,8 @@ public sealed class ClusterSecurityTests : IDisposable
         Assert.True(ignoring.Allows(Path.Combine(root, "users", "alice", "out"), "alice"));
         Assert.False(ignoring.Allows(Path.Combine(root, "users", "Alice", "out"), "Alice"));
         Assert.False(ignoring.Allows(Path.Combine(root, "users", "alice", "out"), "Alice"));
+        Assert.False(AllowedLocations.Parse($"{root}/users/{{principal}}", localNamesIgnoreCase: true).Allows(Path.Combine(root, "users", "Alice", "out"), "Alice"));
+        Assert.True(AllowedLocations.Parse($"{root}/users/{{principal}}", localNamesIgnoreCase: false).Allows(Path.Combine(root, "users", "Alice", "out"), "Alice"));
         Assert.True(ignoring.Allows("az://curated/Alice/out", "Alice")); // blob names keep their case
         var own = AllowedLocations.Parse($"{root}/users/{{principal}}", localNamesIgnoreCase: true);
         var refused = Assert.Throws<MetaClip.Engine.CurationException>(() => own.Check("--out", Path.Combine(root, "users", "Alice", "o"), "Alice", write: true));
